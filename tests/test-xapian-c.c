@@ -1,0 +1,184 @@
+/*
+ * Unit tests of the Xapian C shim: errors come back as statuses with a
+ * message (never an abort), and the calls the indexer and searcher use do
+ * what they say on a small scratch database.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "xapian-c.h"
+
+static char scratch[256];
+
+static void test_open_missing_database_gives_status_and_message(void)
+{
+    xc_db *db = (xc_db *)0x1;
+    int rc = xc_db_open("/nonexistent/vnsearch.db", &db);
+    CHECK(rc == XC_ERR_OPENING, "status %d (%s)", rc, xc_status_string(rc));
+    CHECK(strlen(xc_errmsg()) > 0, "message set");
+    CHECK(db == NULL, "no handle on failure");
+    xc_wdb *w = NULL;
+    rc = xc_wdb_open("/nonexistent/dir/db", XC_WDB_OPEN, &w);
+    CHECK(rc == XC_ERR_OPENING, "writable open of missing db: %d", rc);
+    CHECK(xc_db_open(NULL, &db) == XC_ERR_INVALID, "NULL path");
+}
+
+static int add_doc(xc_wdb *w, const char *id, const char *words, const char *fw, const char *years)
+{
+    xc_doc *d = NULL;
+    int rc = xc_doc_new(&d);
+    if (rc)
+        return rc;
+    uint32_t pos = 1;
+    const char *p = words;
+    while (*p) {
+        const char *e = strchr(p, ' ');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        xc_doc_add_posting(d, p, len, pos++);
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    char q[64];
+    snprintf(q, sizeof q, "Q%s", id);
+    xc_doc_add_boolean_term(d, q, strlen(q));
+    xc_doc_set_data(d, id, strlen(id));
+    xc_doc_set_value(d, 0, fw, strlen(fw));
+    xc_doc_set_value(d, 1, years, strlen(years));
+    rc = xc_wdb_replace_by_term(w, q, strlen(q), d);
+    xc_doc_free(d);
+    return rc;
+}
+
+static int collect_term(void *ctx, const char *term, size_t len, uint32_t freq)
+{
+    char *buf = ctx;
+    size_t l = strlen(buf);
+    snprintf(buf + l, 256 - l, "%.*s:%u ", (int)len, term, freq);
+    return 0;
+}
+
+static void test_write_search_facets(void)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/db1", scratch);
+    xc_wdb *w = NULL;
+    int rc = xc_wdb_open(path, XC_WDB_CREATE, &w);
+    CHECK(rc == XC_OK, "create: %s", xc_errmsg());
+    if (rc)
+        return;
+    CHECK(add_doc(w, "a:1", "hop tac me cong", "MKC", "2019 2020") == XC_OK, "add a");
+    CHECK(add_doc(w, "a:2", "me cong nhat ban hop tac", "MJC", "2019") == XC_OK, "add b");
+    CHECK(add_doc(w, "a:3", "quy phat trien", "MJC", "") == XC_OK, "add c");
+    CHECK(xc_wdb_set_metadata(w, "k", "v", 1) == XC_OK, "metadata");
+
+    /* a second writer is refused with a clear status */
+    xc_wdb *w2 = NULL;
+    rc = xc_wdb_open(path, XC_WDB_OPEN, &w2);
+    CHECK(rc == XC_ERR_LOCKED, "second writer: %d %s", rc, xc_errmsg());
+
+    CHECK(xc_wdb_commit(w) == XC_OK, "commit");
+    xc_wdb_close(w);
+
+    xc_db *db = NULL;
+    rc = xc_db_open(path, &db);
+    CHECK(rc == XC_OK, "open: %s", xc_errmsg());
+    if (rc)
+        return;
+    uint32_t n = 0;
+    xc_db_doccount(db, &n);
+    CHECK(n == 3, "doccount %u", n);
+    xc_db_termfreq(db, "tac", 3, &n);
+    CHECK(n == 2, "termfreq %u", n);
+    char *v = NULL;
+    size_t vl = 0;
+    CHECK(xc_db_get_metadata(db, "k", &v, &vl) == XC_OK && vl == 1 && v[0] == 'v', "metadata read");
+    free(v);
+
+    char terms[256] = "";
+    xc_db_allterms(db, "ph", 2, 0, collect_term, terms);
+    CHECK(strcmp(terms, "phat:1 ") == 0, "allterms: %s", terms);
+
+    xc_query *t1 = xc_query_term("me", 2, 1), *t2 = xc_query_term("cong", 4, 1);
+    xc_query *subs[2] = {t1, t2};
+    xc_query *phrase = xc_query_combine(XC_OP_PHRASE, subs, 2, 2);
+    CHECK(phrase != NULL, "phrase built");
+    xc_enquire *enq = NULL;
+    CHECK(xc_enquire_new(db, &enq) == XC_OK, "enquire");
+    xc_enquire_set_query(enq, phrase);
+    CHECK(xc_enquire_set_bm25(enq, 1.2, 0, 1, 0.5, 0.5) == XC_OK, "bm25");
+    size_t f_fw, f_year;
+    xc_enquire_add_facet(enq, 0, 0, &f_fw);
+    xc_enquire_add_facet(enq, 1, ' ', &f_year);
+    for (int round = 0; round < 2; round++) { /* counts must not accumulate */
+        xc_mset *m = NULL;
+        CHECK(xc_enquire_mset(enq, 0, 10, 100, &m) == XC_OK, "mset: %s", xc_errmsg());
+        CHECK(xc_mset_size(m) == 2, "two phrase hits, got %zu", xc_mset_size(m));
+        const char *fv;
+        size_t fl;
+        uint32_t c;
+        CHECK(xc_enquire_facet(enq, f_year, 0, &fv, &fl, &c) == XC_OK && fl == 4 && memcmp(fv, "2019", 4) == 0 &&
+                  c == 2,
+              "year facet 2019 counted twice, got %.*s %u", (int)fl, fv, c);
+        CHECK(xc_enquire_facet(enq, f_year, 1, &fv, &fl, &c) == XC_OK && c == 1, "year facet 2020");
+        CHECK(xc_enquire_facet(enq, f_year, 2, &fv, &fl, &c) == XC_ERR_NOT_FOUND, "end of facet values");
+        CHECK(xc_enquire_facet(enq, f_fw, 0, &fv, &fl, &c) == XC_OK && c == 1, "framework facet");
+        char *data = NULL;
+        size_t dl;
+        CHECK(xc_mset_data(m, 0, &data, &dl) == XC_OK && dl == 3, "data");
+        free(data);
+        CHECK(xc_mset_data(m, 99, &data, &dl) == XC_ERR_INVALID, "out of range");
+        xc_mset_free(m);
+    }
+
+    /* a wildcard with too many expansions is an error, not an abort */
+    xc_query *wild = xc_query_wildcard("", 0, 1);
+    xc_enquire_set_query(enq, wild);
+    xc_mset *m = NULL;
+    rc = xc_enquire_mset(enq, 0, 10, 0, &m);
+    CHECK(rc == XC_ERR_INVALID && m == NULL, "wildcard limit: %d %s", rc, xc_errmsg());
+
+    char *desc = xc_query_describe(phrase);
+    CHECK(desc && strstr(desc, "PHRASE"), "describe: %s", desc ? desc : "(null)");
+    free(desc);
+    xc_query_free(wild);
+    xc_query_free(t1);
+    xc_query_free(t2);
+    xc_query_free(phrase);
+    xc_enquire_free(enq);
+    xc_db_close(db);
+
+    /* compaction merges shards into one */
+    char path2[300], dest[300];
+    snprintf(path2, sizeof path2, "%s/db2", scratch);
+    snprintf(dest, sizeof dest, "%s/merged", scratch);
+    rc = xc_wdb_open(path2, XC_WDB_CREATE | XC_WDB_NO_SYNC, &w);
+    CHECK(rc == XC_OK, "create db2");
+    add_doc(w, "b:1", "tokyo", "MJC", "2018");
+    xc_wdb_commit(w);
+    xc_wdb_close(w);
+    const char *srcs[2] = {path, path2};
+    CHECK(xc_compact(srcs, 2, dest) == XC_OK, "compact: %s", xc_errmsg());
+    CHECK(xc_db_open(dest, &db) == XC_OK, "open merged");
+    xc_db_doccount(db, &n);
+    CHECK(n == 4, "merged doccount %u", n);
+    xc_db_close(db);
+}
+
+int main(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(scratch, sizeof scratch, "%s/test-xapian-c-XXXXXX", tmp ? tmp : "/tmp");
+    if (!mkdtemp(scratch)) {
+        perror("mkdtemp");
+        return 2;
+    }
+    RUN(test_open_missing_database_gives_status_and_message);
+    RUN(test_write_search_facets);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", scratch);
+    return check_summary("xapian-c");
+}

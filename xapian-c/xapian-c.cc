@@ -1,0 +1,715 @@
+// xapian-c: the C shim over Xapian.  Every entry point is wrapped in
+// XC_TRY / XC_CATCH so that no C++ exception ever unwinds into C code; the
+// exception's description is kept per thread for xc_errmsg().
+
+#include "xapian-c.h"
+
+#include <xapian.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace {
+
+thread_local std::string last_error;
+
+int set_error(int status, const std::string &msg)
+{
+    last_error = msg;
+    return status;
+}
+
+// Called from a catch block: rethrows and maps the exception to a status.
+int translate_exception()
+{
+    try {
+        throw;
+    } catch (const Xapian::DatabaseLockError &e) {
+        return set_error(XC_ERR_LOCKED, e.get_description());
+    } catch (const Xapian::DatabaseVersionError &e) {
+        return set_error(XC_ERR_VERSION, e.get_description());
+    } catch (const Xapian::DatabaseOpeningError &e) {
+        return set_error(XC_ERR_OPENING, e.get_description());
+    } catch (const Xapian::DatabaseModifiedError &e) {
+        return set_error(XC_ERR_MODIFIED, e.get_description());
+    } catch (const Xapian::DatabaseCorruptError &e) {
+        return set_error(XC_ERR_CORRUPT, e.get_description());
+    } catch (const Xapian::NetworkError &e) {
+        return set_error(XC_ERR_NETWORK, e.get_description());
+    } catch (const Xapian::DocNotFoundError &e) {
+        return set_error(XC_ERR_NOT_FOUND, e.get_description());
+    } catch (const Xapian::InvalidArgumentError &e) {
+        return set_error(XC_ERR_INVALID, e.get_description());
+    } catch (const Xapian::WildcardError &e) {
+        return set_error(XC_ERR_INVALID, e.get_description());
+    } catch (const Xapian::Error &e) {
+        return set_error(XC_ERR_XAPIAN, e.get_description());
+    } catch (const std::bad_alloc &) {
+        return set_error(XC_ERR_NOMEM, "out of memory");
+    } catch (const std::exception &e) {
+        return set_error(XC_ERR_XAPIAN, e.what());
+    } catch (...) {
+        return set_error(XC_ERR_XAPIAN, "unknown C++ exception");
+    }
+}
+
+int invalid(const char *what)
+{
+    return set_error(XC_ERR_INVALID, what);
+}
+
+int copy_out(const std::string &s, char **out, size_t *len)
+{
+    char *p = static_cast<char *>(std::malloc(s.size() + 1));
+    if (!p)
+        return set_error(XC_ERR_NOMEM, "out of memory");
+    std::memcpy(p, s.data(), s.size());
+    p[s.size()] = '\0';
+    *out = p;
+    if (len)
+        *len = s.size();
+    return XC_OK;
+}
+
+} // namespace
+
+#define XC_TRY try {
+#define XC_CATCH                                                                                             \
+    }                                                                                                        \
+    catch (...) { return translate_exception(); }
+#define XC_CATCH_NULL                                                                                        \
+    }                                                                                                        \
+    catch (...) {                                                                                            \
+        translate_exception();                                                                               \
+        return nullptr;                                                                                      \
+    }
+
+struct xc_doc {
+    Xapian::Document doc;
+};
+struct xc_db {
+    Xapian::Database db;
+    std::string path;
+};
+struct xc_wdb {
+    Xapian::WritableDatabase db;
+};
+struct xc_query {
+    Xapian::Query q;
+};
+struct xc_mset {
+    Xapian::MSet mset;
+};
+
+struct facet {
+    unsigned slot;
+    char sep;
+    Xapian::ValueCountMatchSpy *spy; // owned by the Enquire; new for each search
+    std::vector<std::pair<std::string, uint32_t>> counts;
+};
+
+struct xc_enquire {
+    explicit xc_enquire(const Xapian::Database &d) : enq(d) {}
+    Xapian::Enquire enq;
+    std::vector<facet> facets;
+};
+
+extern "C" {
+
+const char *xc_errmsg(void)
+{
+    return last_error.c_str();
+}
+
+const char *xc_status_string(int status)
+{
+    switch (status) {
+    case XC_OK: return "success";
+    case XC_ERR_NOMEM: return "out of memory";
+    case XC_ERR_INVALID: return "invalid argument";
+    case XC_ERR_OPENING: return "database cannot be opened";
+    case XC_ERR_LOCKED: return "database is locked";
+    case XC_ERR_MODIFIED: return "database was modified";
+    case XC_ERR_CORRUPT: return "database is corrupt";
+    case XC_ERR_VERSION: return "database format is not supported";
+    case XC_ERR_NETWORK: return "remote database failed";
+    case XC_ERR_NOT_FOUND: return "document not found";
+    case XC_ERR_XAPIAN: return "Xapian error";
+    default: return "unknown status";
+    }
+}
+
+/* ---------------------------------------------------------------- docs */
+
+int xc_doc_new(xc_doc **out)
+{
+    XC_TRY
+    *out = new xc_doc;
+    return XC_OK;
+    XC_CATCH
+}
+
+void xc_doc_free(xc_doc *doc)
+{
+    delete doc;
+}
+
+int xc_doc_clear(xc_doc *doc)
+{
+    XC_TRY
+    if (!doc)
+        return invalid("xc_doc_clear: NULL document");
+    doc->doc = Xapian::Document();
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_doc_add_posting(xc_doc *doc, const char *term, size_t len, uint32_t pos)
+{
+    XC_TRY
+    doc->doc.add_posting(std::string(term, len), pos);
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_doc_add_term(xc_doc *doc, const char *term, size_t len, uint32_t wdf_inc)
+{
+    XC_TRY
+    doc->doc.add_term(std::string(term, len), wdf_inc);
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_doc_add_boolean_term(xc_doc *doc, const char *term, size_t len)
+{
+    XC_TRY
+    doc->doc.add_boolean_term(std::string(term, len));
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_doc_set_data(xc_doc *doc, const char *data, size_t len)
+{
+    XC_TRY
+    doc->doc.set_data(std::string(data, len));
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_doc_set_value(xc_doc *doc, unsigned slot, const char *value, size_t len)
+{
+    XC_TRY
+    doc->doc.add_value(slot, std::string(value, len));
+    return XC_OK;
+    XC_CATCH
+}
+
+/* ----------------------------------------------------------- databases */
+
+int xc_db_open(const char *path, xc_db **out)
+{
+    XC_TRY
+    if (!path || !out)
+        return invalid("xc_db_open: NULL argument");
+    *out = nullptr;
+    xc_db *db = new xc_db{Xapian::Database(path), path};
+    *out = db;
+    return XC_OK;
+    XC_CATCH
+}
+
+void xc_db_close(xc_db *db)
+{
+    if (!db)
+        return;
+    try {
+        db->db.close();
+    } catch (...) {
+        // closing a database whose remote shard died: nothing to report
+    }
+    delete db;
+}
+
+int xc_db_reopen(xc_db *db, int *changed)
+{
+    XC_TRY
+    // Database::reopen() does not re-read a stub file, so a stub that now
+    // points elsewhere (a rebuilt index swapped in) needs a fresh open.
+    Xapian::Database fresh(db->path);
+    bool differs = fresh.get_uuid() != db->db.get_uuid() ||
+                   fresh.get_lastdocid() != db->db.get_lastdocid() ||
+                   fresh.get_doccount() != db->db.get_doccount();
+    if (!differs)
+        differs = db->db.reopen();
+    if (differs)
+        db->db = fresh;
+    if (changed)
+        *changed = differs ? 1 : 0;
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_db_doccount(xc_db *db, uint32_t *out)
+{
+    XC_TRY
+    *out = db->db.get_doccount();
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_db_termfreq(xc_db *db, const char *term, size_t len, uint32_t *out)
+{
+    XC_TRY
+    *out = db->db.get_termfreq(std::string(term, len));
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_db_get_metadata(xc_db *db, const char *key, char **value, size_t *len)
+{
+    XC_TRY
+    std::string v = db->db.get_metadata(key);
+    if (v.empty()) {
+        *value = nullptr;
+        if (len)
+            *len = 0;
+        return XC_OK;
+    }
+    return copy_out(v, value, len);
+    XC_CATCH
+}
+
+int xc_db_get_data(xc_db *db, xc_docid id, char **data, size_t *len)
+{
+    XC_TRY
+    return copy_out(db->db.get_document(id).get_data(), data, len);
+    XC_CATCH
+}
+
+int xc_db_shard_count(xc_db *db, size_t *out)
+{
+    XC_TRY
+    *out = db->db.size();
+    return XC_OK;
+    XC_CATCH
+}
+
+static int allterms(const Xapian::Database &db, const char *prefix, size_t plen, size_t limit, xc_term_fn fn,
+                    void *ctx)
+{
+    std::string p(prefix, plen);
+    size_t seen = 0;
+    for (auto it = db.allterms_begin(p); it != db.allterms_end(p); ++it) {
+        const std::string &t = *it;
+        if (fn(ctx, t.data(), t.size(), it.get_termfreq()))
+            break;
+        if (limit && ++seen >= limit)
+            break;
+    }
+    return XC_OK;
+}
+
+int xc_db_allterms(xc_db *db, const char *prefix, size_t plen, size_t limit, xc_term_fn fn, void *ctx)
+{
+    XC_TRY
+    return allterms(db->db, prefix, plen, limit, fn, ctx);
+    XC_CATCH
+}
+
+int xc_wdb_open(const char *path, int mode, xc_wdb **out)
+{
+    XC_TRY
+    if (!path || !out)
+        return invalid("xc_wdb_open: NULL argument");
+    *out = nullptr;
+    int flags = Xapian::DB_BACKEND_GLASS;
+    switch (mode & 0x0f) {
+    case XC_WDB_CREATE: flags |= Xapian::DB_CREATE; break;
+    case XC_WDB_OPEN: flags |= Xapian::DB_OPEN; break;
+    case XC_WDB_OVERWRITE: flags |= Xapian::DB_CREATE_OR_OVERWRITE; break;
+    default: return invalid("xc_wdb_open: bad mode");
+    }
+    if (mode & XC_WDB_NO_SYNC)
+        flags |= Xapian::DB_NO_SYNC;
+    *out = new xc_wdb{Xapian::WritableDatabase(path, flags)};
+    return XC_OK;
+    XC_CATCH
+}
+
+void xc_wdb_close(xc_wdb *db)
+{
+    if (!db)
+        return;
+    try {
+        // close() would commit; a caller that wanted its changes committed them.
+        db->db.cancel_transaction();
+    } catch (...) {
+    }
+    try {
+        db->db.close();
+    } catch (...) {
+    }
+    delete db;
+}
+
+int xc_wdb_add_document(xc_wdb *db, xc_doc *doc, xc_docid *id)
+{
+    XC_TRY
+    Xapian::docid d = db->db.add_document(doc->doc);
+    if (id)
+        *id = d;
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_wdb_replace_by_term(xc_wdb *db, const char *term, size_t len, xc_doc *doc)
+{
+    XC_TRY
+    db->db.replace_document(std::string(term, len), doc->doc);
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_wdb_delete_by_term(xc_wdb *db, const char *term, size_t len)
+{
+    XC_TRY
+    db->db.delete_document(std::string(term, len));
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_wdb_commit(xc_wdb *db)
+{
+    XC_TRY
+    db->db.commit();
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_wdb_set_metadata(xc_wdb *db, const char *key, const char *value, size_t len)
+{
+    XC_TRY
+    db->db.set_metadata(key, std::string(value, len));
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_wdb_get_metadata(xc_wdb *db, const char *key, char **value, size_t *len)
+{
+    XC_TRY
+    std::string v = db->db.get_metadata(key);
+    if (v.empty()) {
+        *value = nullptr;
+        if (len)
+            *len = 0;
+        return XC_OK;
+    }
+    return copy_out(v, value, len);
+    XC_CATCH
+}
+
+int xc_wdb_doccount(xc_wdb *db, uint32_t *out)
+{
+    XC_TRY
+    *out = db->db.get_doccount();
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_wdb_allterms(xc_wdb *db, const char *prefix, size_t plen, size_t limit, xc_term_fn fn, void *ctx)
+{
+    XC_TRY
+    return allterms(db->db, prefix, plen, limit, fn, ctx);
+    XC_CATCH
+}
+
+int xc_wdb_postings(xc_wdb *db, const char *term, size_t len, xc_docid **ids, size_t *count)
+{
+    XC_TRY
+    std::string t(term, len);
+    std::vector<xc_docid> v;
+    for (auto it = db->db.postlist_begin(t); it != db->db.postlist_end(t); ++it)
+        v.push_back(*it);
+    *ids = static_cast<xc_docid *>(std::malloc((v.size() + 1) * sizeof(xc_docid)));
+    if (!*ids)
+        return set_error(XC_ERR_NOMEM, "out of memory");
+    std::copy(v.begin(), v.end(), *ids);
+    *count = v.size();
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_wdb_get_data(xc_wdb *db, xc_docid id, char **data, size_t *len)
+{
+    XC_TRY
+    return copy_out(db->db.get_document(id).get_data(), data, len);
+    XC_CATCH
+}
+
+int xc_compact(const char *const *sources, size_t n, const char *dest)
+{
+    XC_TRY
+    if (!sources || n == 0 || !dest)
+        return invalid("xc_compact: no sources");
+    Xapian::Database src;
+    for (size_t i = 0; i < n; i++)
+        src.add_database(Xapian::Database(sources[i]));
+    src.compact(dest, Xapian::DBCOMPACT_MULTIPASS);
+    return XC_OK;
+    XC_CATCH
+}
+
+/* ------------------------------------------------------------- queries */
+
+xc_query *xc_query_term(const char *term, size_t len, uint32_t wqf)
+{
+    XC_TRY
+    return new xc_query{Xapian::Query(std::string(term, len), wqf ? wqf : 1)};
+    XC_CATCH_NULL
+}
+
+xc_query *xc_query_combine(xc_op op, xc_query *const *subs, size_t n, unsigned window)
+{
+    XC_TRY
+    static const Xapian::Query::op ops[] = {
+        Xapian::Query::OP_AND,       Xapian::Query::OP_OR,     Xapian::Query::OP_AND_NOT,
+        Xapian::Query::OP_AND_MAYBE, Xapian::Query::OP_FILTER, Xapian::Query::OP_PHRASE,
+        Xapian::Query::OP_NEAR,      Xapian::Query::OP_SYNONYM, Xapian::Query::OP_ELITE_SET,
+    };
+    if ((unsigned)op >= sizeof ops / sizeof ops[0]) {
+        invalid("xc_query_combine: bad operator");
+        return nullptr;
+    }
+    std::vector<Xapian::Query> v;
+    v.reserve(n);
+    for (size_t i = 0; i < n; i++) {
+        if (!subs[i]) {
+            invalid("xc_query_combine: NULL subquery");
+            return nullptr;
+        }
+        v.push_back(subs[i]->q);
+    }
+    return new xc_query{Xapian::Query(ops[op], v.begin(), v.end(), window)};
+    XC_CATCH_NULL
+}
+
+xc_query *xc_query_wildcard(const char *prefix, size_t len, unsigned max_expansion)
+{
+    XC_TRY
+    return new xc_query{Xapian::Query(Xapian::Query::OP_WILDCARD, std::string(prefix, len), max_expansion,
+                                      Xapian::Query::WILDCARD_LIMIT_ERROR, Xapian::Query::OP_SYNONYM)};
+    XC_CATCH_NULL
+}
+
+xc_query *xc_query_scale(xc_query *q, double factor)
+{
+    XC_TRY
+    return new xc_query{Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q->q, factor)};
+    XC_CATCH_NULL
+}
+
+xc_query *xc_query_match_all(void)
+{
+    XC_TRY
+    return new xc_query{Xapian::Query::MatchAll};
+    XC_CATCH_NULL
+}
+
+xc_query *xc_query_match_nothing(void)
+{
+    XC_TRY
+    return new xc_query{Xapian::Query::MatchNothing};
+    XC_CATCH_NULL
+}
+
+xc_query *xc_query_copy(const xc_query *q)
+{
+    XC_TRY
+    return new xc_query{q->q};
+    XC_CATCH_NULL
+}
+
+void xc_query_free(xc_query *q)
+{
+    delete q;
+}
+
+char *xc_query_describe(const xc_query *q)
+{
+    XC_TRY
+    char *out = nullptr;
+    if (copy_out(q->q.get_description(), &out, nullptr) != XC_OK)
+        return nullptr;
+    return out;
+    XC_CATCH_NULL
+}
+
+/* -------------------------------------------------------------- search */
+
+int xc_enquire_new(xc_db *db, xc_enquire **out)
+{
+    XC_TRY
+    *out = new xc_enquire(db->db);
+    return XC_OK;
+    XC_CATCH
+}
+
+void xc_enquire_free(xc_enquire *enq)
+{
+    delete enq;
+}
+
+int xc_enquire_set_query(xc_enquire *enq, const xc_query *q)
+{
+    XC_TRY
+    enq->enq.set_query(q->q);
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_enquire_set_bm25(xc_enquire *enq, double k1, double k2, double k3, double b, double min_normlen)
+{
+    XC_TRY
+    enq->enq.set_weighting_scheme(Xapian::BM25Weight(k1, k2, k3, b, min_normlen));
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_enquire_add_facet(xc_enquire *enq, unsigned slot, char sep, size_t *index)
+{
+    XC_TRY
+    // ValueCountMatchSpy is built into Xapian, so it also runs on remote
+    // shards served by xapian-tcpsrv; a value listing several facets is
+    // split here, on the client, which gives exact per-facet counts since
+    // each document contributes its value string once.
+    enq->facets.push_back(facet{slot, sep, nullptr, {}});
+    *index = enq->facets.size() - 1;
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_enquire_facet(xc_enquire *enq, size_t index, size_t n, const char **value, size_t *vlen, uint32_t *count)
+{
+    XC_TRY
+    if (index >= enq->facets.size())
+        return invalid("xc_enquire_facet: no such facet");
+    const auto &c = enq->facets[index].counts;
+    if (n >= c.size())
+        return set_error(XC_ERR_NOT_FOUND, "no more facet values");
+    *value = c[n].first.data();
+    *vlen = c[n].first.size();
+    *count = c[n].second;
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_enquire_mset(xc_enquire *enq, uint32_t first, uint32_t max, uint32_t check_at_least, xc_mset **out)
+{
+    XC_TRY
+    *out = nullptr;
+    // A spy's counts accumulate over searches; fresh spies start from zero.
+    enq->enq.clear_matchspies();
+    for (auto &f : enq->facets) {
+        f.spy = new Xapian::ValueCountMatchSpy(f.slot);
+        enq->enq.add_matchspy(f.spy->release());
+    }
+    auto *m = new xc_mset{enq->enq.get_mset(first, max, check_at_least)};
+    for (auto &f : enq->facets) {
+        std::unordered_map<std::string, uint32_t> counts;
+        for (auto it = f.spy->values_begin(); it != f.spy->values_end(); ++it) {
+            const std::string &v = *it;
+            uint32_t freq = it.get_termfreq();
+            if (!f.sep) {
+                counts[v] += freq;
+                continue;
+            }
+            size_t start = 0;
+            while (start <= v.size()) {
+                size_t end = v.find(f.sep, start);
+                if (end == std::string::npos)
+                    end = v.size();
+                if (end > start)
+                    counts[v.substr(start, end - start)] += freq;
+                start = end + 1;
+            }
+        }
+        f.counts.assign(counts.begin(), counts.end());
+        std::sort(f.counts.begin(), f.counts.end(), [](const auto &a, const auto &b) {
+            return a.second != b.second ? a.second > b.second : a.first < b.first;
+        });
+    }
+    *out = m;
+    return XC_OK;
+    XC_CATCH
+}
+
+void xc_mset_free(xc_mset *m)
+{
+    delete m;
+}
+
+size_t xc_mset_size(const xc_mset *m)
+{
+    return m ? m->mset.size() : 0;
+}
+
+uint32_t xc_mset_matches_estimated(const xc_mset *m)
+{
+    return m ? m->mset.get_matches_estimated() : 0;
+}
+
+uint32_t xc_mset_matches_lower_bound(const xc_mset *m)
+{
+    return m ? m->mset.get_matches_lower_bound() : 0;
+}
+
+int xc_mset_docid(const xc_mset *m, size_t i, xc_docid *id)
+{
+    XC_TRY
+    if (i >= m->mset.size())
+        return invalid("xc_mset_docid: index out of range");
+    *id = *(m->mset[static_cast<Xapian::doccount>(i)]);
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_mset_weight(const xc_mset *m, size_t i, double *w)
+{
+    XC_TRY
+    if (i >= m->mset.size())
+        return invalid("xc_mset_weight: index out of range");
+    *w = m->mset[static_cast<Xapian::doccount>(i)].get_weight();
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_mset_data(xc_mset *m, size_t i, char **data, size_t *len)
+{
+    XC_TRY
+    if (i >= m->mset.size())
+        return invalid("xc_mset_data: index out of range");
+    return copy_out(m->mset[static_cast<Xapian::doccount>(i)].get_document().get_data(), data, len);
+    XC_CATCH
+}
+
+int xc_mset_matching_terms(xc_enquire *enq, xc_mset *m, size_t i, xc_term_fn fn, void *ctx)
+{
+    XC_TRY
+    if (i >= m->mset.size())
+        return invalid("xc_mset_matching_terms: index out of range");
+    auto hit = m->mset[static_cast<Xapian::doccount>(i)];
+    for (auto t = enq->enq.get_matching_terms_begin(hit); t != enq->enq.get_matching_terms_end(hit); ++t) {
+        const std::string &s = *t;
+        if (fn(ctx, s.data(), s.size(), 0))
+            break;
+    }
+    return XC_OK;
+    XC_CATCH
+}
+
+} // extern "C"

@@ -1,0 +1,183 @@
+/*
+ * xapian-c: a small C interface to Xapian 1.4, the only C++ in vnsearch.
+ *
+ * Opaque handles over Xapian objects; every function returns an xc_status
+ * and never lets an exception out (Xapian::Error and std::bad_alloc are
+ * caught at this border, after notmuch's lib/).  The message of the last
+ * failure on the calling thread is in xc_errmsg().
+ *
+ * Strings are (pointer, length) pairs where terms may contain any byte;
+ * plain NUL-terminated strings elsewhere.  Nothing here knows Vietnamese.
+ */
+#ifndef XAPIAN_C_H
+#define XAPIAN_C_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum xc_status {
+    XC_OK = 0,
+    XC_ERR_NOMEM = -1,        /* std::bad_alloc */
+    XC_ERR_INVALID = -2,      /* bad argument (NULL handle, slot out of range, ...) */
+    XC_ERR_OPENING = -3,      /* database missing or unreadable */
+    XC_ERR_LOCKED = -4,       /* another writer holds the database */
+    XC_ERR_MODIFIED = -5,     /* database changed under a reader: reopen and retry */
+    XC_ERR_CORRUPT = -6,      /* database corrupt */
+    XC_ERR_VERSION = -7,      /* database format unsupported */
+    XC_ERR_NETWORK = -8,      /* a remote shard failed */
+    XC_ERR_NOT_FOUND = -9,    /* document not found */
+    XC_ERR_XAPIAN = -10       /* any other Xapian::Error */
+} xc_status;
+
+/* The message of the last error on this thread ("" if none).  Valid until the
+ * next failing call on the same thread. */
+const char *xc_errmsg(void);
+
+/* A static English name for a status. */
+const char *xc_status_string(int status);
+
+typedef uint32_t xc_docid;
+
+/* ------------------------------------------------------------ documents */
+
+typedef struct xc_doc xc_doc;
+
+int xc_doc_new(xc_doc **out);
+void xc_doc_free(xc_doc *doc);
+/* Empties a document for reuse (cheaper than free + new). */
+int xc_doc_clear(xc_doc *doc);
+/* A term at a position (wdf + 1). */
+int xc_doc_add_posting(xc_doc *doc, const char *term, size_t len, uint32_t pos);
+/* A term without position, with the given wdf increment. */
+int xc_doc_add_term(xc_doc *doc, const char *term, size_t len, uint32_t wdf_inc);
+/* A filter term: wdf 0, so it never changes a document's weight. */
+int xc_doc_add_boolean_term(xc_doc *doc, const char *term, size_t len);
+int xc_doc_set_data(xc_doc *doc, const char *data, size_t len);
+int xc_doc_set_value(xc_doc *doc, unsigned slot, const char *value, size_t len);
+
+/* ------------------------------------------------------------ databases */
+
+typedef struct xc_db xc_db;   /* read-only: a single db, a stub, shards */
+typedef struct xc_wdb xc_wdb; /* writable */
+
+/* Opens any database Xapian can open: a directory, a stub file or a stub
+ * directory (one with a XAPIANDB file), including remote shards. */
+int xc_db_open(const char *path, xc_db **out);
+void xc_db_close(xc_db *db);
+/* Picks up the latest committed revision (and re-reads a changed stub).
+ * Sets *changed to 1 if anything changed. */
+int xc_db_reopen(xc_db *db, int *changed);
+int xc_db_doccount(xc_db *db, uint32_t *out);
+/* Number of documents the term occurs in (0 if none). */
+int xc_db_termfreq(xc_db *db, const char *term, size_t len, uint32_t *out);
+/* Metadata value (malloc'd, caller frees; NULL and length 0 if unset). */
+int xc_db_get_metadata(xc_db *db, const char *key, char **value, size_t *len);
+/* The data of a document by id, malloc'd. */
+int xc_db_get_data(xc_db *db, xc_docid id, char **data, size_t *len);
+/* Number of shards (sub-databases) behind the handle. */
+int xc_db_shard_count(xc_db *db, size_t *out);
+
+/* Calls fn for each term starting with `prefix`, in byte order, with its
+ * document frequency, until fn returns non-zero or `limit` terms were seen
+ * (0 = no limit). */
+typedef int (*xc_term_fn)(void *ctx, const char *term, size_t len, uint32_t termfreq);
+int xc_db_allterms(xc_db *db, const char *prefix, size_t plen, size_t limit, xc_term_fn fn, void *ctx);
+
+enum {
+    XC_WDB_CREATE = 1,    /* create a new database; fail if one exists */
+    XC_WDB_OPEN = 2,      /* open an existing one */
+    XC_WDB_OVERWRITE = 3, /* create, replacing what is there */
+    XC_WDB_NO_SYNC = 0x10 /* or'd in: skip fsync (scratch databases only) */
+};
+int xc_wdb_open(const char *path, int mode, xc_wdb **out);
+/* Commits nothing: call xc_wdb_commit() first.  Releases the lock. */
+void xc_wdb_close(xc_wdb *db);
+int xc_wdb_add_document(xc_wdb *db, xc_doc *doc, xc_docid *id);
+/* Replaces the document indexed by a unique term (adds it if none). */
+int xc_wdb_replace_by_term(xc_wdb *db, const char *term, size_t len, xc_doc *doc);
+int xc_wdb_delete_by_term(xc_wdb *db, const char *term, size_t len);
+int xc_wdb_commit(xc_wdb *db);
+int xc_wdb_set_metadata(xc_wdb *db, const char *key, const char *value, size_t len);
+int xc_wdb_get_metadata(xc_wdb *db, const char *key, char **value, size_t *len);
+int xc_wdb_doccount(xc_wdb *db, uint32_t *out);
+/* Same as xc_db_allterms, on a writable database (sees uncommitted changes). */
+int xc_wdb_allterms(xc_wdb *db, const char *prefix, size_t plen, size_t limit, xc_term_fn fn, void *ctx);
+/* Ids of the documents indexed by a term (malloc'd array). */
+int xc_wdb_postings(xc_wdb *db, const char *term, size_t len, xc_docid **ids, size_t *count);
+int xc_wdb_get_data(xc_wdb *db, xc_docid id, char **data, size_t *len);
+
+/* Merges databases into a new compact one at dest (xapian-compact). */
+int xc_compact(const char *const *sources, size_t n, const char *dest);
+
+/* -------------------------------------------------------------- queries */
+
+typedef struct xc_query xc_query;
+
+typedef enum xc_op {
+    XC_OP_AND,
+    XC_OP_OR,
+    XC_OP_AND_NOT,   /* first minus the union of the rest */
+    XC_OP_AND_MAYBE, /* first, weighted also by the rest */
+    XC_OP_FILTER,    /* first, restricted to the rest (no weight from them) */
+    XC_OP_PHRASE,    /* subqueries in order within `window` positions */
+    XC_OP_NEAR,      /* subqueries in any order within `window` */
+    XC_OP_SYNONYM,   /* OR weighted as one term */
+    XC_OP_ELITE_SET  /* the `window` best-weighted subqueries */
+} xc_op;
+
+/* Every constructor returns NULL on failure (with xc_errmsg set). */
+xc_query *xc_query_term(const char *term, size_t len, uint32_t wqf);
+xc_query *xc_query_combine(xc_op op, xc_query *const *subs, size_t n, unsigned window);
+/* Terms starting with prefix, expanded at search time (at most max_expansion,
+ * 0 = no limit); the query fails with XC_ERR_INVALID if there are more. */
+xc_query *xc_query_wildcard(const char *prefix, size_t len, unsigned max_expansion);
+xc_query *xc_query_scale(xc_query *q, double factor);
+xc_query *xc_query_match_all(void);
+xc_query *xc_query_match_nothing(void);
+xc_query *xc_query_copy(const xc_query *q);
+void xc_query_free(xc_query *q);
+/* Xapian's description of the query, for --debug (malloc'd). */
+char *xc_query_describe(const xc_query *q);
+
+/* -------------------------------------------------------------- search */
+
+typedef struct xc_enquire xc_enquire;
+typedef struct xc_mset xc_mset;
+
+int xc_enquire_new(xc_db *db, xc_enquire **out);
+void xc_enquire_free(xc_enquire *enq);
+/* The query is copied; the caller keeps ownership of q. */
+int xc_enquire_set_query(xc_enquire *enq, const xc_query *q);
+/* Xapian::BM25Weight(k1, k2, k3, b, min_normlen). */
+int xc_enquire_set_bm25(xc_enquire *enq, double k1, double k2, double k3, double b, double min_normlen);
+/* Counts the values of `slot` over the whole match set; a value holding
+ * several facets separates them with `sep` (0 = one facet per value).
+ * Returns the facet's index for xc_enquire_facet(). */
+int xc_enquire_add_facet(xc_enquire *enq, unsigned slot, char sep, size_t *index);
+/* The n-th counted value of facet `index` after xc_enquire_mset(), most
+ * frequent first; XC_ERR_NOT_FOUND past the end.  *value stays valid until
+ * the next search with this enquire. */
+int xc_enquire_facet(xc_enquire *enq, size_t index, size_t n, const char **value, size_t *vlen, uint32_t *count);
+
+/* Runs the search: `max` hits from rank `first`; at least `check_at_least`
+ * documents are examined (set it to the doccount for exact facet counts). */
+int xc_enquire_mset(xc_enquire *enq, uint32_t first, uint32_t max, uint32_t check_at_least, xc_mset **out);
+void xc_mset_free(xc_mset *m);
+size_t xc_mset_size(const xc_mset *m);
+uint32_t xc_mset_matches_estimated(const xc_mset *m);
+uint32_t xc_mset_matches_lower_bound(const xc_mset *m);
+int xc_mset_docid(const xc_mset *m, size_t i, xc_docid *id);
+int xc_mset_weight(const xc_mset *m, size_t i, double *w);
+/* The document's data (malloc'd). */
+int xc_mset_data(xc_mset *m, size_t i, char **data, size_t *len);
+/* Calls fn for each query term that matches hit i. */
+int xc_mset_matching_terms(xc_enquire *enq, xc_mset *m, size_t i, xc_term_fn fn, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* XAPIAN_C_H */
