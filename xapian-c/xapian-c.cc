@@ -284,6 +284,19 @@ int xc_db_get_metadata(xc_db *db, const char *key, char **value, size_t *len)
     XC_CATCH
 }
 
+int xc_db_metadata_keys(xc_db *db, const char *prefix, xc_term_fn fn, void *ctx)
+{
+    XC_TRY
+    std::string p(prefix);
+    for (auto it = db->db.metadata_keys_begin(p); it != db->db.metadata_keys_end(p); ++it) {
+        const std::string &k = *it;
+        if (fn(ctx, k.data(), k.size(), 0))
+            break;
+    }
+    return XC_OK;
+    XC_CATCH
+}
+
 int xc_db_get_data(xc_db *db, xc_docid id, char **data, size_t *len)
 {
     XC_TRY

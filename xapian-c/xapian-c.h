@@ -61,6 +61,9 @@ int xc_doc_set_value(xc_doc *doc, unsigned slot, const char *value, size_t len);
 
 /* ------------------------------------------------------------ databases */
 
+/* Callback for term and key iteration: return non-zero to stop. */
+typedef int (*xc_term_fn)(void *ctx, const char *term, size_t len, uint32_t termfreq);
+
 typedef struct xc_db xc_db;   /* read-only: a single db, a stub, shards */
 typedef struct xc_wdb xc_wdb; /* writable */
 
@@ -76,6 +79,9 @@ int xc_db_doccount(xc_db *db, uint32_t *out);
 int xc_db_termfreq(xc_db *db, const char *term, size_t len, uint32_t *out);
 /* Metadata value (malloc'd, caller frees; NULL and length 0 if unset). */
 int xc_db_get_metadata(xc_db *db, const char *key, char **value, size_t *len);
+/* Calls fn(ctx, key, klen, 0) for each metadata key starting with prefix;
+ * fetch values with xc_db_get_metadata(). */
+int xc_db_metadata_keys(xc_db *db, const char *prefix, xc_term_fn fn, void *ctx);
 /* The data of a document by id, malloc'd. */
 int xc_db_get_data(xc_db *db, xc_docid id, char **data, size_t *len);
 /* Number of shards (sub-databases) behind the handle. */
@@ -84,7 +90,6 @@ int xc_db_shard_count(xc_db *db, size_t *out);
 /* Calls fn for each term starting with `prefix`, in byte order, with its
  * document frequency, until fn returns non-zero or `limit` terms were seen
  * (0 = no limit). */
-typedef int (*xc_term_fn)(void *ctx, const char *term, size_t len, uint32_t termfreq);
 int xc_db_allterms(xc_db *db, const char *prefix, size_t plen, size_t limit, xc_term_fn fn, void *ctx);
 
 enum {

@@ -1,0 +1,56 @@
+/*
+ * The alias table: cooperation frameworks (corpus/frameworks.tsv) and groups
+ * of spelling variants (corpus/aliases.tsv), loaded from their text.
+ *
+ * Everything is matched on sequences of folded syllable keys, with
+ * hyphenated words split into their syllables ("Mê-kông" = "Mê Kông" =
+ * [me, kong]).  A variant written with hyphens also matches written solid
+ * ("Tô-ki-ô" adds [tokio]).  Framework aliases that contain a group member
+ * are expanded with every variant of the group, so "Mê Công – Hàn Quốc" also
+ * matches "Mekong - Hàn Quốc".
+ *
+ * The indexer uses the table to tag passages with the frameworks they
+ * mention; the searcher uses it to expand query words to their equivalents.
+ * The indexer stores the two files' text in the database, so the searcher
+ * always expands with the table the index was built with.
+ */
+#ifndef VN_ALIASES_H
+#define VN_ALIASES_H
+
+#include <stddef.h>
+
+typedef struct alias_table alias_table;
+
+/* Parses the two tables (either text may be NULL for an empty table).
+ * On error returns -1 and writes "NAME:LINE: message" into err, where NAME
+ * is fw_name or groups_name. */
+int alias_table_load(const char *fw_text, size_t fw_len, const char *fw_name, const char *groups_text,
+                     size_t groups_len, const char *groups_name, alias_table **out, char *err, size_t errcap);
+void alias_table_free(alias_table *t);
+
+size_t alias_framework_count(const alias_table *t);
+const char *alias_framework_code(const alias_table *t, size_t fw);   /* "MKC" */
+const char *alias_framework_name(const alias_table *t, size_t fw, int english);
+/* Index of the framework with this code (case-insensitive), or -1. */
+long alias_framework_find(const alias_table *t, const char *code);
+
+typedef enum alias_kind { ALIAS_GROUP = 0, ALIAS_FRAMEWORK = 1 } alias_kind;
+
+typedef struct alias_match {
+    size_t len;       /* keys matched */
+    alias_kind kind;
+    size_t id;        /* group or framework index */
+} alias_match;
+
+/* The longest alias starting at keys[i] (keys are folded syllable keys,
+ * NUL-terminated).  A framework wins a tie with a group.  Returns the
+ * number of keys matched, 0 if none. */
+size_t alias_match_at(const alias_table *t, const char *const *keys, size_t n, size_t i, alias_match *m);
+
+/* The variants of a group or framework, each a sequence of folded keys. */
+size_t alias_variant_count(const alias_table *t, alias_kind kind, size_t id);
+size_t alias_variant(const alias_table *t, alias_kind kind, size_t id, size_t v, const char *const **keys);
+/* The name shown for a group ("Mê Công") or framework (its code). */
+const char *alias_display_name(const alias_table *t, alias_kind kind, size_t id);
+
+#endif

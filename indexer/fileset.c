@@ -1,0 +1,296 @@
+/*
+ * Walking PATH arguments (see fileset.h).
+ */
+#include "fileset.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_DEPTH 64
+
+typedef struct visited {
+    dev_t dev;
+    ino_t ino;
+} visited;
+
+typedef struct walker {
+    fileset *fs;
+    FILE *warn;
+    visited stack[MAX_DEPTH + 1];
+    int depth;
+    int failed;
+} walker;
+
+static int ends_with_txt(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && strcasecmp(name + n - 4, ".txt") == 0;
+}
+
+static void add_file(walker *w, const char *path, const char *name, const struct stat *st)
+{
+    fileset *fs = w->fs;
+    for (size_t i = 0; i < fs->count; i++)
+        if (strcmp(fs->files[i].name, name) == 0) {
+            fprintf(w->warn, "vnindex: %s: skipped: another file is already indexed as '%s' (%s)\n", path, name,
+                    fs->files[i].path);
+            fs->warnings++;
+            return;
+        }
+    if (fs->count == fs->cap) {
+        size_t cap = fs->cap ? fs->cap * 2 : 64;
+        input_file *p = realloc(fs->files, cap * sizeof *p);
+        if (!p) {
+            w->failed = 1;
+            return;
+        }
+        fs->files = p;
+        fs->cap = cap;
+    }
+    input_file *f = &fs->files[fs->count];
+    f->path = strdup(path);
+    f->name = strdup(name);
+    f->real = realpath(path, NULL);
+    if (!f->real)
+        f->real = strdup(path);
+    f->size = (uint64_t)st->st_size;
+    f->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    if (!f->path || !f->name || !f->real) {
+        free(f->path);
+        free(f->name);
+        free(f->real);
+        w->failed = 1;
+        return;
+    }
+    fs->count++;
+}
+
+static void walk_dir(walker *w, const char *dir, const char *rel)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        fprintf(w->warn, "vnindex: %s: %s, skipped\n", dir, strerror(errno));
+        w->fs->warnings++;
+        return;
+    }
+    for (int i = 0; i < w->depth; i++)
+        if (w->stack[i].dev == st.st_dev && w->stack[i].ino == st.st_ino) {
+            fprintf(w->warn, "vnindex: %s: directory loop (a symlink back to a parent), skipped\n", dir);
+            w->fs->warnings++;
+            return;
+        }
+    if (w->depth >= MAX_DEPTH) {
+        fprintf(w->warn, "vnindex: %s: nested more than %d directories deep, skipped\n", dir, MAX_DEPTH);
+        w->fs->warnings++;
+        return;
+    }
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(w->warn, "vnindex: %s: %s, skipped\n", dir, strerror(errno));
+        w->fs->warnings++;
+        return;
+    }
+    w->stack[w->depth++] = (visited){st.st_dev, st.st_ino};
+    /* Sorted, so a run is reproducible whatever order the file system lists. */
+    struct dirent **entries = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct dirent **p = realloc(entries, cap * sizeof *p);
+            if (!p) {
+                w->failed = 1;
+                break;
+            }
+            entries = p;
+        }
+        entries[n] = malloc(sizeof **entries);
+        if (!entries[n]) {
+            w->failed = 1;
+            break;
+        }
+        memcpy(entries[n++], e, sizeof *e);
+    }
+    closedir(d);
+    for (size_t i = 1; i < n; i++) /* insertion sort by name: directories are small */
+        for (size_t j = i; j > 0 && strcmp(entries[j - 1]->d_name, entries[j]->d_name) > 0; j--) {
+            struct dirent *t = entries[j];
+            entries[j] = entries[j - 1];
+            entries[j - 1] = t;
+        }
+    for (size_t i = 0; i < n && !w->failed; i++) {
+        char path[PATH_MAX], sub[PATH_MAX];
+        int pl = snprintf(path, sizeof path, "%s/%s", dir, entries[i]->d_name);
+        int sl = snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", entries[i]->d_name);
+        if (pl < 0 || (size_t)pl >= sizeof path || sl < 0 || (size_t)sl >= sizeof sub) {
+            fprintf(w->warn, "vnindex: %s/%s: path too long, skipped\n", dir, entries[i]->d_name);
+            w->fs->warnings++;
+            continue;
+        }
+        struct stat est;
+        if (stat(path, &est) != 0) {
+            fprintf(w->warn, "vnindex: %s: %s, skipped\n", path, strerror(errno));
+            w->fs->warnings++;
+            continue;
+        }
+        if (S_ISDIR(est.st_mode))
+            walk_dir(w, path, sub);
+        else if (S_ISREG(est.st_mode) && ends_with_txt(entries[i]->d_name))
+            add_file(w, path, sub, &est);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(entries[i]);
+    free(entries);
+    w->depth--;
+}
+
+int fileset_collect(fileset *fs, const char *const *paths, size_t n, FILE *warn)
+{
+    memset(fs, 0, sizeof *fs);
+    walker w;
+    memset(&w, 0, sizeof w);
+    w.fs = fs;
+    w.warn = warn;
+    fs->roots = calloc(n + 1, sizeof *fs->roots);
+    if (!fs->roots)
+        return -1;
+    for (size_t i = 0; i < n && !w.failed; i++) {
+        struct stat st;
+        if (stat(paths[i], &st) != 0) {
+            fprintf(warn, "vnindex: %s: %s\n", paths[i], strerror(errno));
+            fs->warnings++;
+            continue;
+        }
+        char *real = realpath(paths[i], NULL);
+        if (real)
+            fs->roots[fs->nroots++] = real;
+        if (S_ISDIR(st.st_mode)) {
+            walk_dir(&w, paths[i], "");
+        } else if (S_ISREG(st.st_mode)) {
+            const char *base = strrchr(paths[i], '/');
+            add_file(&w, paths[i], base ? base + 1 : paths[i], &st);
+        } else {
+            fprintf(warn, "vnindex: %s: not a regular file or directory, skipped\n", paths[i]);
+            fs->warnings++;
+        }
+    }
+    return w.failed ? -1 : 0;
+}
+
+void fileset_free(fileset *fs)
+{
+    for (size_t i = 0; i < fs->count; i++) {
+        free(fs->files[i].path);
+        free(fs->files[i].name);
+        free(fs->files[i].real);
+    }
+    free(fs->files);
+    for (size_t i = 0; i < fs->nroots; i++)
+        free(fs->roots[i]);
+    free(fs->roots);
+    memset(fs, 0, sizeof *fs);
+}
+
+int fileset_covers(const fileset *fs, const char *real)
+{
+    for (size_t i = 0; i < fs->nroots; i++) {
+        size_t n = strlen(fs->roots[i]);
+        if (strncmp(real, fs->roots[i], n) == 0 && (real[n] == '\0' || real[n] == '/'))
+            return 1;
+    }
+    return 0;
+}
+
+static int read_once(const char *path, char **data, size_t *len, struct stat *before, struct stat *after)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    if (fstat(fd, before) != 0) {
+        int e = errno;
+        close(fd);
+        return e;
+    }
+    size_t cap = (size_t)before->st_size + 1, n = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        close(fd);
+        return ENOMEM;
+    }
+    for (;;) {
+        if (n == cap) { /* grew while we read */
+            char *p = realloc(buf, cap * 2 + 1);
+            if (!p) {
+                free(buf);
+                close(fd);
+                return ENOMEM;
+            }
+            buf = p;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            free(buf);
+            close(fd);
+            return e;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    fstat(fd, after);
+    close(fd);
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+static int same_stat(const struct stat *a, const struct stat *b, size_t len)
+{
+    return a->st_size == b->st_size && (size_t)b->st_size == len && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+int read_file(const char *path, char **data, size_t *len, int *changed)
+{
+    *changed = 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct stat before, after;
+        int rc = read_once(path, data, len, &before, &after);
+        if (rc)
+            return rc;
+        if (same_stat(&before, &after, *len))
+            return 0;
+        if (attempt == 0) {
+            free(*data);
+            *data = NULL;
+            usleep(50000);
+        }
+    }
+    *changed = 1;
+    return 0;
+}
+
+uint64_t content_hash(const char *data, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)data[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}

@@ -1,0 +1,47 @@
+/*
+ * The files to index: PATH arguments walked into a list of text files, each
+ * with the name its passages are cited by (the path relative to the directory
+ * given, or the base name of a file given directly).
+ */
+#ifndef VN_FILESET_H
+#define VN_FILESET_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+typedef struct input_file {
+    char *path;      /* as opened */
+    char *name;      /* as cited: mekong-frameworks.txt, sub/x.txt */
+    char *real;      /* realpath, to know which indexed files a PATH covers */
+    uint64_t size;
+    int64_t mtime_ns;
+} input_file;
+
+typedef struct fileset {
+    input_file *files;
+    size_t count, cap;
+    char **roots;    /* realpaths of the PATH arguments */
+    size_t nroots;
+    size_t warnings;
+} fileset;
+
+/* Walks the paths: directories recursively (files ending in .txt, hidden
+ * entries skipped, symlink loops and unreadable entries warned about and
+ * skipped); files given directly whatever their name.  Warnings go to
+ * `warn` (one line each, naming the path).  Returns 0, or -1 on allocation
+ * failure. */
+int fileset_collect(fileset *fs, const char *const *paths, size_t n, FILE *warn);
+void fileset_free(fileset *fs);
+
+/* 1 if `real` lies under one of the roots (or is one). */
+int fileset_covers(const fileset *fs, const char *real);
+
+/* Reads a whole file.  Retries once if it changed while being read; sets
+ * *changed if it still did.  Returns 0, or an errno value. */
+int read_file(const char *path, char **data, size_t *len, int *changed);
+
+/* FNV-1a, 64 bits: enough to tell a changed file from an unchanged one. */
+uint64_t content_hash(const char *data, size_t len);
+
+#endif

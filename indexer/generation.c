@@ -1,0 +1,215 @@
+/*
+ * Generations and the stub that points at the current one (see generation.h).
+ */
+#include "generation.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LOCK_NAME "vnindex.lock"
+#define STUB_NAME "XAPIANDB"
+
+/* mkdir -p */
+static int make_dirs(const char *path)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s", path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *s = '/';
+    }
+    return mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int gen_lock(const char *db, char *err, size_t cap)
+{
+    struct stat st;
+    if (stat(db, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            snprintf(err, cap, "%s: exists and is not a vnsearch database directory", db);
+            return -1;
+        }
+        char probe[PATH_MAX];
+        snprintf(probe, sizeof probe, "%s/iamglass", db);
+        if (access(probe, F_OK) == 0) {
+            snprintf(err, cap, "%s: is a Xapian database not built by vnindex; choose another --db", db);
+            return -1;
+        }
+    } else if (make_dirs(db) != 0) {
+        snprintf(err, cap, "%s: cannot create: %s", db, strerror(errno));
+        return -1;
+    }
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", db, LOCK_NAME);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        snprintf(err, cap, "%s: cannot open lock file: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = "";
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        if (n > 0) {
+            pid[n] = '\0';
+            pid[strcspn(pid, "\n")] = '\0';
+        }
+        snprintf(err, cap, "%s: database is locked by another vnindex%s%s%s", db, *pid ? " (pid " : "", pid,
+                 *pid ? ")" : "");
+        close(fd);
+        return -1;
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) != n) {
+        /* the pid is only a courtesy for the error message above */
+    }
+    return fd;
+}
+
+void gen_unlock(int fd)
+{
+    if (fd >= 0) {
+        if (ftruncate(fd, 0) != 0) {
+            /* nothing to do: the lock goes with the descriptor */
+        }
+        close(fd);
+    }
+}
+
+void gen_path(const char *db, long gen, long shard, char *out, size_t cap)
+{
+    if (shard < 0)
+        snprintf(out, cap, "%s/g%06ld", db, gen);
+    else
+        snprintf(out, cap, "%s/g%06ld/shard-%ld", db, gen, shard);
+}
+
+long gen_current(const char *db, size_t *shards)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", db, STUB_NAME);
+    FILE *fp = fopen(path, "r");
+    if (shards)
+        *shards = 0;
+    if (!fp)
+        return -1;
+    char line[512];
+    long gen = -1;
+    size_t n = 0;
+    while (fgets(line, sizeof line, fp)) {
+        long g;
+        if (sscanf(line, "auto g%ld", &g) == 1) {
+            gen = g;
+            n++;
+        }
+    }
+    fclose(fp);
+    if (shards)
+        *shards = n;
+    return gen;
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int gen_publish(const char *db, long gen, size_t shards, char *err, size_t cap)
+{
+    char tmp[PATH_MAX], final[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s/%s.tmp", db, STUB_NAME);
+    snprintf(final, sizeof final, "%s/%s", db, STUB_NAME);
+    FILE *fp = fopen(tmp, "w");
+    if (!fp) {
+        snprintf(err, cap, "%s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    if (shards <= 1)
+        fprintf(fp, "auto g%06ld\n", gen);
+    else
+        for (size_t s = 0; s < shards; s++)
+            fprintf(fp, "auto g%06ld/shard-%zu\n", gen, s);
+    int bad = fflush(fp) != 0 || fsync(fileno(fp)) != 0;
+    bad |= fclose(fp) != 0;
+    if (bad || rename(tmp, final) != 0) {
+        snprintf(err, cap, "%s: cannot write: %s", final, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    fsync_dir(db);
+    return 0;
+}
+
+int remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(st.st_mode))
+        return unlink(path);
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char sub[PATH_MAX];
+        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        if (remove_tree(sub) != 0)
+            rc = -1;
+    }
+    closedir(d);
+    if (rmdir(path) != 0)
+        rc = -1;
+    return rc;
+}
+
+void gen_cleanup(const char *db, long keep)
+{
+    DIR *d = opendir(db);
+    if (!d)
+        return;
+    long keep_also = -1;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        long g;
+        char rest[8] = "";
+        if (e->d_name[0] == 'g' && sscanf(e->d_name, "g%ld%7s", &g, rest) == 1 && g < keep && g > keep_also)
+            keep_also = g;
+    }
+    rewinddir(d);
+    while ((e = readdir(d)) != NULL) {
+        long g;
+        char rest[8] = "";
+        if (e->d_name[0] != 'g' || sscanf(e->d_name, "g%ld%7s", &g, rest) < 1)
+            continue;
+        if (!*rest && (g == keep || g == keep_also))
+            continue;
+        char sub[PATH_MAX];
+        snprintf(sub, sizeof sub, "%s/%s", db, e->d_name);
+        remove_tree(sub);
+    }
+    closedir(d);
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s/%s.tmp", db, STUB_NAME);
+    unlink(tmp);
+}

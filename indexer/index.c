@@ -1,0 +1,759 @@
+/*
+ * A vnindex run (see index.h).
+ *
+ * Worker threads each read, decode, split and tokenise whole files into
+ * their own scratch database (one per shard), so the costly part of
+ * indexing runs on every core with no locking; Xapian's compactor then
+ * merges the scratch databases into the new generation, which also leaves
+ * it in its smallest form.  Nothing a reader can see changes until
+ * generation.c swaps the stub.
+ */
+#include "index.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "docbuild.h"
+#include "fileset.h"
+#include "generation.h"
+#include "schema.h"
+#include "tables.h"
+#include "vntext.h"
+#include "xapian-c.h"
+
+#define MAX_SHARDS 64
+
+/* What the current generation knows about one file. */
+typedef struct known_file {
+    char *name, *real;
+    uint64_t size, hash;
+    int64_t mtime_ns;
+    size_t passages;
+    int seen; /* enum seen_as */
+} known_file;
+
+/* What this run does with a file the current generation has. */
+enum seen_as {
+    NOT_SEEN = 0,
+    SEEN_CHANGED,  /* given again, changed: re-indexed */
+    SEEN_SAME,     /* given again, unchanged */
+    KEPT_UNLISTED  /* not given, but outside the PATHs of an --update: kept */
+};
+
+typedef struct known_set {
+    known_file *files;
+    size_t count, cap;
+    char *version, *frameworks, *aliases;
+    size_t shards;
+} known_set;
+
+enum { ACT_SKIP = 0, ACT_INDEX, ACT_KEEP };
+
+typedef struct file_state {
+    int action;
+    uint64_t hash;
+    int hashed;
+    size_t passages;
+    int indexed;
+} file_state;
+
+typedef struct run {
+    const index_options *o;
+    fileset fs;
+    file_state *state;
+    known_set known;
+    table_text tables;
+    alias_table *aliases;
+    size_t nshards;
+    long gen, current;
+    char scratch[PATH_MAX];
+
+    /* work queue and progress, shared with the workers */
+    size_t *todo;
+    size_t ntodo;
+    atomic_size_t next;
+    atomic_size_t files_done, passages_done, warnings;
+    atomic_uint_least64_t bytes_done;
+    atomic_int failed;
+    pthread_mutex_t out_lock;
+    int progress_drawn;
+    char error[1024];
+    double started;
+} run;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* stderr is shared by the workers' warnings and the progress line. */
+static void say(run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(run *r, const char *fmt, ...)
+{
+    pthread_mutex_lock(&r->out_lock);
+    if (r->progress_drawn) {
+        fputs("\r\033[K", stderr);
+        r->progress_drawn = 0;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    pthread_mutex_unlock(&r->out_lock);
+}
+
+static void fail(run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(run *r, const char *fmt, ...)
+{
+    pthread_mutex_lock(&r->out_lock);
+    if (!r->error[0]) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->error, sizeof r->error, fmt, ap);
+        va_end(ap);
+    }
+    pthread_mutex_unlock(&r->out_lock);
+    atomic_store(&r->failed, 1);
+}
+
+/* ------------------------------------------------------ the current index */
+
+static int collect_key(void *ctx, const char *key, size_t len, uint32_t unused)
+{
+    (void)unused;
+    known_set *k = ctx;
+    if (k->count == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 64;
+        known_file *p = realloc(k->files, cap * sizeof *p);
+        if (!p)
+            return 1;
+        k->files = p;
+        k->cap = cap;
+    }
+    known_file *f = &k->files[k->count];
+    memset(f, 0, sizeof *f);
+    size_t pl = strlen(META_FILE);
+    f->name = strndup(key + pl, len - pl);
+    if (f->name)
+        k->count++;
+    return 0;
+}
+
+/* Reads what the current generation says about its files and tables. */
+static void read_known(run *r)
+{
+    known_set *k = &r->known;
+    memset(k, 0, sizeof *k);
+    r->current = gen_current(r->o->db, &k->shards);
+    if (r->current < 0)
+        return;
+    xc_db *db = NULL;
+    if (xc_db_open(r->o->db, &db) != XC_OK) {
+        say(r, "vnindex: %s: current index unreadable (%s); rebuilding\n", r->o->db, xc_errmsg());
+        r->current = -1;
+        return;
+    }
+    size_t len;
+    xc_db_get_metadata(db, META_VERSION, &k->version, &len);
+    xc_db_get_metadata(db, META_FRAMEWORKS, &k->frameworks, &len);
+    xc_db_get_metadata(db, META_ALIASES, &k->aliases, &len);
+    xc_db_metadata_keys(db, META_FILE, collect_key, k);
+    for (size_t i = 0; i < k->count; i++) {
+        char key[PATH_MAX + 64], *v = NULL;
+        snprintf(key, sizeof key, "%s%s", META_FILE, k->files[i].name);
+        if (xc_db_get_metadata(db, key, &v, &len) != XC_OK || !v)
+            continue;
+        char real[PATH_MAX] = "";
+        uint64_t size = 0, hash = 0;
+        int64_t mtime = 0;
+        size_t passages = 0;
+        if (sscanf(v, "%" SCNu64 " %" SCNd64 " %" SCNx64 " %zu %4095[^\n]", &size, &mtime, &hash, &passages,
+                   real) >= 4) {
+            k->files[i].size = size;
+            k->files[i].mtime_ns = mtime;
+            k->files[i].hash = hash;
+            k->files[i].passages = passages;
+            k->files[i].real = strdup(real);
+        }
+        free(v);
+    }
+    xc_db_close(db);
+}
+
+static void free_known(known_set *k)
+{
+    for (size_t i = 0; i < k->count; i++) {
+        free(k->files[i].name);
+        free(k->files[i].real);
+    }
+    free(k->files);
+    free(k->version);
+    free(k->frameworks);
+    free(k->aliases);
+    memset(k, 0, sizeof *k);
+}
+
+static known_file *find_known(known_set *k, const char *name)
+{
+    for (size_t i = 0; i < k->count; i++)
+        if (strcmp(k->files[i].name, name) == 0)
+            return &k->files[i];
+    return NULL;
+}
+
+static int same_text(const char *stored, const char *text, size_t len)
+{
+    if (!stored || !*stored)
+        return !text || len == 0;
+    return text && strlen(stored) == len && memcmp(stored, text, len) == 0;
+}
+
+/* Hashes an input file (reading it) unless size and mtime already match. */
+static int unchanged(run *r, size_t i, const known_file *kf)
+{
+    input_file *f = &r->fs.files[i];
+    if (!kf)
+        return 0;
+    if (kf->size == f->size && kf->mtime_ns == f->mtime_ns) {
+        r->state[i].hash = kf->hash;
+        r->state[i].hashed = 1;
+        return 1;
+    }
+    char *data;
+    size_t len;
+    int changed;
+    if (read_file(f->path, &data, &len, &changed) != 0)
+        return 0;
+    r->state[i].hash = content_hash(data, len);
+    r->state[i].hashed = 1;
+    free(data);
+    return r->state[i].hash == kf->hash;
+}
+
+/* ------------------------------------------------------------- workers */
+
+typedef struct worker {
+    run *r;
+    size_t index;
+    xc_wdb *shards[MAX_SHARDS];
+    pthread_t thread;
+    int started;
+} worker;
+
+static void scratch_path(const run *r, size_t w, size_t shard, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/w%zu-s%zu", r->scratch, w, shard);
+}
+
+static void warn_decode(run *r, const input_file *f, const vn_decode_report *rep, int changed)
+{
+    if (rep->invalid_bytes) {
+        say(r, "vnindex: %s:%zu: invalid UTF-8 at byte %zu (%zu bad byte%s in the file), replaced with U+FFFD\n",
+            f->path, rep->first_invalid_line, rep->first_invalid_col, rep->invalid_bytes,
+            rep->invalid_bytes == 1 ? "" : "s");
+        atomic_fetch_add(&r->warnings, 1);
+    }
+    if (rep->nul_bytes) {
+        say(r, "vnindex: %s:%zu: %zu NUL byte%s replaced with spaces\n", f->path, rep->first_nul_line,
+            rep->nul_bytes, rep->nul_bytes == 1 ? "" : "s");
+        atomic_fetch_add(&r->warnings, 1);
+    }
+    if (rep->encoding == VN_ENC_CP1258) {
+        say(r, "vnindex: %s: not UTF-8; read as %s (legacy Windows Vietnamese)\n", f->path,
+            vn_encoding_name(rep->encoding));
+        atomic_fetch_add(&r->warnings, 1);
+    }
+    if (changed) {
+        say(r, "vnindex: %s: changed while being read; indexed what was read\n", f->path);
+        atomic_fetch_add(&r->warnings, 1);
+    }
+}
+
+static void index_one(worker *w, docbuilder *b, size_t i)
+{
+    run *r = w->r;
+    input_file *f = &r->fs.files[i];
+    char *raw = NULL, *text = NULL;
+    size_t raw_len = 0, len = 0;
+    int changed = 0;
+    int rc = read_file(f->path, &raw, &raw_len, &changed);
+    if (rc) {
+        say(r, "vnindex: %s: %s, skipped\n", f->path, strerror(rc));
+        atomic_fetch_add(&r->warnings, 1);
+        return;
+    }
+    r->state[i].hash = content_hash(raw, raw_len);
+    r->state[i].hashed = 1;
+    f->size = raw_len;
+    vn_decode_report rep;
+    rc = vn_decode(raw, raw_len, &text, &len, &rep);
+    free(raw);
+    if (rc == VN_ERR_BINARY) {
+        say(r, "vnindex: %s: not a text file, skipped\n", f->path);
+        atomic_fetch_add(&r->warnings, 1);
+        return;
+    }
+    if (rc) {
+        say(r, "vnindex: %s: %s, skipped\n", f->path, vn_errmsg(rc));
+        atomic_fetch_add(&r->warnings, 1);
+        return;
+    }
+    warn_decode(r, f, &rep, changed);
+    docbuild_stats st = {0, 0};
+    char err[512] = "";
+    rc = docbuild_file(b, w->shards, r->nshards, f->name, text, len, &st, err, sizeof err);
+    free(text);
+    if (rc) {
+        fail(r, "%s: cannot index: %s", f->path, err);
+        return;
+    }
+    if (st.passages == 0) {
+        say(r, "vnindex: %s: no text to index\n", f->path);
+        atomic_fetch_add(&r->warnings, 1);
+    }
+    r->state[i].passages = st.passages;
+    r->state[i].indexed = 1;
+    atomic_fetch_add(&r->passages_done, st.passages);
+    atomic_fetch_add(&r->bytes_done, raw_len);
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    run *r = w->r;
+    docbuilder *b = docbuilder_new(r->aliases);
+    if (!b) {
+        fail(r, "out of memory");
+        return NULL;
+    }
+    for (size_t s = 0; s < r->nshards && !atomic_load(&r->failed); s++) {
+        char path[PATH_MAX];
+        scratch_path(r, w->index, s, path, sizeof path);
+        int rc = xc_wdb_open(path, XC_WDB_CREATE | XC_WDB_NO_SYNC, &w->shards[s]);
+        if (rc != XC_OK)
+            fail(r, "%s: cannot create scratch database: %s", path, xc_errmsg());
+    }
+    while (!atomic_load(&r->failed)) {
+        size_t k = atomic_fetch_add(&r->next, 1);
+        if (k >= r->ntodo)
+            break;
+        index_one(w, b, r->todo[k]);
+        atomic_fetch_add(&r->files_done, 1);
+    }
+    for (size_t s = 0; s < r->nshards; s++) {
+        if (!w->shards[s])
+            continue;
+        if (!atomic_load(&r->failed) && xc_wdb_commit(w->shards[s]) != XC_OK)
+            fail(r, "cannot write scratch database: %s", xc_errmsg());
+        xc_wdb_close(w->shards[s]);
+        w->shards[s] = NULL;
+    }
+    docbuilder_free(b);
+    return NULL;
+}
+
+static void draw_progress(run *r, int final)
+{
+    size_t done = atomic_load(&r->files_done);
+    double mb = (double)atomic_load(&r->bytes_done) / 1e6;
+    double secs = now() - r->started;
+    pthread_mutex_lock(&r->out_lock);
+    fprintf(stderr, "\r\033[Kvnindex: [");
+    int width = 24, filled = r->ntodo ? (int)((double)done / (double)r->ntodo * width) : width;
+    for (int i = 0; i < width; i++)
+        fputc(i < filled ? '#' : '.', stderr);
+    fprintf(stderr, "] %zu/%zu files  %.1f MB  %zu passages  %.1f MB/s", done, r->ntodo, mb,
+            atomic_load(&r->passages_done), secs > 0 ? mb / secs : 0.0);
+    if (final)
+        fputc('\n', stderr);
+    r->progress_drawn = !final;
+    fflush(stderr);
+    pthread_mutex_unlock(&r->out_lock);
+}
+
+/* --------------------------------------------------------------- build */
+
+static int write_metadata(run *r, xc_wdb *db)
+{
+    int rc = xc_wdb_set_metadata(db, META_VERSION, SCHEMA_VERSION, strlen(SCHEMA_VERSION));
+    if (rc == XC_OK)
+        rc = xc_wdb_set_metadata(db, META_FRAMEWORKS, r->tables.frameworks ? r->tables.frameworks : "",
+                                 r->tables.frameworks_len);
+    if (rc == XC_OK)
+        rc = xc_wdb_set_metadata(db, META_ALIASES, r->tables.aliases ? r->tables.aliases : "",
+                                 r->tables.aliases_len);
+    size_t files = 0, passages = 0;
+    for (size_t i = 0; i < r->fs.count && rc == XC_OK; i++) {
+        input_file *f = &r->fs.files[i];
+        file_state *s = &r->state[i];
+        if (!(s->action == ACT_KEEP || (s->action == ACT_INDEX && s->indexed)))
+            continue;
+        size_t np = s->passages;
+        char key[PATH_MAX + 64], val[PATH_MAX + 128];
+        snprintf(key, sizeof key, "%s%s", META_FILE, f->name);
+        int n = snprintf(val, sizeof val, "%" PRIu64 " %" PRId64 " %016" PRIx64 " %zu %s", f->size, f->mtime_ns,
+                         s->hash, np, f->real);
+        rc = xc_wdb_set_metadata(db, key, val, (size_t)n);
+        files++;
+        passages += np;
+    }
+    /* files an --update keeps without having been given this time */
+    for (size_t i = 0; i < r->known.count && rc == XC_OK; i++) {
+        known_file *k = &r->known.files[i];
+        if (k->seen != KEPT_UNLISTED)
+            continue;
+        char key[PATH_MAX + 64], val[PATH_MAX + 128];
+        snprintf(key, sizeof key, "%s%s", META_FILE, k->name);
+        int n = snprintf(val, sizeof val, "%" PRIu64 " %" PRId64 " %016" PRIx64 " %zu %s", k->size, k->mtime_ns,
+                         k->hash, k->passages, k->real ? k->real : "");
+        rc = xc_wdb_set_metadata(db, key, val, (size_t)n);
+        files++;
+        passages += k->passages;
+    }
+    if (rc == XC_OK) {
+        char stats[128];
+        int n = snprintf(stats, sizeof stats, "files=%zu passages=%zu shards=%zu", files, passages, r->nshards);
+        rc = xc_wdb_set_metadata(db, META_STATS, stats, (size_t)n);
+    }
+    if (rc == XC_OK)
+        rc = xc_wdb_commit(db);
+    return rc;
+}
+
+/* In --update: a compacted copy of the current shard with the passages of
+ * changed and deleted files removed. */
+static int base_copy(run *r, size_t shard, char *out, size_t cap)
+{
+    char cur[PATH_MAX];
+    gen_path(r->o->db, r->current, r->nshards > 1 ? (long)shard : -1, cur, sizeof cur);
+    snprintf(out, cap, "%s/base-s%zu", r->scratch, shard);
+    const char *src[1] = {cur};
+    if (xc_compact(src, 1, out) != XC_OK) {
+        fail(r, "%s: cannot copy the current index: %s", cur, xc_errmsg());
+        return -1;
+    }
+    xc_wdb *db = NULL;
+    if (xc_wdb_open(out, XC_WDB_OPEN | XC_WDB_NO_SYNC, &db) != XC_OK) {
+        fail(r, "%s: %s", out, xc_errmsg());
+        return -1;
+    }
+    int rc = XC_OK;
+    for (size_t i = 0; i < r->known.count && rc == XC_OK; i++) {
+        known_file *k = &r->known.files[i];
+        if (k->seen == KEPT_UNLISTED || k->seen == SEEN_SAME)
+            continue; /* kept as it is */
+        char term[PATH_MAX + 16];
+        size_t tl;
+        docbuild_file_term(k->name, term, sizeof term, &tl);
+        rc = xc_wdb_delete_by_term(db, term, tl);
+    }
+    if (rc == XC_OK)
+        rc = xc_wdb_commit(db);
+    if (rc != XC_OK)
+        fail(r, "%s: %s", out, xc_errmsg());
+    xc_wdb_close(db);
+    return rc == XC_OK ? 0 : -1;
+}
+
+static int shard_has_docs(const char *path)
+{
+    xc_db *db = NULL;
+    uint32_t n = 0;
+    if (xc_db_open(path, &db) != XC_OK)
+        return 0;
+    xc_db_doccount(db, &n);
+    xc_db_close(db);
+    return n > 0;
+}
+
+/* Merges the scratch databases of each shard into the new generation. */
+static int merge(run *r, size_t nworkers, int incremental, size_t *total_docs)
+{
+    char out[PATH_MAX];
+    snprintf(out, sizeof out, "%s/out", r->scratch);
+    if (r->nshards > 1 && mkdir(out, 0777) != 0) {
+        fail(r, "%s: %s", out, strerror(errno));
+        return -1;
+    }
+    *total_docs = 0;
+    for (size_t s = 0; s < r->nshards; s++) {
+        char *sources[MAX_SHARDS + 1];
+        size_t n = 0;
+        char base[PATH_MAX];
+        if (incremental) {
+            if (base_copy(r, s, base, sizeof base))
+                return -1;
+            sources[n++] = strdup(base);
+        }
+        for (size_t w = 0; w < nworkers; w++) {
+            char p[PATH_MAX];
+            scratch_path(r, w, s, p, sizeof p);
+            if (shard_has_docs(p) || (n == 0 && w == nworkers - 1))
+                sources[n++] = strdup(p);
+        }
+        char dest[PATH_MAX];
+        if (r->nshards > 1)
+            snprintf(dest, sizeof dest, "%s/shard-%zu", out, s);
+        else
+            snprintf(dest, sizeof dest, "%s", out);
+        int rc = n ? xc_compact((const char *const *)sources, n, dest) : XC_ERR_INVALID;
+        for (size_t k = 0; k < n; k++)
+            free(sources[k]);
+        if (rc != XC_OK) {
+            fail(r, "%s: cannot write the new index: %s", r->o->db, xc_errmsg());
+            return -1;
+        }
+        xc_wdb *db = NULL;
+        rc = xc_wdb_open(dest, XC_WDB_OPEN, &db);
+        uint32_t docs = 0;
+        if (rc == XC_OK)
+            rc = xc_wdb_doccount(db, &docs);
+        if (rc == XC_OK)
+            rc = write_metadata(r, db);
+        xc_wdb_close(db);
+        if (rc != XC_OK) {
+            fail(r, "%s: cannot write the new index: %s", r->o->db, xc_errmsg());
+            return -1;
+        }
+        *total_docs += docs;
+    }
+    char final[PATH_MAX];
+    gen_path(r->o->db, r->gen, -1, final, sizeof final);
+    if (rename(out, final) != 0) {
+        fail(r, "%s: %s", final, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int build(run *r, int incremental, size_t *total_docs)
+{
+    gen_path(r->o->db, r->gen, -1, r->scratch, sizeof r->scratch);
+    strncat(r->scratch, ".tmp", sizeof r->scratch - strlen(r->scratch) - 1);
+    remove_tree(r->scratch);
+    if (mkdir(r->scratch, 0777) != 0) {
+        fail(r, "%s: %s", r->scratch, strerror(errno));
+        return -1;
+    }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nworkers = r->o->threads > 0 ? (size_t)r->o->threads : (size_t)(cpus > 0 ? cpus : 1);
+    if (nworkers > 8 && r->o->threads <= 0)
+        nworkers = 8;
+    if (nworkers > r->ntodo)
+        nworkers = r->ntodo ? r->ntodo : 1;
+    worker *ws = calloc(nworkers, sizeof *ws);
+    if (!ws) {
+        fail(r, "out of memory");
+        return -1;
+    }
+    r->started = now();
+    for (size_t w = 0; w < nworkers; w++) {
+        ws[w].r = r;
+        ws[w].index = w;
+        if (pthread_create(&ws[w].thread, NULL, worker_main, &ws[w]) == 0)
+            ws[w].started = 1;
+        else
+            fail(r, "cannot start a worker thread");
+    }
+    if (r->o->progress) {
+        while (atomic_load(&r->files_done) < r->ntodo && !atomic_load(&r->failed)) {
+            draw_progress(r, 0);
+            struct timespec ts = {0, 200 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    for (size_t w = 0; w < nworkers; w++)
+        if (ws[w].started)
+            pthread_join(ws[w].thread, NULL);
+    free(ws);
+    if (r->o->progress && !atomic_load(&r->failed))
+        draw_progress(r, 1);
+    if (atomic_load(&r->failed))
+        return -1;
+    size_t indexed = atomic_load(&r->passages_done);
+    size_t kept = 0;
+    for (size_t i = 0; i < r->fs.count; i++)
+        if (r->state[i].action == ACT_KEEP)
+            kept += r->state[i].passages;
+    for (size_t i = 0; i < r->known.count; i++)
+        if (r->known.files[i].seen == KEPT_UNLISTED)
+            kept += r->known.files[i].passages;
+    if (indexed + kept == 0)
+        return 1; /* nothing to publish */
+    return merge(r, nworkers, incremental, total_docs);
+}
+
+/* ------------------------------------------------------------------ run */
+
+int index_run(const index_options *o)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    r.o = o;
+    pthread_mutex_init(&r.out_lock, NULL);
+    r.nshards = o->shards > 1 ? (size_t)o->shards : 1;
+    int status = 2, lock = -1;
+    char err[1024] = "";
+    double t0 = now();
+
+    if (r.nshards > MAX_SHARDS) {
+        fprintf(stderr, "vnindex: --shards: at most %d\n", MAX_SHARDS);
+        return 2;
+    }
+    if (fileset_collect(&r.fs, o->paths, o->npaths, stderr) != 0) {
+        fprintf(stderr, "vnindex: out of memory\n");
+        goto out;
+    }
+    atomic_store(&r.warnings, r.fs.warnings);
+    if (tables_read(&r.tables, o->frameworks_tsv, o->aliases_tsv, o->paths, o->npaths, err, sizeof err) ||
+        tables_parse(&r.tables, &r.aliases, err, sizeof err)) {
+        fprintf(stderr, "vnindex: %s\n", err);
+        goto out;
+    }
+    if (!r.tables.frameworks) {
+        fprintf(stderr, "vnindex: warning: no frameworks.tsv found beside the texts, in $VNSEARCH_DATA or installed; "
+                        "passages get no framework tags\n");
+        atomic_fetch_add(&r.warnings, 1);
+    }
+    if ((lock = gen_lock(o->db, err, sizeof err)) < 0) {
+        fprintf(stderr, "vnindex: %s\n", err);
+        goto out;
+    }
+    read_known(&r);
+    gen_cleanup(o->db, r.current); /* scratch of a killed run */
+    r.gen = r.current + 1;
+    if (r.gen < 1)
+        r.gen = 1;
+
+    r.state = calloc(r.fs.count + 1, sizeof *r.state);
+    r.todo = calloc(r.fs.count + 1, sizeof *r.todo);
+    if (!r.state || !r.todo) {
+        fprintf(stderr, "vnindex: out of memory\n");
+        goto out;
+    }
+    int same_tables = r.current >= 0 && r.known.version && strcmp(r.known.version, SCHEMA_VERSION) == 0 &&
+                      same_text(r.known.frameworks, r.tables.frameworks, r.tables.frameworks_len) &&
+                      same_text(r.known.aliases, r.tables.aliases, r.tables.aliases_len) &&
+                      r.known.shards == r.nshards;
+    size_t changed = 0, deleted = 0;
+    for (size_t i = 0; i < r.fs.count; i++) {
+        known_file *kf = find_known(&r.known, r.fs.files[i].name);
+        if (kf)
+            kf->seen = SEEN_CHANGED;
+        if (same_tables && unchanged(&r, i, kf)) {
+            r.state[i].action = ACT_KEEP;
+            r.state[i].passages = kf->passages;
+            kf->seen = SEEN_SAME;
+        } else {
+            r.state[i].action = ACT_INDEX;
+            changed++;
+        }
+    }
+    for (size_t i = 0; i < r.known.count; i++) {
+        known_file *k = &r.known.files[i];
+        if (k->seen)
+            continue;
+        struct stat st;
+        int gone = !k->real || stat(k->real, &st) != 0;
+        if (o->update && !gone && !fileset_covers(&r.fs, k->real ? k->real : ""))
+            k->seen = KEPT_UNLISTED;
+        else
+            deleted++;
+    }
+    int incremental = o->update && same_tables && !o->force;
+    if (!o->force && same_tables && changed == 0 && deleted == 0) {
+        if (!o->quiet)
+            fprintf(stderr, "vnindex: %s is up to date (%zu files)\n", o->db, r.fs.count);
+        status = 0;
+        goto out;
+    }
+    if (!incremental) {
+        /* A full rebuild re-reads every input, and in --update mode also the
+         * files indexed before from paths not given this time. */
+        for (size_t i = 0; i < r.fs.count; i++)
+            r.state[i].action = ACT_INDEX;
+        for (size_t i = 0; i < r.known.count; i++)
+            if (r.known.files[i].seen == KEPT_UNLISTED) {
+                const char *p = r.known.files[i].real;
+                fileset extra;
+                if (fileset_collect(&extra, &p, 1, stderr) == 0 && extra.count == 1) {
+                    input_file *grown = realloc(r.fs.files, (r.fs.count + 1) * sizeof *grown);
+                    file_state *st = realloc(r.state, (r.fs.count + 2) * sizeof *st);
+                    size_t *td = realloc(r.todo, (r.fs.count + 2) * sizeof *td);
+                    if (grown)
+                        r.fs.files = grown;
+                    if (st)
+                        r.state = st;
+                    if (td)
+                        r.todo = td;
+                    if (grown && st && td) {
+                        r.fs.files[r.fs.count] = extra.files[0];
+                        free(r.fs.files[r.fs.count].name);
+                        r.fs.files[r.fs.count].name = strdup(r.known.files[i].name);
+                        memset(&r.state[r.fs.count], 0, sizeof r.state[0]);
+                        r.state[r.fs.count].action = ACT_INDEX;
+                        r.fs.count++;
+                        extra.count = 0;
+                    }
+                }
+                fileset_free(&extra);
+                r.known.files[i].seen = SEEN_CHANGED;
+            }
+    }
+    for (size_t i = 0; i < r.fs.count; i++)
+        if (r.state[i].action == ACT_INDEX)
+            r.todo[r.ntodo++] = i;
+
+    size_t total_docs = 0;
+    int b = build(&r, incremental, &total_docs);
+    if (b == 1) {
+        fprintf(stderr, "vnindex: nothing indexed: no passages in %zu file%s; %s left as it was\n", r.ntodo,
+                r.ntodo == 1 ? "" : "s", o->db);
+        status = 1;
+        goto out;
+    }
+    if (b != 0) {
+        fprintf(stderr, "vnindex: %s; the previous index is unchanged\n", r.error[0] ? r.error : "failed");
+        goto out;
+    }
+    if (gen_publish(o->db, r.gen, r.nshards, err, sizeof err) != 0) {
+        fprintf(stderr, "vnindex: %s; the previous index is unchanged\n", err);
+        goto out;
+    }
+    gen_cleanup(o->db, r.gen);
+    status = 0;
+    if (!o->quiet) {
+        double secs = now() - t0;
+        double mb = (double)atomic_load(&r.bytes_done) / 1e6;
+        size_t w = atomic_load(&r.warnings);
+        fprintf(stderr,
+                "vnindex: %s %zu file%s (%.1f MB, %zu passages) into %s in %.2f s (%.1f MB/s): %zu passages in "
+                "the index, %zu warning%s\n",
+                incremental ? "updated" : "indexed", r.ntodo, r.ntodo == 1 ? "" : "s", mb,
+                atomic_load(&r.passages_done), o->db, secs, secs > 0 ? mb / secs : 0.0, total_docs, w,
+                w == 1 ? "" : "s");
+    }
+out:
+    if (r.scratch[0])
+        remove_tree(r.scratch);
+    gen_unlock(lock);
+    free(r.state);
+    free(r.todo);
+    free_known(&r.known);
+    alias_table_free(r.aliases);
+    tables_free(&r.tables);
+    fileset_free(&r.fs);
+    pthread_mutex_destroy(&r.out_lock);
+    return status;
+}

@@ -1,0 +1,28 @@
+/*
+ * A whole vnindex run: decide what changed, build the next generation with
+ * worker threads, compact, publish.  The command line lives in vnindex.c.
+ */
+#ifndef VN_INDEX_H
+#define VN_INDEX_H
+
+#include <stddef.h>
+
+typedef struct index_options {
+    const char *db;                 /* database directory */
+    const char *const *paths;       /* PATH arguments */
+    size_t npaths;
+    const char *frameworks_tsv;     /* explicit table paths, or NULL to look beside the texts */
+    const char *aliases_tsv;
+    int update;                     /* --update: keep unchanged files' passages */
+    int force;                      /* --force: rebuild even if nothing changed */
+    int progress;                   /* draw a progress line on stderr */
+    int quiet;                      /* no summary line */
+    int threads;                    /* worker threads, 0 = one per core (at most 8) */
+    int shards;                     /* 0 or 1 = one database, else N shards */
+} index_options;
+
+/* Exit status: 0 done (or already up to date), 1 nothing could be indexed,
+ * 2 error (bad table, locked or unwritable database). */
+int index_run(const index_options *o);
+
+#endif

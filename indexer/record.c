@@ -1,0 +1,77 @@
+/*
+ * Stored records (see schema.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+
+static void field(strbuf *out, const char *name, const char *value)
+{
+    if (!value || !*value)
+        return;
+    sb_puts(out, name);
+    sb_putc(out, '=');
+    for (const char *p = value; *p; p++)
+        sb_putc(out, *p == '\n' ? ' ' : *p);
+    sb_putc(out, '\n');
+}
+
+void record_encode(const record *r, strbuf *out)
+{
+    field(out, "id", r->id);
+    field(out, "file", r->file);
+    sb_printf(out, "line=%ld\nend=%ld\n", r->line, r->end_line);
+    field(out, "section", r->section);
+    field(out, "heading", r->heading);
+    field(out, "fw", r->fw);
+    field(out, "fws", r->fws);
+    field(out, "dates", r->dates);
+    field(out, "notes", r->notes);
+    field(out, "note_of", r->note_of);
+    field(out, "text", r->text);
+}
+
+int record_decode(const char *data, size_t len, record *r)
+{
+    memset(r, 0, sizeof *r);
+    r->buf_ = malloc(len + 1);
+    if (!r->buf_)
+        return -1;
+    memcpy(r->buf_, data, len);
+    r->buf_[len] = '\0';
+    static char empty[] = "";
+    r->id = r->file = r->section = r->heading = r->fw = r->fws = r->dates = r->notes = r->note_of = r->text = empty;
+    char *p = r->buf_, *end = r->buf_ + len;
+    while (p < end) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl)
+            nl = end;
+        *nl = '\0';
+        char *eq = strchr(p, '=');
+        if (eq) {
+            *eq = '\0';
+            char *v = eq + 1;
+            if (!strcmp(p, "id")) r->id = v;
+            else if (!strcmp(p, "file")) r->file = v;
+            else if (!strcmp(p, "line")) r->line = strtol(v, NULL, 10);
+            else if (!strcmp(p, "end")) r->end_line = strtol(v, NULL, 10);
+            else if (!strcmp(p, "section")) r->section = v;
+            else if (!strcmp(p, "heading")) r->heading = v;
+            else if (!strcmp(p, "fw")) r->fw = v;
+            else if (!strcmp(p, "fws")) r->fws = v;
+            else if (!strcmp(p, "dates")) r->dates = v;
+            else if (!strcmp(p, "notes")) r->notes = v;
+            else if (!strcmp(p, "note_of")) r->note_of = v;
+            else if (!strcmp(p, "text")) r->text = v;
+        }
+        p = nl + 1;
+    }
+    return 0;
+}
+
+void record_free(record *r)
+{
+    free(r->buf_);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,82 @@
+/*
+ * The index format shared by vnindex and vnsearch: term prefixes, value
+ * slots, metadata keys and the stored record of a passage.
+ *
+ * Omega's conventions where they fit, so xapian-delve, quest and
+ * xapian-tcpsrv work on our databases unchanged:
+ *
+ *   (none)   folded key, with positions       hop, tac, mekong, 2019
+ *   XE       exact key, wdf only              XEhợp, XEtác
+ *   Q        unique id of the passage         Qmekong-frameworks.txt:9
+ *   XFW:     primary framework                XFW:MKC
+ *   XMF:     a framework the passage mentions XMF:ASEAN
+ *   Y M D    a date's year, month, day        Y2019 M201911 D20191127
+ *   XP       a period of years (start, end)   XP20212025
+ *   XFILE:   the source file                  XFILE:mekong-frameworks.txt
+ *
+ * Date filtering: a passage matches [from, to] when one of its dates lies
+ * inside.  Every day, month or year date adds the Y term of its year; day and
+ * month dates add M; day dates (each day of a range) add D.  A filter is the
+ * OR of the Y terms of the whole years it covers, the M terms of the whole
+ * months at its ragged ends, and the D terms of the days left over, which is
+ * exactly "lies inside" (as Omega does).  Periods get one XP term, and a
+ * filter takes those whose whole period it covers.
+ */
+#ifndef VN_SCHEMA_H
+#define VN_SCHEMA_H
+
+#include <stddef.h>
+
+#include "strbuf.h"
+
+#define SCHEMA_VERSION "1"
+
+#define PREFIX_EXACT "XE"
+#define PREFIX_ID "Q"
+#define PREFIX_FRAMEWORK "XFW:"
+#define PREFIX_MENTION "XMF:"
+#define PREFIX_YEAR "Y"
+#define PREFIX_MONTH "M"
+#define PREFIX_DAY "D"
+#define PREFIX_PERIOD "XP"
+#define PREFIX_FILE "XFILE:"
+
+#define SLOT_FRAMEWORK 0  /* primary framework code: facet counts */
+#define SLOT_FIRST_DATE 1 /* YYYYMMDD of the earliest date: sorting */
+#define SLOT_LAST_DATE 2  /* YYYYMMDD of the latest date */
+#define SLOT_YEARS 3      /* years of its day/month/year dates, space-separated: facet counts */
+
+#define META_VERSION "vnsearch.version"
+#define META_FRAMEWORKS "vnsearch.frameworks.tsv"
+#define META_ALIASES "vnsearch.aliases.tsv"
+#define META_FILE "vnsearch.file:"   /* + name -> "size hash passages path" */
+#define META_STATS "vnsearch.stats"
+
+/* Xapian refuses terms over 245 bytes; longer keys are not indexed. */
+#define TERM_MAX 240
+
+/* The stored record of a passage: "name=value" lines, text last (Omega
+ * keeps its fields the same way).  Values never contain a newline. */
+typedef struct record {
+    char *id;       /* mekong-frameworks.txt:9 */
+    char *file;
+    long line, end_line;
+    char *section;  /* capitalised section title, or "" */
+    char *heading;  /* sub-heading, or "" */
+    char *fw;       /* primary framework code, or "" */
+    char *fws;      /* mentioned codes, space-separated */
+    char *dates;    /* ISO dates, space-separated */
+    char *notes;    /* ids of its footnotes, space-separated */
+    char *note_of;  /* for a footnote: id of the citing passage */
+    char *text;
+    char *buf_;     /* owns the strings above */
+} record;
+
+/* Appends the encoded record to out. */
+void record_encode(const record *r, strbuf *out);
+/* Decodes data (copied); unknown fields are ignored so old readers survive
+ * new fields.  Returns 0, or -1 on allocation failure. */
+int record_decode(const char *data, size_t len, record *r);
+void record_free(record *r);
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * vnindex: index Vietnamese texts for vnsearch.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "docbuild.h"
+#include "fileset.h"
+#include "index.h"
+#include "tables.h"
+#include "vntext.h"
+
+/* --dump: split and tag files, print passages as TSV, write nothing. */
+static int dump(const index_options *o)
+{
+    table_text tt;
+    alias_table *t = NULL;
+    char err[1024];
+    if (tables_read(&tt, o->frameworks_tsv, o->aliases_tsv, o->paths, o->npaths, err, sizeof err) ||
+        tables_parse(&tt, &t, err, sizeof err)) {
+        fprintf(stderr, "vnindex: %s\n", err);
+        return 2;
+    }
+    fileset fs;
+    int status = fileset_collect(&fs, o->paths, o->npaths, stderr) == 0 ? 0 : 2;
+    docbuilder *b = docbuilder_new(t);
+    if (!b)
+        status = 2;
+    else
+        docbuilder_set_dump(b, stdout);
+    printf("id\tframework\tmentions\tdates\tsection\theading\ttext\n");
+    for (size_t i = 0; i < fs.count && status == 0; i++) {
+        char *raw = NULL, *text = NULL;
+        size_t raw_len, len;
+        int changed;
+        int rc = read_file(fs.files[i].path, &raw, &raw_len, &changed);
+        if (rc) {
+            fprintf(stderr, "vnindex: %s: %s\n", fs.files[i].path, strerror(rc));
+            continue;
+        }
+        rc = vn_decode(raw, raw_len, &text, &len, NULL);
+        free(raw);
+        if (rc) {
+            fprintf(stderr, "vnindex: %s: %s\n", fs.files[i].path, vn_errmsg(rc));
+            continue;
+        }
+        docbuild_stats st = {0, 0};
+        if (docbuild_file(b, NULL, 0, fs.files[i].name, text, len, &st, err, sizeof err) != 0) {
+            fprintf(stderr, "vnindex: %s: %s\n", fs.files[i].path, err);
+            status = 2;
+        }
+        free(text);
+    }
+    docbuilder_free(b);
+    fileset_free(&fs);
+    alias_table_free(t);
+    tables_free(&tt);
+    return status;
+}
+
+static void usage(FILE *out)
+{
+    fputs("usage: vnindex [--db DIR] [--update] [--force] [--progress|--quiet] [--threads N] [--shards N]\n"
+          "               [--frameworks FILE] [--aliases FILE] PATH...\n"
+          "\n"
+          "Indexes the .txt files under each PATH (directories recursively) into DIR\n"
+          "(default: $VNSEARCH_DB, else ./vnsearch.db), one passage per paragraph.\n"
+          "\n"
+          "  --db DIR          database directory\n"
+          "  --update          re-index only changed files; drop deleted ones; keep the rest\n"
+          "  --force           rebuild even if nothing changed\n"
+          "  --progress        progress line on stderr even when it is not a terminal\n"
+          "  --quiet           no progress line and no summary\n"
+          "  --threads N       worker threads (default: one per core, at most 8)\n"
+          "  --shards N        split the index into N shards searched as one\n"
+          "  --frameworks FILE framework table (default: frameworks.tsv beside the texts)\n"
+          "  --aliases FILE    spelling variants table (default: aliases.tsv beside the texts)\n"
+          "  --dump            print the passages as TSV (id, framework, mentions, dates,\n"
+          "                    section, heading, text) instead of indexing\n"
+          "\n"
+          "Exit status: 0 indexed or already up to date, 1 nothing could be indexed, 2 error.\n",
+          out);
+}
+
+static int parse_count(const char *opt, const char *s, int max)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < 1 || v > max) {
+        fprintf(stderr, "vnindex: %s: expected a number from 1 to %d, got '%s'\n", opt, max, s);
+        exit(2);
+    }
+    return (int)v;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},       {"update", no_argument, NULL, 'u'},
+        {"force", no_argument, NULL, 'f'},          {"progress", no_argument, NULL, 'p'},
+        {"quiet", no_argument, NULL, 'q'},          {"threads", required_argument, NULL, 't'},
+        {"shards", required_argument, NULL, 's'},   {"frameworks", required_argument, NULL, 'F'},
+        {"aliases", required_argument, NULL, 'A'},  {"help", no_argument, NULL, 'h'},
+        {"dump", no_argument, NULL, 'D'},
+        {NULL, 0, NULL, 0},
+    };
+    index_options o;
+    memset(&o, 0, sizeof o);
+    const char *env = getenv("VNSEARCH_DB");
+    o.db = env && *env ? env : "vnsearch.db";
+    int progress = -1, dump_only = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "d:ufpqt:s:F:A:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': o.db = optarg; break;
+        case 'u': o.update = 1; break;
+        case 'f': o.force = 1; break;
+        case 'p': progress = 1; break;
+        case 'q': o.quiet = 1; progress = 0; break;
+        case 't': o.threads = parse_count("--threads", optarg, 64); break;
+        case 's': o.shards = parse_count("--shards", optarg, 64); break;
+        case 'F': o.frameworks_tsv = optarg; break;
+        case 'A': o.aliases_tsv = optarg; break;
+        case 'D': dump_only = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "vnindex: no PATH to index\n");
+        usage(stderr);
+        return 2;
+    }
+    o.paths = (const char *const *)argv + optind;
+    o.npaths = (size_t)(argc - optind);
+    o.progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
+    return dump_only ? dump(&o) : index_run(&o);
+}
