@@ -133,7 +133,7 @@ static void test_write_search_facets(void)
     }
 
     /* a wildcard with too many expansions is an error, not an abort */
-    xc_query *wild = xc_query_wildcard("", 0, 1);
+    xc_query *wild = xc_query_wildcard("", 0, 1, 0);
     xc_enquire_set_query(enq, wild);
     xc_mset *m = NULL;
     rc = xc_enquire_mset(enq, 0, 10, 0, &m);

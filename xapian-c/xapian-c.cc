@@ -511,11 +511,21 @@ xc_query *xc_query_combine(xc_op op, xc_query *const *subs, size_t n, unsigned w
     XC_CATCH_NULL
 }
 
-xc_query *xc_query_wildcard(const char *prefix, size_t len, unsigned max_expansion)
+xc_query *xc_query_wildcard(const char *prefix, size_t len, unsigned max_expansion, int most_frequent)
 {
     XC_TRY
-    return new xc_query{Xapian::Query(Xapian::Query::OP_WILDCARD, std::string(prefix, len), max_expansion,
-                                      Xapian::Query::WILDCARD_LIMIT_ERROR, Xapian::Query::OP_SYNONYM)};
+    int limit = most_frequent ? Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT : Xapian::Query::WILDCARD_LIMIT_ERROR;
+    return new xc_query{Xapian::Query(Xapian::Query::OP_WILDCARD, std::string(prefix, len), max_expansion, limit,
+                                      Xapian::Query::OP_SYNONYM)};
+    XC_CATCH_NULL
+}
+
+xc_query *xc_query_fixed_weight(double weight)
+{
+    XC_TRY
+    // The Query keeps its own reference to the source (release() hands it over).
+    auto *src = new Xapian::FixedWeightPostingSource(weight);
+    return new xc_query{Xapian::Query(src->release())};
     XC_CATCH_NULL
 }
 

@@ -1,0 +1,361 @@
+/*
+ * Output formats (see output.h).
+ */
+#include "output.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define HL_ON "\033[1;33m"
+#define HL_OFF "\033[0m"
+
+int out_format_parse(const char *s)
+{
+    if (!strcmp(s, "text"))
+        return OUT_TEXT;
+    if (!strcmp(s, "json"))
+        return OUT_JSON;
+    if (!strcmp(s, "tsv"))
+        return OUT_TSV;
+    if (!strcmp(s, "trec"))
+        return OUT_TREC;
+    return -1;
+}
+
+void out_json_string(strbuf *b, const char *s, size_t len)
+{
+    sb_putc(b, '"');
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"': sb_puts(b, "\\\""); break;
+        case '\\': sb_puts(b, "\\\\"); break;
+        case '\n': sb_puts(b, "\\n"); break;
+        case '\r': sb_puts(b, "\\r"); break;
+        case '\t': sb_puts(b, "\\t"); break;
+        default:
+            if (c < 0x20 || c == 0x7f)
+                sb_printf(b, "\\u%04x", c);
+            else if (c == 0xE2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
+                     ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9)) {
+                sb_printf(b, "\\u%04x", 0x2028 + ((unsigned char)s[i + 2] - 0xA8)); /* safe inside <script> */
+                i += 2;
+            } else
+                sb_putc(b, (char)c);
+        }
+    }
+    sb_putc(b, '"');
+}
+
+static void json_str(strbuf *b, const char *s)
+{
+    out_json_string(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+/* A space-separated list as a JSON array of strings. */
+static void json_list(strbuf *b, const char *list)
+{
+    sb_putc(b, '[');
+    int first = 1;
+    for (const char *p = list; p && *p;) {
+        while (*p == ' ')
+            p++;
+        const char *e = strchr(p, ' ');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n) {
+            if (!first)
+                sb_putc(b, ',');
+            out_json_string(b, p, n);
+            first = 0;
+        }
+        p += n;
+    }
+    sb_putc(b, ']');
+}
+
+/* Code point offset of byte `off` in s. */
+static size_t cp_offset(const char *s, size_t off)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < off && s[i]; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+static void json_spans(strbuf *b, const char *text, const vs_span *sp, size_t n)
+{
+    sb_putc(b, '[');
+    for (size_t i = 0; i < n; i++)
+        sb_printf(b, "%s[%zu,%zu]", i ? "," : "", cp_offset(text, sp[i].start), cp_offset(text, sp[i].end));
+    sb_putc(b, ']');
+}
+
+static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
+{
+    const record *r = &h->rec;
+    sb_putc(b, '{');
+    if (qid) {
+        sb_puts(b, "\"query_id\":");
+        json_str(b, qid);
+        sb_putc(b, ',');
+    }
+    sb_printf(b, "\"rank\":%u,\"score\":%.4f,\"id\":", h->rank, h->score);
+    json_str(b, r->id);
+    sb_puts(b, ",\"file\":");
+    json_str(b, r->file);
+    sb_printf(b, ",\"line\":%ld,\"end_line\":%ld,\"framework\":", r->line, r->end_line);
+    json_str(b, r->fw);
+    sb_puts(b, ",\"frameworks\":");
+    json_list(b, r->fws);
+    sb_puts(b, ",\"dates\":");
+    json_list(b, r->dates);
+    sb_puts(b, ",\"section\":");
+    json_str(b, r->section);
+    sb_puts(b, ",\"heading\":");
+    json_str(b, r->heading);
+    sb_puts(b, ",\"text\":");
+    json_str(b, r->text);
+    sb_puts(b, ",\"snippet\":");
+    json_str(b, h->snippet);
+    sb_puts(b, ",\"highlights\":");
+    json_spans(b, h->snippet, h->spans, h->nspans);
+    sb_puts(b, ",\"text_highlights\":");
+    json_spans(b, r->text, h->text_spans, h->ntext_spans);
+    if (*r->notes) {
+        sb_puts(b, ",\"notes\":");
+        json_list(b, r->notes);
+    }
+    if (*r->note_of) {
+        sb_puts(b, ",\"note_of\":");
+        json_str(b, r->note_of);
+    }
+    sb_putc(b, '}');
+}
+
+static void json_counts(strbuf *b, const vs_count *c, size_t n)
+{
+    sb_putc(b, '{');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            sb_putc(b, ',');
+        json_str(b, c[i].value);
+        sb_printf(b, ":%u", c[i].count);
+    }
+    sb_putc(b, '}');
+}
+
+static void json_restorations(strbuf *b, const vs_result *r)
+{
+    sb_putc(b, '{');
+    for (size_t i = 0; i < r->nrestorations; i++) {
+        if (i)
+            sb_putc(b, ',');
+        json_str(b, r->restorations[i].typed);
+        sb_putc(b, ':');
+        sb_putc(b, '[');
+        for (size_t k = 0; k < r->restorations[i].nforms; k++) {
+            sb_puts(b, k ? ",{\"form\":" : "{\"form\":");
+            json_str(b, r->restorations[i].forms[k].value);
+            sb_printf(b, ",\"passages\":%u}", r->restorations[i].forms[k].count);
+        }
+        sb_putc(b, ']');
+    }
+    sb_putc(b, '}');
+}
+
+void out_json_object(strbuf *b, const vs_result *r)
+{
+    sb_printf(b, "{\"matches\":%u,\"hits\":[", r->matches);
+    for (size_t i = 0; i < r->nhits; i++) {
+        if (i)
+            sb_putc(b, ',');
+        json_hit(b, &r->hits[i], NULL);
+    }
+    sb_puts(b, "],\"facets\":{\"framework\":");
+    json_counts(b, r->frameworks, r->nframeworks);
+    sb_puts(b, ",\"year\":");
+    json_counts(b, r->years, r->nyears);
+    sb_puts(b, "},\"restorations\":");
+    json_restorations(b, r);
+    sb_putc(b, '}');
+}
+
+/* TSV fields: tabs, newlines and backslashes escaped, so every row has the
+ * same columns in LibreOffice and Excel. */
+static void tsv_field(strbuf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '\t': sb_puts(b, "\\t"); break;
+        case '\n': sb_puts(b, "\\n"); break;
+        case '\r': sb_puts(b, "\\r"); break;
+        case '\\': sb_puts(b, "\\\\"); break;
+        default: sb_putc(b, *s);
+        }
+    }
+}
+
+/* The snippet with its highlights marked. */
+static void marked(strbuf *b, const char *s, const vs_span *sp, size_t n, const char *on, const char *off,
+                   int tsv)
+{
+    size_t pos = 0, len = strlen(s);
+    strbuf piece = STRBUF_INIT;
+    for (size_t i = 0; i <= n; i++) {
+        size_t end = i < n ? sp[i].start : len;
+        sb_reset(&piece);
+        sb_append(&piece, s + pos, end - pos);
+        if (tsv)
+            tsv_field(b, piece.s);
+        else
+            sb_append(b, piece.s ? piece.s : "", piece.len);
+        if (i == n)
+            break;
+        sb_puts(b, on);
+        sb_reset(&piece);
+        sb_append(&piece, s + sp[i].start, sp[i].end - sp[i].start);
+        if (tsv)
+            tsv_field(b, piece.s);
+        else
+            sb_append(b, piece.s ? piece.s : "", piece.len);
+        sb_puts(b, off);
+        pos = sp[i].end;
+    }
+    sb_free(&piece);
+}
+
+void out_tsv_header(strbuf *b, int with_qid)
+{
+    if (with_qid)
+        sb_puts(b, "query_id\t");
+    sb_puts(b, "rank\tscore\tid\tfile\tline\tframework\tframeworks\tdates\tsection\theading\tsnippet\ttext\n");
+}
+
+static void trec_id(strbuf *b, const char *id)
+{
+    for (; *id; id++) {
+        if (*id == ' ' || *id == '\t')
+            sb_puts(b, "%20");
+        else
+            sb_putc(b, *id);
+    }
+}
+
+static void text_result(strbuf *b, const vs_result *r, const out_options *o)
+{
+    for (size_t i = 0; i < r->nrestorations; i++) {
+        const vs_restoration *rs = &r->restorations[i];
+        sb_printf(b, "%s -> ", rs->typed);
+        for (size_t k = 0; k < rs->nforms && k < 8; k++)
+            sb_printf(b, "%s%s (%u)", k ? ", " : "", rs->forms[k].value, rs->forms[k].count);
+        sb_putc(b, '\n');
+    }
+    if (r->nrestorations)
+        sb_putc(b, '\n');
+    for (size_t i = 0; i < r->nhits; i++) {
+        const vs_hit *h = &r->hits[i];
+        const record *rec = &h->rec;
+        sb_printf(b, "%u. ", h->rank);
+        if (o->color)
+            sb_puts(b, "\033[1m");
+        sb_printf(b, "%s", *rec->fw ? rec->fw : "-");
+        if (o->color)
+            sb_puts(b, HL_OFF);
+        /* at most three dates, so the line stays readable */
+        const char *d = rec->dates;
+        for (int k = 0; k < 3 && d && *d; k++) {
+            const char *e = strchr(d, ' ');
+            size_t n = e ? (size_t)(e - d) : strlen(d);
+            sb_puts(b, k ? ", " : " · ");
+            sb_append(b, d, n);
+            d = e ? e + 1 : NULL;
+        }
+        if (d && *d)
+            sb_puts(b, ", …");
+        sb_printf(b, " · %s", rec->id);
+        if (*rec->heading)
+            sb_printf(b, " · %s", rec->heading);
+        else if (*rec->section)
+            sb_printf(b, " · %s", rec->section);
+        sb_printf(b, "  (%.2f)\n   ", h->score);
+        marked(b, h->snippet, h->spans, h->nspans, o->color ? HL_ON : "[", o->color ? HL_OFF : "]", 0);
+        sb_puts(b, "\n\n");
+    }
+    if (o->facets) {
+        sb_puts(b, "frameworks:");
+        for (size_t i = 0; i < r->nframeworks; i++)
+            sb_printf(b, " %s (%u)", r->frameworks[i].value, r->frameworks[i].count);
+        sb_puts(b, "\nyears:");
+        for (size_t i = 0; i < r->nyears; i++)
+            sb_printf(b, " %s (%u)", r->years[i].value, r->years[i].count);
+        sb_putc(b, '\n');
+    }
+}
+
+void out_result(strbuf *b, const vs_result *r, const out_options *o)
+{
+    switch (o->format) {
+    case OUT_TEXT:
+        if (o->qid)
+            sb_printf(b, "## %s\n", o->qid);
+        text_result(b, r, o);
+        break;
+    case OUT_JSON:
+        for (size_t i = 0; i < r->nhits; i++) {
+            json_hit(b, &r->hits[i], o->qid);
+            sb_putc(b, '\n');
+        }
+        if (o->facets || r->nrestorations) {
+            sb_putc(b, '{');
+            if (o->qid) {
+                sb_puts(b, "\"query_id\":");
+                json_str(b, o->qid);
+                sb_putc(b, ',');
+            }
+            sb_printf(b, "\"matches\":%u,\"facets\":{\"framework\":", r->matches);
+            json_counts(b, r->frameworks, r->nframeworks);
+            sb_puts(b, ",\"year\":");
+            json_counts(b, r->years, r->nyears);
+            sb_puts(b, "},\"restorations\":");
+            json_restorations(b, r);
+            sb_puts(b, "}\n");
+        }
+        break;
+    case OUT_TSV:
+        for (size_t i = 0; i < r->nhits; i++) {
+            const vs_hit *h = &r->hits[i];
+            const record *rec = &h->rec;
+            if (o->qid) {
+                tsv_field(b, o->qid);
+                sb_putc(b, '\t');
+            }
+            sb_printf(b, "%u\t%.4f\t", h->rank, h->score);
+            tsv_field(b, rec->id);
+            sb_putc(b, '\t');
+            tsv_field(b, rec->file);
+            sb_printf(b, "\t%ld\t", rec->line);
+            tsv_field(b, rec->fw);
+            sb_putc(b, '\t');
+            tsv_field(b, rec->fws);
+            sb_putc(b, '\t');
+            tsv_field(b, rec->dates);
+            sb_putc(b, '\t');
+            tsv_field(b, rec->section);
+            sb_putc(b, '\t');
+            tsv_field(b, rec->heading);
+            sb_putc(b, '\t');
+            marked(b, h->snippet, h->spans, h->nspans, "[", "]", 1);
+            sb_putc(b, '\t');
+            tsv_field(b, rec->text);
+            sb_putc(b, '\n');
+        }
+        break;
+    case OUT_TREC:
+        for (size_t i = 0; i < r->nhits; i++) {
+            sb_printf(b, "%s Q0 ", o->qid ? o->qid : "1");
+            trec_id(b, r->hits[i].rec.id);
+            sb_printf(b, " %u %.4f vnsearch\n", r->hits[i].rank, r->hits[i].score);
+        }
+        break;
+    }
+}

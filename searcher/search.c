@@ -1,0 +1,519 @@
+/*
+ * The search engine (see search.h).
+ */
+#include "search.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dates.h"
+#include "query.h"
+#include "vntext.h"
+#include "xapian-c.h"
+
+/* BM25 tuned for paragraphs: lengths vary less than between whole
+ * documents, so length normalisation is gentler than the usual 0.75. */
+#define BM25_K1 1.2
+#define BM25_K2 0.0
+#define BM25_K3 1.0
+#define BM25_B 0.5
+#define BM25_MIN_NORMLEN 0.5
+
+struct vs_engine {
+    xc_db *db;
+    xc_enquire *enq;
+    alias_table *aliases;
+    size_t facet_fw, facet_year;
+    char *path;
+};
+
+static int load_tables(vs_engine *e, char *err, size_t cap)
+{
+    char *fw = NULL, *al = NULL;
+    size_t fl = 0, alen = 0;
+    int rc = xc_db_get_metadata(e->db, META_FRAMEWORKS, &fw, &fl);
+    if (rc == XC_OK)
+        rc = xc_db_get_metadata(e->db, META_ALIASES, &al, &alen);
+    if (rc != XC_OK) {
+        snprintf(err, cap, "%s: %s", e->path, xc_errmsg());
+        free(fw);
+        free(al);
+        return VS_ERR_DB;
+    }
+    char msg[512];
+    int bad = alias_table_load(fw, fl, "frameworks.tsv (stored in the index)", al, alen,
+                               "aliases.tsv (stored in the index)", &e->aliases, msg, sizeof msg);
+    free(fw);
+    free(al);
+    if (bad) {
+        snprintf(err, cap, "%s: %s", e->path, msg);
+        return VS_ERR_DB;
+    }
+    return VS_OK;
+}
+
+int vs_open(const char *db_path, vs_engine **out, char *err, size_t cap)
+{
+    *out = NULL;
+    struct stat st;
+    if (stat(db_path, &st) != 0) {
+        snprintf(err, cap, "%s: no database there (%s); build one with: vnindex --db %s corpus/", db_path,
+                 strerror(errno), db_path);
+        return VS_ERR_DB;
+    }
+    vs_engine *e = calloc(1, sizeof *e);
+    if (!e || !(e->path = strdup(db_path))) {
+        free(e);
+        snprintf(err, cap, "out of memory");
+        return VS_ERR_DB;
+    }
+    if (xc_db_open(db_path, &e->db) != XC_OK) {
+        snprintf(err, cap, "%s: cannot open the database: %s", db_path, xc_errmsg());
+        vs_close(e);
+        return VS_ERR_DB;
+    }
+    char *version = NULL;
+    size_t vl = 0;
+    if (xc_db_get_metadata(e->db, META_VERSION, &version, &vl) != XC_OK) {
+        snprintf(err, cap, "%s: %s", db_path, xc_errmsg());
+        vs_close(e);
+        return VS_ERR_DB;
+    }
+    if (!version || strcmp(version, SCHEMA_VERSION) != 0) {
+        snprintf(err, cap,
+                 "%s: not a vnsearch index of format %s (found %s); rebuild it with: vnindex --force --db %s PATH",
+                 db_path, SCHEMA_VERSION, version ? version : "none", db_path);
+        free(version);
+        vs_close(e);
+        return VS_ERR_DB;
+    }
+    free(version);
+    int rc = load_tables(e, err, cap);
+    if (rc == VS_OK && (xc_enquire_new(e->db, &e->enq) != XC_OK ||
+                        xc_enquire_set_bm25(e->enq, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN) != XC_OK ||
+                        xc_enquire_add_facet(e->enq, SLOT_FRAMEWORK, 0, &e->facet_fw) != XC_OK ||
+                        xc_enquire_add_facet(e->enq, SLOT_YEARS, ' ', &e->facet_year) != XC_OK)) {
+        snprintf(err, cap, "%s: %s", db_path, xc_errmsg());
+        rc = VS_ERR_DB;
+    }
+    if (rc != VS_OK) {
+        vs_close(e);
+        return rc;
+    }
+    *out = e;
+    return VS_OK;
+}
+
+void vs_close(vs_engine *e)
+{
+    if (!e)
+        return;
+    xc_enquire_free(e->enq);
+    xc_db_close(e->db);
+    alias_table_free(e->aliases);
+    free(e->path);
+    free(e);
+}
+
+const alias_table *vs_aliases(const vs_engine *e)
+{
+    return e->aliases;
+}
+
+int vs_refresh(vs_engine *e)
+{
+    int changed = 0;
+    if (xc_db_reopen(e->db, &changed) != XC_OK || !changed)
+        return 0;
+    /* the enquire holds the old database; the tables may have changed too */
+    xc_enquire *enq = NULL;
+    if (xc_enquire_new(e->db, &enq) == XC_OK) {
+        xc_enquire_set_bm25(enq, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN);
+        xc_enquire_add_facet(enq, SLOT_FRAMEWORK, 0, &e->facet_fw);
+        xc_enquire_add_facet(enq, SLOT_YEARS, ' ', &e->facet_year);
+        xc_enquire_free(e->enq);
+        e->enq = enq;
+    }
+    alias_table *old = e->aliases;
+    char err[256];
+    if (load_tables(e, err, sizeof err) == VS_OK)
+        alias_table_free(old);
+    else
+        e->aliases = old;
+    return 1;
+}
+
+/* ------------------------------------------------------- restorations */
+
+static const char *const vowel_forms[][3] = {
+    ['a'] = {"a", "ă", "â"}, ['e'] = {"e", "ê", NULL}, ['o'] = {"o", "ô", "ơ"},
+    ['u'] = {"u", "ư", NULL}, ['i'] = {"i", NULL, NULL}, ['y'] = {"y", NULL, NULL},
+};
+static const char *const tone_marks[] = {"", "\xcc\x80", "\xcc\x81", "\xcc\x89", "\xcc\x83", "\xcc\xa3"};
+
+typedef struct restorer {
+    vs_engine *e;
+    vs_count *forms;
+    size_t n, cap;
+    int failed;
+} restorer;
+
+static void try_form(restorer *r, const char *candidate)
+{
+    char exact[VN_KEY_MAX], t[VN_KEY_MAX + 8];
+    long el = vn_exact_key(candidate, strlen(candidate), exact, sizeof exact);
+    if (el <= 0)
+        return;
+    int tl = snprintf(t, sizeof t, "%s%.*s", PREFIX_EXACT, (int)el, exact);
+    for (size_t i = 0; i < r->n; i++)
+        if (strlen(r->forms[i].value) == (size_t)el && memcmp(r->forms[i].value, exact, (size_t)el) == 0)
+            return;
+    uint32_t freq = 0;
+    if (xc_db_termfreq(r->e->db, t, (size_t)tl, &freq) != XC_OK || freq == 0)
+        return;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 8;
+        vs_count *p = realloc(r->forms, cap * sizeof *p);
+        if (!p) {
+            r->failed = 1;
+            return;
+        }
+        r->forms = p;
+        r->cap = cap;
+    }
+    r->forms[r->n].value = strndup(exact, (size_t)el);
+    r->forms[r->n].count = freq;
+    if (r->forms[r->n].value)
+        r->n++;
+}
+
+/* Every spelling of a folded syllable with vowel marks, đ, and one tone on
+ * any vowel (the exact key moves it to its canonical place). */
+static void expand(restorer *r, const char *folded, size_t i, char *buf, size_t bl, int tone_used)
+{
+    if (r->failed || bl > 64)
+        return;
+    if (folded[i] == '\0') {
+        buf[bl] = '\0';
+        try_form(r, buf);
+        return;
+    }
+    unsigned char c = (unsigned char)folded[i];
+    if (c == 'd') {
+        buf[bl] = 'd';
+        expand(r, folded, i + 1, buf, bl + 1, tone_used);
+        memcpy(buf + bl, "đ", strlen("đ"));
+        expand(r, folded, i + 1, buf, bl + strlen("đ"), tone_used);
+        return;
+    }
+    if (c < 128 && (c == 'a' || c == 'e' || c == 'o' || c == 'u' || c == 'i' || c == 'y')) {
+        for (int q = 0; q < 3 && vowel_forms[c][q]; q++) {
+            const char *v = vowel_forms[c][q];
+            size_t vl = strlen(v);
+            for (int t = 0; t < 6; t++) {
+                if (t && tone_used)
+                    break;
+                memcpy(buf + bl, v, vl);
+                size_t tl = strlen(tone_marks[t]);
+                memcpy(buf + bl + vl, tone_marks[t], tl);
+                expand(r, folded, i + 1, buf, bl + vl + tl, tone_used || t);
+            }
+        }
+        return;
+    }
+    buf[bl] = (char)c;
+    expand(r, folded, i + 1, buf, bl + 1, tone_used);
+}
+
+static int cmp_count(const void *a, const void *b)
+{
+    const vs_count *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->value, y->value);
+}
+
+static void restore(vs_engine *e, const parsed_query *q, vs_result *res)
+{
+    /* Only for a query typed without marks: in a query with marks, a word
+     * without them was meant that way. */
+    for (size_t i = 0; i < q->terms.count; i++)
+        if (q->terms.marked[i])
+            return;
+    for (size_t i = 0; i < q->terms.count; i++) {
+        const char *f = q->terms.folded[i];
+        size_t vowels = 0, len = strlen(f);
+        for (const char *p = f; *p; p++)
+            vowels += strchr("aeiouy", *p) != NULL;
+        if (q->terms.marked[i] || len > 8 || vowels == 0 || vowels > 3)
+            continue;
+        int dup = 0;
+        for (size_t k = 0; k < res->nrestorations; k++)
+            dup |= strcmp(res->restorations[k].typed, f) == 0;
+        if (dup)
+            continue;
+        restorer r = {e, NULL, 0, 0, 0};
+        char buf[128];
+        expand(&r, f, 0, buf, 0, 0);
+        int differs = 0;
+        for (size_t k = 0; k < r.n; k++)
+            differs |= strcmp(r.forms[k].value, f) != 0;
+        if (!differs) {
+            for (size_t k = 0; k < r.n; k++)
+                free(r.forms[k].value);
+            free(r.forms);
+            continue;
+        }
+        qsort(r.forms, r.n, sizeof *r.forms, cmp_count);
+        vs_restoration *p = realloc(res->restorations, (res->nrestorations + 1) * sizeof *p);
+        if (!p) {
+            for (size_t k = 0; k < r.n; k++)
+                free(r.forms[k].value);
+            free(r.forms);
+            return;
+        }
+        res->restorations = p;
+        p[res->nrestorations++] = (vs_restoration){strdup(f), r.forms, r.n};
+    }
+}
+
+/* ------------------------------------------------------------- search */
+
+static int collect_matching(void *ctx, const char *term, size_t len, uint32_t unused)
+{
+    (void)unused;
+    snippet_terms_add(ctx, term, len);
+    return 0;
+}
+
+static int facet_list(vs_engine *e, size_t index, vs_count **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    size_t cap = 0;
+    for (size_t i = 0;; i++) {
+        const char *v;
+        size_t vl;
+        uint32_t c;
+        if (xc_enquire_facet(e->enq, index, i, &v, &vl, &c) != XC_OK)
+            break;
+        if (vl == 0)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            vs_count *p = realloc(*out, cap * sizeof *p);
+            if (!p)
+                return -1;
+            *out = p;
+        }
+        (*out)[*n].value = strndup(v, vl);
+        (*out)[*n].count = c;
+        (*n)++;
+    }
+    return 0;
+}
+
+static int year_order(const void *a, const void *b)
+{
+    return strcmp(((const vs_count *)a)->value, ((const vs_count *)b)->value);
+}
+
+static int run_query(vs_engine *e, const vs_request *req, xc_query *q, const parsed_query *pq, vs_result *res,
+                     char *err, size_t cap)
+{
+    uint32_t count = req->count ? req->count : 10, check = 0;
+    if (req->facets)
+        xc_db_doccount(e->db, &check);
+    xc_mset *m = NULL;
+    int rc = xc_enquire_set_query(e->enq, q);
+    if (rc == XC_OK)
+        rc = xc_enquire_mset(e->enq, req->offset, count, check, &m);
+    if (rc != XC_OK) {
+        snprintf(err, cap, "%s: search failed: %s", e->path, xc_errmsg());
+        return rc == XC_ERR_INVALID ? VS_ERR_QUERY : VS_ERR_DB;
+    }
+    size_t n = xc_mset_size(m);
+    res->matches = xc_mset_matches_estimated(m);
+    res->hits = calloc(n + 1, sizeof *res->hits);
+    if (!res->hits) {
+        xc_mset_free(m);
+        snprintf(err, cap, "out of memory");
+        return VS_ERR_DB;
+    }
+    size_t max_chars = req->snippet_chars ? req->snippet_chars : 200;
+    for (size_t i = 0; i < n; i++) {
+        vs_hit *h = &res->hits[res->nhits];
+        char *data = NULL;
+        size_t dl = 0;
+        if (xc_mset_data(m, i, &data, &dl) != XC_OK || record_decode(data, dl, &h->rec) != 0) {
+            free(data);
+            snprintf(err, cap, "%s: cannot read a passage: %s", e->path, xc_errmsg());
+            xc_mset_free(m);
+            return VS_ERR_DB;
+        }
+        free(data);
+        xc_mset_weight(m, i, &h->score);
+        h->rank = req->offset + (uint32_t)i + 1;
+        snippet_terms st;
+        memset(&st, 0, sizeof st);
+        xc_mset_matching_terms(e->enq, m, i, collect_matching, &st);
+        snippet_terms_sort(&st);
+        size_t tl = strlen(h->rec.text);
+        snippet_highlight(h->rec.text, tl, &st, &h->text_spans, &h->ntext_spans);
+        snippet_make(h->rec.text, tl, h->text_spans, h->ntext_spans, max_chars, &h->snippet, &h->spans, &h->nspans);
+        snippet_terms_free(&st);
+        res->nhits++;
+    }
+    xc_mset_free(m);
+    if (req->facets) {
+        facet_list(e, e->facet_fw, &res->frameworks, &res->nframeworks);
+        facet_list(e, e->facet_year, &res->years, &res->nyears);
+        if (res->nyears)
+            qsort(res->years, res->nyears, sizeof *res->years, year_order);
+    }
+    if (req->restore)
+        restore(e, pq, res);
+    return VS_OK;
+}
+
+int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, size_t cap)
+{
+    memset(res, 0, sizeof *res);
+    err[0] = '\0';
+    parsed_query pq;
+    if (query_parse(req->query ? req->query : "", &pq, err, cap) != 0)
+        return VS_ERR_QUERY;
+
+    char *codes[QUERY_MAX_FRAMEWORKS * 2];
+    size_t ncodes = 0;
+    for (size_t i = 0; i < req->nframeworks && ncodes < QUERY_MAX_FRAMEWORKS; i++)
+        codes[ncodes++] = req->frameworks[i];
+    for (size_t i = 0; i < pq.nframeworks; i++)
+        codes[ncodes++] = pq.frameworks[i];
+    for (size_t i = 0; i < ncodes; i++)
+        if (alias_framework_find(e->aliases, codes[i]) < 0) {
+            char known[512] = "";
+            size_t kl = 0;
+            for (size_t f = 0; f < alias_framework_count(e->aliases) && kl < sizeof known - 16; f++)
+                kl += (size_t)snprintf(known + kl, sizeof known - kl, "%s%s", f ? " " : "",
+                                       alias_framework_code(e->aliases, f));
+            snprintf(err, cap, "unknown framework '%s' (known: %s)", codes[i], *known ? known : "none");
+            query_free(&pq);
+            return VS_ERR_QUERY;
+        }
+
+    uint32_t from = pq.has_date ? pq.date_from : 0, to = pq.has_date ? pq.date_to : 0;
+    uint32_t v;
+    if (req->from) {
+        if (date_parse_bound(req->from, 0, &v)) {
+            snprintf(err, cap, "bad date '%s' for --from: expected YYYY, YYYY-MM or YYYY-MM-DD", req->from);
+            query_free(&pq);
+            return VS_ERR_QUERY;
+        }
+        if (v > from)
+            from = v;
+    }
+    if (req->to) {
+        if (date_parse_bound(req->to, 1, &v)) {
+            snprintf(err, cap, "bad date '%s' for --to: expected YYYY, YYYY-MM or YYYY-MM-DD", req->to);
+            query_free(&pq);
+            return VS_ERR_QUERY;
+        }
+        if (!to || v < to)
+            to = v;
+    }
+    if (from && to && from > to) {
+        snprintf(err, cap, "impossible date range: %u..%u ends before it starts", from, to);
+        query_free(&pq);
+        return VS_ERR_QUERY;
+    }
+    int has_filter = ncodes > 0 || from || to;
+
+    query_context ctx = {e->db, e->aliases, req->exact};
+    int empty = 0;
+    xc_query *q = query_build(&pq, &ctx, &empty, err, cap);
+    if (!q && !empty) {
+        query_free(&pq);
+        return VS_ERR_QUERY;
+    }
+    if (!q) {
+        if (!has_filter) {
+            snprintf(err, cap, pq.root ? "nothing to search for: every word is excluded"
+                                       : "nothing to search for: the query has no words");
+            query_free(&pq);
+            return VS_ERR_QUERY;
+        }
+        q = xc_query_match_all();
+    }
+    xc_query *filters[3] = {NULL, NULL, NULL};
+    size_t nf = 0;
+    if (ncodes)
+        filters[nf++] = query_framework_filter(codes, ncodes);
+    int impossible = 0;
+    if (from || to) {
+        xc_query *d = query_date_filter(e->db, from, to, &impossible, err, cap);
+        if (d)
+            filters[nf++] = d;
+        else if (!impossible) {
+            xc_query_free(q);
+            for (size_t i = 0; i < nf; i++)
+                xc_query_free(filters[i]);
+            query_free(&pq);
+            return VS_ERR_DB;
+        }
+    }
+    int rc = VS_OK;
+    if (!impossible) {
+        xc_query *final = q;
+        if (nf) {
+            xc_query *subs[4] = {q};
+            for (size_t i = 0; i < nf; i++)
+                subs[1 + i] = filters[i];
+            final = xc_query_combine(XC_OP_FILTER, subs, 1 + nf, 0);
+        }
+        rc = final ? run_query(e, req, final, &pq, res, err, cap) : VS_ERR_DB;
+        if (rc == VS_ERR_DB && xc_db_reopen(e->db, NULL) == XC_OK) {
+            /* the index may have been swapped under us: once more */
+            vs_result_free(res);
+            err[0] = '\0';
+            rc = run_query(e, req, final, &pq, res, err, cap);
+        }
+        if (final != q)
+            xc_query_free(final);
+    } else if (req->restore) {
+        restore(e, &pq, res);
+    }
+    xc_query_free(q);
+    for (size_t i = 0; i < nf; i++)
+        xc_query_free(filters[i]);
+    query_free(&pq);
+    return rc;
+}
+
+void vs_result_free(vs_result *r)
+{
+    for (size_t i = 0; i < r->nhits; i++) {
+        record_free(&r->hits[i].rec);
+        free(r->hits[i].snippet);
+        free(r->hits[i].spans);
+        free(r->hits[i].text_spans);
+    }
+    free(r->hits);
+    for (size_t i = 0; i < r->nframeworks; i++)
+        free(r->frameworks[i].value);
+    for (size_t i = 0; i < r->nyears; i++)
+        free(r->years[i].value);
+    free(r->frameworks);
+    free(r->years);
+    for (size_t i = 0; i < r->nrestorations; i++) {
+        for (size_t k = 0; k < r->restorations[i].nforms; k++)
+            free(r->restorations[i].forms[k].value);
+        free(r->restorations[i].forms);
+        free(r->restorations[i].typed);
+    }
+    free(r->restorations);
+    memset(r, 0, sizeof *r);
+}

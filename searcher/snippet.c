@@ -1,0 +1,210 @@
+/*
+ * Snippets (see snippet.h).
+ */
+#include "snippet.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+#include "vntext.h"
+
+static int push_str(char ***arr, size_t *n, size_t *cap, const char *s, size_t len)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        char **p = realloc(*arr, c * sizeof *p);
+        if (!p)
+            return -1;
+        *arr = p;
+        *cap = c;
+    }
+    char *d = strndup(s, len);
+    if (!d)
+        return -1;
+    (*arr)[(*n)++] = d;
+    return 0;
+}
+
+void snippet_terms_add(snippet_terms *t, const char *term, size_t len)
+{
+    size_t pl = strlen(PREFIX_EXACT);
+    if (len > pl && memcmp(term, PREFIX_EXACT, pl) == 0)
+        push_str(&t->exact, &t->nexact, &t->cape, term + pl, len - pl);
+    else if (len > 0 && !(term[0] >= 'A' && term[0] <= 'Z')) /* prefixed terms are filters */
+        push_str(&t->folded, &t->nfolded, &t->capf, term, len);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void snippet_terms_sort(snippet_terms *t)
+{
+    if (t->nfolded)
+        qsort(t->folded, t->nfolded, sizeof *t->folded, cmp_str);
+    if (t->nexact)
+        qsort(t->exact, t->nexact, sizeof *t->exact, cmp_str);
+}
+
+void snippet_terms_free(snippet_terms *t)
+{
+    for (size_t i = 0; i < t->nfolded; i++)
+        free(t->folded[i]);
+    for (size_t i = 0; i < t->nexact; i++)
+        free(t->exact[i]);
+    free(t->folded);
+    free(t->exact);
+    memset(t, 0, sizeof *t);
+}
+
+static int has(char *const *arr, size_t n, const char *s, size_t len)
+{
+    char key[VN_KEY_MAX + 1];
+    if (n == 0 || len >= sizeof key)
+        return 0;
+    memcpy(key, s, len);
+    key[len] = '\0';
+    const char *k = key;
+    return bsearch(&k, arr, n, sizeof *arr, cmp_str) != NULL;
+}
+
+int snippet_highlight(const char *text, size_t len, const snippet_terms *t, vs_span **spans, size_t *n)
+{
+    *spans = NULL;
+    *n = 0;
+    vn_tokenizer *tok = vn_tokenizer_new();
+    if (!tok)
+        return -1;
+    vn_tokenizer_reset(tok, text, len, 1);
+    vn_token tk;
+    size_t cap = 0;
+    while (vn_tokenizer_next(tok, &tk)) {
+        if (tk.kind == VN_TOKEN_NUMPART)
+            continue;
+        if (!has(t->folded, t->nfolded, tk.folded, tk.folded_len) && !has(t->exact, t->nexact, tk.exact, tk.exact_len))
+            continue;
+        if (*n > 0 && tk.start < (*spans)[*n - 1].end) { /* a part inside a highlighted joined word */
+            if (tk.end > (*spans)[*n - 1].end)
+                (*spans)[*n - 1].end = tk.end;
+            continue;
+        }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            vs_span *p = realloc(*spans, cap * sizeof *p);
+            if (!p) {
+                vn_tokenizer_free(tok);
+                return -1;
+            }
+            *spans = p;
+        }
+        (*spans)[(*n)++] = (vs_span){tk.start, tk.end};
+    }
+    vn_tokenizer_free(tok);
+    return 0;
+}
+
+/* Character count of text[a, b). */
+static size_t chars(const char *text, size_t a, size_t b)
+{
+    size_t c = 0;
+    for (size_t i = a; i < b; i++)
+        c += ((unsigned char)text[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* Byte offset `n` characters after (n > 0) or before (n < 0) `from`. */
+static size_t step(const char *text, size_t len, size_t from, long n)
+{
+    size_t i = from;
+    while (n > 0 && i < len) {
+        i++;
+        while (i < len && ((unsigned char)text[i] & 0xC0) == 0x80)
+            i++;
+        n--;
+    }
+    while (n < 0 && i > 0) {
+        i--;
+        while (i > 0 && ((unsigned char)text[i] & 0xC0) == 0x80)
+            i--;
+        n++;
+    }
+    return i;
+}
+
+#define ELLIPSIS "\xE2\x80\xA6"
+
+int snippet_make(const char *text, size_t len, const vs_span *spans, size_t n, size_t max_chars, char **out,
+                 vs_span **out_spans, size_t *out_n)
+{
+    *out = NULL;
+    *out_spans = NULL;
+    *out_n = 0;
+    size_t start = 0, end = len;
+    size_t total = chars(text, 0, len);
+    if (total > max_chars + max_chars / 5) {
+        /* the window holding the most highlights, starting a little before one */
+        size_t best_start = 0, best_score = 0;
+        long lead = (long)(max_chars / 6);
+        for (size_t i = 0; i < n || (i == 0 && n == 0); i++) {
+            size_t s = n ? step(text, len, spans[i].start, -lead) : 0;
+            size_t e = step(text, len, s, (long)max_chars);
+            size_t score = 0;
+            for (size_t k = 0; k < n; k++)
+                if (spans[k].start >= s && spans[k].end <= e)
+                    score++;
+            if (score > best_score || i == 0) {
+                best_score = score;
+                best_start = s;
+            }
+            if (n == 0)
+                break;
+        }
+        start = best_start;
+        end = step(text, len, start, (long)max_chars);
+        /* whole words: move the start forward to a space, the end back to one */
+        if (start > 0) {
+            size_t s = start;
+            while (s < end && text[s] != ' ')
+                s++;
+            if (s < end)
+                start = s + 1;
+        }
+        if (end < len) {
+            size_t e = end;
+            while (e > start && text[e] != ' ')
+                e--;
+            if (e > start)
+                end = e;
+        }
+    }
+    size_t pre = start > 0 ? strlen(ELLIPSIS) : 0, post = end < len ? strlen(ELLIPSIS) : 0;
+    char *s = malloc(pre + (end - start) + post + 1);
+    vs_span *sp = malloc((n + 1) * sizeof *sp);
+    if (!s || !sp) {
+        free(s);
+        free(sp);
+        return -1;
+    }
+    size_t o = 0;
+    if (pre) {
+        memcpy(s, ELLIPSIS, pre);
+        o = pre;
+    }
+    memcpy(s + o, text + start, end - start);
+    o += end - start;
+    if (post) {
+        memcpy(s + o, ELLIPSIS, post);
+        o += post;
+    }
+    s[o] = '\0';
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (spans[i].start >= start && spans[i].end <= end)
+            sp[k++] = (vs_span){spans[i].start - start + pre, spans[i].end - start + pre};
+    *out = s;
+    *out_spans = sp;
+    *out_n = k;
+    return 0;
+}

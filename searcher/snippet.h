@@ -1,0 +1,34 @@
+/*
+ * Snippets: the part of a passage around its best cluster of matched words,
+ * with the matched words marked as byte spans (the output decides how to
+ * show them: brackets, terminal bold, HTML <mark>).
+ */
+#ifndef VS_SNIPPET_H
+#define VS_SNIPPET_H
+
+#include <stddef.h>
+
+typedef struct vs_span {
+    size_t start, end; /* bytes */
+} vs_span;
+
+/* The words to highlight: folded keys and exact keys (sorted for bsearch by
+ * snippet_terms_add()/snippet_terms_sort()). */
+typedef struct snippet_terms {
+    char **folded, **exact;
+    size_t nfolded, nexact, capf, cape;
+} snippet_terms;
+
+void snippet_terms_add(snippet_terms *t, const char *term, size_t len); /* an index term, prefixed or not */
+void snippet_terms_sort(snippet_terms *t);
+void snippet_terms_free(snippet_terms *t);
+
+/* Highlight spans over the whole text (merged, in order). */
+int snippet_highlight(const char *text, size_t len, const snippet_terms *t, vs_span **spans, size_t *n);
+
+/* A snippet of about max_chars characters around the best cluster of spans,
+ * with "…" where it cuts the text; its spans are rebased onto it. */
+int snippet_make(const char *text, size_t len, const vs_span *spans, size_t n, size_t max_chars, char **out,
+                 vs_span **out_spans, size_t *out_n);
+
+#endif

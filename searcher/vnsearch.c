@@ -1,0 +1,170 @@
+/*
+ * vnsearch: search a vnindex database from the command line.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "search.h"
+#include "strbuf.h"
+
+#define MAX_FW 64
+
+static void usage(FILE *out)
+{
+    fputs("usage: vnsearch [--db DIR] [-n N] [--offset K] [--format text|json|tsv|trec]\n"
+          "                [--framework CODE]... [--from DATE] [--to DATE] [--exact] [--facets] QUERY...\n"
+          "\n"
+          "Searches the passages indexed by vnindex (default database: $VNSEARCH_DB, else\n"
+          "./vnsearch.db).  Words typed without marks match every accented form.\n"
+          "\n"
+          "Query language: words (ranked, all words first), \"a phrase\", -exclude, +require,\n"
+          "a OR b, a AND b, (grouping), prefix*, framework:CODE, date:FROM..TO\n"
+          "\n"
+          "  -n N              number of passages (default 10)\n"
+          "  --offset K        skip the first K passages\n"
+          "  --format F        text (default), json (one object per line), tsv, trec\n"
+          "  --framework CODE  only passages of this framework (repeatable: any of them)\n"
+          "  --from DATE       only passages with a date on or after DATE (YYYY, YYYY-MM, YYYY-MM-DD)\n"
+          "  --to DATE         ... on or before DATE\n"
+          "  --exact           words typed with marks match only that spelling\n"
+          "  --facets          count matches per framework and per year\n"
+          "  --color WHEN      highlight with colour: auto (default), always, never\n"
+          "\n"
+          "Exit status: 0 passages found, 1 none found, 2 error.\n",
+          out);
+}
+
+static long parse_number(const char *opt, const char *s, long min, long max)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < min || v > max) {
+        fprintf(stderr, "vnsearch: %s: expected a number from %ld to %ld, got '%s'\n", opt, min, max, s);
+        exit(2);
+    }
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},        {"offset", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, 'F'},    {"framework", required_argument, NULL, 'w'},
+        {"from", required_argument, NULL, 'f'},      {"to", required_argument, NULL, 't'},
+        {"exact", no_argument, NULL, 'e'},           {"facets", no_argument, NULL, 'a'},
+        {"color", required_argument, NULL, 'c'},     {"colour", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+    };
+    const char *env = getenv("VNSEARCH_DB");
+    const char *db = env && *env ? env : "vnsearch.db";
+    vs_request req;
+    memset(&req, 0, sizeof req);
+    req.count = 10;
+    char *fws[MAX_FW];
+    out_options oo = {OUT_TEXT, 0, 0, NULL};
+    int color = -1;
+    int c;
+    while ((c = getopt_long(argc, argv, "d:n:o:F:w:f:t:eah", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'n': req.count = (uint32_t)parse_number("-n", optarg, 1, 100000); break;
+        case 'o': req.offset = (uint32_t)parse_number("--offset", optarg, 0, 10000000); break;
+        case 'F': {
+            int f = out_format_parse(optarg);
+            if (f < 0) {
+                fprintf(stderr, "vnsearch: --format: expected text, json, tsv or trec, got '%s'\n", optarg);
+                return 2;
+            }
+            oo.format = (out_format)f;
+            break;
+        }
+        case 'w':
+            if (req.nframeworks == MAX_FW) {
+                fprintf(stderr, "vnsearch: too many --framework options\n");
+                return 2;
+            }
+            fws[req.nframeworks++] = optarg;
+            break;
+        case 'f': req.from = optarg; break;
+        case 't': req.to = optarg; break;
+        case 'e': req.exact = 1; break;
+        case 'a': req.facets = 1; break;
+        case 'c':
+            if (!strcmp(optarg, "always"))
+                color = 1;
+            else if (!strcmp(optarg, "never"))
+                color = 0;
+            else if (!strcmp(optarg, "auto"))
+                color = -1;
+            else {
+                fprintf(stderr, "vnsearch: --color: expected auto, always or never, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    req.frameworks = fws;
+    strbuf query = STRBUF_INIT;
+    for (int i = optind; i < argc; i++) {
+        if (query.len)
+            sb_putc(&query, ' ');
+        sb_puts(&query, argv[i]);
+    }
+    if (query.len == 0 && req.nframeworks == 0 && !req.from && !req.to) {
+        fprintf(stderr, "vnsearch: no query given\n");
+        usage(stderr);
+        return 2;
+    }
+    req.query = query.s ? query.s : "";
+    oo.color = color >= 0 ? color : (oo.format == OUT_TEXT && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+    oo.facets = req.facets;
+    req.restore = oo.format == OUT_TEXT || req.facets;
+
+    char err[1024];
+    vs_engine *e = NULL;
+    if (vs_open(db, &e, err, sizeof err) != VS_OK) {
+        fprintf(stderr, "vnsearch: %s\n", err);
+        sb_free(&query);
+        return 2;
+    }
+    vs_result res;
+    int rc = vs_search(e, &req, &res, err, sizeof err);
+    int status;
+    if (rc != VS_OK) {
+        fprintf(stderr, "vnsearch: %s\n", err);
+        status = 2;
+    } else {
+        strbuf out = STRBUF_INIT;
+        if (oo.format == OUT_TSV)
+            out_tsv_header(&out, 0);
+        out_result(&out, &res, &oo);
+        if (out.len)
+            fwrite(out.s, 1, out.len, stdout);
+        sb_free(&out);
+        if (res.nhits == 0) {
+            if (req.offset && res.matches)
+                fprintf(stderr, "vnsearch: no passages past %u (%u match)\n", req.offset, res.matches);
+            else
+                fprintf(stderr, "vnsearch: no passages match '%s'\n", req.query);
+            status = 1;
+        } else {
+            if (oo.format == OUT_TEXT)
+                fprintf(stderr, "%zu of about %u matching passages\n", res.nhits, res.matches);
+            status = 0;
+        }
+        vs_result_free(&res);
+    }
+    vs_close(e);
+    sb_free(&query);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "vnsearch: cannot write the results\n");
+        return 2;
+    }
+    return status;
+}
