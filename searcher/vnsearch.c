@@ -23,6 +23,8 @@ static void usage(FILE *out)
           "\n"
           "Query language: words (ranked, all words first), \"a phrase\", -exclude, +require,\n"
           "a OR b, a AND b, (grouping), prefix*, framework:CODE, date:FROM..TO\n"
+          "Quote a query with -exclusions so they are not read as options:\n"
+          "  vnsearch 'Motegi -Covid'    or    vnsearch -- Motegi -Covid\n"
           "\n"
           "  -n N              number of passages (default 10)\n"
           "  --offset K        skip the first K passages\n"

@@ -67,11 +67,24 @@ def check(kind, expected, hits):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vnsearch", required=True)
-    ap.add_argument("--db", required=True)
+    ap.add_argument("--db", help="database to search (default: build one from --corpus)")
+    ap.add_argument("--vnindex", help="vnindex binary, to build the database from --corpus")
+    ap.add_argument("--corpus", help="directory to index when --db is not given")
     ap.add_argument("--queries", required=True)
     ap.add_argument("-n", type=int, default=10)
     ap.add_argument("--report-only", action="store_true")
     a = ap.parse_args()
+    tmp = None
+    if not a.db:
+        import tempfile
+        if not (a.vnindex and a.corpus):
+            ap.error("give --db, or --vnindex and --corpus")
+        tmp = tempfile.mkdtemp(prefix="vnsearch-eval-")
+        a.db = tmp + "/db"
+        p = subprocess.run([a.vnindex, "--db", a.db, "--quiet", a.corpus], capture_output=True, text=True)
+        if p.returncode != 0:
+            print("vnindex failed:", p.stderr)
+            return 1
 
     per_kind = defaultdict(lambda: [0, 0])
     failures = []
@@ -103,6 +116,9 @@ def main():
     print(f"{'all':10s} {total_ok}/{total} ({100.0 * total_ok / max(total, 1):.0f}%)")
     for f in failures:
         print("FAIL " + f)
+    if tmp:
+        import shutil
+        shutil.rmtree(tmp, ignore_errors=True)
     return 0 if (a.report_only or total_ok == total) else 1
 
 

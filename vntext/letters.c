@@ -8,9 +8,10 @@
 #include <pthread.h>
 #include <utf8proc.h>
 
-static vn_letter letter_table[VN_TABLE_LIMIT];
-static uint32_t compose_table[26][Q_COUNT][T_COUNT];
+vn_letter vn_letter_table[VN_TABLE_LIMIT];
+uint32_t vn_compose_table[26][Q_COUNT][T_COUNT];
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+static int tables_ready; /* read without the once-lock on the fast path */
 
 int vn_combining_mark(uint32_t cp, unsigned *quality, unsigned *tone)
 {
@@ -52,14 +53,15 @@ static void classify(uint32_t cp)
         quality |= q;
         tone |= t;
     }
-    letter_table[cp] = (vn_letter){(uint8_t)base, (uint8_t)quality, (uint8_t)tone};
+    vn_letter_table[cp] = (vn_letter){(uint8_t)base, (uint8_t)quality, (uint8_t)tone,
+                                      utf8proc_tolower((utf8proc_int32_t)cp) != (utf8proc_int32_t)cp};
     /* Only a lower-case letter whose canonical decomposition starts with the
      * base itself composes back: U+017F LONG S case-folds to s, but must not
      * stand in for it. */
     utf8proc_int32_t canon[8];
     n = utf8proc_decompose_char((utf8proc_int32_t)cp, canon, 8, UTF8PROC_DECOMPOSE, &boundclass);
     if (n >= 1 && canon[0] == base && utf8proc_tolower((utf8proc_int32_t)cp) == (utf8proc_int32_t)cp)
-        compose_table[base - 'a'][quality][tone] = cp;
+        vn_compose_table[base - 'a'][quality][tone] = cp;
 }
 
 static void build_tables(void)
@@ -68,80 +70,15 @@ static void build_tables(void)
         classify(cp);
     /* đ has no decomposition in Unicode, which is why no standard
      * strip-marks folds it: it is d with a stroke here. */
-    letter_table[0x0110] = (vn_letter){'d', Q_STROKE, T_NONE};
-    letter_table[0x0111] = (vn_letter){'d', Q_STROKE, T_NONE};
-    compose_table['d' - 'a'][Q_STROKE][T_NONE] = 0x0111;
+    vn_letter_table[0x0110] = (vn_letter){'d', Q_STROKE, T_NONE, 1};
+    vn_letter_table[0x0111] = (vn_letter){'d', Q_STROKE, T_NONE, 0};
+    vn_compose_table['d' - 'a'][Q_STROKE][T_NONE] = 0x0111;
+    __atomic_store_n(&tables_ready, 1, __ATOMIC_RELEASE);
 }
 
-const vn_letter *vn_letter_of(uint32_t cp)
+void vn_letters_ensure(void)
 {
-    static const vn_letter none = {0, 0, 0};
-    if (cp >= VN_TABLE_LIMIT)
-        return &none;
-    pthread_once(&table_once, build_tables);
-    return &letter_table[cp];
+    if (!__atomic_load_n(&tables_ready, __ATOMIC_ACQUIRE))
+        pthread_once(&table_once, build_tables);
 }
 
-uint32_t vn_letter_compose(unsigned base, unsigned quality, unsigned tone)
-{
-    if (base < 'a' || base > 'z' || quality >= Q_COUNT || tone >= T_COUNT)
-        return 0;
-    pthread_once(&table_once, build_tables);
-    return compose_table[base - 'a'][quality][tone];
-}
-
-int vn_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    int n;
-    uint32_t v, min;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2; v = c & 0x1F; min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3; v = c & 0x0F; min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4; v = c & 0x07; min = 0x10000;
-    } else {
-        return 0;
-    }
-    if ((size_t)n > len)
-        return 0;
-    for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return n;
-}
-
-int vn_utf8_encode(uint32_t cp, char *out)
-{
-    unsigned char *o = (unsigned char *)out;
-    if (cp < 0x80) {
-        o[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (unsigned char)(0xC0 | (cp >> 6));
-        o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (unsigned char)(0xE0 | (cp >> 12));
-        o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (unsigned char)(0xF0 | (cp >> 18));
-    o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 4;
-}

@@ -51,7 +51,7 @@ static int is_coda(const slot *s, size_t n)
 
 /* Moves the single tone mark of a one-syllable word to its classic place.
  * Leaves the slots alone when the word does not parse as one syllable. */
-static void place_tone(slot *s, size_t n)
+static int place_tone(slot *s, size_t n)
 {
     size_t i = 0;
     while (i < n && s[i].base && !is_vowel(&s[i]))
@@ -59,9 +59,9 @@ static void place_tone(slot *s, size_t n)
     for (size_t k = 0; k < i; k++)
         if (!s[k].base || s[k].quality == Q_HORN || s[k].quality == Q_CIRCUMFLEX ||
             s[k].quality == Q_BREVE || s[k].tone)
-            return; /* a mark on a consonant: not Vietnamese */
+            return 0; /* a mark on a consonant: not Vietnamese */
     if (i == n)
-        return;
+        return 0;
     /* "qu" and "gi" are consonant clusters when another vowel follows:
      * quý is q-u + y, giữ is g-i + ư; but gìn is g + i + n. */
     if (i == 1 && i + 1 < n && is_vowel(&s[i + 1]) &&
@@ -73,10 +73,10 @@ static void place_tone(slot *s, size_t n)
         j++;
     size_t len = j - i;
     if (len == 0 || len > 3 || !is_coda(s + j, n - j))
-        return;
+        return 0;
     for (size_t k = j; k < n; k++)
         if (!s[k].base)
-            return;
+            return 0;
 
     size_t target = i;
     size_t marked = n;
@@ -92,6 +92,8 @@ static void place_tone(slot *s, size_t n)
     else
         target = i;            /* open oa/oe/uy and the rest: hòa, thủy */
 
+    if (s[target].tone)
+        return 0; /* already where it belongs */
     unsigned tone = T_NONE;
     for (size_t k = 0; k < n; k++)
         if (s[k].tone) {
@@ -99,15 +101,17 @@ static void place_tone(slot *s, size_t n)
             s[k].tone = T_NONE;
         }
     s[target].tone = (uint8_t)tone;
+    return 1;
 }
 
 /* Parses a word into slots; returns the count, or -1 when some character
  * is not a Latin letter with Vietnamese marks (the generic path takes it). */
-static long parse_slots(const char *word, size_t len, slot *s, int *tones)
+static long parse_slots(const char *word, size_t len, slot *s, int *tones, int *changed)
 {
     const unsigned char *p = (const unsigned char *)word;
     size_t n = 0;
     *tones = 0;
+    *changed = 0; /* set when the exact key differs from the input bytes */
     for (size_t off = 0; off < len;) {
         uint32_t cp;
         int k = vn_utf8_decode(p + off, len - off, &cp);
@@ -118,8 +122,10 @@ static long parse_slots(const char *word, size_t len, slot *s, int *tones)
         if (cp < 0x80) {
             if (n == MAX_SLOTS)
                 return -1;
-            if (cp >= 'A' && cp <= 'Z')
+            if (cp >= 'A' && cp <= 'Z') {
                 cp += 'a' - 'A';
+                *changed = 1;
+            }
             s[n++] = (slot){cp, (cp >= 'a' && cp <= 'z') ? (uint8_t)cp : 0, 0, 0};
         } else if (vn_combining_mark(cp, &q, &t)) {
             if (n == 0 || !s[n - 1].base)
@@ -130,12 +136,14 @@ static long parse_slots(const char *word, size_t len, slot *s, int *tones)
             prev->quality = (uint8_t)(prev->quality | q);
             prev->tone = (uint8_t)(prev->tone | t);
             *tones += t != 0;
+            *changed = 1; /* NFD: composition changes the bytes */
         } else {
             const vn_letter *l = vn_letter_of(cp);
             if (!l->base || n == MAX_SLOTS)
                 return -1;
             s[n++] = (slot){cp, l->base, l->quality, l->tone};
             *tones += l->tone != 0;
+            *changed |= l->upper;
         }
     }
     return (long)n;
@@ -219,6 +227,7 @@ int vn_keys(const char *word, size_t len, char *exact, size_t ecap, size_t *elen
     *elen = *flen = 0;
     if (!word && len)
         return VN_ERR_INVALID;
+    vn_letters_ensure();
 
     size_t i = 0;
     while (i < len && (unsigned char)word[i] < 0x80)
@@ -240,13 +249,29 @@ int vn_keys(const char *word, size_t len, char *exact, size_t ecap, size_t *elen
     }
 
     slot s[MAX_SLOTS];
-    int tones;
-    long n = parse_slots(word, len, s, &tones);
+    int tones, changed;
+    long n = parse_slots(word, len, s, &tones, &changed);
     if (n < 0)
         return generic_keys(word, len, exact, ecap, elen, folded, fcap, flen);
-    if (tones == 1)
-        place_tone(s, (size_t)n);
+    if (tones == 1 && place_tone(s, (size_t)n))
+        changed = 1;
 
+    if (folded) {
+        if ((size_t)n > fcap)
+            return VN_ERR_OVERFLOW;
+        for (long k = 0; k < n; k++)
+            folded[k] = s[k].base ? (char)s[k].base : (char)s[k].cp;
+        *flen = (size_t)n;
+    }
+    if (!exact)
+        return VN_OK;
+    if (!changed) { /* lower case, NFC, tone in place: the input is the key */
+        if (len > ecap)
+            return VN_ERR_OVERFLOW;
+        memcpy(exact, word, len);
+        *elen = len;
+        return VN_OK;
+    }
     /* Compose first: a (base, quality, tone) with no precomposed form only
      * comes from odd NFD input, and the generic path keeps it intact. */
     uint32_t cps[MAX_SLOTS];
@@ -263,10 +288,6 @@ int vn_keys(const char *word, size_t len, char *exact, size_t ecap, size_t *elen
         char buf[4];
         int bl = vn_utf8_encode(cps[k], buf);
         int rc = put_bytes(exact, ecap, elen, buf, (size_t)bl);
-        if (rc == 0) {
-            char f = s[k].base ? (char)s[k].base : (char)s[k].cp;
-            rc = put_bytes(folded, fcap, flen, &f, 1);
-        }
         if (rc)
             return rc;
     }

@@ -66,6 +66,7 @@ void vn_tokenizer_free(vn_tokenizer *tok)
 
 void vn_tokenizer_reset(vn_tokenizer *tok, const char *buf, size_t len, uint32_t first_pos)
 {
+    vn_letters_ensure();
     tok->buf = (const unsigned char *)buf;
     tok->len = buf ? len : 0;
     tok->off = 0;
@@ -80,7 +81,7 @@ uint32_t vn_tokenizer_next_pos(const vn_tokenizer *tok)
 
 /* Class of the character at off; its code point length in *clen (1 for an
  * invalid byte, which is a separator). */
-static enum cclass class_at(const vn_tokenizer *tok, size_t off, int *clen)
+static inline enum cclass class_at(const vn_tokenizer *tok, size_t off, int *clen)
 {
     unsigned char c = tok->buf[off];
     if (c < 0x80) {

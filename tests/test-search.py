@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""End-to-end tests of vnsearch: the real vnindex builds the bundled corpus,
+the real vnsearch answers, and each test pins which passage comes first."""
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import sys
+
+from e2e import CORPUS, Failure, expect, hits, main, scratch, vnindex, vnsearch, run
+
+TMP = scratch()
+DB = os.path.join(TMP, "db")
+p = vnindex("--db", DB, "--quiet", CORPUS)
+if p.returncode != 0:
+    print("cannot build the test index:", p.stderr)
+    sys.exit(1)
+
+
+def first(query, *opts):
+    h = hits(DB, query, *opts)
+    expect(h, f"{query!r}: no hits")
+    return h[0]
+
+
+def expect_first(query, want_id, *opts):
+    h = first(query, *opts)
+    expect(h["id"] == want_id, f"{query!r}: first is {h['id']} ({h['text'][:60]!r}), want {want_id}")
+    return h
+
+
+def test_no_marks_finds_accented_passage():
+    expect_first("du an thu hoach som", "mekong-frameworks.txt:93")
+    expect_first("kiem soat benh truyen nhiem", "gms-overview.txt:31")
+
+
+def test_exact_marks_find_the_passage():
+    expect_first("Tuyên bố Nây-pi-đô", "mekong-frameworks.txt:103")
+    expect_first("Toshimitsu Motegi", "mekong-frameworks.txt:199")
+
+
+def test_marked_query_ranks_exact_spelling_first():
+    # "hoà bình" typed new-style: canonical hòa matches, and the exact key
+    # makes passages with "hòa bình" outrank those with only "hoa"
+    h = first("hoà bình thịnh vượng")
+    expect("hòa bình" in h["text"], f"first hit lacks 'hòa bình': {h['text'][:80]!r}")
+
+
+def test_exact_mode_tone_variants_meet():
+    h = hits(DB, "thuỷ", "--exact")
+    expect(h and all("thủy" in x["text"] or "thuỷ" in x["text"] for x in h), "thuỷ --exact finds thủy")
+    h = hits(DB, "sức khỏe", "--exact")
+    expect(any("sức khoẻ" in x["text"] for x in h), "sức khỏe --exact finds sức khoẻ")
+    # NFD input is the same word
+    h2 = hits(DB, "s\u01b0\u0301c kho\u0309e", "--exact")
+    expect([x["id"] for x in h2] == [x["id"] for x in h], "NFD query gives the same hits")
+
+
+def test_exact_mode_excludes_other_marks():
+    h = hits(DB, "hoa", "--exact", n=50)
+    expect(all(re.search(r"\bhoa\b", x["text"].lower()) for x in h), "--exact hoa only unmarked hoa")
+    all_forms = hits(DB, "hoa", n=50)
+    expect(len(all_forms) > len(h), "without --exact, hoa also finds hóa/hòa")
+
+
+def test_d_folds_to_dj():
+    expect_first("dong bang song Cuu Long", "mekong-frameworks.txt:84#fn1")
+    h = hits(DB, "Dong", n=50)
+    texts = " ".join(x["text"] for x in h)
+    expect("đồng" in texts.lower() and "động" in texts.lower(), "dong finds đồng and động")
+
+
+def test_phrase_across_a_repaired_hard_wrap():
+    # lines 2-3 of mekong-frameworks.txt are one sentence wrapped in the source
+    expect_first('"phát triển bền vững tại tiểu vùng"', "mekong-frameworks.txt:2")
+
+
+def test_alias_campuchia_finds_hyphenated_forms():
+    h = hits(DB, "Campuchia", n=50)
+    texts = " ".join(x["text"] for x in h)
+    expect("Cam-pu-chia" in texts and "Căm-pu-chia" in texts and "Campuchia" in texts, "all three spellings")
+    h = hits(DB, "cam pu chia", n=5)
+    expect(any(s in x["text"] for x in h for s in ("Cam-pu-chia", "Campuchia", "Căm-pu-chia")), "cam pu chia")
+
+
+def test_alias_tokyo_and_abbreviations():
+    h = hits(DB, "Tokyo", n=20)
+    expect(any("Tô-ki-ô" in x["text"] for x in h), "Tokyo finds Tô-ki-ô")
+    expect_first("hội nghị cấp cao GMS lần thứ 6", "mekong-frameworks.txt:181")
+    expect_first("Lancang–Mekong", "mekong-frameworks.txt:85")
+
+
+def test_framework_filter():
+    h = hits(DB, "Blinken", "--framework", "FOM")
+    expect(h and all(x["framework"] == "FOM" for x in h), "only FOM passages")
+    unfiltered = hits(DB, "Blinken")
+    expect(any(x["framework"] == "MUSP" for x in unfiltered), "without the filter MUSP also mentions Blinken")
+    expect_first("framework:MJC Motegi", "mekong-frameworks.txt:200")
+
+
+def test_date_filter():
+    h = hits(DB, "hội nghị cấp cao", "--from", "2018-06-01", "--to", "2018-06-30")
+    expect(h, "hits in June 2018")
+    for x in h:
+        expect(any(d.startswith("2018-06") for d in x["dates"]), f"{x['id']} has no June 2018 date: {x['dates']}")
+    h = hits(DB, "MKC date:2019..2019")
+    expect(h and all(any(d.startswith("2019") for d in x["dates"]) for x in h), "date:2019..2019")
+
+
+def test_exclusion():
+    h = hits(DB, "Motegi -Covid")
+    expect(h and all("covid" not in x["text"].lower() for x in h), "no passage mentions Covid")
+    expect(hits(DB, "Motegi") != h, "exclusion removed something")
+
+
+def test_or_and_parentheses():
+    h = hits(DB, "(Motegi OR Blinken) framework:MJC", n=20)
+    expect(h and all(x["framework"] == "MJC" for x in h), "OR inside a filter")
+    h = hits(DB, "MWDI AND MRC")
+    expect(h and all("MWDI" in x["text"] and "MRC" in x["text"] for x in h), "strict AND")
+
+
+def test_prefix_wildcard():
+    h = hits(DB, "Mot*")
+    expect(any("Motegi" in x["text"] for x in h), "Mot* finds Motegi")
+
+
+def test_no_hits_exits_1():
+    p = vnsearch(DB, "xyzzy quux")
+    expect(p.returncode == 1 and "no passages match" in p.stderr and p.stdout == "", f"exit {p.returncode}")
+
+
+def test_bad_input_exits_2_with_one_line():
+    cases = [
+        (['"unbalanced phrase'], "unbalanced quote"),
+        (["--framework", "XYZ", "hop tac"], "unknown framework"),
+        (["framework:XYZ hop tac"], "unknown framework"),
+        (["--from", "2020", "--to", "2019", "hop tac"], "impossible date range"),
+        (["--from", "2019-13", "hop tac"], "bad date"),
+        (["date:2019-02-30 hop"], "bad date"),
+        (["(hop tac"], "unbalanced parenthesis"),
+        (["-hop"], "nothing to search for"),
+    ]
+    for args, msg in cases:
+        p = vnsearch(DB, "--", *args) if not args[0].startswith("--") else vnsearch(DB, *args)
+        expect(p.returncode == 2, f"{args}: exit {p.returncode}")
+        expect(msg in p.stderr and len(p.stderr.strip().splitlines()) == 1, f"{args}: stderr {p.stderr!r}")
+    p = vnsearch(os.path.join(TMP, "missing.db"), "hop")
+    expect(p.returncode == 2 and "no database" in p.stderr, f"missing db: {p.stderr!r}")
+
+
+def test_formats_parse():
+    p = vnsearch(DB, "--format", "json", "hop tac", "--facets")
+    lines = [json.loads(l) for l in p.stdout.splitlines()]
+    expect(len(lines) == 11 and all(k in lines[0] for k in ("rank", "score", "id", "file", "line", "framework",
+                                                             "frameworks", "dates", "heading", "text", "snippet")),
+           "json fields")
+    expect("facets" in lines[-1] and lines[-1]["facets"]["framework"], "facets line")
+    p = vnsearch(DB, "--format", "tsv", "hop tac")
+    rows = list(csv.reader(io.StringIO(p.stdout), delimiter="\t", quoting=csv.QUOTE_NONE))
+    expect(len(rows) == 11 and all(len(r) == len(rows[0]) == 12 for r in rows), "tsv columns")
+    p = vnsearch(DB, "--format", "trec", "hop tac")
+    expect(all(len(l.split()) == 6 and l.split()[1] == "Q0" for l in p.stdout.splitlines()), "trec columns")
+    p = vnsearch(DB, "--format", "text", "hop tac")
+    expect("[Hợp]" in p.stdout or "[hợp]" in p.stdout, "plain brackets off a terminal")
+    expect("\033[" not in p.stdout, "no escape codes off a terminal")
+
+
+def test_accent_restoration_in_text_output():
+    p = vnsearch(DB, "dong")
+    first_line = p.stdout.splitlines()[0]
+    expect(first_line.startswith("dong -> ") and "đồng" in first_line and "động" in first_line, first_line)
+
+
+def test_offset_and_count():
+    a = hits(DB, "hop tac", n=6)
+    b = hits(DB, "hop tac", "--offset", "3", n=3)
+    expect([x["id"] for x in a[3:6]] == [x["id"] for x in b], "offset pages")
+    expect([x["rank"] for x in b] == [4, 5, 6], "ranks count from the first result")
+
+
+def test_delve_shows_id_and_framework_terms():
+    p = run(["xapian-delve", "-1", "-t", "Qmekong-frameworks.txt:9", DB])
+    docids = [l.strip() for l in p.stdout.splitlines() if l.strip().isdigit()]
+    expect(p.returncode == 0 and len(docids) == 1, f"delve -t Q: {p.stdout!r} {p.stderr!r}")
+    p = run(["xapian-delve", "-1", "-r", docids[0], DB])
+    terms = p.stdout.split()
+    expect("Qmekong-frameworks.txt:9" in terms and "XFW:MKC" in terms and "D20191127" in terms, "terms listed")
+
+
+def test_snippet_shows_accented_form_for_unmarked_query():
+    h = first("thu hoach som")
+    s = h["snippet"]
+    marked = [s[a:b] for a, b in h["highlights"]]
+    expect("hoạch" in marked and "sớm" in marked, f"highlights {marked}")
+
+
+TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]
+status = main(TESTS)
+shutil.rmtree(TMP, ignore_errors=True)
+sys.exit(status)
