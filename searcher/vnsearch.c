@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "output.h"
 #include "search.h"
 #include "strbuf.h"
@@ -17,6 +18,7 @@ static void usage(FILE *out)
 {
     fputs("usage: vnsearch [--db DIR] [-n N] [--offset K] [--format text|json|tsv|trec]\n"
           "                [--framework CODE]... [--from DATE] [--to DATE] [--exact] [--facets] QUERY...\n"
+          "       vnsearch --batch FILE [--threads N] [options]\n"
           "\n"
           "Searches the passages indexed by vnindex (default database: $VNSEARCH_DB, else\n"
           "./vnsearch.db).  Words typed without marks match every accented form.\n"
@@ -35,8 +37,14 @@ static void usage(FILE *out)
           "  --exact           words typed with marks match only that spelling\n"
           "  --facets          count matches per framework and per year\n"
           "  --color WHEN      highlight with colour: auto (default), always, never\n"
+          "  --batch FILE      run every query in FILE (- for stdin): one per line, QUERY or\n"
+          "                    ID<TAB>QUERY; blank lines and # comments skipped; results in\n"
+          "                    input order, each row carrying its query id\n"
+          "  --threads N       batch worker threads (default: one per core)\n"
+          "  --progress        batch progress on stderr even when it is not a terminal\n"
           "\n"
-          "Exit status: 0 passages found, 1 none found, 2 error.\n",
+          "Exit status: 0 passages found, 1 none found, 2 error.  With --batch: 0 every\n"
+          "query ran, 2 some line was bad (reported on stderr with its line number).\n",
           out);
 }
 
@@ -59,6 +67,8 @@ int main(int argc, char **argv)
         {"from", required_argument, NULL, 'f'},      {"to", required_argument, NULL, 't'},
         {"exact", no_argument, NULL, 'e'},           {"facets", no_argument, NULL, 'a'},
         {"color", required_argument, NULL, 'c'},     {"colour", required_argument, NULL, 'c'},
+        {"batch", required_argument, NULL, 'b'},     {"threads", required_argument, NULL, 'T'},
+        {"progress", no_argument, NULL, 'p'},        {"no-progress", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
     const char *env = getenv("VNSEARCH_DB");
@@ -68,7 +78,8 @@ int main(int argc, char **argv)
     req.count = 10;
     char *fws[MAX_FW];
     out_options oo = {OUT_TEXT, 0, 0, NULL};
-    int color = -1;
+    int color = -1, threads = 0, progress = -1;
+    const char *batch_file = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "d:n:o:F:w:f:t:eah", longopts, NULL)) != -1) {
         switch (c) {
@@ -107,11 +118,33 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'b': batch_file = optarg; break;
+        case 'T': threads = (int)parse_number("--threads", optarg, 1, 256); break;
+        case 'p': progress = 1; break;
+        case 'P': progress = 0; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
     req.frameworks = fws;
+    if (batch_file) {
+        if (optind < argc) {
+            fprintf(stderr, "vnsearch: --batch takes its queries from the file, not the command line\n");
+            return 2;
+        }
+        batch_options bo;
+        memset(&bo, 0, sizeof bo);
+        bo.db = db;
+        bo.file = batch_file;
+        bo.threads = threads;
+        bo.progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
+        req.restore = oo.format == OUT_TEXT;
+        bo.req = &req;
+        bo.out = oo;
+        bo.out.color = color > 0;
+        bo.out.facets = req.facets;
+        return batch_run(&bo);
+    }
     strbuf query = STRBUF_INIT;
     for (int i = optind; i < argc; i++) {
         if (query.len)
