@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""End-to-end tests of vnsearch --batch: input order whatever the thread
+count, results identical to one query at a time, ids, comments, bad lines,
+stdin, and every output format parsing as its consumers expect."""
+import csv
+import io
+import json
+import os
+import shutil
+import sys
+
+from e2e import CORPUS, SOURCE, expect, main, run, scratch, vnindex, vnsearch, VNSEARCH
+
+TMP = scratch()
+DB = os.path.join(TMP, "db")
+if vnindex("--db", DB, "--quiet", CORPUS).returncode != 0:
+    print("cannot build the test index")
+    sys.exit(1)
+
+
+def dev_queries():
+    """The dev set as batch lines: command-line filters become query syntax."""
+    out = []
+    with open(os.path.join(SOURCE, "tests", "data", "dev-queries.tsv"), encoding="utf-8") as fp:
+        for line in fp:
+            if line.startswith("#") or line.startswith("id\t") or not line.strip():
+                continue
+            qid, opts, query = line.rstrip("\n").split("\t")[:3]
+            words = opts.split()
+            extra, exact = [], False
+            i = 0
+            while i < len(words):
+                if words[i] == "--framework":
+                    extra.append("framework:" + words[i + 1]); i += 2
+                elif words[i] == "--from":
+                    extra.append("date:" + words[i + 1] + ".." + words[words.index("--to") + 1]); i += 2
+                elif words[i] == "--to":
+                    i += 2
+                elif words[i] == "--exact":
+                    exact = True; i += 1
+                else:
+                    i += 1
+            if not exact:
+                out.append((qid, " ".join([query] + extra), opts))
+    return out
+
+
+def batch(lines, *opts, input=None):
+    path = os.path.join(TMP, "queries.txt")
+    with open(path, "w", encoding="utf-8") as fp:
+        fp.write(lines)
+    return run([VNSEARCH, "--db", DB, "--batch", "-" if input else path] + list(opts), input=input)
+
+
+def json_rows(stdout):
+    return [json.loads(l) for l in stdout.splitlines() if l.strip()]
+
+
+def test_output_in_input_order_whatever_the_threads():
+    qs = dev_queries() * 8
+    text = "".join(f"{q[0]}-{i}\t{q[1]}\n" for i, q in enumerate(qs))
+    outs = {}
+    for threads in ("1", "2", "5"):
+        p = batch(text, "--threads", threads, "--format", "json", "-n", "5")
+        expect(p.returncode == 0, f"threads {threads}: exit {p.returncode} {p.stderr}")
+        outs[threads] = p.stdout
+        ids = []
+        for r in json_rows(p.stdout):
+            if not ids or ids[-1] != r["query_id"]:
+                ids.append(r["query_id"])
+        want = [f"{q[0]}-{i}" for i, q in enumerate(qs) if q[0] != "d16"]
+        expect(ids == want, f"threads {threads}: ids out of order")
+    expect(outs["1"] == outs["2"] == outs["5"], "same bytes with 1, 2 and 5 threads")
+
+
+def test_results_identical_to_one_query_at_a_time():
+    qs = dev_queries()
+    text = "".join(f"{qid}\t{q}\n" for qid, q, _ in qs)
+    p = batch(text, "--format", "json", "-n", "10")
+    rows = json_rows(p.stdout)
+    for qid, q, _ in qs:
+        got = [{k: v for k, v in r.items() if k != "query_id"} for r in rows if r["query_id"] == qid]
+        single = vnsearch(DB, "--format", "json", "-n", "10", "--", q)
+        want = json_rows(single.stdout)
+        expect(got == want, f"{qid} {q!r}: batch differs from a single run")
+
+
+def test_ids_comments_and_blank_lines():
+    text = "# a comment\n\nq-one\tMotegi\n   \nBlinken\n  # indented comment\n"
+    p = batch(text, "--format", "tsv", "-n", "1")
+    rows = list(csv.reader(io.StringIO(p.stdout), delimiter="\t", quoting=csv.QUOTE_NONE))
+    expect([r[0] for r in rows[1:]] == ["q-one", "5"], f"ids: {[r[0] for r in rows[1:]]}")
+
+
+def test_bad_lines_are_reported_and_skipped():
+    text = 'ok1\tMotegi\nbad1\t"unclosed\nbad2\tframework:NOPE hop\nok2\tBlinken\n'
+    p = batch(text, "--format", "json", "-n", "1")
+    expect(p.returncode == 2, f"exit {p.returncode}")
+    expect("queries.txt:2: unbalanced quote" in p.stderr and "queries.txt:3: unknown framework" in p.stderr,
+           p.stderr)
+    expect([r["query_id"] for r in json_rows(p.stdout)] == ["ok1", "ok2"], "the rest of the batch ran")
+    p = batch("ok\tMotegi\nnone\txyzzy quux\n", "--format", "json")
+    expect(p.returncode == 0, "a query without hits is not a failure")
+
+
+def test_stdin():
+    p = batch("", "--format", "trec", "-n", "2", input="a\tMotegi\nb\tBlinken\n")
+    lines = p.stdout.splitlines()
+    expect(p.returncode == 0 and len(lines) == 4 and lines[0].startswith("a Q0 "), p.stdout)
+
+
+def test_every_format_parses():
+    qs = dev_queries()
+    text = "".join(f"{qid}\t{q}\n" for qid, q, _ in qs)
+    p = batch(text, "--format", "json", "-n", "3")
+    expect(all("query_id" in r and "rank" in r for r in json_rows(p.stdout)), "json lines")
+    p = batch(text, "--format", "tsv", "-n", "3")
+    rows = list(csv.reader(io.StringIO(p.stdout), delimiter="\t", quoting=csv.QUOTE_NONE))
+    expect(rows[0][0] == "query_id" and all(len(r) == 13 for r in rows), "tsv: 13 columns in every row")
+    p = batch(text, "--format", "trec", "-n", "3")
+    expect(all(len(l.split()) == 6 and l.split()[1] == "Q0" and l.split()[5] == "vnsearch"
+               for l in p.stdout.splitlines()), "trec: six columns")
+    p = batch("id with spaces\tMotegi\n", "--format", "trec")
+    expect(p.stdout.startswith("id_with_spaces Q0 "), "trec query ids are one token")
+    p = batch(text, "--format", "text", "-n", "1")
+    expect(p.stdout.count("## ") == len(qs), "text: one header per query")
+
+
+def test_missing_database_fails_once():
+    p = run([VNSEARCH, "--db", os.path.join(TMP, "nope"), "--batch", "-"], input="Motegi\n")
+    expect(p.returncode == 2 and p.stderr.count("no database") == 1, p.stderr)
+
+
+status = main([v for k, v in list(globals().items()) if k.startswith("test_")])
+shutil.rmtree(TMP, ignore_errors=True)
+sys.exit(status)
