@@ -25,6 +25,7 @@ typedef struct seq {
 
 typedef struct owner {
     char *display;      /* group name, or framework code */
+    char *key;          /* groups: folded name, alphanumerics only */
     char *name_vi, *name_en;
     size_t first, count; /* its sequences: seqs[first .. first + count) */
 } owner;
@@ -34,7 +35,7 @@ struct alias_table {
     size_t nseqs, seqs_cap;
     owner *groups, *fws;
     size_t ngroups, nfws;
-    size_t *order; /* seqs sorted by first key */
+    struct order_entry *order; /* seqs sorted by first key */
     size_t norder;
 };
 
@@ -139,11 +140,17 @@ static int keys_ok(char **keys, size_t n)
     return 1;
 }
 
-static alias_table *sort_table;
+/* The index of every sequence by its first key.  Entries carry the key so
+ * qsort needs no global context (tables are loaded by several threads at
+ * once in a batch run). */
+typedef struct order_entry {
+    const char *first;
+    size_t seq;
+} order_entry;
+
 static int cmp_order(const void *a, const void *b)
 {
-    const seq *x = &sort_table->seqs[*(const size_t *)a], *y = &sort_table->seqs[*(const size_t *)b];
-    return strcmp(x->keys[0], y->keys[0]);
+    return strcmp(((const order_entry *)a)->first, ((const order_entry *)b)->first);
 }
 
 static int build_order(alias_table *t)
@@ -153,32 +160,45 @@ static int build_order(alias_table *t)
     if (!t->order)
         return -1;
     for (size_t i = 0; i < t->nseqs; i++)
-        t->order[i] = i;
+        t->order[i] = (order_entry){t->seqs[i].keys[0], i};
     t->norder = t->nseqs;
-    sort_table = t; /* qsort has no context argument in C17; loading is not hot */
     qsort(t->order, t->norder, sizeof *t->order, cmp_order);
-    sort_table = NULL;
     return 0;
 }
 
+size_t alias_match_at(const alias_table *t, const char *const *keys, size_t n, size_t i, alias_match *m);
+
+static size_t match(const alias_table *t, const char *const *keys, size_t n, size_t i, int kinds, alias_match *m);
+
 size_t alias_match_at(const alias_table *t, const char *const *keys, size_t n, size_t i, alias_match *m)
+{
+    return match(t, keys, n, i, (1 << ALIAS_GROUP) | (1 << ALIAS_FRAMEWORK), m);
+}
+
+size_t alias_match_kind(const alias_table *t, const char *const *keys, size_t n, size_t i, alias_kind kind,
+                        alias_match *m)
+{
+    return match(t, keys, n, i, 1 << kind, m);
+}
+
+static size_t match(const alias_table *t, const char *const *keys, size_t n, size_t i, int kinds, alias_match *m)
 {
     if (!t || i >= n || t->norder == 0)
         return 0;
     size_t lo = 0, hi = t->norder;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (strcmp(t->seqs[t->order[mid]].keys[0], keys[i]) < 0)
+        if (strcmp(t->order[mid].first, keys[i]) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
     size_t best = 0;
     for (size_t k = lo; k < t->norder; k++) {
-        const seq *s = &t->seqs[t->order[k]];
+        const seq *s = &t->seqs[t->order[k].seq];
         if (strcmp(s->keys[0], keys[i]) != 0)
             break;
-        if (s->n > n - i || s->n < best)
+        if (s->n > n - i || s->n < best || !(kinds & (1 << s->kind)))
             continue;
         size_t j = 1;
         while (j < s->n && strcmp(s->keys[j], keys[i + j]) == 0)
@@ -349,9 +369,26 @@ static int group_row(alias_table *t, vn_tokenizer *tok, char **fields, size_t nf
         return -1;
     }
     o->display = strdup(name);
+    o->key = malloc(strlen(name) * 3 + 1);
+    if (o->key) {
+        long fl = vn_folded_key(name, strlen(name), o->key, strlen(name) * 3);
+        size_t k = 0;
+        for (long c = 0; c < fl; c++)
+            if (isalnum((unsigned char)o->key[c]) || (unsigned char)o->key[c] >= 0x80)
+                o->key[k++] = o->key[c];
+        o->key[k] = '\0';
+        for (size_t other = 0; other < t->ngroups; other++)
+            if (t->groups[other].key && strcmp(t->groups[other].key, o->key) == 0) {
+                snprintf(err, errcap, "group '%s' has the same key as group '%s' (%s)", name, t->groups[other].display,
+                         o->key);
+                free(o->display);
+                free(o->key);
+                return -1;
+            }
+    }
     o->first = t->nseqs;
     size_t id = t->ngroups++;
-    if (!o->display || each_variant(t, tok, name, o, ALIAS_GROUP, id, 0) ||
+    if (!o->display || !o->key || each_variant(t, tok, name, o, ALIAS_GROUP, id, 0) ||
         each_variant(t, tok, fields[1], o, ALIAS_GROUP, id, 0)) {
         snprintf(err, errcap, "out of memory");
         return -1;
@@ -439,8 +476,10 @@ void alias_table_free(alias_table *t)
     for (size_t i = 0; i < t->nseqs; i++)
         free_seq(&t->seqs[i]);
     free(t->seqs);
-    for (size_t i = 0; i < t->ngroups; i++)
+    for (size_t i = 0; i < t->ngroups; i++) {
         free(t->groups[i].display);
+        free(t->groups[i].key);
+    }
     for (size_t i = 0; i < t->nfws; i++) {
         free(t->fws[i].display);
         free(t->fws[i].name_vi);
@@ -450,6 +489,16 @@ void alias_table_free(alias_table *t)
     free(t->fws);
     free(t->order);
     free(t);
+}
+
+size_t alias_group_count(const alias_table *t)
+{
+    return t ? t->ngroups : 0;
+}
+
+const char *alias_group_key(const alias_table *t, size_t group)
+{
+    return group < t->ngroups ? t->groups[group].key : "";
 }
 
 size_t alias_framework_count(const alias_table *t)

@@ -47,6 +47,17 @@ typedef struct alias_match {
  * number of keys matched, 0 if none. */
 size_t alias_match_at(const alias_table *t, const char *const *keys, size_t n, size_t i, alias_match *m);
 
+/* The same, considering only aliases of one kind: the indexer counts the
+ * groups a passage names even inside a framework's name ("Mê Công" inside
+ * "Mê Công – Hàn Quốc"), so a search for Mekong finds it. */
+size_t alias_match_kind(const alias_table *t, const char *const *keys, size_t n, size_t i, alias_kind kind,
+                        alias_match *m);
+
+size_t alias_group_count(const alias_table *t);
+/* A group's stable key, for index terms: its name folded, letters and
+ * digits only ("Mê Công" -> "mecong"). */
+const char *alias_group_key(const alias_table *t, size_t group);
+
 /* The variants of a group or framework, each a sequence of folded keys. */
 size_t alias_variant_count(const alias_table *t, alias_kind kind, size_t id);
 size_t alias_variant(const alias_table *t, alias_kind kind, size_t id, size_t v, const char *const **keys);

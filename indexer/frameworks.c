@@ -106,6 +106,27 @@ static size_t mentions_in(const alias_table *t, keyseq *ks, long *fws, size_t *o
     return found;
 }
 
+/* Counts every framework and group named in the text.  Frameworks take
+ * the longest match (a group inside a framework's name is part of it);
+ * groups are counted in a pass of their own. */
+static void count_aliases(const alias_table *t, keyseq *ks, unsigned short *fw_counts, unsigned short *group_counts)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < ks->n;) {
+            alias_match m = {0, ALIAS_GROUP, 0};
+            size_t len = pass == 0 ? alias_match_at(t, (const char *const *)ks->keys, ks->n, i, &m)
+                                   : alias_match_kind(t, (const char *const *)ks->keys, ks->n, i, ALIAS_GROUP, &m);
+            if (len == 0) {
+                i++;
+                continue;
+            }
+            unsigned short *c = pass == 0 ? (m.kind == ALIAS_FRAMEWORK ? &fw_counts[m.id] : NULL) : &group_counts[m.id];
+            if (c && *c < 0xFFFF)
+                (*c)++;
+            i += len;
+        }
+}
+
 size_t framework_mentions(const alias_table *t, const char *text, size_t len, long *fws, size_t *offsets,
                           size_t max)
 {
@@ -142,14 +163,14 @@ int framework_tag(const alias_table *t, const passage_list *list, passage_tags *
     for (size_t i = 0; i < list->count; i++) {
         const passage *p = &list->items[i];
         tags[i].primary = -1;
-        tags[i].mentions = calloc(nfw ? nfw : 1, 1);
-        if (!tags[i].mentions || keyseq_fill(&ks, p->text, p->text_len)) {
+        tags[i].mentions = calloc(nfw ? nfw : 1, sizeof *tags[i].mentions);
+        tags[i].groups = calloc(alias_group_count(t) + 1, sizeof *tags[i].groups);
+        if (!tags[i].mentions || !tags[i].groups || keyseq_fill(&ks, p->text, p->text_len)) {
             rc = -1;
             break;
         }
         size_t n = mentions_in(t, &ks, fws, offs, 64);
-        for (size_t k = 0; k < n && k < 64; k++)
-            tags[i].mentions[fws[k]] = 1;
+        count_aliases(t, &ks, tags[i].mentions, tags[i].groups);
         if (p->section != cur_section) {
             cur_section = p->section;
             cur = p->section < list->section_count ? section_fw[p->section] : -1;
@@ -194,6 +215,8 @@ int framework_tag(const alias_table *t, const passage_list *list, passage_tags *
 
 void framework_tags_free(passage_tags *tags, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(tags[i].mentions);
+        free(tags[i].groups);
+    }
 }

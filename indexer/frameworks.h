@@ -26,7 +26,9 @@ typedef struct passage_tags {
     int untitled;            /* its section has no heading of its own (or the one
                               * above belongs to the framework before it) */
     int stale_heading;       /* its sub-heading belongs to the previous section */
-    unsigned char *mentions; /* one flag per framework (alias_framework_count) */
+    unsigned short *mentions; /* times each framework is named (alias_framework_count) */
+    unsigned short *groups;   /* times each alias group is named (alias_group_count),
+                               * counted even inside a framework's name */
 } passage_tags;
 
 /* Fills tags[0 .. list->count), which the caller zeroes (calloc).  Returns 0, or -1 on allocation failure. */

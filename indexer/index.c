@@ -477,7 +477,66 @@ static int shard_has_docs(const char *path)
     return n > 0;
 }
 
-/* Merges the scratch databases of each shard into the new generation. */
+/* Merges the scratch databases of one shard into the new generation. */
+typedef struct merge_job {
+    run *r;
+    size_t shard, nworkers;
+    int incremental;
+    uint32_t docs;
+    int failed;
+    int threaded; /* ran in its own thread, to be joined */
+    pthread_t thread;
+} merge_job;
+
+static void *merge_shard(void *arg)
+{
+    merge_job *j = arg;
+    run *r = j->r;
+    size_t s = j->shard;
+    char *sources[MAX_SHARDS + 1];
+    size_t n = 0;
+    char base[PATH_MAX];
+    j->failed = 1;
+    if (j->incremental) {
+        if (base_copy(r, s, base, sizeof base))
+            return NULL;
+        sources[n++] = strdup(base);
+    }
+    for (size_t w = 0; w < j->nworkers; w++) {
+        char p[PATH_MAX];
+        scratch_path(r, w, s, p, sizeof p);
+        if (shard_has_docs(p) || (n == 0 && w == j->nworkers - 1))
+            sources[n++] = strdup(p);
+    }
+    char dest[PATH_MAX];
+    if (r->nshards > 1)
+        snprintf(dest, sizeof dest, "%s/out/shard-%zu", r->scratch, s);
+    else
+        snprintf(dest, sizeof dest, "%s/out", r->scratch);
+    int rc = n ? xc_compact((const char *const *)sources, n, dest) : XC_ERR_INVALID;
+    for (size_t k = 0; k < n; k++)
+        free(sources[k]);
+    if (rc != XC_OK) {
+        fail(r, "%s: cannot write the new index: %s", r->o->db, xc_errmsg());
+        return NULL;
+    }
+    xc_wdb *db = NULL;
+    rc = xc_wdb_open(dest, XC_WDB_OPEN, &db);
+    if (rc == XC_OK)
+        rc = xc_wdb_doccount(db, &j->docs);
+    if (rc == XC_OK)
+        rc = write_metadata(r, db);
+    xc_wdb_close(db);
+    if (rc != XC_OK) {
+        fail(r, "%s: cannot write the new index: %s", r->o->db, xc_errmsg());
+        return NULL;
+    }
+    j->failed = 0;
+    return NULL;
+}
+
+/* Merges every shard (in parallel: each is an independent compaction) and
+ * moves the result to the new generation's directory. */
 static int merge(run *r, size_t nworkers, int incremental, size_t *total_docs)
 {
     char out[PATH_MAX];
@@ -486,47 +545,26 @@ static int merge(run *r, size_t nworkers, int incremental, size_t *total_docs)
         fail(r, "%s: %s", out, strerror(errno));
         return -1;
     }
+    merge_job jobs[MAX_SHARDS];
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t parallel = cpus > 0 ? (size_t)cpus : 1;
     *total_docs = 0;
+    for (size_t first = 0; first < r->nshards; first += parallel) {
+        size_t last = first + parallel < r->nshards ? first + parallel : r->nshards;
+        for (size_t s = first; s < last; s++) {
+            jobs[s] = (merge_job){r, s, nworkers, incremental, 0, 1, 0, 0};
+            jobs[s].threaded = last - first > 1 && pthread_create(&jobs[s].thread, NULL, merge_shard, &jobs[s]) == 0;
+            if (!jobs[s].threaded)
+                merge_shard(&jobs[s]);
+        }
+        for (size_t s = first; s < last; s++)
+            if (jobs[s].threaded)
+                pthread_join(jobs[s].thread, NULL);
+    }
     for (size_t s = 0; s < r->nshards; s++) {
-        char *sources[MAX_SHARDS + 1];
-        size_t n = 0;
-        char base[PATH_MAX];
-        if (incremental) {
-            if (base_copy(r, s, base, sizeof base))
-                return -1;
-            sources[n++] = strdup(base);
-        }
-        for (size_t w = 0; w < nworkers; w++) {
-            char p[PATH_MAX];
-            scratch_path(r, w, s, p, sizeof p);
-            if (shard_has_docs(p) || (n == 0 && w == nworkers - 1))
-                sources[n++] = strdup(p);
-        }
-        char dest[PATH_MAX];
-        if (r->nshards > 1)
-            snprintf(dest, sizeof dest, "%s/shard-%zu", out, s);
-        else
-            snprintf(dest, sizeof dest, "%s", out);
-        int rc = n ? xc_compact((const char *const *)sources, n, dest) : XC_ERR_INVALID;
-        for (size_t k = 0; k < n; k++)
-            free(sources[k]);
-        if (rc != XC_OK) {
-            fail(r, "%s: cannot write the new index: %s", r->o->db, xc_errmsg());
+        if (jobs[s].failed)
             return -1;
-        }
-        xc_wdb *db = NULL;
-        rc = xc_wdb_open(dest, XC_WDB_OPEN, &db);
-        uint32_t docs = 0;
-        if (rc == XC_OK)
-            rc = xc_wdb_doccount(db, &docs);
-        if (rc == XC_OK)
-            rc = write_metadata(r, db);
-        xc_wdb_close(db);
-        if (rc != XC_OK) {
-            fail(r, "%s: cannot write the new index: %s", r->o->db, xc_errmsg());
-            return -1;
-        }
-        *total_docs += docs;
+        *total_docs += jobs[s].docs;
     }
     char final[PATH_MAX];
     gen_path(r->o->db, r->gen, -1, final, sizeof final);

@@ -9,10 +9,20 @@
  *   XE       exact key, wdf only              XEhợp, XEtác
  *   Q        unique id of the passage         Qmekong-frameworks.txt:9
  *   XFW:     primary framework                XFW:MKC
- *   XMF:     a framework the passage mentions XMF:ASEAN
+ *   XMF:     a framework the passage names,   XMF:MKC (wdf: times named,
+ *            by its code or any alias                   under any alias)
+ *   XAG:     an alias group the passage names XAG:mecong (Mê Công, Mekong,
+ *                                                       Mê-kông, ...)
  *   Y M D    a date's year, month, day        Y2019 M201911 D20191127
  *   XP       a period of years (start, end)   XP20212025
  *   XFILE:   the source file                  XFILE:mekong-frameworks.txt
+ *
+ * Aliases are matched at index time: the query for "Mekong" is the one
+ * term XAG:mecong, not an OR of phrases for every spelling.  That is faster,
+ * matches exactly what the tagger matched, and keeps phrase queries out of
+ * weighted ORs, which Xapian 1.4 can weight inconsistently (see query.c).
+ * The index stores the alias tables it was built with; changing them
+ * rebuilds the index.
  *
  * Date filtering: a passage matches [from, to] when one of its dates lies
  * inside.  Every day, month or year date adds the Y term of its year; day and
@@ -29,12 +39,13 @@
 
 #include "strbuf.h"
 
-#define SCHEMA_VERSION "1"
+#define SCHEMA_VERSION "2"
 
 #define PREFIX_EXACT "XE"
 #define PREFIX_ID "Q"
 #define PREFIX_FRAMEWORK "XFW:"
 #define PREFIX_MENTION "XMF:"
+#define PREFIX_ALIAS "XAG:"
 #define PREFIX_YEAR "Y"
 #define PREFIX_MONTH "M"
 #define PREFIX_DAY "D"

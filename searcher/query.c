@@ -426,6 +426,7 @@ typedef struct builder {
     char *err;
     size_t errcap;
     int failed;
+    xc_query *filter;  /* framework/date filter, pushed into the top-level branches */
     /* every query made is tracked here and freed at the end */
     xc_query **made;
     size_t nmade, capmade;
@@ -476,6 +477,25 @@ static xc_query *combine(builder *b, xc_op op, xc_query **subs, size_t n, unsign
     if (k == 1 && op != XC_OP_PHRASE && op != XC_OP_AND_NOT && op != XC_OP_FILTER)
         return subs[0];
     return track(b, xc_query_combine(op, subs, k, window));
+}
+
+static xc_query *combine2(builder *b, xc_op op, xc_query *a, xc_query *c);
+
+/* Words in order, next to each other, weighted as the sum of the words.
+ * Written as FILTER(AND(words), PHRASE(words)) rather than a bare PHRASE:
+ * Xapian 1.4 weights a bare phrase inside an OR inconsistently (a phrase
+ * whose positional check it deferred can still add weight, depending on
+ * -n and on how the database is sharded), while a filter's check always runs
+ * before the document counts. */
+static xc_query *phrase(builder *b, xc_query **words, size_t n, unsigned window)
+{
+    if (n == 0)
+        return NULL;
+    if (n == 1)
+        return words[0];
+    xc_query *all = combine(b, XC_OP_AND, words, n, 0);
+    xc_query *pos = combine(b, XC_OP_PHRASE, words, n, window);
+    return combine2(b, XC_OP_FILTER, all, pos);
 }
 
 static xc_query *combine2(builder *b, xc_op op, xc_query *a, xc_query *c)
@@ -585,37 +605,25 @@ static size_t split_words(const char *text, qword *out, size_t max)
 
 static xc_query *plain_word(builder *b, const qword *w)
 {
-    xc_query *parts[MAX_PARTS];
-    for (size_t i = 0; i < w->nparts; i++) {
-        int marked = strcmp(w->folded[i], w->exact[i]) != 0;
-        parts[i] = syllable(b, w->folded[i], w->exact[i], marked);
-        record_term(b, w->folded[i], w->exact[i], marked);
-    }
+    for (size_t i = 0; i < w->nparts; i++)
+        record_term(b, w->folded[i], w->exact[i], strcmp(w->folded[i], w->exact[i]) != 0);
     if (w->nparts == 1 && !w->joined_folded)
-        return parts[0];
-    /* Cam-pu-chia: the syllables in a row, or the solid form */
-    xc_query *phrase = combine(b, XC_OP_PHRASE, parts, w->nparts, (unsigned)w->nparts);
-    if (!w->joined_folded)
-        return phrase;
-    return combine2(b, XC_OP_OR, syllable(b, w->joined_folded, w->joined_exact, w->marked), phrase);
-}
-
-/* A variant from the alias table: one key, or its keys as a phrase. */
-static xc_query *variant(builder *b, const char *const *keys, size_t n)
-{
-    if (n == 1)
-        return term(b, "", keys[0]);
+        return syllable(b, w->folded[0], w->exact[0], strcmp(w->folded[0], w->exact[0]) != 0);
+    /* Cam-pu-chia: the index holds the solid form of every hyphenated word
+     * (campuchia) at its first syllable, so one term finds it written
+     * either way, with no phrase query */
+    if (w->joined_folded)
+        return syllable(b, w->joined_folded, w->joined_exact, w->marked);
     xc_query *parts[MAX_PARTS];
-    if (n > MAX_PARTS)
-        n = MAX_PARTS;
-    for (size_t i = 0; i < n; i++)
-        parts[i] = term(b, "", keys[i]);
-    return combine(b, XC_OP_PHRASE, parts, n, (unsigned)n);
+    for (size_t i = 0; i < w->nparts; i++)
+        parts[i] = syllable(b, w->folded[i], w->exact[i], strcmp(w->folded[i], w->exact[i]) != 0);
+    return phrase(b, parts, w->nparts, (unsigned)w->nparts);
 }
 
 typedef struct unit {
     xc_query *q;
     const qword *single; /* a one-syllable word, for adjacent-pair phrases */
+    int or_of_phrases;   /* a group holding phrases: kept out of the all-words AND */
 } unit;
 
 /* Turns a run of plain words into units, matching alias runs first. */
@@ -644,32 +652,21 @@ static size_t run_units(builder *b, qword *words, size_t nw, unit *units, size_t
         if (j == i) {
             units[nu].q = plain_word(b, &words[i]);
             units[nu].single = words[i].nparts == 1 && !words[i].joined_folded ? &words[i] : NULL;
+            units[nu].or_of_phrases = 0;
             nu++;
             i++;
             continue;
         }
-        /* words i..j-1 name an alias: what was typed, or any variant */
-        size_t nv = alias_variant_count(b->ctx->aliases, m.kind, m.id);
-        xc_query **alts = calloc(nv + 2, sizeof *alts);
-        if (!alts) {
-            b->failed = 1;
-            return nu;
-        }
-        xc_query *typed[QUERY_MAX_WORDS];
-        size_t nt = 0;
-        for (size_t k = i; k < j; k++)
-            typed[nt++] = plain_word(b, &words[k]);
-        size_t na = 0;
-        alts[na++] = nt == 1 ? typed[0] : combine(b, XC_OP_PHRASE, typed, nt, 0);
-        for (size_t v = 0; v < nv; v++) {
-            const char *const *vk;
-            size_t n = alias_variant(b->ctx->aliases, m.kind, m.id, v, &vk);
-            alts[na++] = variant(b, vk, n);
-        }
-        units[nu].q = combine(b, XC_OP_OR, alts, na, 0);
+        /* words i..j-1 name an alias: the index term for every spelling of
+         * it (see schema.h); no accent restoration for them, the alias
+         * already covers every spelling */
+        if (m.kind == ALIAS_FRAMEWORK)
+            units[nu].q = term(b, PREFIX_MENTION, alias_framework_code(b->ctx->aliases, m.id));
+        else
+            units[nu].q = term(b, PREFIX_ALIAS, alias_group_key(b->ctx->aliases, m.id));
         units[nu].single = NULL;
+        units[nu].or_of_phrases = 0;
         nu++;
-        free(alts);
         i = j;
     }
     return nu;
@@ -695,7 +692,7 @@ static xc_query *phrase_query(builder *b, const char *text)
         qword_free(&words[i]);
     if (np == 0)
         return NULL;
-    xc_query *ph = np == 1 ? parts[0] : combine(b, XC_OP_PHRASE, parts, np, (unsigned)np);
+    xc_query *ph = phrase(b, parts, np, (unsigned)np);
     if (ne == 0)
         return ph;
     xc_query *ex = combine(b, XC_OP_AND, exacts, ne, 0);
@@ -716,10 +713,41 @@ static xc_query *wildcard_query(builder *b, const char *prefix)
     return track(b, xc_query_wildcard(f, fl, WILDCARD_MAX_TERMS, 1));
 }
 
-static xc_query *build_node(builder *b, const qnode *n);
+static xc_query *build_node(builder *b, const qnode *n, int push, int top);
 
-/* Ranked combination of units: see the comment at the top. */
-static xc_query *ranked(builder *b, unit *u, size_t n)
+/* The framework/date filter applied to one branch.
+ *
+ * Why filters are pushed down into the branches of an OR instead of
+ * wrapping it: Xapian 1.4's OrPostList::check() can add the weight of a
+ * child whose own check() failed (a phrase whose positions did not match),
+ * so an OR holding phrases must never be check()ed, which is what an AND or
+ * FILTER above it does.  A top-level OR is only ever advanced with next(),
+ * so its branches may each carry the filter; the scores then match between
+ * one database and the same passages sharded, and do not depend on -n. */
+static xc_query *filtered(builder *b, xc_query *q, int push)
+{
+    if (!push || !b->filter || !q)
+        return q;
+    return combine2(b, XC_OP_FILTER, q, b->filter);
+}
+
+/* 1 if the subtree holds a phrase (an OR over it must not be check()ed). */
+static int has_phrase(const qnode *n)
+{
+    if (!n)
+        return 0;
+    if (n->kind == QN_PHRASE)
+        return 1;
+    for (size_t i = 0; i < n->nkids; i++)
+        if (has_phrase(n->kids[i]))
+            return 1;
+    return 0;
+}
+
+/* Ranked combination of units: see the comment at the top.  With `pairs`,
+ * adjacent one-syllable words also count as a phrase (the top-level
+ * sequence only); with `push`, every branch carries the filter. */
+static xc_query *ranked(builder *b, unit *u, size_t n, int pairs, int push)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
@@ -729,7 +757,7 @@ static xc_query *ranked(builder *b, unit *u, size_t n)
     if (n == 0)
         return NULL;
     if (n == 1)
-        return u[0].q;
+        return filtered(b, u[0].q, push);
     xc_query **subs = calloc(2 * n + 2, sizeof *subs);
     xc_query **all = calloc(n + 1, sizeof *all);
     if (!subs || !all) {
@@ -738,32 +766,30 @@ static xc_query *ranked(builder *b, unit *u, size_t n)
         b->failed = 1;
         return NULL;
     }
-    size_t ns = 0;
+    size_t ns = 0, na = 0;
     for (size_t i = 0; i < n; i++) {
-        subs[ns++] = u[i].q;
-        all[i] = u[i].q;
+        subs[ns++] = filtered(b, u[i].q, push);
+        if (!u[i].or_of_phrases)
+            all[na++] = u[i].q;
     }
-    for (size_t i = 0; i + 1 < n; i++)
+    for (size_t i = 0; pairs && i + 1 < n; i++)
         if (u[i].single && u[i + 1].single) {
-            xc_query *pair[2] = {u[i].q, u[i + 1].q};
-            if (b->ctx->exact || strcmp(u[i].single->folded[0], u[i].single->exact[0]) ||
-                strcmp(u[i + 1].single->folded[0], u[i + 1].single->exact[0])) {
-                pair[0] = term(b, "", u[i].single->folded[0]);
-                pair[1] = term(b, "", u[i + 1].single->folded[0]);
-            }
-            subs[ns++] = combine(b, XC_OP_PHRASE, pair, 2, 2);
+            xc_query *pair[2] = {term(b, "", u[i].single->folded[0]), term(b, "", u[i + 1].single->folded[0])};
+            subs[ns++] = filtered(b, phrase(b, pair, 2, 2), push);
         }
-    xc_query *every = combine(b, XC_OP_AND, all, n, 0);
-    xc_query *bonus = combine2(b, XC_OP_AND, track(b, xc_query_fixed_weight(ALL_WORDS_BONUS)),
-                               every ? track(b, xc_query_scale(every, 0.0)) : NULL);
-    subs[ns++] = bonus;
+    xc_query *every = combine(b, XC_OP_AND, all, na, 0);
+    if (every && na > 1) {
+        xc_query *bonus = combine2(b, XC_OP_AND, track(b, xc_query_fixed_weight(ALL_WORDS_BONUS)),
+                                   track(b, xc_query_scale(every, 0.0)));
+        subs[ns++] = filtered(b, bonus, push);
+    }
     xc_query *q = combine(b, XC_OP_OR, subs, ns, 0);
     free(subs);
     free(all);
     return q;
 }
 
-static xc_query *build_seq(builder *b, const qnode *n)
+static xc_query *build_seq(builder *b, const qnode *n, int push, int top)
 {
     unit *units = calloc(n->nkids * MAX_PARTS + 1, sizeof *units);
     xc_query **req = calloc(n->nkids + 1, sizeof *req);
@@ -792,7 +818,7 @@ static xc_query *build_seq(builder *b, const qnode *n)
         }
         if (!k)
             break;
-        xc_query *q = build_node(b, k);
+        xc_query *q = build_node(b, k, 0, 0);
         if (!q)
             continue;
         if (k->sign < 0)
@@ -800,11 +826,16 @@ static xc_query *build_seq(builder *b, const qnode *n)
         else if (k->sign > 0 || n->strict)
             req[nr++] = q;
         else
-            units[nu++] = (unit){q, NULL};
+            units[nu++] = (unit){q, NULL, (k->kind == QN_OR || k->kind == QN_SEQ) && has_phrase(k)};
     }
-    xc_query *opt = ranked(b, units, nu);
-    xc_query *must = combine(b, XC_OP_AND, req, nr, 0);
-    xc_query *q = must && opt ? combine2(b, XC_OP_AND_MAYBE, must, opt) : (must ? must : opt);
+    xc_query *q;
+    if (nr == 0) {
+        q = ranked(b, units, nu, top, push);
+    } else {
+        xc_query *must = combine(b, XC_OP_AND, req, nr, 0);
+        xc_query *opt = ranked(b, units, nu, 0, 0);
+        q = filtered(b, opt ? combine2(b, XC_OP_AND_MAYBE, must, opt) : must, push);
+    }
     if (q && ne) {
         xc_query *no = combine(b, XC_OP_OR, excl, ne, 0);
         q = combine2(b, XC_OP_AND_NOT, q, no);
@@ -818,7 +849,7 @@ static xc_query *build_seq(builder *b, const qnode *n)
     return q;
 }
 
-static xc_query *build_node(builder *b, const qnode *n)
+static xc_query *build_node(builder *b, const qnode *n, int push, int top)
 {
     if (!n || b->failed)
         return NULL;
@@ -833,20 +864,20 @@ static xc_query *build_node(builder *b, const qnode *n)
         xc_query *qs[MAX_PARTS];
         for (size_t i = 0; i < nu; i++)
             qs[i] = units[i].q;
-        return combine(b, XC_OP_AND, qs, nu, 0);
+        return filtered(b, combine(b, XC_OP_AND, qs, nu, 0), push);
     }
     case QN_PHRASE:
-        return phrase_query(b, n->text);
+        return filtered(b, phrase_query(b, n->text), push);
     case QN_WILDCARD:
-        return wildcard_query(b, n->text);
+        return filtered(b, wildcard_query(b, n->text), push);
     case QN_SEQ:
-        return build_seq(b, n);
+        return build_seq(b, n, push, top);
     case QN_OR: {
         xc_query **subs = calloc(n->nkids + 1, sizeof *subs);
         if (!subs)
             return NULL;
         for (size_t i = 0; i < n->nkids; i++)
-            subs[i] = build_node(b, n->kids[i]);
+            subs[i] = build_node(b, n->kids[i], push, 0);
         xc_query *q = combine(b, XC_OP_OR, subs, n->nkids, 0);
         free(subs);
         return q;
@@ -855,7 +886,8 @@ static xc_query *build_node(builder *b, const qnode *n)
     return NULL;
 }
 
-xc_query *query_build(const parsed_query *q, const query_context *ctx, int *empty, char *err, size_t cap)
+xc_query *query_build(const parsed_query *q, const query_context *ctx, const xc_query *filter, int *empty, char *err,
+                      size_t cap)
 {
     *empty = 0;
     builder b;
@@ -864,8 +896,9 @@ xc_query *query_build(const parsed_query *q, const query_context *ctx, int *empt
     b.q = (parsed_query *)q;
     b.err = err;
     b.errcap = cap;
+    b.filter = filter ? track(&b, xc_query_copy(filter)) : NULL;
     terms_free(&b.q->terms);
-    xc_query *result = q->root ? build_node(&b, q->root) : NULL;
+    xc_query *result = q->root ? build_node(&b, q->root, 1, 1) : NULL;
     xc_query *copy = NULL;
     if (result && !b.failed)
         copy = xc_query_copy(result);

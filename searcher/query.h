@@ -61,10 +61,12 @@ typedef struct query_context {
     int exact;                   /* --exact */
 } query_context;
 
-/* Builds the Xapian query for the parsed query's words (without filters).
+/* Builds the Xapian query for the parsed query's words, restricted to
+ * `filter` (NULL for none; see filtered() in query.c for where it goes).
  * Returns NULL if there are no positive words (filters only), with *empty
  * set; NULL with *empty = 0 is an error (message in err). */
-xc_query *query_build(const parsed_query *q, const query_context *ctx, int *empty, char *err, size_t cap);
+xc_query *query_build(const parsed_query *q, const query_context *ctx, const xc_query *filter, int *empty,
+                      char *err, size_t cap);
 
 /* The filter for frameworks (OR of primary framework terms) and a date range
  * [from, to] (either may be 0 for open).  Returns NULL for "no filter", or

@@ -362,7 +362,7 @@ static int run_query(vs_engine *e, const vs_request *req, xc_query *q, const par
         xc_mset_matching_terms(e->enq, m, i, collect_matching, &st);
         snippet_terms_sort(&st);
         size_t tl = strlen(h->rec.text);
-        snippet_highlight(h->rec.text, tl, &st, &h->text_spans, &h->ntext_spans);
+        snippet_highlight(h->rec.text, tl, &st, e->aliases, &h->text_spans, &h->ntext_spans);
         snippet_make(h->rec.text, tl, h->text_spans, h->ntext_spans, max_chars, &h->snippet, &h->spans, &h->nspans);
         snippet_terms_free(&st);
         res->nhits++;
@@ -432,23 +432,8 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
     }
     int has_filter = ncodes > 0 || from || to;
 
-    query_context ctx = {e->db, e->aliases, req->exact};
-    int empty = 0;
-    xc_query *q = query_build(&pq, &ctx, &empty, err, cap);
-    if (!q && !empty) {
-        query_free(&pq);
-        return VS_ERR_QUERY;
-    }
-    if (!q) {
-        if (!has_filter) {
-            snprintf(err, cap, pq.root ? "nothing to search for: every word is excluded"
-                                       : "nothing to search for: the query has no words");
-            query_free(&pq);
-            return VS_ERR_QUERY;
-        }
-        q = xc_query_match_all();
-    }
-    xc_query *filters[3] = {NULL, NULL, NULL};
+    /* The filters first: the query builder pushes them into its branches. */
+    xc_query *filters[2] = {NULL, NULL};
     size_t nf = 0;
     if (ncodes)
         filters[nf++] = query_framework_filter(codes, ncodes);
@@ -458,37 +443,49 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
         if (d)
             filters[nf++] = d;
         else if (!impossible) {
-            xc_query_free(q);
             for (size_t i = 0; i < nf; i++)
                 xc_query_free(filters[i]);
             query_free(&pq);
             return VS_ERR_DB;
         }
     }
+    xc_query *filter = nf == 2 ? xc_query_combine(XC_OP_AND, filters, 2, 0) : (nf ? xc_query_copy(filters[0]) : NULL);
+    for (size_t i = 0; i < nf; i++)
+        xc_query_free(filters[i]);
+
+    query_context ctx = {e->db, e->aliases, req->exact};
+    int empty = 0;
+    xc_query *q = query_build(&pq, &ctx, filter, &empty, err, cap);
     int rc = VS_OK;
-    if (!impossible) {
-        xc_query *final = q;
-        if (nf) {
-            xc_query *subs[4] = {q};
-            for (size_t i = 0; i < nf; i++)
-                subs[1 + i] = filters[i];
-            final = xc_query_combine(XC_OP_FILTER, subs, 1 + nf, 0);
-        }
-        rc = final ? run_query(e, req, final, &pq, res, err, cap) : VS_ERR_DB;
-        if (rc == VS_ERR_DB && xc_db_reopen(e->db, NULL) == XC_OK) {
-            /* the index may have been swapped under us: once more */
+    if (!q && !empty) {
+        rc = VS_ERR_QUERY;
+    } else if (!q && !has_filter) {
+        snprintf(err, cap, pq.root ? "nothing to search for: every word is excluded"
+                                   : "nothing to search for: the query has no words");
+        rc = VS_ERR_QUERY;
+    } else if (!q && !impossible) {
+        /* filters only: every passage they let through, in index order */
+        xc_query *all = xc_query_match_all();
+        xc_query *subs[2] = {all, filter};
+        q = filter ? xc_query_combine(XC_OP_FILTER, subs, 2, 0) : NULL;
+        xc_query_free(all);
+        if (!q)
+            rc = VS_ERR_DB;
+    }
+    if (rc == VS_OK && !impossible) {
+        rc = run_query(e, req, q, &pq, res, err, cap);
+        if (rc == VS_ERR_DB && vs_refresh(e)) {
+            /* the index was swapped under us, or a remote shard came back:
+             * once more with fresh handles */
             vs_result_free(res);
             err[0] = '\0';
-            rc = run_query(e, req, final, &pq, res, err, cap);
+            rc = run_query(e, req, q, &pq, res, err, cap);
         }
-        if (final != q)
-            xc_query_free(final);
-    } else if (req->restore) {
+    } else if (rc == VS_OK && req->restore) {
         restore(e, &pq, res);
     }
     xc_query_free(q);
-    for (size_t i = 0; i < nf; i++)
-        xc_query_free(filters[i]);
+    xc_query_free(filter);
     query_free(&pq);
     return rc;
 }

@@ -28,8 +28,12 @@ static int push_str(char ***arr, size_t *n, size_t *cap, const char *s, size_t l
 
 void snippet_terms_add(snippet_terms *t, const char *term, size_t len)
 {
-    size_t pl = strlen(PREFIX_EXACT);
-    if (len > pl && memcmp(term, PREFIX_EXACT, pl) == 0)
+    size_t pl = strlen(PREFIX_EXACT), al = strlen(PREFIX_ALIAS), ml = strlen(PREFIX_MENTION);
+    if (len > al && memcmp(term, PREFIX_ALIAS, al) == 0)
+        push_str(&t->groups, &t->ngroups, &t->capg, term + al, len - al);
+    else if (len > ml && memcmp(term, PREFIX_MENTION, ml) == 0)
+        push_str(&t->frameworks, &t->nframeworks, &t->capw, term + ml, len - ml);
+    else if (len > pl && memcmp(term, PREFIX_EXACT, pl) == 0)
         push_str(&t->exact, &t->nexact, &t->cape, term + pl, len - pl);
     else if (len > 0 && !(term[0] >= 'A' && term[0] <= 'Z')) /* prefixed terms are filters */
         push_str(&t->folded, &t->nfolded, &t->capf, term, len);
@@ -50,6 +54,12 @@ void snippet_terms_sort(snippet_terms *t)
 
 void snippet_terms_free(snippet_terms *t)
 {
+    for (size_t i = 0; i < t->ngroups; i++)
+        free(t->groups[i]);
+    for (size_t i = 0; i < t->nframeworks; i++)
+        free(t->frameworks[i]);
+    free(t->groups);
+    free(t->frameworks);
     for (size_t i = 0; i < t->nfolded; i++)
         free(t->folded[i]);
     for (size_t i = 0; i < t->nexact; i++)
@@ -70,7 +80,96 @@ static int has(char *const *arr, size_t n, const char *s, size_t len)
     return bsearch(&k, arr, n, sizeof *arr, cmp_str) != NULL;
 }
 
-int snippet_highlight(const char *text, size_t len, const snippet_terms *t, vs_span **spans, size_t *n)
+static int add_span(vs_span **spans, size_t *n, size_t *cap, size_t start, size_t end)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 16;
+        vs_span *p = realloc(*spans, *cap * sizeof *p);
+        if (!p)
+            return -1;
+        *spans = p;
+    }
+    (*spans)[(*n)++] = (vs_span){start, end};
+    return 0;
+}
+
+static int in_list(char *const *list, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+    const vs_span *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Spans where a matched alias is named, found the way the indexer found
+ * them (frameworks by longest match, groups in a pass of their own). */
+static int alias_spans(const char *text, size_t len, const snippet_terms *t, const alias_table *aliases,
+                       vn_tokenizer *tok, vs_span **spans, size_t *n, size_t *cap)
+{
+    size_t nk = 0, kcap = 0;
+    char **keys = NULL;
+    vs_span *at = NULL;
+    int rc = 0;
+    vn_tokenizer_reset(tok, text, len, 1);
+    vn_token tk;
+    while (rc == 0 && vn_tokenizer_next(tok, &tk)) {
+        if (tk.kind == VN_TOKEN_JOINED || tk.kind == VN_TOKEN_NUMPART)
+            continue;
+        if (nk == kcap) {
+            kcap = kcap ? kcap * 2 : 64;
+            char **k = realloc(keys, kcap * sizeof *k);
+            vs_span *a = realloc(at, kcap * sizeof *a);
+            if (k)
+                keys = k;
+            if (a)
+                at = a;
+            if (!k || !a) {
+                rc = -1;
+                break;
+            }
+        }
+        keys[nk] = strndup(tk.folded, tk.folded_len);
+        at[nk] = (vs_span){tk.start, tk.end};
+        if (!keys[nk]) {
+            rc = -1;
+            break;
+        }
+        nk++;
+    }
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        if ((pass == 0 && !t->nframeworks) || (pass == 1 && !t->ngroups))
+            continue;
+        for (size_t i = 0; i < nk && rc == 0;) {
+            alias_match m = {0, ALIAS_GROUP, 0};
+            size_t l = pass == 0 ? alias_match_at(aliases, (const char *const *)keys, nk, i, &m)
+                                 : alias_match_kind(aliases, (const char *const *)keys, nk, i, ALIAS_GROUP, &m);
+            if (l == 0) {
+                i++;
+                continue;
+            }
+            int hit = pass == 0 ? m.kind == ALIAS_FRAMEWORK &&
+                                      in_list(t->frameworks, t->nframeworks, alias_framework_code(aliases, m.id))
+                                : in_list(t->groups, t->ngroups, alias_group_key(aliases, m.id));
+            if (hit)
+                rc = add_span(spans, n, cap, at[i].start, at[i + l - 1].end);
+            i += l;
+        }
+    }
+    for (size_t i = 0; i < nk; i++)
+        free(keys[i]);
+    free(keys);
+    free(at);
+    return rc;
+}
+
+int snippet_highlight(const char *text, size_t len, const snippet_terms *t, const alias_table *aliases,
+                      vs_span **spans, size_t *n)
 {
     *spans = NULL;
     *n = 0;
@@ -80,28 +179,31 @@ int snippet_highlight(const char *text, size_t len, const snippet_terms *t, vs_s
     vn_tokenizer_reset(tok, text, len, 1);
     vn_token tk;
     size_t cap = 0;
-    while (vn_tokenizer_next(tok, &tk)) {
+    int rc = 0;
+    while (rc == 0 && vn_tokenizer_next(tok, &tk)) {
         if (tk.kind == VN_TOKEN_NUMPART)
             continue;
-        if (!has(t->folded, t->nfolded, tk.folded, tk.folded_len) && !has(t->exact, t->nexact, tk.exact, tk.exact_len))
-            continue;
-        if (*n > 0 && tk.start < (*spans)[*n - 1].end) { /* a part inside a highlighted joined word */
-            if (tk.end > (*spans)[*n - 1].end)
-                (*spans)[*n - 1].end = tk.end;
-            continue;
-        }
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            vs_span *p = realloc(*spans, cap * sizeof *p);
-            if (!p) {
-                vn_tokenizer_free(tok);
-                return -1;
-            }
-            *spans = p;
-        }
-        (*spans)[(*n)++] = (vs_span){tk.start, tk.end};
+        if (has(t->folded, t->nfolded, tk.folded, tk.folded_len) || has(t->exact, t->nexact, tk.exact, tk.exact_len))
+            rc = add_span(spans, n, &cap, tk.start, tk.end);
     }
+    if (rc == 0 && aliases && (t->ngroups || t->nframeworks))
+        rc = alias_spans(text, len, t, aliases, tok, spans, n, &cap);
     vn_tokenizer_free(tok);
+    if (rc)
+        return rc;
+    /* in order, overlaps merged (a part inside a highlighted joined word, a
+     * word inside a highlighted alias) */
+    qsort(*spans, *n, sizeof **spans, cmp_span);
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (k > 0 && (*spans)[i].start < (*spans)[k - 1].end) {
+            if ((*spans)[i].end > (*spans)[k - 1].end)
+                (*spans)[k - 1].end = (*spans)[i].end;
+            continue;
+        }
+        (*spans)[k++] = (*spans)[i];
+    }
+    *n = k;
     return 0;
 }
 

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "aliases.h"
+
 typedef struct vs_span {
     size_t start, end; /* bytes */
 } vs_span;
@@ -17,14 +19,18 @@ typedef struct vs_span {
 typedef struct snippet_terms {
     char **folded, **exact;
     size_t nfolded, nexact, capf, cape;
+    char **groups, **frameworks; /* alias terms matched: group keys, framework codes */
+    size_t ngroups, nframeworks, capg, capw;
 } snippet_terms;
 
 void snippet_terms_add(snippet_terms *t, const char *term, size_t len); /* an index term, prefixed or not */
 void snippet_terms_sort(snippet_terms *t);
 void snippet_terms_free(snippet_terms *t);
 
-/* Highlight spans over the whole text (merged, in order). */
-int snippet_highlight(const char *text, size_t len, const snippet_terms *t, vs_span **spans, size_t *n);
+/* Highlight spans over the whole text (merged, in order): the words whose
+ * folded or exact key matched, and every spelling of a matched alias. */
+int snippet_highlight(const char *text, size_t len, const snippet_terms *t, const alias_table *aliases,
+                      vs_span **spans, size_t *n);
 
 /* A snippet of about max_chars characters around the best cluster of spans,
  * with "…" where it cuts the text; its spans are rebased onto it. */

@@ -239,13 +239,17 @@ int xc_db_reopen(xc_db *db, int *changed)
 {
     XC_TRY
     // Database::reopen() does not re-read a stub file, so a stub that now
-    // points elsewhere (a rebuilt index swapped in) needs a fresh open.
+    // points elsewhere (a rebuilt index swapped in) needs a fresh open; and a
+    // remote shard whose connection died (its server restarted) only comes
+    // back through a fresh open too.
     Xapian::Database fresh(db->path);
-    bool differs = fresh.get_uuid() != db->db.get_uuid() ||
-                   fresh.get_lastdocid() != db->db.get_lastdocid() ||
-                   fresh.get_doccount() != db->db.get_doccount();
-    if (!differs)
-        differs = db->db.reopen();
+    bool differs;
+    try {
+        differs = fresh.get_uuid() != db->db.get_uuid() || fresh.get_lastdocid() != db->db.get_lastdocid() ||
+                  fresh.get_doccount() != db->db.get_doccount() || db->db.reopen();
+    } catch (const Xapian::Error &) {
+        differs = true; // the old handle is broken: the fresh one replaces it
+    }
     if (differs)
         db->db = fresh;
     if (changed)

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Scale-out: vnindex --shards N, and vnsearch over a stub that mixes local
+shards with xapian-tcpsrv servers on loopback.  The sharded index must give
+the same hits and scores as one database of the same passages; a dead
+server gives a clear error naming it, and a restarted one is picked up."""
+import atexit
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from e2e import CORPUS, SOURCE, VNSEARCH, expect, hits, main, run, scratch, vnindex
+
+TMP = scratch()
+ONE = os.path.join(TMP, "one")
+THREE = os.path.join(TMP, "three")
+SERVERS = {}
+
+
+def stop_all():
+    for proc in list(SERVERS.values()):
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    SERVERS.clear()
+
+
+atexit.register(stop_all)
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(shard_dir, port):
+    proc = subprocess.Popen(["xapian-tcpsrv", "--interface", "127.0.0.1", "--port", str(port), "--quiet",
+                             shard_dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    SERVERS[port] = proc
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.1):
+                return proc
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"xapian-tcpsrv on port {port} did not start")
+
+
+def shard_dirs():
+    with open(os.path.join(THREE, "XAPIANDB")) as fp:
+        return [os.path.join(THREE, l.split()[1]) for l in fp if l.startswith("auto ")]
+
+
+def dev_queries():
+    out = []
+    with open(os.path.join(SOURCE, "tests", "data", "dev-queries.tsv"), encoding="utf-8") as fp:
+        for line in fp:
+            if line.startswith("#") or line.startswith("id\t") or not line.strip():
+                continue
+            qid, opts, query = line.rstrip("\n").split("\t")[:3]
+            out.append((qid, opts.split(), query))
+    return out
+
+
+def same_hits(db_a, db_b):
+    for qid, opts, query in dev_queries():
+        a = hits(db_a, query, *opts)
+        b = hits(db_b, query, *opts)
+        expect([h["id"] for h in a] == [h["id"] for h in b], f"{qid}: different hits")
+        for x, y in zip(a, b):
+            expect(abs(x["score"] - y["score"]) <= 1e-3 * max(1.0, abs(x["score"])),
+                   f"{qid}: score {x['score']} vs {y['score']}")
+            expect(x["snippet"] == y["snippet"] and x["framework"] == y["framework"], f"{qid}: hit differs")
+
+
+def facets(db, query):
+    p = run([VNSEARCH, "--db", db, "--format", "json", "--facets", "--", query])
+    return json.loads(p.stdout.splitlines()[-1])["facets"]
+
+
+def test_shards_split_by_stable_hash():
+    dirs = shard_dirs()
+    expect(len(dirs) == 3, f"three shards: {dirs}")
+    counts = []
+    for d in dirs:
+        p = run(["xapian-delve", d])
+        counts.append(int([l for l in p.stdout.splitlines() if "number of documents" in l][0].split("=")[1]))
+    expect(sum(counts) == 182 and min(counts) > 30, f"passages spread over the shards: {counts}")
+    # a rebuild puts every passage in the same shard again
+    before = {d: run(["xapian-delve", "-a", d]).stdout for d in dirs}
+    expect(vnindex("--db", THREE, "--shards", "3", "--force", "-q", CORPUS).returncode == 0, "rebuild")
+    after = {os.path.basename(d): run(["xapian-delve", "-a", d]).stdout for d in shard_dirs()}
+    expect(sorted(after.values()) == sorted(before.values()), "same terms in the same shards after a rebuild")
+
+
+def test_local_shards_search_as_one_database():
+    same_hits(ONE, THREE)
+    expect(facets(ONE, "hop tac") == facets(THREE, "hop tac"), "same facet counts")
+
+
+def test_remote_shards_through_a_stub_file():
+    dirs = shard_dirs()
+    ports = [free_port() for _ in dirs]
+    try:
+        for d, port in zip(dirs, ports):
+            start_server(d, port)
+        stub = os.path.join(TMP, "remote.stub")
+        with open(stub, "w") as fp:
+            fp.writelines(f"remote 127.0.0.1:{port}\n" for port in ports)
+        same_hits(ONE, stub)
+        expect(facets(ONE, "hop tac") == facets(stub, "hop tac"), "facets over remote shards")
+        mixed = os.path.join(TMP, "mixed.stub")
+        with open(mixed, "w") as fp:
+            fp.write(f"remote 127.0.0.1:{ports[0]}\nauto {dirs[1]}\nauto {dirs[2]}\n")
+        same_hits(ONE, mixed)
+        p = run([VNSEARCH, "--db", stub, "--batch", "-", "--format", "tsv"], input="Motegi\nBlinken\n")
+        local = run([VNSEARCH, "--db", ONE, "--batch", "-", "--format", "tsv"], input="Motegi\nBlinken\n")
+        expect(p.returncode == 0 and p.stdout == local.stdout and len(p.stdout.splitlines()) > 4,
+               "batch over remote shards gives the local rows")
+
+        # one server dies: a clear error naming it, exit 2
+        SERVERS[ports[1]].kill()
+        SERVERS[ports[1]].wait()
+        p = run([VNSEARCH, "--db", stub, "Motegi"])
+        expect(p.returncode == 2 and f"127.0.0.1:{ports[1]}" in p.stderr and len(p.stderr.splitlines()) == 1,
+               f"dead shard: exit {p.returncode}, {p.stderr!r}")
+        # it comes back: searches recover
+        start_server(dirs[1], ports[1])
+        p = run([VNSEARCH, "--db", stub, "--format", "json", "Motegi"])
+        expect(p.returncode == 0 and len(p.stdout.splitlines()) == 2, f"recovered: {p.stderr}")
+    finally:
+        stop_all()
+
+
+def test_update_keeps_shard_assignment():
+    src = os.path.join(TMP, "src")
+    shutil.copytree(CORPUS, src)
+    db = os.path.join(TMP, "upd")
+    expect(vnindex("--db", db, "--shards", "2", "-q", src).returncode == 0, "index")
+    with open(os.path.join(src, "gms-overview.txt"), "a", encoding="utf-8") as fp:
+        fp.write("\n\nĐoạn mới zyxwvu về hợp tác.\n")
+    p = vnindex("--db", db, "--shards", "2", "--update", src)
+    expect(p.returncode == 0 and "updated 1 file" in p.stderr, p.stderr)
+    expect(len(hits(db, "zyxwvu")) == 1 and len(hits(db, "Motegi")) == 2, "update across shards")
+
+
+if vnindex("--db", ONE, "-q", CORPUS).returncode or vnindex("--db", THREE, "--shards", "3", "-q", CORPUS).returncode:
+    print("cannot build the test indexes")
+    sys.exit(1)
+status = main([v for k, v in list(globals().items()) if k.startswith("test_")])
+stop_all()
+shutil.rmtree(TMP, ignore_errors=True)
+sys.exit(status)
