@@ -10,6 +10,7 @@
 #include "batch.h"
 #include "output.h"
 #include "search.h"
+#include "serve.h"
 #include "strbuf.h"
 
 #define MAX_FW 64
@@ -19,6 +20,7 @@ static void usage(FILE *out)
     fputs("usage: vnsearch [--db DIR] [-n N] [--offset K] [--format text|json|tsv|trec]\n"
           "                [--framework CODE]... [--from DATE] [--to DATE] [--exact] [--facets] QUERY...\n"
           "       vnsearch --batch FILE [--threads N] [options]\n"
+          "       vnsearch serve [--db DIR] [--listen 127.0.0.1:8080]   (the search page; serve --help)\n"
           "\n"
           "Searches the passages indexed by vnindex (default database: $VNSEARCH_DB, else\n"
           "./vnsearch.db).  Words typed without marks match every accented form.\n"
@@ -61,6 +63,8 @@ static long parse_number(const char *opt, const char *s, long min, long max)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "serve") == 0)
+        return serve_main(argc - 1, argv + 1);
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},        {"offset", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'F'},    {"framework", required_argument, NULL, 'w'},

@@ -1,0 +1,392 @@
+#!/usr/bin/env python3
+"""Tests of `vnsearch serve` over HTTP: the JSON API gives the same hits as
+the command line, bad requests get a clear 4xx, and the limits that keep
+one client from harming the others hold.  Every server runs on a free
+loopback port and is stopped whatever happens (webserver.py)."""
+import json
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from e2e import CORPUS, SOURCE, VNSEARCH, Failure, expect, hits, main, scratch, vnindex  # noqa: E402
+from webserver import Server  # noqa: E402
+
+TMP = scratch()
+DB = os.path.join(TMP, "db")
+p = vnindex("--db", DB, "--quiet", CORPUS)
+if p.returncode != 0:
+    print("cannot build the test index:", p.stderr)
+    sys.exit(1)
+SERVER = Server(VNSEARCH, DB).start()
+
+
+def dev_queries():
+    rows = []
+    with open(os.path.join(SOURCE, "tests", "data", "dev-queries.tsv"), encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line or line.startswith("#") or line.startswith("id\t"):
+                continue
+            qid, opts, query = (line.split("\t") + [""] * 3)[:3]
+            rows.append((qid, shlex.split(opts), query))
+    return rows
+
+
+def api_params(opts, query):
+    params = [("q", query)]
+    it = iter(opts)
+    for o in it:
+        if o == "--framework":
+            params.append(("framework", next(it)))
+        elif o in ("--from", "--to"):
+            params.append((o[2:], next(it)))
+        elif o == "--exact":
+            params.append(("exact", "1"))
+        else:
+            raise Failure(f"dev query option {o} has no API parameter")
+    return params
+
+
+def raw(server, data, timeout=10):
+    """Sends bytes, returns everything the server answers before closing."""
+    with socket.create_connection((server.host, server.port), timeout=timeout) as s:
+        s.sendall(data)
+        out = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except (ConnectionResetError, socket.timeout):
+                break
+            if not chunk:
+                break
+            out += chunk
+    return out
+
+
+def status_of(response):
+    line = response.split(b"\r\n", 1)[0].split()
+    return int(line[1]) if len(line) > 1 else None
+
+
+def body_of(response):
+    return response.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in response else b""
+
+
+# ------------------------------------------------------------------ the API
+
+
+def test_dev_queries_same_top10_as_the_command_line():
+    for qid, opts, query in dev_queries():
+        cli = hits(DB, query, *opts, n=10)
+        params = api_params(opts, query) + [("n", "10")]
+        status, _, body = SERVER.get("/api/search", params)
+        expect(status == 200, f"{qid}: status {status} {body[:200]!r}")
+        r = json.loads(body)
+        expect([h["id"] for h in r["hits"]] == [h["id"] for h in cli],
+               f"{qid} {query!r}: API {[h['id'] for h in r['hits']]} != CLI {[h['id'] for h in cli]}")
+        expect(r["hits"] == cli, f"{qid}: the hit objects differ from --format json")
+
+
+def test_response_has_hits_facets_and_restorations():
+    status, r = SERVER.search(q="hop tac", n=3)
+    expect(status == 200 and set(r) == {"matches", "hits", "facets", "restorations"}, f"{status} {list(r)}")
+    expect(len(r["hits"]) == 3 and r["matches"] > 100, f"{len(r['hits'])} hits of {r['matches']}")
+    expect(r["facets"]["framework"].get("GMS", 0) > 0 and r["facets"]["year"].get("2019", 0) > 0, "facet counts")
+    expect(sum(r["facets"]["framework"].values()) <= r["matches"], "framework counts add up to at most the matches")
+    forms = {f["form"] for f in r["restorations"]["hop"]}
+    expect("hợp" in forms and "họp" in forms, f"restorations of hop: {forms}")
+
+
+def test_highlights_are_code_point_offsets():
+    status, r = SERVER.search(q="thu hoach som")
+    h = r["hits"][0]
+    marked = [h["snippet"][a:b] for a, b in h["highlights"]]
+    expect("hoạch" in marked and "sớm" in marked, f"snippet highlights {marked}")
+    marked = [h["text"][a:b] for a, b in h["text_highlights"]]
+    expect("hoạch" in marked and "sớm" in marked, f"text highlights {marked}")
+
+
+def test_filters_exact_and_paging():
+    status, r = SERVER.search(q="Blinken", framework="FOM")
+    expect(status == 200 and r["hits"] and all(h["framework"] == "FOM" for h in r["hits"]), "framework filter")
+    expect(set(r["facets"]["framework"]) == {"FOM"}, f"facets follow the filter: {r['facets']['framework']}")
+    status, _, body = SERVER.get("/api/search", [("q", "Motegi OR Blinken"), ("framework", "FOM"),
+                                                 ("framework", "MJC")])
+    fws = {h["framework"] for h in json.loads(body)["hits"]}
+    expect(fws == {"FOM", "MJC"}, f"two frameworks: any of them ({fws})")
+    status, r = SERVER.search(q="hội nghị cấp cao", **{"from": "2018-06", "to": "2018-06"})
+    expect(r["hits"] and all(any(d.startswith("2018-06") for d in h["dates"]) for h in r["hits"]), "date filter")
+    status, r = SERVER.search(q="hoa", exact="1", n=20)
+    cli = [h["id"] for h in hits(DB, "hoa", "--exact", n=20)]
+    expect(status == 200 and [h["id"] for h in r["hits"]] == cli, "exact=1 is --exact")
+    expect(cli != [h["id"] for h in hits(DB, "hoa", n=20)], "--exact changes the hits of this query")
+    a = SERVER.search(q="hop tac", n=6)[1]["hits"]
+    b = SERVER.search(q="hop tac", n=3, offset=3)[1]["hits"]
+    expect([h["id"] for h in a[3:]] == [h["id"] for h in b] and [h["rank"] for h in b] == [4, 5, 6], "offset")
+    status, r = SERVER.search(q="xyzzy quux")
+    expect(status == 200 and r["hits"] == [] and r["matches"] == 0, "no match is an empty list, not an error")
+
+
+def test_plus_and_percent_encoding_decode_like_a_form():
+    status, _, body = SERVER.get("/api/search?q=thu+ho%E1%BA%A1ch+s%E1%BB%9Bm&n=1")
+    expect(status == 200 and json.loads(body)["hits"][0]["id"] == "mekong-frameworks.txt:93", body[:200])
+
+
+def test_frameworks_list():
+    status, _, body = SERVER.get("/api/frameworks")
+    fws = json.loads(body)["frameworks"]
+    codes = [f["code"] for f in fws]
+    expect(status == 200 and "MJC" in codes and "GMS" in codes, codes)
+    expect(all(f["name"] for f in fws), "every framework has its Vietnamese name")
+
+
+# ------------------------------------------------------------- bad requests
+
+
+def expect_400(params, fragment):
+    status, headers, body = SERVER.get("/api/search", params)
+    expect(status == 400, f"{params}: status {status}")
+    expect(headers["Content-Type"].startswith("application/json"), f"{params}: {headers['Content-Type']}")
+    err = json.loads(body)["error"]
+    expect(fragment in err, f"{params}: error {err!r} lacks {fragment!r}")
+
+
+def test_bad_parameters_give_400_with_a_message():
+    expect_400({"q": "hop", "framework": "XYZ"}, "unknown framework 'XYZ'")
+    expect_400({"q": "hop", "from": "2019-13"}, "bad date '2019-13'")
+    expect_400({"q": "hop", "from": "2020", "to": "2019"}, "impossible date range")
+    expect_400({"q": '"unbalanced phrase'}, "unbalanced quote")
+    expect_400({"q": "(hop tac"}, "unbalanced parenthesis")
+    expect_400({"q": "-hop"}, "nothing to search for")
+    expect_400({}, "nothing to search for")
+    expect_400({"q": "hop", "n": "0"}, "n: expected a number from 1 to 100")
+    expect_400({"q": "hop", "n": "abc"}, "n: expected")
+    expect_400({"q": "hop", "n": "1000"}, "n: expected")
+    expect_400({"q": "hop", "offset": "-1"}, "offset: expected")
+    expect_400({"q": "hop", "exact": "maybe"}, "exact: expected")
+    expect_400({"q": "hop", "query": "tac"}, "unknown parameter 'query'")
+    expect_400([("q", "hop"), ("q", "tac")], "given twice")
+    expect_400({"q": "x" * 1001}, "too long")
+    expect_400({"q": "hop", "from": "2" * 65}, "too long")
+    expect_400([("q", "hop")] + [("framework", "MJC")] * 33, "too many frameworks")
+
+
+def test_invalid_utf8_and_nul_are_refused():
+    for q in ("%FF%FE", "ho%C3", "%C0%AF", "%ED%A0%80", "hop%00tac"):
+        status, _, body = SERVER.get("/api/search?q=" + q)
+        expect(status == 400 and "not valid UTF-8" in json.loads(body)["error"], f"q={q}: {status} {body!r}")
+
+
+def test_only_get_and_head():
+    for method in ("POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE"):
+        r = raw(SERVER, f"{method} /api/search?q=hop HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+                        "Connection: close\r\n\r\n".encode())
+        expect(status_of(r) == 405, f"{method}: {r[:80]!r}")
+        expect(b"\r\nAllow: GET, HEAD\r\n" in r and b'"error"' in body_of(r), f"{method}: {r!r}")
+    r = raw(SERVER, b"HEAD / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    expect(status_of(r) == 200 and body_of(r) == b"", f"HEAD: {r[:200]!r}")
+
+
+def test_no_file_access_outside_the_page_and_api():
+    paths = ["/etc/passwd", "/../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/api/../../etc/passwd",
+             "/api/", "/api", "/db", "/" + os.path.basename(DB) + "/", "/iamchert", "/search.c", "/web/index.html",
+             "//etc/passwd", "/index.html/../../etc/passwd", "/api/search/../../../etc/passwd"]
+    for path in paths:
+        r = raw(SERVER, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+        expect(status_of(r) in (400, 404), f"{path}: {r[:60]!r}")
+        expect(b"root:" not in r and b"Index of" not in r, f"{path}: leaked {r[:200]!r}")
+
+
+def test_request_size_limits():
+    r = raw(SERVER, b"GET /api/search?q=" + b"a" * 20000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    expect(status_of(r) == 414, f"huge URL: {r[:80]!r}")
+    r = raw(SERVER, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"b" * 20000 + b"\r\n\r\n")
+    expect(status_of(r) == 431, f"huge header: {r[:80]!r}")
+    r = raw(SERVER, b"GET /api/search?q=hop HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
+                    b"Connection: close\r\n\r\nhello")
+    expect(status_of(r) == 413 and b"has no body" in r, f"GET with a body: {r[:200]!r}")
+    status, r = SERVER.search(q="hop")
+    expect(status == 200, "still serving after oversized requests")
+
+
+def test_security_headers():
+    status, headers, body = SERVER.get("/")
+    expect(status == 200 and headers["Content-Type"] == "text/html; charset=utf-8", headers["Content-Type"])
+    csp = headers["Content-Security-Policy"]
+    expect("default-src 'none'" in csp and "script-src 'sha256-" in csp and "unsafe" not in csp, csp)
+    expect(headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY", "page headers")
+    expect(b"<script" in body and b"src=\"http" not in body and b"href=\"http" not in body, "no external assets")
+    status, headers, _ = SERVER.get("/api/search", {"q": "hop"})
+    expect(headers["Cache-Control"] == "no-store" and headers["X-Content-Type-Options"] == "nosniff", "API headers")
+    expect(headers.get("Access-Control-Allow-Origin") is None, "no CORS: other sites cannot read the API")
+
+
+def test_loopback_server_refuses_foreign_host_names():
+    # a page elsewhere in the analyst's browser could rebind its own name to 127.0.0.1
+    status, _, body = SERVER.get("/api/search?q=hop", headers={"Host": "evil.example"})
+    expect(status == 403 and "localhost" in json.loads(body)["error"], f"{status} {body[:100]!r}")
+    for host in (f"localhost:{SERVER.port}", f"127.0.0.1:{SERVER.port}", "LOCALHOST", "127.1.2.3"):
+        status, _, _ = SERVER.get("/api/search?q=hop", headers={"Host": host})
+        expect(status == 200, f"Host {host}: {status}")
+
+
+def test_crafted_paragraph_comes_back_verbatim_as_json_text():
+    d = os.path.join(TMP, "evil")
+    os.makedirs(d)
+    evil = 'Đoạn thử nghiệm có <script>alert(1)</script> và <img src=x onerror="alert(2)"> cùng \u2028 ký tự.'
+    with open(os.path.join(d, "evil.txt"), "w", encoding="utf-8") as f:
+        f.write("HỢP TÁC MÊ CÔNG – NHẬT BẢN\n\n" + evil + "\n")
+    db = os.path.join(TMP, "evil.db")
+    p = vnindex("--db", db, "--quiet", "--frameworks", os.path.join(CORPUS, "frameworks.tsv"),
+                "--aliases", os.path.join(CORPUS, "aliases.tsv"), d)
+    expect(p.returncode == 0, p.stderr)
+    with Server(VNSEARCH, db) as s:
+        status, _, body = s.get("/api/search", {"q": "thu nghiem"})
+        expect(b"\\u2028" in body, "U+2028 escaped in the JSON")
+        r = json.loads(body)
+        expect(status == 200 and r["hits"][0]["text"] == evil, f"{r['hits'][0]['text']!r}")
+
+
+# ------------------------------------------------------- robustness, limits
+
+
+def test_concurrent_requests_get_the_sequential_answers():
+    queries = [q for _, opts, q in dev_queries() if not opts]
+    want = {q: [h["id"] for h in SERVER.search(q=q)[1]["hits"]] for q in queries}
+    errors = []
+
+    def client(k):
+        for i in range(12):
+            q = queries[(k + i) % len(queries)]
+            status, r = SERVER.search(q=q)
+            if status != 200 or [h["id"] for h in r["hits"]] != want[q]:
+                errors.append(f"{q!r}: {status}")
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    expect(not errors, f"{len(errors)} differ: {errors[:3]}")
+
+
+def test_slow_and_silent_clients_do_not_stall_others():
+    socks = []
+    try:
+        for i in range(20):
+            s = socket.create_connection((SERVER.host, SERVER.port), timeout=5)
+            if i % 2:
+                s.sendall(b"GET /api/search?q=hop")  # a request line that never ends
+            socks.append(s)
+        t = time.monotonic()
+        for _ in range(10):
+            status, r = SERVER.search(q="Motegi")
+            expect(status == 200 and r["hits"], "served")
+        took = time.monotonic() - t
+        expect(took < 3.0, f"10 requests took {took:.2f}s beside 20 stalled connections")
+    finally:
+        for s in socks:
+            s.close()
+
+
+def test_idle_connection_is_closed_after_the_timeout():
+    with Server(VNSEARCH, DB, "--timeout", "1") as s:
+        with socket.create_connection((s.host, s.port), timeout=10) as c:
+            c.sendall(b"GET / HTTP/1.1\r\n")
+            t = time.monotonic()
+            data = c.recv(100)
+            took = time.monotonic() - t
+        expect(data == b"" and took < 5, f"closed after {took:.1f}s with {data!r}")
+
+
+def test_per_ip_connection_limit():
+    with Server(VNSEARCH, DB, "--per-ip", "4") as s:
+        held = []
+        try:
+            for _ in range(4):
+                c = socket.socket()
+                c.bind(("127.0.0.2", 0))
+                c.connect((s.host, s.port))
+                held.append(c)
+            c = socket.socket()
+            c.settimeout(5)
+            c.bind(("127.0.0.2", 0))
+            c.connect((s.host, s.port))
+            try:
+                c.sendall(b"GET /api/search?q=hop HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                data = c.recv(100)
+            except (ConnectionResetError, BrokenPipeError):
+                data = b""
+            c.close()
+            expect(data == b"", f"a fifth connection from 127.0.0.2 was served: {data!r}")
+            status, r = s.search(q="hop")
+            expect(status == 200, "another address is still served")
+        finally:
+            for c in held:
+                c.close()
+
+
+def test_rebuilt_index_is_picked_up():
+    d = os.path.join(TMP, "grow")
+    os.makedirs(d)
+    tables = ["--frameworks", os.path.join(CORPUS, "frameworks.tsv"), "--aliases", os.path.join(CORPUS, "aliases.tsv")]
+    with open(os.path.join(d, "a.txt"), "w", encoding="utf-8") as f:
+        f.write("Hợp tác Mê Công về nguồn nước.\n")
+    db = os.path.join(TMP, "grow.db")
+    expect(vnindex("--db", db, "--quiet", *tables, d).returncode == 0, "first build")
+    with Server(VNSEARCH, db) as s:
+        expect(s.search(q="zyxwabc")[1]["hits"] == [], "not there yet")
+        with open(os.path.join(d, "b.txt"), "w", encoding="utf-8") as f:
+            f.write("Dự án zyxwabc về giao thông.\n")
+        p = vnindex("--db", db, "--quiet", *tables, d)
+        expect(p.returncode == 0, p.stderr)
+        deadline = time.monotonic() + 10
+        found = []
+        while time.monotonic() < deadline and not found:
+            for _ in range(8):  # every pooled engine refreshes on its own clock
+                found = s.search(q="zyxwabc")[1]["hits"]
+                if found:
+                    break
+            time.sleep(0.25)
+        expect(found and found[0]["file"] == "b.txt", "the rebuilt index answers within 10 s")
+
+
+def test_startup_errors_exit_2():
+    for args, msg in (
+        (["--db", os.path.join(TMP, "missing.db")], "no database"),
+        (["--db", DB, "--listen", "nonsense"], "expected ADDRESS:PORT"),
+        (["--db", DB, "--listen", "127.0.0.1:99999"], "port from 0 to 65535"),
+        (["--db", DB, "--listen", f"127.0.0.1:{SERVER.port}"], "Address already in use"),
+        (["--db", DB, "--threads", "0"], "--threads"),
+        (["--db", DB, "hop"], "unexpected argument"),
+    ):
+        p = subprocess.run([VNSEARCH, "serve"] + args, capture_output=True, text=True, timeout=20)
+        expect(p.returncode == 2 and msg in p.stderr, f"{args}: exit {p.returncode} {p.stderr!r}")
+
+
+def test_stops_cleanly_on_sigterm():
+    s = Server(VNSEARCH, DB).start()
+    expect(s.search(q="hop")[0] == 200, "serving")
+    t = time.monotonic()
+    rc = s.stop()
+    expect(rc == 0 and time.monotonic() - t < 5, f"exit {rc}")
+
+
+TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]
+try:
+    status = main(TESTS)
+finally:
+    rc = SERVER.stop()
+    import shutil
+    shutil.rmtree(TMP, ignore_errors=True)
+if rc != 0:
+    print(f"the server exited {rc} on SIGTERM: {SERVER.stderr_text}")
+    status = 1
+sys.exit(status)
