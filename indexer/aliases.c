@@ -6,6 +6,7 @@
 #include "aliases.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -489,6 +490,84 @@ void alias_table_free(alias_table *t)
     free(t->fws);
     free(t->order);
     free(t);
+}
+
+int alias_text_fill(alias_text *at, const char *text, size_t len)
+{
+    at->n = 0;
+    at->arena_len = 0;
+    if (!at->tok && !(at->tok = vn_tokenizer_new()))
+        return -1;
+    vn_tokenizer_reset(at->tok, text, len, 1);
+    vn_token t;
+    /* Keys go into an arena as offsets first (it may move as it grows). */
+    while (vn_tokenizer_next(at->tok, &t)) {
+        if (t.kind == VN_TOKEN_JOINED || t.kind == VN_TOKEN_NUMPART)
+            continue;
+        if (at->n == at->cap) {
+            size_t cap = at->cap ? at->cap * 2 : 256;
+            char **k = realloc(at->keys, cap * sizeof *k);
+            if (k)
+                at->keys = k;
+            size_t *s0 = realloc(at->start, cap * sizeof *s0);
+            if (s0)
+                at->start = s0;
+            size_t *e0 = realloc(at->end, cap * sizeof *e0);
+            if (e0)
+                at->end = e0;
+            if (!k || !s0 || !e0)
+                return -1;
+            at->cap = cap;
+        }
+        if (at->arena_len + t.folded_len + 1 > at->arena_cap) {
+            size_t cap = at->arena_cap ? at->arena_cap * 2 : 4096;
+            while (cap < at->arena_len + t.folded_len + 1)
+                cap *= 2;
+            char *a = realloc(at->arena, cap);
+            if (!a)
+                return -1;
+            at->arena = a;
+            at->arena_cap = cap;
+        }
+        memcpy(at->arena + at->arena_len, t.folded, t.folded_len);
+        at->arena[at->arena_len + t.folded_len] = '\0';
+        at->keys[at->n] = (char *)(uintptr_t)at->arena_len;
+        at->start[at->n] = t.start;
+        at->end[at->n] = t.end;
+        at->arena_len += t.folded_len + 1;
+        at->n++;
+    }
+    for (size_t i = 0; i < at->n; i++)
+        at->keys[i] = at->arena + (uintptr_t)at->keys[i];
+    return 0;
+}
+
+void alias_text_free(alias_text *at)
+{
+    free(at->keys);
+    free(at->start);
+    free(at->end);
+    free(at->arena);
+    vn_tokenizer_free(at->tok);
+    memset(at, 0, sizeof *at);
+}
+
+void alias_scan(const alias_table *t, const alias_text *at, alias_fn fn, void *ctx)
+{
+    const char *const *keys = (const char *const *)at->keys;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < at->n;) {
+            alias_match m = {0, ALIAS_GROUP, 0};
+            size_t len = pass == 0 ? alias_match_at(t, keys, at->n, i, &m)
+                                   : alias_match_kind(t, keys, at->n, i, ALIAS_GROUP, &m);
+            if (len == 0) {
+                i++;
+                continue;
+            }
+            if (pass == 1 || m.kind == ALIAS_FRAMEWORK)
+                fn(ctx, m.kind, m.id, i, len);
+            i += len;
+        }
 }
 
 size_t alias_group_count(const alias_table *t)

@@ -58,6 +58,29 @@ size_t alias_group_count(const alias_table *t);
  * digits only ("Mê Công" -> "mecong"). */
 const char *alias_group_key(const alias_table *t, size_t group);
 
+/* The folded syllable keys of a text as the table matches them (hyphenated
+ * words split into syllables), with the byte span of each.  Reusable: fill
+ * it again for the next text. */
+typedef struct alias_text {
+    char **keys;
+    size_t *start, *end;
+    size_t n, cap;
+    char *arena;
+    size_t arena_len, arena_cap;
+    struct vn_tokenizer *tok;
+} alias_text;
+
+int alias_text_fill(alias_text *at, const char *text, size_t len);
+void alias_text_free(alias_text *at);
+
+/* Calls fn for every alias named in the text, the way the indexer counts
+ * them: frameworks by the longest match among all aliases (a group inside a
+ * framework's name belongs to the framework), then groups in a pass of their
+ * own (so "Mê Công" inside "Mê Công – Hàn Quốc" still counts for Mê Công).
+ * `first` and `count` index at->keys. */
+typedef void (*alias_fn)(void *ctx, alias_kind kind, size_t id, size_t first, size_t count);
+void alias_scan(const alias_table *t, const alias_text *at, alias_fn fn, void *ctx);
+
 /* The variants of a group or framework, each a sequence of folded keys. */
 size_t alias_variant_count(const alias_table *t, alias_kind kind, size_t id);
 size_t alias_variant(const alias_table *t, alias_kind kind, size_t id, size_t v, const char *const **keys);

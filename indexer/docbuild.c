@@ -86,7 +86,9 @@ static int wants_exact(const vn_token *t)
     return 0;
 }
 
-static int add_bool(docbuilder *b, const char *prefix, const char *value)
+/* prefix + value as a term: boolean (wdf 0, filters only) when count is 0,
+ * else ranking with wdf = count (how often the passage names it). */
+static int add_prefixed(docbuilder *b, const char *prefix, const char *value, unsigned count)
 {
     sb_reset(&b->term);
     sb_puts(&b->term, prefix);
@@ -95,20 +97,13 @@ static int add_bool(docbuilder *b, const char *prefix, const char *value)
         return XC_ERR_NOMEM;
     if (b->term.len > TERM_MAX)
         return XC_OK;
-    return xc_doc_add_boolean_term(b->doc, b->term.s, b->term.len);
+    return count ? xc_doc_add_term(b->doc, b->term.s, b->term.len, count)
+                 : xc_doc_add_boolean_term(b->doc, b->term.s, b->term.len);
 }
 
-/* A term that ranks: its wdf is how often the passage names it. */
-static int add_counted(docbuilder *b, const char *prefix, const char *value, unsigned count)
+static int add_bool(docbuilder *b, const char *prefix, const char *value)
 {
-    sb_reset(&b->term);
-    sb_puts(&b->term, prefix);
-    sb_puts(&b->term, value);
-    if (b->term.failed)
-        return XC_ERR_NOMEM;
-    if (b->term.len > TERM_MAX)
-        return XC_OK;
-    return xc_doc_add_term(b->doc, b->term.s, b->term.len, count);
+    return add_prefixed(b, prefix, value, 0);
 }
 
 static int add_text_terms(docbuilder *b, const char *text, size_t len, docbuild_stats *st)
@@ -286,14 +281,14 @@ int docbuild_file(docbuilder *b, xc_wdb *const *shards, size_t nshards, const ch
             if (!tags[i].mentions[f])
                 continue;
             const char *c = alias_framework_code(b->aliases, f);
-            rc = add_counted(b, PREFIX_MENTION, c, tags[i].mentions[f]);
+            rc = add_prefixed(b, PREFIX_MENTION, c, tags[i].mentions[f]);
             if (fws.len)
                 sb_putc(&fws, ' ');
             sb_puts(&fws, c);
         }
         for (size_t g = 0; g < alias_group_count(b->aliases) && rc == XC_OK; g++)
             if (tags[i].groups[g])
-                rc = add_counted(b, PREFIX_ALIAS, alias_group_key(b->aliases, g), tags[i].groups[g]);
+                rc = add_prefixed(b, PREFIX_ALIAS, alias_group_key(b->aliases, g), tags[i].groups[g]);
         date_span ds[MAX_DATES];
         size_t nd = date_parse(p->text, p->text_len, ds, MAX_DATES);
         if (nd > MAX_DATES)

@@ -3,82 +3,12 @@
  */
 #include "frameworks.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vntext.h"
 
-/* Folded syllable keys of a text (hyphenated words split), with offsets. */
-typedef struct keyseq {
-    char **keys;
-    size_t *offsets;
-    size_t n, cap;
-    char *arena;
-    size_t arena_len, arena_cap;
-} keyseq;
-
-static int keyseq_fill(keyseq *ks, const char *text, size_t len)
-{
-    ks->n = 0;
-    ks->arena_len = 0;
-    vn_tokenizer *tok = vn_tokenizer_new();
-    if (!tok)
-        return -1;
-    vn_tokenizer_reset(tok, text, len, 1);
-    vn_token t;
-    int rc = 0;
-    /* First pass into an arena of NUL-terminated keys; pointers fixed after. */
-    while (vn_tokenizer_next(tok, &t)) {
-        if (t.kind == VN_TOKEN_JOINED || t.kind == VN_TOKEN_NUMPART)
-            continue;
-        if (ks->n == ks->cap) {
-            size_t cap = ks->cap ? ks->cap * 2 : 256;
-            char **k = realloc(ks->keys, cap * sizeof *k);
-            size_t *o = realloc(ks->offsets, cap * sizeof *o);
-            if (k)
-                ks->keys = k;
-            if (o)
-                ks->offsets = o;
-            if (!k || !o) {
-                rc = -1;
-                break;
-            }
-            ks->cap = cap;
-        }
-        if (ks->arena_len + t.folded_len + 1 > ks->arena_cap) {
-            size_t cap = ks->arena_cap ? ks->arena_cap * 2 : 4096;
-            while (cap < ks->arena_len + t.folded_len + 1)
-                cap *= 2;
-            char *a = realloc(ks->arena, cap);
-            if (!a) {
-                rc = -1;
-                break;
-            }
-            ks->arena = a;
-            ks->arena_cap = cap;
-        }
-        memcpy(ks->arena + ks->arena_len, t.folded, t.folded_len);
-        ks->arena[ks->arena_len + t.folded_len] = '\0';
-        ks->keys[ks->n] = (char *)(uintptr_t)ks->arena_len; /* offset for now */
-        ks->offsets[ks->n] = t.start;
-        ks->arena_len += t.folded_len + 1;
-        ks->n++;
-    }
-    for (size_t i = 0; i < ks->n && rc == 0; i++)
-        ks->keys[i] = ks->arena + (uintptr_t)ks->keys[i];
-    vn_tokenizer_free(tok);
-    return rc;
-}
-
-static void keyseq_free(keyseq *ks)
-{
-    free(ks->keys);
-    free(ks->offsets);
-    free(ks->arena);
-}
-
-static size_t mentions_in(const alias_table *t, keyseq *ks, long *fws, size_t *offsets, size_t max)
+static size_t mentions_in(const alias_table *t, alias_text *ks, long *fws, size_t *offsets, size_t max)
 {
     size_t found = 0;
     for (size_t i = 0; i < ks->n;) {
@@ -96,7 +26,7 @@ static size_t mentions_in(const alias_table *t, keyseq *ks, long *fws, size_t *o
             if (!seen) {
                 if (found < max) {
                     fws[found] = (long)m.id;
-                    offsets[found] = ks->offsets[i];
+                    offsets[found] = ks->start[i];
                 }
                 found++;
             }
@@ -106,36 +36,29 @@ static size_t mentions_in(const alias_table *t, keyseq *ks, long *fws, size_t *o
     return found;
 }
 
-/* Counts every framework and group named in the text.  Frameworks take
- * the longest match (a group inside a framework's name is part of it);
- * groups are counted in a pass of their own. */
-static void count_aliases(const alias_table *t, keyseq *ks, unsigned short *fw_counts, unsigned short *group_counts)
+typedef struct counts {
+    unsigned short *fw, *group;
+} counts;
+
+static void count_one(void *ctx, alias_kind kind, size_t id, size_t first, size_t n)
 {
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < ks->n;) {
-            alias_match m = {0, ALIAS_GROUP, 0};
-            size_t len = pass == 0 ? alias_match_at(t, (const char *const *)ks->keys, ks->n, i, &m)
-                                   : alias_match_kind(t, (const char *const *)ks->keys, ks->n, i, ALIAS_GROUP, &m);
-            if (len == 0) {
-                i++;
-                continue;
-            }
-            unsigned short *c = pass == 0 ? (m.kind == ALIAS_FRAMEWORK ? &fw_counts[m.id] : NULL) : &group_counts[m.id];
-            if (c && *c < 0xFFFF)
-                (*c)++;
-            i += len;
-        }
+    (void)first;
+    (void)n;
+    counts *c = ctx;
+    unsigned short *v = kind == ALIAS_FRAMEWORK ? &c->fw[id] : &c->group[id];
+    if (*v < 0xFFFF)
+        (*v)++;
 }
 
 size_t framework_mentions(const alias_table *t, const char *text, size_t len, long *fws, size_t *offsets,
                           size_t max)
 {
-    keyseq ks;
+    alias_text ks;
     memset(&ks, 0, sizeof ks);
     size_t n = 0;
-    if (keyseq_fill(&ks, text, len) == 0)
+    if (alias_text_fill(&ks, text, len) == 0)
         n = mentions_in(t, &ks, fws, offsets, max);
-    keyseq_free(&ks);
+    alias_text_free(&ks);
     return n;
 }
 
@@ -153,7 +76,7 @@ int framework_tag(const alias_table *t, const passage_list *list, passage_tags *
         if (title && framework_mentions(t, title, strlen(title), fws, offs, 64) > 0)
             section_fw[s] = fws[0];
     }
-    keyseq ks;
+    alias_text ks;
     memset(&ks, 0, sizeof ks);
     int rc = 0;
     size_t cur_section = (size_t)-1, section_start = 0;
@@ -165,12 +88,13 @@ int framework_tag(const alias_table *t, const passage_list *list, passage_tags *
         tags[i].primary = -1;
         tags[i].mentions = calloc(nfw ? nfw : 1, sizeof *tags[i].mentions);
         tags[i].groups = calloc(alias_group_count(t) + 1, sizeof *tags[i].groups);
-        if (!tags[i].mentions || !tags[i].groups || keyseq_fill(&ks, p->text, p->text_len)) {
+        if (!tags[i].mentions || !tags[i].groups || alias_text_fill(&ks, p->text, p->text_len)) {
             rc = -1;
             break;
         }
         size_t n = mentions_in(t, &ks, fws, offs, 64);
-        count_aliases(t, &ks, tags[i].mentions, tags[i].groups);
+        counts c = {tags[i].mentions, tags[i].groups};
+        alias_scan(t, &ks, count_one, &c);
         if (p->section != cur_section) {
             cur_section = p->section;
             cur = p->section < list->section_count ? section_fw[p->section] : -1;
@@ -208,7 +132,7 @@ int framework_tag(const alias_table *t, const passage_list *list, passage_tags *
             tags[i].stale_heading = tags[owner].stale_heading;
         }
     }
-    keyseq_free(&ks);
+    alias_text_free(&ks);
     free(section_fw);
     return rc;
 }

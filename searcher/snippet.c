@@ -107,64 +107,39 @@ static int cmp_span(const void *a, const void *b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/* Spans where a matched alias is named, found the way the indexer found
- * them (frameworks by longest match, groups in a pass of their own). */
-static int alias_spans(const char *text, size_t len, const snippet_terms *t, const alias_table *aliases,
-                       vn_tokenizer *tok, vs_span **spans, size_t *n, size_t *cap)
+typedef struct alias_hits {
+    const snippet_terms *terms;
+    const alias_table *aliases;
+    const alias_text *text;
+    vs_span **spans;
+    size_t *n, *cap;
+    int failed;
+} alias_hits;
+
+static void alias_hit(void *ctx, alias_kind kind, size_t id, size_t first, size_t count)
 {
-    size_t nk = 0, kcap = 0;
-    char **keys = NULL;
-    vs_span *at = NULL;
-    int rc = 0;
-    vn_tokenizer_reset(tok, text, len, 1);
-    vn_token tk;
-    while (rc == 0 && vn_tokenizer_next(tok, &tk)) {
-        if (tk.kind == VN_TOKEN_JOINED || tk.kind == VN_TOKEN_NUMPART)
-            continue;
-        if (nk == kcap) {
-            kcap = kcap ? kcap * 2 : 64;
-            char **k = realloc(keys, kcap * sizeof *k);
-            vs_span *a = realloc(at, kcap * sizeof *a);
-            if (k)
-                keys = k;
-            if (a)
-                at = a;
-            if (!k || !a) {
-                rc = -1;
-                break;
-            }
-        }
-        keys[nk] = strndup(tk.folded, tk.folded_len);
-        at[nk] = (vs_span){tk.start, tk.end};
-        if (!keys[nk]) {
-            rc = -1;
-            break;
-        }
-        nk++;
+    alias_hits *h = ctx;
+    int wanted = kind == ALIAS_FRAMEWORK
+                     ? in_list(h->terms->frameworks, h->terms->nframeworks, alias_framework_code(h->aliases, id))
+                     : in_list(h->terms->groups, h->terms->ngroups, alias_group_key(h->aliases, id));
+    if (wanted && !h->failed)
+        h->failed = add_span(h->spans, h->n, h->cap, h->text->start[first], h->text->end[first + count - 1]);
+}
+
+/* Spans where a matched alias is named, found exactly as the indexer
+ * counted them (alias_scan). */
+static int alias_spans(const char *text, size_t len, const snippet_terms *t, const alias_table *aliases,
+                       vs_span **spans, size_t *n, size_t *cap)
+{
+    alias_text at;
+    memset(&at, 0, sizeof at);
+    int rc = alias_text_fill(&at, text, len);
+    if (rc == 0) {
+        alias_hits h = {t, aliases, &at, spans, n, cap, 0};
+        alias_scan(aliases, &at, alias_hit, &h);
+        rc = h.failed;
     }
-    for (int pass = 0; pass < 2 && rc == 0; pass++) {
-        if ((pass == 0 && !t->nframeworks) || (pass == 1 && !t->ngroups))
-            continue;
-        for (size_t i = 0; i < nk && rc == 0;) {
-            alias_match m = {0, ALIAS_GROUP, 0};
-            size_t l = pass == 0 ? alias_match_at(aliases, (const char *const *)keys, nk, i, &m)
-                                 : alias_match_kind(aliases, (const char *const *)keys, nk, i, ALIAS_GROUP, &m);
-            if (l == 0) {
-                i++;
-                continue;
-            }
-            int hit = pass == 0 ? m.kind == ALIAS_FRAMEWORK &&
-                                      in_list(t->frameworks, t->nframeworks, alias_framework_code(aliases, m.id))
-                                : in_list(t->groups, t->ngroups, alias_group_key(aliases, m.id));
-            if (hit)
-                rc = add_span(spans, n, cap, at[i].start, at[i + l - 1].end);
-            i += l;
-        }
-    }
-    for (size_t i = 0; i < nk; i++)
-        free(keys[i]);
-    free(keys);
-    free(at);
+    alias_text_free(&at);
     return rc;
 }
 
@@ -187,7 +162,7 @@ int snippet_highlight(const char *text, size_t len, const snippet_terms *t, cons
             rc = add_span(spans, n, &cap, tk.start, tk.end);
     }
     if (rc == 0 && aliases && (t->ngroups || t->nframeworks))
-        rc = alias_spans(text, len, t, aliases, tok, spans, n, &cap);
+        rc = alias_spans(text, len, t, aliases, spans, n, &cap);
     vn_tokenizer_free(tok);
     if (rc)
         return rc;

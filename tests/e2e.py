@@ -2,6 +2,7 @@
 corpus in a scratch directory and check what comes back."""
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -14,9 +15,24 @@ VNINDEX = os.path.join(BUILD, "indexer", "vnindex")
 VNSEARCH = os.path.join(BUILD, "searcher", "vnsearch")
 CORPUS = os.path.join(SOURCE, "corpus")
 
+# VN_WRAPPER runs every vnindex/vnsearch through a checker, e.g.
+#   VN_WRAPPER='valgrind -q --error-exitcode=97 --leak-check=full' VN_WRAPPER_ERROR=97
+# (.ci/sanitize); an exit with VN_WRAPPER_ERROR fails the test whatever it
+# expected, and VN_TIMEOUT_SCALE stretches the timeouts for the slowdown.
+WRAPPER = shlex.split(os.environ.get("VN_WRAPPER", ""))
+WRAPPER_ERROR = int(os.environ.get("VN_WRAPPER_ERROR") or 0)
+TIMEOUT_SCALE = float(os.environ.get("VN_TIMEOUT_SCALE") or 1)
+
 
 class Failure(Exception):
     pass
+
+
+def wrapped(cmd):
+    """cmd behind VN_WRAPPER when it runs one of our binaries."""
+    if WRAPPER and cmd and os.path.realpath(cmd[0]).startswith(os.path.realpath(BUILD) + os.sep):
+        return WRAPPER + list(cmd)
+    return list(cmd)
 
 
 def run(cmd, input=None, timeout=120, env=None):
@@ -24,7 +40,11 @@ def run(cmd, input=None, timeout=120, env=None):
     e.pop("VNSEARCH_DB", None)
     if env:
         e.update(env)
-    return subprocess.run(cmd, input=input, capture_output=True, text=True, timeout=timeout, env=e)
+    p = subprocess.run(wrapped(cmd), input=input, capture_output=True, text=True, timeout=timeout * TIMEOUT_SCALE,
+                       env=e)
+    if WRAPPER_ERROR and p.returncode == WRAPPER_ERROR:
+        raise Failure(f"{WRAPPER[0]} found errors running {' '.join(cmd)[:200]}:\n{p.stderr[-4000:]}")
+    return p
 
 
 def vnindex(*args, **kw):
@@ -46,6 +66,18 @@ def hits(db, query, *opts, n=10):
 def expect(cond, msg):
     if not cond:
         raise Failure(msg)
+
+
+def dev_queries():
+    """The development query set: (id, vnsearch options, query, check, expected)."""
+    out = []
+    with open(os.path.join(SOURCE, "tests", "data", "dev-queries.tsv"), encoding="utf-8") as fp:
+        for line in fp:
+            if line.startswith("#") or line.startswith("id\t") or not line.strip():
+                continue
+            qid, opts, query, check, expected = (line.rstrip("\n").split("\t") + [""] * 5)[:5]
+            out.append((qid, opts.split(), query, check, expected))
+    return out
 
 
 def scratch():

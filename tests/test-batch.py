@@ -9,7 +9,7 @@ import os
 import shutil
 import sys
 
-from e2e import CORPUS, SOURCE, expect, main, run, scratch, vnindex, vnsearch, VNSEARCH
+from e2e import CORPUS, VNSEARCH, dev_queries, expect, main, run, scratch, vnindex, vnsearch
 
 TMP = scratch()
 DB = os.path.join(TMP, "db")
@@ -18,30 +18,21 @@ if vnindex("--db", DB, "--quiet", CORPUS).returncode != 0:
     sys.exit(1)
 
 
-def dev_queries():
-    """The dev set as batch lines: command-line filters become query syntax."""
+def batch_lines():
+    """The dev set as batch lines: command-line filters become query syntax
+    (queries that need --exact, which has no query syntax, are left out)."""
     out = []
-    with open(os.path.join(SOURCE, "tests", "data", "dev-queries.tsv"), encoding="utf-8") as fp:
-        for line in fp:
-            if line.startswith("#") or line.startswith("id\t") or not line.strip():
-                continue
-            qid, opts, query = line.rstrip("\n").split("\t")[:3]
-            words = opts.split()
-            extra, exact = [], False
-            i = 0
-            while i < len(words):
-                if words[i] == "--framework":
-                    extra.append("framework:" + words[i + 1]); i += 2
-                elif words[i] == "--from":
-                    extra.append("date:" + words[i + 1] + ".." + words[words.index("--to") + 1]); i += 2
-                elif words[i] == "--to":
-                    i += 2
-                elif words[i] == "--exact":
-                    exact = True; i += 1
-                else:
-                    i += 1
-            if not exact:
-                out.append((qid, " ".join([query] + extra), opts))
+    for qid, words, query, _, _ in dev_queries():
+        extra, exact = [], False
+        for i, w in enumerate(words):
+            if w == "--framework":
+                extra.append("framework:" + words[i + 1])
+            elif w == "--from":
+                extra.append("date:" + words[i + 1] + ".." + words[words.index("--to") + 1])
+            elif w == "--exact":
+                exact = True
+        if not exact:
+            out.append((qid, " ".join([query] + extra)))
     return out
 
 
@@ -57,7 +48,7 @@ def json_rows(stdout):
 
 
 def test_output_in_input_order_whatever_the_threads():
-    qs = dev_queries() * 8
+    qs = batch_lines() * 8
     text = "".join(f"{q[0]}-{i}\t{q[1]}\n" for i, q in enumerate(qs))
     outs = {}
     for threads in ("1", "2", "5"):
@@ -74,11 +65,11 @@ def test_output_in_input_order_whatever_the_threads():
 
 
 def test_results_identical_to_one_query_at_a_time():
-    qs = dev_queries()
-    text = "".join(f"{qid}\t{q}\n" for qid, q, _ in qs)
+    qs = batch_lines()
+    text = "".join(f"{qid}\t{q}\n" for qid, q in qs)
     p = batch(text, "--format", "json", "-n", "10")
     rows = json_rows(p.stdout)
-    for qid, q, _ in qs:
+    for qid, q in qs:
         got = [{k: v for k, v in r.items() if k != "query_id"} for r in rows if r["query_id"] == qid]
         single = vnsearch(DB, "--format", "json", "-n", "10", "--", q)
         want = json_rows(single.stdout)
@@ -110,8 +101,8 @@ def test_stdin():
 
 
 def test_every_format_parses():
-    qs = dev_queries()
-    text = "".join(f"{qid}\t{q}\n" for qid, q, _ in qs)
+    qs = batch_lines()
+    text = "".join(f"{qid}\t{q}\n" for qid, q in qs)
     p = batch(text, "--format", "json", "-n", "3")
     expect(all("query_id" in r and "rank" in r for r in json_rows(p.stdout)), "json lines")
     p = batch(text, "--format", "tsv", "-n", "3")

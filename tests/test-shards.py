@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from e2e import CORPUS, SOURCE, VNSEARCH, expect, hits, main, run, scratch, vnindex
+from e2e import CORPUS, VNSEARCH, dev_queries, expect, hits, main, run, scratch, vnindex
 
 TMP = scratch()
 ONE = os.path.join(TMP, "one")
@@ -57,19 +57,8 @@ def shard_dirs():
         return [os.path.join(THREE, l.split()[1]) for l in fp if l.startswith("auto ")]
 
 
-def dev_queries():
-    out = []
-    with open(os.path.join(SOURCE, "tests", "data", "dev-queries.tsv"), encoding="utf-8") as fp:
-        for line in fp:
-            if line.startswith("#") or line.startswith("id\t") or not line.strip():
-                continue
-            qid, opts, query = line.rstrip("\n").split("\t")[:3]
-            out.append((qid, opts.split(), query))
-    return out
-
-
 def same_hits(db_a, db_b):
-    for qid, opts, query in dev_queries():
+    for qid, opts, query, _, _ in dev_queries():
         a = hits(db_a, query, *opts)
         b = hits(db_b, query, *opts)
         expect([h["id"] for h in a] == [h["id"] for h in b], f"{qid}: different hits")

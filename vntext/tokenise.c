@@ -56,7 +56,12 @@ struct vn_tokenizer {
 
 vn_tokenizer *vn_tokenizer_new(void)
 {
-    return calloc(1, sizeof(vn_tokenizer));
+    /* malloc, not calloc: the queue and arena are large and written before
+     * they are read, and callers create tokenisers per passage or per hit */
+    vn_tokenizer *tok = malloc(sizeof *tok);
+    if (tok)
+        vn_tokenizer_reset(tok, NULL, 0, 1);
+    return tok;
 }
 
 void vn_tokenizer_free(vn_tokenizer *tok)
