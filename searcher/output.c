@@ -25,25 +25,38 @@ int out_format_parse(const char *s)
 void out_json_string(strbuf *b, const char *s, size_t len)
 {
     sb_putc(b, '"');
+    size_t run = 0; /* start of the pending run of bytes that need no escape */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
+        const char *esc = NULL;
+        char buf[8];
+        size_t skip = 0;
         switch (c) {
-        case '"': sb_puts(b, "\\\""); break;
-        case '\\': sb_puts(b, "\\\\"); break;
-        case '\n': sb_puts(b, "\\n"); break;
-        case '\r': sb_puts(b, "\\r"); break;
-        case '\t': sb_puts(b, "\\t"); break;
+        case '"': esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
         default:
-            if (c < 0x20 || c == 0x7f)
-                sb_printf(b, "\\u%04x", c);
-            else if (c == 0xE2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
-                     ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9)) {
-                sb_printf(b, "\\u%04x", 0x2028 + ((unsigned char)s[i + 2] - 0xA8)); /* safe inside <script> */
-                i += 2;
-            } else
-                sb_putc(b, (char)c);
+            if (c < 0x20 || c == 0x7f) {
+                snprintf(buf, sizeof buf, "\\u%04x", c);
+                esc = buf;
+            } else if (c == 0xE2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
+                       ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9)) {
+                /* U+2028/U+2029 are valid JSON but end a line in JavaScript */
+                snprintf(buf, sizeof buf, "\\u%04x", 0x2028 + ((unsigned char)s[i + 2] - 0xA8));
+                esc = buf;
+                skip = 2;
+            }
         }
+        if (!esc)
+            continue;
+        sb_append(b, s + run, i - run);
+        sb_puts(b, esc);
+        i += skip;
+        run = i + 1;
     }
+    sb_append(b, s + run, len - run);
     sb_putc(b, '"');
 }
 
@@ -182,17 +195,29 @@ void out_json_object(strbuf *b, const vs_result *r)
 
 /* TSV fields: tabs, newlines and backslashes escaped, so every row has the
  * same columns in LibreOffice and Excel. */
+static void tsv_field_n(strbuf *b, const char *s, size_t len)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *esc;
+        switch (s[i]) {
+        case '\t': esc = "\\t"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\\': esc = "\\\\"; break;
+        default: continue;
+        }
+        sb_append(b, s + run, i - run);
+        sb_puts(b, esc);
+        run = i + 1;
+    }
+    sb_append(b, s + run, len - run);
+}
+
 static void tsv_field(strbuf *b, const char *s)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '\t': sb_puts(b, "\\t"); break;
-        case '\n': sb_puts(b, "\\n"); break;
-        case '\r': sb_puts(b, "\\r"); break;
-        case '\\': sb_puts(b, "\\\\"); break;
-        default: sb_putc(b, *s);
-        }
-    }
+    if (s)
+        tsv_field_n(b, s, strlen(s));
 }
 
 /* The snippet with its highlights marked. */
@@ -200,28 +225,22 @@ static void marked(strbuf *b, const char *s, const vs_span *sp, size_t n, const 
                    int tsv)
 {
     size_t pos = 0, len = strlen(s);
-    strbuf piece = STRBUF_INIT;
     for (size_t i = 0; i <= n; i++) {
         size_t end = i < n ? sp[i].start : len;
-        sb_reset(&piece);
-        sb_append(&piece, s + pos, end - pos);
         if (tsv)
-            tsv_field(b, piece.s);
+            tsv_field_n(b, s + pos, end - pos);
         else
-            sb_append(b, piece.s ? piece.s : "", piece.len);
+            sb_append(b, s + pos, end - pos);
         if (i == n)
             break;
         sb_puts(b, on);
-        sb_reset(&piece);
-        sb_append(&piece, s + sp[i].start, sp[i].end - sp[i].start);
         if (tsv)
-            tsv_field(b, piece.s);
+            tsv_field_n(b, s + sp[i].start, sp[i].end - sp[i].start);
         else
-            sb_append(b, piece.s ? piece.s : "", piece.len);
+            sb_append(b, s + sp[i].start, sp[i].end - sp[i].start);
         sb_puts(b, off);
         pos = sp[i].end;
     }
-    sb_free(&piece);
 }
 
 void out_tsv_header(strbuf *b, int with_qid)
