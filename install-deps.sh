@@ -4,7 +4,8 @@
 set -e
 PACKAGES="build-essential pkg-config meson ninja-build
   libxapian-dev xapian-tools libicu-dev libutf8proc-dev
-  python3 libmicrohttpd-dev chromium fonts-dejavu-core wrk"
+  python3 libmicrohttpd-dev chromium fonts-dejavu-core wrk
+  clang libclang-rt-14-dev llvm valgrind"
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 missing=""
 for p in $PACKAGES; do

@@ -30,6 +30,8 @@ int date_valid(int y, int m, int d)
 static int month_days(int y, int m)
 {
     int d = 31;
+    if (y < YEAR_MIN || y > YEAR_MAX)
+        y = 2000; /* date_valid() refuses the year itself: the count down would never end */
     while (!date_valid(y, m, d))
         d--;
     return d;

@@ -26,6 +26,11 @@ typedef struct walker {
     visited stack[MAX_DEPTH + 1];
     int depth;
     int failed;
+    /* The names added so far, hashed (index + 1 into fs->files, 0 = free),
+     * so that refusing a second file cited by the same name stays cheap on
+     * a tree of 100k files. */
+    size_t *names;
+    size_t names_cap;
 } walker;
 
 static int ends_with_txt(const char *name)
@@ -34,16 +39,56 @@ static int ends_with_txt(const char *name)
     return n > 4 && strcasecmp(name + n - 4, ".txt") == 0;
 }
 
+/* The slot of `name` in the walker's hash set: where it is, or the free
+ * slot where it would go. */
+static size_t *name_slot(const walker *w, const char *name)
+{
+    size_t mask = w->names_cap - 1;
+    for (size_t h = (size_t)content_hash(name, strlen(name)) & mask;; h = (h + 1) & mask)
+        if (!w->names[h] || strcmp(w->fs->files[w->names[h] - 1].name, name) == 0)
+            return &w->names[h];
+}
+
+/* Keeps the set at most half full. */
+static int names_grow(walker *w)
+{
+    if ((w->fs->count + 1) * 2 <= w->names_cap)
+        return 0;
+    size_t cap = w->names_cap ? w->names_cap * 2 : 256;
+    size_t *old = w->names, old_cap = w->names_cap;
+    w->names = calloc(cap, sizeof *w->names);
+    if (!w->names) {
+        w->names = old;
+        return -1;
+    }
+    w->names_cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i])
+            *name_slot(w, w->fs->files[old[i] - 1].name) = old[i];
+    free(old);
+    return 0;
+}
+
 static void add_file(walker *w, const char *path, const char *name, const struct stat *st)
 {
     fileset *fs = w->fs;
-    for (size_t i = 0; i < fs->count; i++)
-        if (strcmp(fs->files[i].name, name) == 0) {
-            fprintf(w->warn, "vnindex: %s: skipped: another file is already indexed as '%s' (%s)\n", path, name,
-                    fs->files[i].path);
-            fs->warnings++;
-            return;
-        }
+    if (strlen(name) > FILESET_NAME_MAX) {
+        fprintf(w->warn, "vnindex: %s: skipped: its name is longer than the %d bytes the index can store\n", path,
+                FILESET_NAME_MAX);
+        fs->warnings++;
+        return;
+    }
+    if (names_grow(w) != 0) {
+        w->failed = 1;
+        return;
+    }
+    size_t *slot = name_slot(w, name);
+    if (*slot) {
+        fprintf(w->warn, "vnindex: %s: skipped: another file is already indexed as '%s' (%s)\n", path, name,
+                fs->files[*slot - 1].path);
+        fs->warnings++;
+        return;
+    }
     if (fs->count == fs->cap) {
         size_t cap = fs->cap ? fs->cap * 2 : 64;
         input_file *p = realloc(fs->files, cap * sizeof *p);
@@ -70,6 +115,12 @@ static void add_file(walker *w, const char *path, const char *name, const struct
         return;
     }
     fs->count++;
+    *slot = fs->count;
+}
+
+static int cmp_entries(const void *a, const void *b)
+{
+    return strcmp((*(struct dirent *const *)a)->d_name, (*(struct dirent *const *)b)->d_name);
 }
 
 static void walk_dir(walker *w, const char *dir, const char *rel)
@@ -122,12 +173,8 @@ static void walk_dir(walker *w, const char *dir, const char *rel)
         memcpy(entries[n++], e, sizeof *e);
     }
     closedir(d);
-    for (size_t i = 1; i < n; i++) /* insertion sort by name: directories are small */
-        for (size_t j = i; j > 0 && strcmp(entries[j - 1]->d_name, entries[j]->d_name) > 0; j--) {
-            struct dirent *t = entries[j];
-            entries[j] = entries[j - 1];
-            entries[j - 1] = t;
-        }
+    if (n > 1)
+        qsort(entries, n, sizeof *entries, cmp_entries);
     for (size_t i = 0; i < n && !w->failed; i++) {
         char path[PATH_MAX], sub[PATH_MAX];
         int pl = snprintf(path, sizeof path, "%s/%s", dir, entries[i]->d_name);
@@ -147,6 +194,10 @@ static void walk_dir(walker *w, const char *dir, const char *rel)
             walk_dir(w, path, sub);
         else if (S_ISREG(est.st_mode) && ends_with_txt(entries[i]->d_name))
             add_file(w, path, sub, &est);
+        else if (ends_with_txt(entries[i]->d_name)) { /* a FIFO would block, /dev/zero never end */
+            fprintf(w->warn, "vnindex: %s: not a regular file, skipped\n", path);
+            w->fs->warnings++;
+        }
     }
     for (size_t i = 0; i < n; i++)
         free(entries[i]);
@@ -184,6 +235,7 @@ int fileset_collect(fileset *fs, const char *const *paths, size_t n, FILE *warn)
             fs->warnings++;
         }
     }
+    free(w.names);
     return w.failed ? -1 : 0;
 }
 

@@ -43,7 +43,8 @@ def run(cmd, input=None, timeout=120, env=None):
     p = subprocess.run(wrapped(cmd), input=input, capture_output=True, text=True, timeout=timeout * TIMEOUT_SCALE,
                        env=e)
     if WRAPPER_ERROR and p.returncode == WRAPPER_ERROR:
-        raise Failure(f"{WRAPPER[0]} found errors running {' '.join(cmd)[:200]}:\n{p.stderr[-4000:]}")
+        checker = os.path.basename(WRAPPER[0]) if WRAPPER else "a sanitizer"
+        raise Failure(f"{checker} found errors running {' '.join(cmd)[:200]}:\n{p.stderr[-4000:]}")
     return p
 
 

@@ -87,8 +87,10 @@ static int icu_to_utf8(const char *from, const char *src, size_t len, char **out
 }
 
 /* Copies UTF-8, repairing it: invalid sequences -> U+FFFD, NUL -> space,
- * CRLF / CR -> LF.  `dst` has room for 3 * len bytes. */
-static size_t repair_utf8(const unsigned char *s, size_t len, char *dst, vn_decode_report *r)
+ * CRLF / CR -> LF.  `dst` has room for 3 * len bytes.  `converted`: the text
+ * came out of ICU, whose U+FFFD marks input it could not convert (a lone
+ * UTF-16 surrogate), so those count as invalid too. */
+static size_t repair_utf8(const unsigned char *s, size_t len, char *dst, vn_decode_report *r, int converted)
 {
     size_t o = 0, line = 1, line_start = 0;
     for (size_t i = 0; i < len;) {
@@ -134,6 +136,10 @@ static size_t repair_utf8(const unsigned char *s, size_t len, char *dst, vn_deco
             o += (size_t)vn_utf8_encode(0xFFFD, dst + o);
             i++;
             continue;
+        }
+        if (converted && cp == 0xFFFD && r->invalid_bytes++ == 0) {
+            r->first_invalid_line = line;
+            r->first_invalid_col = i - line_start + 1;
         }
         memcpy(dst + o, s + i, (size_t)k);
         o += (size_t)k;
@@ -213,7 +219,7 @@ int vn_decode(const char *bytes, size_t len, char **out, size_t *out_len, vn_dec
         free(converted);
         return VN_ERR_NOMEM;
     }
-    size_t n = repair_utf8(b + skip, len - skip, dst, r);
+    size_t n = repair_utf8(b + skip, len - skip, dst, r, icu_from != NULL);
     dst[n] = '\0';
     free(converted);
     *out = dst;

@@ -111,7 +111,7 @@ typedef enum vn_encoding {
 
 typedef struct vn_decode_report {
     vn_encoding encoding;
-    size_t invalid_bytes;   /* bytes replaced by U+FFFD */
+    size_t invalid_bytes;   /* bytes replaced by U+FFFD (UTF-16, CP1258: sequences ICU could not convert) */
     size_t first_invalid_line; /* 1-based line of the first one, 0 if none */
     size_t first_invalid_col;  /* 1-based byte column of the first one */
     size_t nul_bytes;       /* NUL bytes replaced by spaces */

@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Generates the hostile input tree for the reliability tests: one directory
+per case, each holding the damage and, beside it, valid paragraphs carrying
+marker words (aaq...) that must still be found after indexing.  Nothing here
+is committed as binary: the bytes are made by this script.
+
+    hostile.py OUTDIR [--small]     # write the tree and list the cases
+
+Used as a module by test-hostile.py: make(outdir) returns the cases.
+"""
+import os
+import sys
+
+VALID = "Hợp tác Mê Công – Lan Thương được thúc đẩy trong năm 2019."
+
+
+class Case:
+    """A case: its directory, the marker words that must be indexed, the
+    warnings vnindex must print (substrings), the markers that must NOT be
+    indexed (skipped on purpose) and the exit status."""
+
+    def __init__(self, name, root, markers=(), warnings=(), absent=(), status=0, run_as_user=False):
+        self.name = name
+        self.dir = os.path.join(root, name)
+        self.markers = list(markers)
+        self.warnings = list(warnings)
+        self.absent = list(absent)
+        self.status = status
+        self.run_as_user = run_as_user  # needs an unprivileged user to be real
+
+
+def para(marker, extra=""):
+    return f"{VALID} {extra}Đoạn có từ {marker} để tìm.\n"
+
+
+def write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as fp:
+        fp.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+
+
+def utf8(s):
+    return s.encode("utf-8")
+
+
+def make(root, small=False):
+    cases = []
+
+    def case(name, **kw):
+        c = Case(name, root, **kw)
+        os.makedirs(c.dir, exist_ok=True)
+        cases.append(c)
+        return c
+
+    # --- bytes that are not valid UTF-8 -------------------------------------
+    c = case("invalid-utf8", markers=["aaqinv1", "aaqinv2", "aaqinv3"],
+             warnings=["invalid-utf8/bad.txt:3: invalid UTF-8 at byte"])
+    write(os.path.join(c.dir, "bad.txt"),
+          utf8(para("aaqinv1")) + b"\n"
+          + b"Stray \xff\xfe bytes, a lone \x80 continuation, a cut \xe1\xbb and \xc3 x aaqinv2 here.\n\n"
+          + utf8(para("aaqinv3")) + b"\xe1\xbb")  # the file ends inside a sequence
+
+    c = case("overlong", markers=["aaqover1", "aaqover2"], warnings=["overlong/over.txt:3: invalid UTF-8"])
+    write(os.path.join(c.dir, "over.txt"),
+          utf8(para("aaqover1")) + b"\n"
+          + b"Overlong slash \xc0\xaf, \xe0\x80\xaf, \xf0\x80\x80\xaf and NUL \xc0\x80, max \xf4\x90\x80\x80 aaqover2.\n")
+
+    c = case("surrogates-utf8", markers=["aaqsur1", "aaqsur2"], warnings=["surrogates-utf8/sur.txt:2: invalid UTF-8"])
+    write(os.path.join(c.dir, "sur.txt"),
+          utf8(para("aaqsur1"))
+          + b"Lone \xed\xa0\x80 high, \xed\xbf\xbf low, CESU pair \xed\xa0\xbd\xed\xb8\x80 aaqsur2.\n")
+
+    c = case("surrogates-utf16", markers=["aaqsu16a", "aaqsu16b"],
+             warnings=["surrogates-utf16/sur16.txt:3: invalid UTF-16"])
+    lone_hi = b"\x00\xd8"  # U+D800 little-endian, followed by an ordinary unit
+    write(os.path.join(c.dir, "sur16.txt"),
+          b"\xff\xfe" + (para("aaqsu16a") + "\n").encode("utf-16-le")
+          + "Lone high ".encode("utf-16-le") + lone_hi + " then aaqsu16b ".encode("utf-16-le")
+          + b"\x00\xdc" + " lone low.\n".encode("utf-16-le"))
+
+    c = case("nul-bytes", markers=["aaqnul1", "aaqnul2"], warnings=["nul-bytes/nul.txt:2: 3 NUL bytes replaced"])
+    write(os.path.join(c.dir, "nul.txt"),
+          utf8(para("aaqnul1")) + b"NUL\x00inside aaqnul2\x00 and\x00 here.\n")
+
+    # --- UTF-16, line ends ---------------------------------------------------
+    text16 = para("aaqu16x") + "\n" + "Thành phố Hồ Chí Minh, đồng bằng sông Cửu Long aaqu16y.\n"
+    for name, data, warn in [
+        ("utf16le-bom", b"\xff\xfe" + text16.replace("x", "lebom").replace("y", "lebom2").encode("utf-16-le"),
+         "UTF-16LE"),
+        ("utf16be-bom", b"\xfe\xff" + text16.replace("x", "bebom").replace("y", "bebom2").encode("utf-16-be"),
+         "UTF-16BE"),
+        ("utf16le-nobom", text16.replace("x", "leno").replace("y", "leno2").encode("utf-16-le"), "UTF-16LE"),
+        ("utf16be-nobom", text16.replace("x", "beno").replace("y", "beno2").encode("utf-16-be"), "UTF-16BE"),
+    ]:
+        tag = name.replace("utf16", "").replace("-", "").replace("nobom", "no")
+        c = case(name, markers=[f"aaqu16{tag}", f"aaqu16{tag}2"], warnings=[f"{name}/u16.txt: {warn}"])
+        write(os.path.join(c.dir, "u16.txt"), data)
+
+    c = case("utf8-bom", markers=["aaqbom8"], warnings=["utf8-bom/bom.txt: UTF-8 with a byte order mark"])
+    write(os.path.join(c.dir, "bom.txt"), b"\xef\xbb\xbf" + utf8(para("aaqbom8")))
+
+    c = case("crlf", markers=["aaqcrlf1", "aaqcrlf2"], warnings=["crlf/crlf.txt: CR"])
+    write(os.path.join(c.dir, "crlf.txt"),
+          (para("aaqcrlf1") + "\nDòng bị ngắt aaqcrlf2\nnối tiếp ở đây.\n").replace("\n", "\r\n"))
+
+    c = case("cr-only", markers=["aaqcr1", "aaqcr2"], warnings=["cr-only/cr.txt: CR"])
+    write(os.path.join(c.dir, "cr.txt"),
+          (para("aaqcr1") + "\nDòng bị ngắt aaqcr2\nnối tiếp ở đây.\n").replace("\n", "\r"))
+
+    # --- size ----------------------------------------------------------------
+    mb = 5 if small else 50
+    c = case("huge-line", markers=["aaqhugestart", "aaqhugemid", "aaqhugeend"],
+             warnings=["huge-line/huge.txt:1: a line of"])
+    chunk = utf8("Hợp tác Mê Công phát triển bền vững, kết nối hạ tầng và thương mại. ")
+    n = mb * 1024 * 1024 // len(chunk)
+    with open(os.path.join(c.dir, "huge.txt"), "wb") as fp:
+        fp.write(b"aaqhugestart ")
+        fp.write(chunk * (n // 2))
+        fp.write(b" aaqhugemid ")
+        fp.write(chunk * (n - n // 2))
+        fp.write(b"aaqhugeend")  # no newline at all
+
+    files = 10000 if small else 100000
+    c = case("many-files", markers=["aaqtiny0", f"aaqtiny{files // 2}", f"aaqtiny{files - 1}"])
+    # all in one directory, the hard case for a walk that sorts its entries;
+    # raw system calls, and the names in reverse, so nothing arrives sorted
+    dfd = os.open(c.dir, os.O_RDONLY)
+    for i in reversed(range(files)):
+        fd = os.open(f"f{i:06d}.txt", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644, dir_fd=dfd)
+        os.write(fd, f"Tệp số {i}: aaqtiny{i}.\n".encode())
+        os.close(fd)
+    os.close(dfd)
+    c.files = files
+
+    # --- directory trees -----------------------------------------------------
+    c = case("deep-dirs", markers=["aaqdeep1", "aaqdeep40", "aaqdeep63", "aaqlongok"],
+             absent=["aaqdeep100", "aaqlong2", "aaqlong19"],
+             warnings=["nested more than 64 directories deep, skipped", "path too long, skipped",
+                       "long2.txt: skipped: its name is longer than the 200 bytes the index can store"])
+    d = c.dir
+    for level in range(1, 101):
+        d = os.path.join(d, "d")
+        os.mkdir(d)
+        if level in (1, 40, 63, 100):
+            write(os.path.join(d, f"level{level}.txt"), para(f"aaqdeep{level}"))
+    write(os.path.join(c.dir, "y" * 150, "ok.txt"), para("aaqlongok"))
+    # a path longer than PATH_MAX (4096), made one level at a time with
+    # directory descriptors, since the whole path cannot be named at once
+    fd = os.open(c.dir, os.O_RDONLY)
+    long_name = "x" * 250
+    for level in range(20):
+        os.mkdir(long_name, dir_fd=fd)
+        nfd = os.open(long_name, os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = nfd
+        if level in (2, 19):
+            wfd = os.open(f"long{level}.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+            os.write(wfd, utf8(para(f"aaqlong{level}")))
+            os.close(wfd)
+    os.close(fd)
+
+    c = case("symlink-loop", markers=["aaqloop1"],
+             warnings=["directory loop (a symlink back to a parent), skipped", "Too many levels of symbolic links"])
+    write(os.path.join(c.dir, "sub", "real.txt"), para("aaqloop1"))
+    os.symlink("..", os.path.join(c.dir, "sub", "up"))         # sub/up -> its parent
+    os.symlink(".", os.path.join(c.dir, "sub", "self"))        # sub/self -> itself
+    os.symlink("b.txt", os.path.join(c.dir, "a.txt"))          # a.txt -> b.txt -> a.txt
+    os.symlink("a.txt", os.path.join(c.dir, "b.txt"))
+    os.symlink("nowhere.txt", os.path.join(c.dir, "dangling.txt"))
+
+    c = case("special-files", markers=["aaqspecial1"])
+    write(os.path.join(c.dir, "ok.txt"), para("aaqspecial1"))
+    os.mkfifo(os.path.join(c.dir, "fifo.txt"))                 # reading it would block forever
+    os.symlink("/dev/zero", os.path.join(c.dir, "zero.txt"))   # and this would never end
+
+    c = case("unreadable", markers=["aaqread1"], absent=["aaqnoread1", "aaqnoread2"], run_as_user=True,
+             warnings=["unreadable/secret.txt: Permission denied, skipped",
+                       "unreadable/closed: Permission denied, skipped"])
+    write(os.path.join(c.dir, "ok.txt"), para("aaqread1"))
+    write(os.path.join(c.dir, "secret.txt"), para("aaqnoread1"))
+    write(os.path.join(c.dir, "closed", "inside.txt"), para("aaqnoread2"))
+    os.chmod(os.path.join(c.dir, "secret.txt"), 0)
+    os.chmod(os.path.join(c.dir, "closed"), 0)
+
+    c = case("nothing-valid", status=1, warnings=["empty.txt: no text to index", "binary.txt: not a text file",
+                                                  "nothing indexed"])
+    write(os.path.join(c.dir, "empty.txt"), b"")
+    write(os.path.join(c.dir, "binary.txt"), b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 64)
+    write(os.path.join(c.dir, "blank.txt"), b"\n\n   \r\n\t\n")
+    return cases
+
+
+def main():
+    out = sys.argv[1]
+    cases = make(out, small="--small" in sys.argv)
+    for c in cases:
+        print(f"{c.name:18} status {c.status}  markers {' '.join(c.markers)}")
+
+
+if __name__ == "__main__":
+    main()
