@@ -25,12 +25,14 @@
 #include "docbuild.h"
 #include "fileset.h"
 #include "generation.h"
+#include "passage.h"
 #include "schema.h"
 #include "tables.h"
 #include "vntext.h"
 #include "xapian-c.h"
 
 #define MAX_SHARDS 64
+#define FLUSH_THRESHOLD "300" /* documents per scratch flush; $XAPIAN_FLUSH_THRESHOLD wins */
 
 /* What the current generation knows about one file. */
 typedef struct known_file {
@@ -150,6 +152,11 @@ static int collect_key(void *ctx, const char *key, size_t len, uint32_t unused)
     return 0;
 }
 
+static int cmp_known(const void *a, const void *b)
+{
+    return strcmp(((const known_file *)a)->name, ((const known_file *)b)->name);
+}
+
 /* Reads what the current generation says about its files and tables. */
 static void read_known(run *r)
 {
@@ -169,6 +176,8 @@ static void read_known(run *r)
     xc_db_get_metadata(db, META_FRAMEWORKS, &k->frameworks, &len);
     xc_db_get_metadata(db, META_ALIASES, &k->aliases, &len);
     xc_db_metadata_keys(db, META_FILE, collect_key, k);
+    if (k->count > 1) /* sorted by name for find_known() */
+        qsort(k->files, k->count, sizeof *k->files, cmp_known);
     for (size_t i = 0; i < k->count; i++) {
         char key[PATH_MAX + 64], *v = NULL;
         snprintf(key, sizeof key, "%s%s", META_FILE, k->files[i].name);
@@ -204,12 +213,12 @@ static void free_known(known_set *k)
     memset(k, 0, sizeof *k);
 }
 
+/* A binary search: a run over 100k unchanged files must not compare every
+ * name with every other. */
 static known_file *find_known(known_set *k, const char *name)
 {
-    for (size_t i = 0; i < k->count; i++)
-        if (strcmp(k->files[i].name, name) == 0)
-            return &k->files[i];
-    return NULL;
+    known_file key = {.name = (char *)name};
+    return k->count ? bsearch(&key, k->files, k->count, sizeof *k->files, cmp_known) : NULL;
 }
 
 static int same_text(const char *stored, const char *text, size_t len)
@@ -258,10 +267,27 @@ static void scratch_path(const run *r, size_t w, size_t shard, char *out, size_t
 
 static void warn_decode(run *r, const input_file *f, const vn_decode_report *rep, int changed)
 {
-    if (rep->invalid_bytes) {
+    int utf8 = rep->encoding == VN_ENC_UTF8 || rep->encoding == VN_ENC_UTF8_BOM;
+    if (rep->invalid_bytes && utf8) {
         say(r, "vnindex: %s:%zu: invalid UTF-8 at byte %zu (%zu bad byte%s in the file), replaced with U+FFFD\n",
             f->path, rep->first_invalid_line, rep->first_invalid_col, rep->invalid_bytes,
             rep->invalid_bytes == 1 ? "" : "s");
+        atomic_fetch_add(&r->warnings, 1);
+    } else if (rep->invalid_bytes) { /* a lone surrogate in UTF-16, say */
+        say(r, "vnindex: %s:%zu: invalid %s (%zu bad sequence%s in the file), replaced with U+FFFD\n", f->path,
+            rep->first_invalid_line, rep->encoding == VN_ENC_CP1258 ? "CP1258" : "UTF-16", rep->invalid_bytes,
+            rep->invalid_bytes == 1 ? "" : "s");
+        atomic_fetch_add(&r->warnings, 1);
+    }
+    if (rep->encoding == VN_ENC_UTF16LE || rep->encoding == VN_ENC_UTF16BE) {
+        say(r, "vnindex: %s: %s text, converted to UTF-8\n", f->path, vn_encoding_name(rep->encoding));
+        atomic_fetch_add(&r->warnings, 1);
+    } else if (rep->encoding == VN_ENC_UTF8_BOM) {
+        say(r, "vnindex: %s: UTF-8 with a byte order mark, dropped\n", f->path);
+        atomic_fetch_add(&r->warnings, 1);
+    }
+    if (rep->crlf) {
+        say(r, "vnindex: %s: CR or CRLF line ends, read as LF\n", f->path);
         atomic_fetch_add(&r->warnings, 1);
     }
     if (rep->nul_bytes) {
@@ -310,6 +336,19 @@ static void index_one(worker *w, docbuilder *b, size_t i)
         return;
     }
     warn_decode(r, f, &rep, changed);
+    /* A line with no break at all (a PDF export gone wrong) is indexed in
+     * pieces; say so, since its passages get one line number. */
+    for (size_t off = 0, line = 1; off < len; line++) {
+        const char *nl = memchr(text + off, '\n', len - off);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        if (end - off > PASSAGE_MAX_BYTES) {
+            say(r, "vnindex: %s:%zu: a line of %zu bytes with no paragraph break; indexed in pieces of %d bytes\n",
+                f->path, line, end - off, PASSAGE_MAX_BYTES);
+            atomic_fetch_add(&r->warnings, 1);
+            break;
+        }
+        off = end + 1;
+    }
     docbuild_stats st = {0, 0};
     char err[512] = "";
     rc = docbuild_file(b, w->shards, r->nshards, f->name, text, len, &st, err, sizeof err);
@@ -640,6 +679,11 @@ int index_run(const index_options *o)
     memset(&r, 0, sizeof r);
     r.o = o;
     pthread_mutex_init(&r.out_lock, NULL);
+    /* Xapian holds this many documents' changes in memory before writing
+     * them out (default 10000).  Small batches of our short passages stay in
+     * cache: measured on the 200 MB benchmark corpus, 300 runs 3.5x faster
+     * than the default with a sixth of the memory (bench/README.md). */
+    setenv("XAPIAN_FLUSH_THRESHOLD", FLUSH_THRESHOLD, 0);
     r.nshards = o->shards > 1 ? (size_t)o->shards : 1;
     int status = 2, lock = -1;
     char err[1024] = "";

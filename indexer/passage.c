@@ -111,7 +111,9 @@ static size_t note_start(const char *s, size_t n, int *num)
     int v = 0;
     while (i < n && isdigit((unsigned char)s[i]) && i < 6)
         v = v * 10 + (s[i++] - '0');
-    if (i == 1 || i + 1 >= n || s[i] != ':' || (s[i + 1] != ' ' && s[i + 1] != '\t'))
+    /* No footnote is numbered 0, and a body numbered 0 would look like a
+     * paragraph (passage.note == 0) with the citing paragraph's id. */
+    if (i == 1 || v == 0 || i + 1 >= n || s[i] != ':' || (s[i + 1] != ' ' && s[i + 1] != '\t'))
         return 0;
     *num = v;
     return i + 1;
@@ -171,12 +173,18 @@ static void clean_one_line(splitter *sp, const char *raw, size_t n, size_t linen
                 }
                 sp->note_depth--;
             }
-            sb_putc(&sp->open_note->text, raw[i]);
-            i++;
+            /* the run up to the next bracket goes in whole */
+            size_t j = i + 1;
+            while (j < n && raw[j] != '[' && raw[j] != ']')
+                j++;
+            sb_append(&sp->open_note->text, raw + i, j - i);
+            i = j;
             continue;
         }
-        sb_putc(&sp->clean, raw[i]);
-        i++;
+        const char *next = memchr(raw + i + 1, '[', n - i - 1);
+        size_t j = next ? (size_t)(next - raw) : n;
+        sb_append(&sp->clean, raw + i, j - i);
+        i = j;
     }
     if (sp->open_note) { /* the body goes on over the next line */
         sb_putc(&sp->open_note->text, ' ');
@@ -223,7 +231,9 @@ static int is_roman(const char *s, size_t n)
     return n > 0 && n <= 6;
 }
 
-static void analyse(const char *s, size_t n, line_facts *f)
+/* With head_only, stops at the first letter: numbering, bullet and the case
+ * of the first letter are all the lookahead at the next line needs. */
+static void analyse(const char *s, size_t n, line_facts *f, int head_only)
 {
     memset(f, 0, sizeof *f);
     /* numbering */
@@ -261,13 +271,18 @@ static void analyse(const char *s, size_t n, line_facts *f)
 
     int in_word = 0, first_letter = 1, seen_colon = 0;
     for (size_t k = 0; k < n;) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t len = utf8proc_iterate((const utf8proc_uint8_t *)s + k, (utf8proc_ssize_t)(n - k), &cp);
-        if (len <= 0) {
-            k++;
-            continue;
+        utf8proc_int32_t cp = (unsigned char)s[k];
+        if (cp < 0x80) {
+            k++; /* ASCII: no decoding, and utf8proc's tables answer the same */
+        } else {
+            utf8proc_ssize_t len =
+                utf8proc_iterate((const utf8proc_uint8_t *)s + k, (utf8proc_ssize_t)(n - k), &cp);
+            if (len <= 0) {
+                k++;
+                continue;
+            }
+            k += (size_t)len;
         }
-        k += (size_t)len;
         int space = cp == ' ' || cp == '\t' || cp == 0xA0;
         if (!space && !in_word)
             f->words++;
@@ -276,17 +291,21 @@ static void analyse(const char *s, size_t n, line_facts *f)
             f->inner_colon = 1;
         if (cp == ':')
             seen_colon = 1;
-        if (utf8proc_isupper(cp)) {
+        int upper = cp < 0x80 ? (cp >= 'A' && cp <= 'Z') : utf8proc_isupper(cp);
+        int lower = cp < 0x80 ? (cp >= 'a' && cp <= 'z') : utf8proc_islower(cp);
+        if (upper) {
             f->upper++;
             if (first_letter)
                 f->starts_upper = 1;
             first_letter = 0;
-        } else if (utf8proc_islower(cp)) {
+        } else if (lower) {
             f->lower++;
             if (first_letter && !f->numbered)
                 f->starts_lower = 1;
             first_letter = 0;
         }
+        if (head_only && !first_letter)
+            return;
     }
     /* last significant character, looking through closing quotes */
     size_t e = n;
@@ -399,21 +418,32 @@ static int push_passage(assembler *as, const char *text, size_t len, size_t line
 static void collapse(const char *s, size_t n, strbuf *out)
 {
     int space = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)s[i];
         int is_space = c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\v';
+        size_t w = 1;
         if (!is_space && c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0xA0) {
             is_space = 1;
-            i++;
+            w = 2;
         }
         if (is_space) {
             space = out->len > 0;
+            i += w;
             continue;
         }
         if (space)
             sb_putc(out, ' ');
         space = 0;
-        sb_putc(out, (char)c);
+        /* the run of bytes up to the next possible space goes in whole */
+        size_t j = i + 1;
+        while (j < n) {
+            unsigned char d = (unsigned char)s[j];
+            if (d == ' ' || d == '\t' || d == '\n' || d == '\f' || d == '\v' || d == 0xC2)
+                break;
+            j++;
+        }
+        sb_append(out, s + i, j - i);
+        i = j;
     }
 }
 
@@ -495,11 +525,11 @@ static enum line_kind classify(const assembler *as, size_t i, line_facts *f)
         return L_BLANK;
     if (is_separator(s, cl->len))
         return L_SEPARATOR;
-    analyse(s, cl->len, f);
+    analyse(s, cl->len, f, 0);
 
     line_facts next = {0};
     if (i + 1 < sp->nlines && sp->lines[i + 1].len)
-        analyse(line_text(sp, &sp->lines[i + 1]), sp->lines[i + 1].len, &next);
+        analyse(line_text(sp, &sp->lines[i + 1]), sp->lines[i + 1].len, &next, 1);
     int next_continues = next.starts_lower && !next.bullet;
 
     if (f->lower == 0 && f->upper >= 3 && f->words <= 25 && f->last != '.' && !f->bullet)
