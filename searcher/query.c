@@ -4,8 +4,10 @@
  * Ranking an analyst's plain words: each word (or alias run) is a "unit";
  * the query is the OR of the units, so one unlucky word never empties the
  * result, plus a fixed bonus for passages matching every unit, so those come
- * first, plus a phrase for each pair of adjacent words, because Vietnamese
- * words are several syllables and adjacency is where their meaning is.
+ * first.  Pairs of adjacent words are returned as phrases of their own: the
+ * engine boosts the best candidates that hold them (Vietnamese words are
+ * several syllables, and adjacency is where their meaning is), which costs a
+ * few positional checks instead of one per passage holding both syllables.
  */
 #include "query.h"
 
@@ -148,6 +150,7 @@ static void next(lexer *lx)
 typedef struct parser {
     lexer lx;
     parsed_query *q;
+    size_t wildcards;
 } parser;
 
 static void node_free(qnode *n)
@@ -279,6 +282,12 @@ static qnode *parse_atom(parser *p, int depth)
         if (filter_word(p, lx->text))
             n = NULL;
         else if (len > 1 && lx->text[len - 1] == '*') {
+            if (++p->wildcards > QUERY_MAX_WILDCARDS) {
+                char msg[128];
+                snprintf(msg, sizeof msg, "query too long: more than %d prefix* words", QUERY_MAX_WILDCARDS);
+                lex_error(lx, msg);
+                return NULL;
+            }
             lx->text[len - 1] = '\0';
             n = node_new(QN_WILDCARD, lx->text);
         } else if (strcmp(lx->text, "*") != 0) {
@@ -389,6 +398,18 @@ int query_parse(const char *text, parsed_query *out, char *err, size_t cap)
     return 0;
 }
 
+static void hl_free(parsed_query *q)
+{
+    for (size_t i = 0; i < q->nhl_terms; i++)
+        free(q->hl_terms[i]);
+    for (size_t i = 0; i < q->nhl_prefixes; i++)
+        free(q->hl_prefixes[i]);
+    free(q->hl_terms);
+    free(q->hl_prefixes);
+    q->hl_terms = q->hl_prefixes = NULL;
+    q->nhl_terms = q->nhl_prefixes = 0;
+}
+
 static void terms_free(query_terms *t)
 {
     for (size_t i = 0; i < t->count; i++) {
@@ -403,6 +424,9 @@ static void terms_free(query_terms *t)
 
 void query_free(parsed_query *q)
 {
+    hl_free(q);
+    for (size_t i = 0; i < q->npairs; i++)
+        xc_query_free(q->pairs[i]);
     node_free(q->root);
     for (size_t i = 0; i < q->nframeworks; i++)
         free(q->frameworks[i]);
@@ -455,12 +479,27 @@ static xc_query *track(builder *b, xc_query *q)
     return q;
 }
 
+/* Remembers a term or prefix for highlighting (parsed_query.hl_*). */
+static void note(builder *b, char ***list, size_t *n, const char *s, size_t len)
+{
+    char **p = realloc(*list, (*n + 1) * sizeof *p);
+    if (!p || !(p[*n] = strndup(s, len))) {
+        if (p)
+            *list = p;
+        b->failed = 1;
+        return;
+    }
+    *list = p;
+    (*n)++;
+}
+
 static xc_query *term(builder *b, const char *prefix, const char *key)
 {
     char buf[VN_KEY_MAX + 8];
     int n = snprintf(buf, sizeof buf, "%s%s", prefix, key);
     if (n < 0 || (size_t)n >= sizeof buf)
         n = (int)sizeof buf - 1;
+    note(b, &b->q->hl_terms, &b->q->nhl_terms, buf, (size_t)n);
     return track(b, xc_query_term(buf, (size_t)n, 1));
 }
 
@@ -708,8 +747,10 @@ static xc_query *wildcard_query(builder *b, const char *prefix)
     if (b->ctx->exact && (el != fl || memcmp(e, f, el) != 0)) {
         char buf[VN_KEY_MAX + 8];
         int n = snprintf(buf, sizeof buf, "%s%.*s", PREFIX_EXACT, (int)el, e);
+        note(b, &b->q->hl_prefixes, &b->q->nhl_prefixes, buf, (size_t)n);
         return track(b, xc_query_wildcard(buf, (size_t)n, WILDCARD_MAX_TERMS, 1));
     }
+    note(b, &b->q->hl_prefixes, &b->q->nhl_prefixes, f, fl);
     return track(b, xc_query_wildcard(f, fl, WILDCARD_MAX_TERMS, 1));
 }
 
@@ -745,8 +786,9 @@ static int has_phrase(const qnode *n)
 }
 
 /* Ranked combination of units: see the comment at the top.  With `pairs`,
- * adjacent one-syllable words also count as a phrase (the top-level
- * sequence only); with `push`, every branch carries the filter. */
+ * each pair of adjacent one-syllable words is also handed to the engine as a
+ * phrase, which it applies to the best candidates only (search.c); with
+ * `push`, every branch carries the filter. */
 static xc_query *ranked(builder *b, unit *u, size_t n, int pairs, int push)
 {
     size_t k = 0;
@@ -773,9 +815,11 @@ static xc_query *ranked(builder *b, unit *u, size_t n, int pairs, int push)
             all[na++] = u[i].q;
     }
     for (size_t i = 0; pairs && i + 1 < n; i++)
-        if (u[i].single && u[i + 1].single) {
+        if (u[i].single && u[i + 1].single && b->q->npairs < QUERY_MAX_PAIRS) {
             xc_query *pair[2] = {term(b, "", u[i].single->folded[0]), term(b, "", u[i + 1].single->folded[0])};
-            subs[ns++] = filtered(b, phrase(b, pair, 2, 2), push);
+            xc_query *ph = phrase(b, pair, 2, 2);
+            if (ph)
+                b->q->pairs[b->q->npairs++] = xc_query_copy(ph);
         }
     xc_query *every = combine(b, XC_OP_AND, all, na, 0);
     if (every && na > 1) {
@@ -791,7 +835,10 @@ static xc_query *ranked(builder *b, unit *u, size_t n, int pairs, int push)
 
 static xc_query *build_seq(builder *b, const qnode *n, int push, int top)
 {
-    unit *units = calloc(n->nkids * MAX_PARTS + 1, sizeof *units);
+    /* One unit per plain word at most (one kid can hold many: a.b.c.d) and
+     * one per other kid. */
+    size_t units_cap = QUERY_MAX_WORDS + n->nkids;
+    unit *units = calloc(units_cap + 1, sizeof *units);
     xc_query **req = calloc(n->nkids + 1, sizeof *req);
     xc_query **excl = calloc(n->nkids + 1, sizeof *excl);
     qword *words = calloc(QUERY_MAX_WORDS, sizeof *words);
@@ -813,7 +860,7 @@ static xc_query *build_seq(builder *b, const qnode *n, int push, int top)
             continue;
         }
         if (nw > run) { /* close the run of plain words */
-            nu += run_units(b, words + run, nw - run, units + nu, n->nkids * MAX_PARTS - nu);
+            nu += run_units(b, words + run, nw - run, units + nu, units_cap - nu);
             run = nw;
         }
         if (!k)
@@ -898,6 +945,10 @@ xc_query *query_build(const parsed_query *q, const query_context *ctx, const xc_
     b.errcap = cap;
     b.filter = filter ? track(&b, xc_query_copy(filter)) : NULL;
     terms_free(&b.q->terms);
+    hl_free(b.q);
+    for (size_t i = 0; i < b.q->npairs; i++)
+        xc_query_free(b.q->pairs[i]);
+    b.q->npairs = 0;
     xc_query *result = q->root ? build_node(&b, q->root, 1, 1) : NULL;
     xc_query *copy = NULL;
     if (result && !b.failed)
@@ -926,6 +977,8 @@ xc_query *query_framework_filter(char *const *codes, size_t n)
     for (size_t i = 0; i < n; i++) {
         char t[128];
         int len = snprintf(t, sizeof t, "%s%s", PREFIX_FRAMEWORK, codes[i]);
+        if (len < 0 || (size_t)len >= sizeof t) /* a code that long matches nothing, cut or not */
+            len = len < 0 ? 0 : (int)sizeof t - 1;
         for (char *c = t + strlen(PREFIX_FRAMEWORK); *c; c++)
             *c = (char)toupper((unsigned char)*c);
         subs[i] = xc_query_term(t, (size_t)len, 1);

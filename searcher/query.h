@@ -29,6 +29,7 @@
 #define QUERY_MAX_WORDS 1024
 #define QUERY_MAX_DEPTH 32
 #define QUERY_MAX_FRAMEWORKS 64
+#define QUERY_MAX_WILDCARDS 32 /* each prefix* expands to up to 200 terms; 1000 of them took seconds */
 
 typedef struct query_word query_word;
 
@@ -41,13 +42,22 @@ typedef struct query_terms {
     size_t count;
 } query_terms;
 
+#define QUERY_MAX_PAIRS 16
+
 typedef struct parsed_query {
     struct qnode *root;          /* NULL if the query has only filters */
+    xc_query *pairs[QUERY_MAX_PAIRS]; /* adjacent words as phrases, from query_build() */
+    size_t npairs;
     char *frameworks[QUERY_MAX_FRAMEWORKS]; /* framework: filters (codes as typed) */
     size_t nframeworks;
     uint32_t date_from, date_to; /* date: filter, YYYYMMDD, 0 = open */
     int has_date;
     query_terms terms;
+    /* Every index term the built query looks for, prefixes included, and the
+     * prefix* words: what a hit can highlight (search.c), without reading
+     * each hit's term list back from the index. */
+    char **hl_terms, **hl_prefixes;
+    size_t nhl_terms, nhl_prefixes;
 } parsed_query;
 
 /* Parses text.  Returns 0, or -1 with a one-line message in err (unbalanced

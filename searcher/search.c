@@ -25,6 +25,7 @@
 struct vs_engine {
     xc_db *db;
     xc_enquire *enq;
+    xc_enquire *rerank; /* no match spies: the adjacent-pair pass (run_query) */
     alias_table *aliases;
     size_t facet_fw, facet_year;
     char *path;
@@ -92,7 +93,8 @@ int vs_open(const char *db_path, vs_engine **out, char *err, size_t cap)
     }
     free(version);
     int rc = load_tables(e, err, cap);
-    if (rc == VS_OK && (xc_enquire_new(e->db, &e->enq) != XC_OK ||
+    if (rc == VS_OK && (xc_enquire_new(e->db, &e->enq) != XC_OK || xc_enquire_new(e->db, &e->rerank) != XC_OK ||
+                        xc_enquire_set_bm25(e->rerank, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN) != XC_OK ||
                         xc_enquire_set_bm25(e->enq, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN) != XC_OK ||
                         xc_enquire_add_facet(e->enq, SLOT_FRAMEWORK, 0, &e->facet_fw) != XC_OK ||
                         xc_enquire_add_facet(e->enq, SLOT_YEARS, ' ', &e->facet_year) != XC_OK)) {
@@ -112,6 +114,7 @@ void vs_close(vs_engine *e)
     if (!e)
         return;
     xc_enquire_free(e->enq);
+    xc_enquire_free(e->rerank);
     xc_db_close(e->db);
     alias_table_free(e->aliases);
     free(e->path);
@@ -129,13 +132,18 @@ int vs_refresh(vs_engine *e)
     if (xc_db_reopen(e->db, &changed) != XC_OK || !changed)
         return 0;
     /* the enquire holds the old database; the tables may have changed too */
-    xc_enquire *enq = NULL;
-    if (xc_enquire_new(e->db, &enq) == XC_OK) {
+    xc_enquire *enq = NULL, *rerank = NULL;
+    if (xc_enquire_new(e->db, &enq) == XC_OK && xc_enquire_new(e->db, &rerank) == XC_OK) {
         xc_enquire_set_bm25(enq, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN);
+        xc_enquire_set_bm25(rerank, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN);
         xc_enquire_add_facet(enq, SLOT_FRAMEWORK, 0, &e->facet_fw);
         xc_enquire_add_facet(enq, SLOT_YEARS, ' ', &e->facet_year);
         xc_enquire_free(e->enq);
+        xc_enquire_free(e->rerank);
         e->enq = enq;
+        e->rerank = rerank;
+    } else {
+        xc_enquire_free(enq);
     }
     alias_table *old = e->aliases;
     char err[256];
@@ -282,13 +290,6 @@ static void restore(vs_engine *e, const parsed_query *q, vs_result *res)
 
 /* ------------------------------------------------------------- search */
 
-static int collect_matching(void *ctx, const char *term, size_t len, uint32_t unused)
-{
-    (void)unused;
-    snippet_terms_add(ctx, term, len);
-    return 0;
-}
-
 static int facet_list(vs_engine *e, size_t index, vs_count **out, size_t *n)
 {
     *out = NULL;
@@ -321,53 +322,175 @@ static int year_order(const void *a, const void *b)
     return strcmp(((const vs_count *)a)->value, ((const vs_count *)b)->value);
 }
 
+/* How many of the best candidates the adjacent-pair boost may reorder.  A
+ * fixed window, so the order of the first results does not depend on -n
+ * or --offset. */
+#define RERANK_WINDOW 20
+
+typedef struct candidate {
+    xc_docid docid;
+    double weight;
+    size_t index;   /* position in the mset */
+    record rec;
+    int have_rec;
+} candidate;
+
+static int by_weight(const void *a, const void *b)
+{
+    const candidate *x = a, *y = b;
+    if (x->weight != y->weight)
+        return x->weight > y->weight ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index; /* stable */
+}
+
+static int load_record(vs_engine *e, xc_mset *m, candidate *c, char *err, size_t cap)
+{
+    if (c->have_rec)
+        return 0;
+    char *data = NULL;
+    size_t dl = 0;
+    if (xc_mset_data(m, c->index, &data, &dl) != XC_OK || record_decode(data, dl, &c->rec) != 0) {
+        free(data);
+        snprintf(err, cap, "%s: cannot read a passage: %s", e->path, xc_errmsg());
+        return -1;
+    }
+    free(data);
+    c->have_rec = 1;
+    return 0;
+}
+
+/* Adds to the first candidates the weight of the adjacent query words they
+ * hold as phrases.  The phrases run against those passages only (an OR of
+ * their Q terms), so the positional checks are a handful, not one per
+ * passage holding both words; each phrase is its own FILTER branch of a
+ * top-level OR (see filtered() in query.c for why). */
+static int rerank(vs_engine *e, xc_mset *m, candidate *c, size_t n, const parsed_query *pq, char *err, size_t cap)
+{
+    if (n < 2 || pq->npairs == 0)
+        return 0;
+    xc_query **ids = calloc(n, sizeof *ids);
+    xc_query **branches = calloc(pq->npairs, sizeof *branches);
+    int rc = ids && branches ? 0 : -1;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (load_record(e, m, &c[i], err, cap))
+            rc = -1;
+        else {
+            char t[1024];
+            int tl = snprintf(t, sizeof t, "%s%s", PREFIX_ID, c[i].rec.id);
+            if (!(ids[i] = xc_query_term(t, (size_t)(tl < (int)sizeof t ? tl : (int)sizeof t - 1), 1)))
+                rc = -1;
+        }
+    }
+    xc_query *among = rc == 0 ? xc_query_combine(XC_OP_OR, ids, n, 0) : NULL;
+    size_t nb = 0;
+    for (size_t i = 0; among && i < pq->npairs; i++) {
+        xc_query *two[2] = {pq->pairs[i], among};
+        if ((branches[nb] = xc_query_combine(XC_OP_FILTER, two, 2, 0)))
+            nb++;
+    }
+    xc_query *boost = nb ? xc_query_combine(XC_OP_OR, branches, nb, 0) : NULL;
+    xc_mset *m2 = NULL;
+    if (boost && xc_enquire_set_query(e->rerank, boost) == XC_OK &&
+        xc_enquire_mset(e->rerank, 0, (uint32_t)n, 0, &m2) == XC_OK) {
+        for (size_t k = 0; k < xc_mset_size(m2); k++) {
+            xc_docid d;
+            double w;
+            xc_mset_docid(m2, k, &d);
+            xc_mset_weight(m2, k, &w);
+            for (size_t i = 0; i < n; i++)
+                if (c[i].docid == d)
+                    c[i].weight += w;
+        }
+        qsort(c, n, sizeof *c, by_weight);
+    } else if (rc == 0 && boost) {
+        snprintf(err, cap, "%s: search failed: %s", e->path, xc_errmsg());
+        rc = -1;
+    }
+    xc_mset_free(m2);
+    xc_query_free(boost);
+    for (size_t i = 0; i < nb; i++)
+        xc_query_free(branches[i]);
+    xc_query_free(among);
+    for (size_t i = 0; ids && i < n; i++)
+        xc_query_free(ids[i]);
+    free(ids);
+    free(branches);
+    return rc;
+}
+
 static int run_query(vs_engine *e, const vs_request *req, xc_query *q, const parsed_query *pq, vs_result *res,
                      char *err, size_t cap)
 {
     uint32_t count = req->count ? req->count : 10, check = 0;
     if (req->facets)
         xc_db_doccount(e->db, &check);
+    /* With adjacent pairs to weigh, fetch from the top so the first
+     * RERANK_WINDOW can be reordered whatever page is asked for. */
+    int pairs = pq->npairs > 0;
+    uint32_t first = pairs ? 0 : req->offset;
+    uint32_t want = pairs ? req->offset + count : count;
+    if (pairs && want < RERANK_WINDOW)
+        want = RERANK_WINDOW;
     xc_mset *m = NULL;
     int rc = xc_enquire_set_query(e->enq, q);
     if (rc == XC_OK)
-        rc = xc_enquire_mset(e->enq, req->offset, count, check, &m);
+        rc = xc_enquire_mset(e->enq, first, want, check, &m);
     if (rc != XC_OK) {
         snprintf(err, cap, "%s: search failed: %s", e->path, xc_errmsg());
         return rc == XC_ERR_INVALID ? VS_ERR_QUERY : VS_ERR_DB;
     }
     size_t n = xc_mset_size(m);
     res->matches = xc_mset_matches_estimated(m);
-    res->hits = calloc(n + 1, sizeof *res->hits);
-    if (!res->hits) {
+    candidate *c = calloc(n + 1, sizeof *c);
+    res->hits = calloc(count + 1, sizeof *res->hits);
+    if (!c || !res->hits) {
+        free(c);
         xc_mset_free(m);
         snprintf(err, cap, "out of memory");
         return VS_ERR_DB;
     }
-    size_t max_chars = req->snippet_chars ? req->snippet_chars : 200;
     for (size_t i = 0; i < n; i++) {
-        vs_hit *h = &res->hits[res->nhits];
-        char *data = NULL;
-        size_t dl = 0;
-        if (xc_mset_data(m, i, &data, &dl) != XC_OK || record_decode(data, dl, &h->rec) != 0) {
-            free(data);
-            snprintf(err, cap, "%s: cannot read a passage: %s", e->path, xc_errmsg());
-            xc_mset_free(m);
-            return VS_ERR_DB;
+        c[i].index = i;
+        xc_mset_docid(m, i, &c[i].docid);
+        xc_mset_weight(m, i, &c[i].weight);
+    }
+    int status = VS_OK;
+    if (pairs && rerank(e, m, c, n < RERANK_WINDOW ? n : RERANK_WINDOW, pq, err, cap))
+        status = VS_ERR_DB;
+    size_t lo = pairs ? req->offset : 0;
+    size_t max_chars = req->snippet_chars ? req->snippet_chars : 200;
+    /* What to highlight: the query's own terms.  Reading each hit's term
+     * list back (Enquire::get_matching_terms) cost a quarter of a batch. */
+    snippet_terms st;
+    memset(&st, 0, sizeof st);
+    for (size_t i = 0; i < pq->nhl_terms; i++)
+        snippet_terms_add(&st, pq->hl_terms[i], strlen(pq->hl_terms[i]));
+    for (size_t i = 0; i < pq->nhl_prefixes; i++)
+        snippet_terms_add_prefix(&st, pq->hl_prefixes[i], strlen(pq->hl_prefixes[i]));
+    snippet_terms_sort(&st);
+    for (size_t i = lo; i < n && res->nhits < count && status == VS_OK; i++) {
+        if (load_record(e, m, &c[i], err, cap)) {
+            status = VS_ERR_DB;
+            break;
         }
-        free(data);
-        xc_mset_weight(m, i, &h->score);
-        h->rank = req->offset + (uint32_t)i + 1;
-        snippet_terms st;
-        memset(&st, 0, sizeof st);
-        xc_mset_matching_terms(e->enq, m, i, collect_matching, &st);
-        snippet_terms_sort(&st);
+        vs_hit *h = &res->hits[res->nhits];
+        h->rec = c[i].rec;
+        c[i].have_rec = 0; /* the hit owns it now */
+        h->score = c[i].weight;
+        h->rank = req->offset + (uint32_t)res->nhits + 1;
         size_t tl = strlen(h->rec.text);
         snippet_highlight(h->rec.text, tl, &st, e->aliases, &h->text_spans, &h->ntext_spans);
         snippet_make(h->rec.text, tl, h->text_spans, h->ntext_spans, max_chars, &h->snippet, &h->spans, &h->nspans);
-        snippet_terms_free(&st);
         res->nhits++;
     }
+    snippet_terms_free(&st);
+    for (size_t i = 0; i < n; i++)
+        if (c[i].have_rec)
+            record_free(&c[i].rec);
+    free(c);
     xc_mset_free(m);
+    if (status != VS_OK)
+        return status;
     if (req->facets) {
         facet_list(e, e->facet_fw, &res->frameworks, &res->nframeworks);
         facet_list(e, e->facet_year, &res->years, &res->nyears);

@@ -44,6 +44,29 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+void snippet_terms_add_prefix(snippet_terms *t, const char *prefix, size_t len)
+{
+    push_str(&t->prefixes, &t->nprefixes, &t->capp, prefix, len);
+}
+
+/* 1 if the token's folded key (or, for an XE prefix, its exact key) starts
+ * with one of the prefixes. */
+static int prefixed(const snippet_terms *t, const vn_token *tk)
+{
+    size_t pl = strlen(PREFIX_EXACT);
+    for (size_t i = 0; i < t->nprefixes; i++) {
+        const char *p = t->prefixes[i];
+        size_t n = strlen(p);
+        if (n > pl && memcmp(p, PREFIX_EXACT, pl) == 0) {
+            if (tk->exact_len >= n - pl && memcmp(tk->exact, p + pl, n - pl) == 0)
+                return 1;
+        } else if (tk->folded_len >= n && memcmp(tk->folded, p, n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void snippet_terms_sort(snippet_terms *t)
 {
     if (t->nfolded)
@@ -54,6 +77,9 @@ void snippet_terms_sort(snippet_terms *t)
 
 void snippet_terms_free(snippet_terms *t)
 {
+    for (size_t i = 0; i < t->nprefixes; i++)
+        free(t->prefixes[i]);
+    free(t->prefixes);
     for (size_t i = 0; i < t->ngroups; i++)
         free(t->groups[i]);
     for (size_t i = 0; i < t->nframeworks; i++)
@@ -158,7 +184,8 @@ int snippet_highlight(const char *text, size_t len, const snippet_terms *t, cons
     while (rc == 0 && vn_tokenizer_next(tok, &tk)) {
         if (tk.kind == VN_TOKEN_NUMPART)
             continue;
-        if (has(t->folded, t->nfolded, tk.folded, tk.folded_len) || has(t->exact, t->nexact, tk.exact, tk.exact_len))
+        if (has(t->folded, t->nfolded, tk.folded, tk.folded_len) || has(t->exact, t->nexact, tk.exact, tk.exact_len) ||
+            (t->nprefixes && prefixed(t, &tk)))
             rc = add_span(spans, n, &cap, tk.start, tk.end);
     }
     if (rc == 0 && aliases && (t->ngroups || t->nframeworks))
@@ -168,7 +195,8 @@ int snippet_highlight(const char *text, size_t len, const snippet_terms *t, cons
         return rc;
     /* in order, overlaps merged (a part inside a highlighted joined word, a
      * word inside a highlighted alias) */
-    qsort(*spans, *n, sizeof **spans, cmp_span);
+    if (*n > 1) /* *spans is NULL when nothing matched: no qsort(NULL, 0) */
+        qsort(*spans, *n, sizeof **spans, cmp_span);
     size_t k = 0;
     for (size_t i = 0; i < *n; i++) {
         if (k > 0 && (*spans)[i].start < (*spans)[k - 1].end) {

@@ -21,7 +21,13 @@ typedef struct snippet_terms {
     size_t nfolded, nexact, capf, cape;
     char **groups, **frameworks; /* alias terms matched: group keys, framework codes */
     size_t ngroups, nframeworks, capg, capw;
+    char **prefixes;             /* prefix* words: folded, or XE-prefixed exact */
+    size_t nprefixes, capp;
 } snippet_terms;
+
+/* A prefix* word: tokens whose folded key (or with PREFIX_EXACT, exact key)
+ * starts with it are highlighted. */
+void snippet_terms_add_prefix(snippet_terms *t, const char *prefix, size_t len);
 
 void snippet_terms_add(snippet_terms *t, const char *term, size_t len); /* an index term, prefixed or not */
 void snippet_terms_sort(snippet_terms *t);
