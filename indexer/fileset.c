@@ -118,9 +118,9 @@ static void add_file(walker *w, const char *path, const char *name, const struct
     *slot = fs->count;
 }
 
-static int cmp_entries(const void *a, const void *b)
+static int cmp_names(const void *a, const void *b)
 {
-    return strcmp((*(struct dirent *const *)a)->d_name, (*(struct dirent *const *)b)->d_name);
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static void walk_dir(walker *w, const char *dir, const char *rel)
@@ -149,8 +149,11 @@ static void walk_dir(walker *w, const char *dir, const char *rel)
         return;
     }
     w->stack[w->depth++] = (visited){st.st_dev, st.st_ino};
-    /* Sorted, so a run is reproducible whatever order the file system lists. */
-    struct dirent **entries = NULL;
+    /* Sorted, so a run is reproducible whatever order the file system lists.
+     * The names are copied, not the dirents: readdir() returns records only
+     * d_reclen bytes long, so copying sizeof(struct dirent) from the last one
+     * in its buffer reads past the buffer's end. */
+    char **entries = NULL;
     size_t n = 0, cap = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
@@ -158,29 +161,27 @@ static void walk_dir(walker *w, const char *dir, const char *rel)
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
-            struct dirent **p = realloc(entries, cap * sizeof *p);
+            char **p = realloc(entries, cap * sizeof *p);
             if (!p) {
                 w->failed = 1;
                 break;
             }
             entries = p;
         }
-        entries[n] = malloc(sizeof **entries);
-        if (!entries[n]) {
+        if (!(entries[n++] = strdup(e->d_name))) {
             w->failed = 1;
             break;
         }
-        memcpy(entries[n++], e, sizeof *e);
     }
     closedir(d);
-    if (n > 1)
-        qsort(entries, n, sizeof *entries, cmp_entries);
+    if (n > 1 && !w->failed)
+        qsort(entries, n, sizeof *entries, cmp_names);
     for (size_t i = 0; i < n && !w->failed; i++) {
         char path[PATH_MAX], sub[PATH_MAX];
-        int pl = snprintf(path, sizeof path, "%s/%s", dir, entries[i]->d_name);
-        int sl = snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", entries[i]->d_name);
+        int pl = snprintf(path, sizeof path, "%s/%s", dir, entries[i]);
+        int sl = snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", entries[i]);
         if (pl < 0 || (size_t)pl >= sizeof path || sl < 0 || (size_t)sl >= sizeof sub) {
-            fprintf(w->warn, "vnindex: %s/%s: path too long, skipped\n", dir, entries[i]->d_name);
+            fprintf(w->warn, "vnindex: %s/%s: path too long, skipped\n", dir, entries[i]);
             w->fs->warnings++;
             continue;
         }
@@ -192,9 +193,9 @@ static void walk_dir(walker *w, const char *dir, const char *rel)
         }
         if (S_ISDIR(est.st_mode))
             walk_dir(w, path, sub);
-        else if (S_ISREG(est.st_mode) && ends_with_txt(entries[i]->d_name))
+        else if (S_ISREG(est.st_mode) && ends_with_txt(entries[i]))
             add_file(w, path, sub, &est);
-        else if (ends_with_txt(entries[i]->d_name)) { /* a FIFO would block, /dev/zero never end */
+        else if (ends_with_txt(entries[i])) { /* a FIFO would block, /dev/zero never end */
             fprintf(w->warn, "vnindex: %s: not a regular file, skipped\n", path);
             w->fs->warnings++;
         }
