@@ -1,25 +1,58 @@
 #!/bin/sh
-# Installs what vnsearch needs to build, test and benchmark on Debian 12.
-# Runs apt-get as root, or through sudo when run as a user.
+# Installs what vnsearch needs on Debian 12, by purpose, so that trying the
+# program does not pull in a browser and a second compiler:
+#
+#   ./install-deps.sh                 build and run (run-demo.sh)
+#   ./install-deps.sh --tests         + the test suite: headless Chromium and
+#                                       Node.js for the search page's browser test
+#   ./install-deps.sh --reliability   + clang, LLVM and valgrind for .ci/sanitize
+#                                       and the fuzzers (.ci/fuzz-short)
+#   ./install-deps.sh --bench         + wrk for bench/bench-serve.sh (bench/run
+#                                       installs its own peers: SQLite, Recoll)
+#   ./install-deps.sh --all           everything above
+#
+# Runs apt-get as root, or through sudo when run as a user; does nothing when
+# everything asked for is already there.
 set -e
-PACKAGES="build-essential pkg-config meson ninja-build
+BUILD="build-essential pkg-config meson ninja-build
   libxapian-dev xapian-tools libicu-dev libutf8proc-dev
-  python3 libmicrohttpd-dev chromium fonts-dejavu-core wrk
-  clang libclang-rt-14-dev llvm valgrind"
+  python3 libmicrohttpd-dev"
+TESTS="chromium fonts-dejavu-core"
+RELIABILITY="clang libclang-rt-14-dev llvm valgrind"
+BENCH="wrk"
+
+packages=$BUILD
+tests=0
+for arg in "$@"; do
+  case $arg in
+  --tests) tests=1 ;;
+  --reliability) packages="$packages $RELIABILITY" ;;
+  --bench) packages="$packages $BENCH" ;;
+  --all) tests=1; packages="$packages $RELIABILITY $BENCH" ;;
+  -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "install-deps: unknown option '$arg' (--tests, --reliability, --bench, --all)" >&2; exit 2 ;;
+  esac
+done
+[ $tests = 1 ] && packages="$packages $TESTS"
+
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 missing=""
-for p in $PACKAGES; do
+for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-# Node.js and npm (vnsearch serve's browser tests): Debian's, unless a node is
-# already there (NodeSource's nodejs bundles npm and conflicts with Debian's npm)
-command -v node >/dev/null 2>&1 || missing="$missing nodejs"
-command -v npm >/dev/null 2>&1 || missing="$missing npm"
+# Node.js and npm (the browser test): Debian's, unless a node is already
+# there (NodeSource's nodejs bundles npm and conflicts with Debian's npm)
+if [ $tests = 1 ]; then
+  command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+  command -v npm >/dev/null 2>&1 || missing="$missing npm"
+fi
 if [ -n "$missing" ]; then
   echo "install-deps: installing$missing"
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   # shellcheck disable=SC2086
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
 fi
-# The browser tests' npm packages, pinned, into tests/web/node_modules
-"$(dirname "$0")/tests/web/install-node-deps.sh"
+# The browser test's npm packages, pinned, into tests/web/node_modules
+if [ $tests = 1 ]; then
+  "$(dirname "$0")/tests/web/install-node-deps.sh"
+fi

@@ -1,8 +1,12 @@
 #!/bin/sh
-# Builds and runs the whole test suite (unit and end-to-end tests).
-# VNSEARCH_WERROR=1 (set by CI) makes every compiler warning an error.
+# Installs what the tests need (install-deps.sh --tests: the build
+# dependencies, headless Chromium, Node.js), then builds and runs the whole
+# test suite (unit, end-to-end, reliability and browser tests).
+# VNSEARCH_WERROR=1 (set by CI) makes every compiler warning an error;
+# VNSEARCH_NO_INSTALL=1 skips the installation step.
 set -e
 cd "$(dirname "$0")"
+[ "${VNSEARCH_NO_INSTALL:-0}" = 1 ] || ./install-deps.sh --tests
 dir=build-tests
 opts="--buildtype=debugoptimized"
 [ "${VNSEARCH_WERROR:-0}" = 1 ] && opts="$opts -Dwerror=true"

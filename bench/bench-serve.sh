@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-10}
 conns=${2:-32}
 build=${BUILD:-build-release}
-command -v wrk >/dev/null || { echo "bench-serve: wrk is missing (apt-get install wrk, or ./install-deps.sh)" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "bench-serve: wrk is missing (./install-deps.sh --bench)" >&2; exit 2; }
 [ -d "$build" ] || meson setup "$build" --buildtype=release >/dev/null
 ninja -C "$build" searcher/vnsearch indexer/vnindex >/dev/null
 
