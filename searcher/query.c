@@ -738,6 +738,87 @@ static xc_query *phrase_query(builder *b, const char *text)
     return combine2(b, b->ctx->exact ? XC_OP_FILTER : XC_OP_AND_MAYBE, ph, ex);
 }
 
+/* The terms a prefix* expands to: collected by wildcard_terms(). */
+typedef struct wild_term {
+    char *term;
+    size_t len;
+    uint32_t freq;
+} wild_term;
+
+typedef struct wild_set {
+    wild_term *v;
+    size_t n, cap;
+    int failed;
+} wild_set;
+
+static int collect_wild(void *ctx, const char *term, size_t len, uint32_t freq)
+{
+    wild_set *w = ctx;
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 256;
+        wild_term *v = realloc(w->v, cap * sizeof *v);
+        if (!v) {
+            w->failed = 1;
+            return 1;
+        }
+        w->v = v;
+        w->cap = cap;
+    }
+    char *t = malloc(len + 1);
+    if (!t) {
+        w->failed = 1;
+        return 1;
+    }
+    memcpy(t, term, len);
+    t[len] = '\0';
+    w->v[w->n++] = (wild_term){t, len, freq};
+    return 0;
+}
+
+/* Most frequent first; equal frequencies in byte order, so the choice never
+ * depends on how the database is split. */
+static int cmp_wild(const void *a, const void *b)
+{
+    const wild_term *x = a, *y = b;
+    if (x->freq != y->freq)
+        return x->freq > y->freq ? -1 : 1;
+    return strcmp(x->term, y->term);
+}
+
+/* prefix* as an OR of the WILDCARD_MAX_TERMS most frequent terms that start
+ * with it, expanded here over the whole database.  Not Xapian's OP_WILDCARD:
+ * Xapian 1.4 expands a wildcard inside each shard (on each xapian-tcpsrv for
+ * remote ones), so a capped expansion picks different terms per shard.  And
+ * an OR, not the SYNONYM OP_WILDCARD makes: 1.4 weights a synonym with each
+ * shard's own statistics, while plain terms get the statistics of the whole
+ * database.  Either way a sharded index would rank differently from one
+ * database of the same passages (tests/test-shards.py). */
+static xc_query *expand_prefix(builder *b, const char *prefix, size_t len)
+{
+    wild_set w = {NULL, 0, 0, 0};
+    if (xc_db_allterms(b->ctx->db, prefix, len, 0, collect_wild, &w) != XC_OK || w.failed) {
+        if (!b->failed)
+            snprintf(b->err, b->errcap, "cannot expand %.*s*: %s", (int)len, prefix,
+                     w.failed ? "out of memory" : xc_errmsg());
+        b->failed = 1;
+    }
+    xc_query *q = NULL;
+    if (!b->failed && w.n == 0) {
+        q = track(b, xc_query_term(prefix, len, 1)); /* not in the index: matches nothing */
+    } else if (!b->failed) {
+        qsort(w.v, w.n, sizeof *w.v, cmp_wild);
+        size_t k = w.n < WILDCARD_MAX_TERMS ? w.n : WILDCARD_MAX_TERMS;
+        xc_query *subs[WILDCARD_MAX_TERMS];
+        for (size_t i = 0; i < k; i++)
+            subs[i] = track(b, xc_query_term(w.v[i].term, w.v[i].len, 1));
+        q = b->failed ? NULL : (k == 1 ? subs[0] : track(b, xc_query_combine(XC_OP_OR, subs, k, 0)));
+    }
+    for (size_t i = 0; i < w.n; i++)
+        free(w.v[i].term);
+    free(w.v);
+    return q;
+}
+
 static xc_query *wildcard_query(builder *b, const char *prefix)
 {
     char f[VN_KEY_MAX + 8], e[VN_KEY_MAX];
@@ -748,10 +829,10 @@ static xc_query *wildcard_query(builder *b, const char *prefix)
         char buf[VN_KEY_MAX + 8];
         int n = snprintf(buf, sizeof buf, "%s%.*s", PREFIX_EXACT, (int)el, e);
         note(b, &b->q->hl_prefixes, &b->q->nhl_prefixes, buf, (size_t)n);
-        return track(b, xc_query_wildcard(buf, (size_t)n, WILDCARD_MAX_TERMS, 1));
+        return expand_prefix(b, buf, (size_t)n);
     }
     note(b, &b->q->hl_prefixes, &b->q->nhl_prefixes, f, fl);
-    return track(b, xc_query_wildcard(f, fl, WILDCARD_MAX_TERMS, 1));
+    return expand_prefix(b, f, fl);
 }
 
 static xc_query *build_node(builder *b, const qnode *n, int push, int top);

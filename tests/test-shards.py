@@ -93,6 +93,33 @@ def test_local_shards_search_as_one_database():
     expect(facets(ONE, "hop tac") == facets(THREE, "hop tac"), "same facet counts")
 
 
+def letters(n):
+    return "".join(chr(ord("a") + (n // 26**k) % 26) for k in (2, 1, 0))
+
+
+def test_capped_wildcard_expands_the_same_over_shards():
+    # Regression: prefix* expands to the 200 most frequent terms.  Xapian 1.4
+    # expanded it inside each shard, so three shards (150 words each, all
+    # kept) matched 450 passages where one database (300 words, 200 kept)
+    # matched 350.  The expansion is now made over the whole database.
+    src = os.path.join(TMP, "wild-in")
+    os.makedirs(src)
+    paras = [f"wqp{letters(j)}" for j in range(150)] * 2 + [f"wqs{letters(k)}" for k in range(150)]
+    with open(os.path.join(src, "wild.txt"), "w", encoding="utf-8") as fp:
+        for i, word in enumerate(paras):
+            fp.write(f"Hợp tác tiểu vùng được nhắc lại trong đoạn thứ {i} với mã {word} để kiểm tra.\n\n")
+    one, three = os.path.join(TMP, "wild-one"), os.path.join(TMP, "wild-three")
+    expect(vnindex("--db", one, "-q", src).returncode == 0, "index the wildcard corpus")
+    expect(vnindex("--db", three, "--shards", "3", "-q", src).returncode == 0, "index it in three shards")
+    a, b = hits(one, "wq*", n=1000), hits(three, "wq*", n=1000)
+    expect(len(a) == 350, f"one database: 150 words twice and the first 50 once, got {len(a)} passages")
+    expect(sorted(h["id"] for h in a) == sorted(h["id"] for h in b),
+           f"three shards match the same passages: {len(a)} vs {len(b)}")
+    same_scores = all(abs(x["score"] - y["score"]) <= 1e-3 * max(1.0, abs(x["score"]))
+                      for x, y in zip(sorted(a, key=lambda h: h["id"]), sorted(b, key=lambda h: h["id"])))
+    expect(same_scores, "and score them alike")
+
+
 def test_remote_shards_through_a_stub_file():
     dirs = shard_dirs()
     ports = [free_port() for _ in dirs]
