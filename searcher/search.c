@@ -595,6 +595,11 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
         if (!q)
             rc = VS_ERR_DB;
     }
+    if (q && getenv("VNSEARCH_SHOW_QUERY")) { /* what Xapian is asked, for debugging ranking */
+        char *d = xc_query_describe(q);
+        fprintf(stderr, "vnsearch: query %s\n", d ? d : "(cannot describe)");
+        free(d);
+    }
     if (rc == VS_OK && !impossible) {
         rc = run_query(e, req, q, &pq, res, err, cap);
         if (rc == VS_ERR_DB && vs_refresh(e)) {

@@ -13,9 +13,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
   // Missing tools skip the test on a developer's machine (77), fail in CI.
   const missing = [];
   if (!fs.existsSync(path.join(here, "node_modules", "playwright-core")))
-    missing.push("playwright-core (run tests/web/install-node-deps.sh)");
+    missing.push("playwright-core (./install-deps.sh --tests)");
   if (!fs.existsSync(process.env.CHROMIUM || "/usr/bin/chromium"))
-    missing.push("chromium (apt-get install chromium, or ./install-deps.sh)");
+    missing.push("chromium (./install-deps.sh --tests)");
   if (missing.length) {
     console.log("browser tests need " + missing.join(" and "));
     process.exit(process.env.CI ? 1 : 77);
