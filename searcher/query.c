@@ -22,9 +22,6 @@
 #include "strbuf.h"
 #include "vntext.h"
 
-/* Larger than any BM25 sum of a realistic query, so that passages matching
- * every word rank above those that miss one. */
-#define ALL_WORDS_BONUS 100.0
 #define WILDCARD_MAX_TERMS 200
 #define MAX_PARTS 16
 
@@ -427,6 +424,7 @@ void query_free(parsed_query *q)
     hl_free(q);
     for (size_t i = 0; i < q->npairs; i++)
         xc_query_free(q->pairs[i]);
+    xc_query_free(q->strict);
     node_free(q->root);
     for (size_t i = 0; i < q->nframeworks; i++)
         free(q->frameworks[i]);
@@ -866,6 +864,13 @@ static int has_phrase(const qnode *n)
     return 0;
 }
 
+/* Keeps a copy of q as the parsed query's strict query (query.h). */
+static void set_strict(builder *b, xc_query *q)
+{
+    xc_query_free(b->q->strict);
+    b->q->strict = q && !b->failed ? xc_query_copy(q) : NULL;
+}
+
 /* Ranked combination of units: see the comment at the top.  With `pairs`,
  * each pair of adjacent one-syllable words is also handed to the engine as a
  * phrase, which it applies to the best candidates only (search.c); with
@@ -904,7 +909,12 @@ static xc_query *ranked(builder *b, unit *u, size_t n, int pairs, int push)
         }
     xc_query *every = combine(b, XC_OP_AND, all, na, 0);
     if (every && na > 1) {
-        xc_query *bonus = combine2(b, XC_OP_AND, track(b, xc_query_fixed_weight(ALL_WORDS_BONUS)),
+        /* The top-level list, every unit required for the bonus: the
+         * all-words query is their AND, which weighs a passage holding them
+         * all as the OR does, and reads each posting list once. */
+        if (pairs && na == n)
+            set_strict(b, filtered(b, every, push));
+        xc_query *bonus = combine2(b, XC_OP_AND, track(b, xc_query_fixed_weight(QUERY_ALL_WORDS_BONUS)),
                                    track(b, xc_query_scale(every, 0.0)));
         subs[ns++] = filtered(b, bonus, push);
     }
@@ -967,6 +977,8 @@ static xc_query *build_seq(builder *b, const qnode *n, int push, int top)
     if (q && ne) {
         xc_query *no = combine(b, XC_OP_OR, excl, ne, 0);
         q = combine2(b, XC_OP_AND_NOT, q, no);
+        if (top && b->q->strict)
+            set_strict(b, combine2(b, XC_OP_AND_NOT, b->q->strict, no));
     }
     for (size_t w = 0; w < nw; w++)
         qword_free(&words[w]);
@@ -1030,6 +1042,7 @@ xc_query *query_build(const parsed_query *q, const query_context *ctx, const xc_
     for (size_t i = 0; i < b.q->npairs; i++)
         xc_query_free(b.q->pairs[i]);
     b.q->npairs = 0;
+    set_strict(&b, NULL);
     xc_query *result = q->root ? build_node(&b, q->root, 1, 1) : NULL;
     xc_query *copy = NULL;
     if (result && !b.failed)
@@ -1038,6 +1051,7 @@ xc_query *query_build(const parsed_query *q, const query_context *ctx, const xc_
         xc_query_free(b.made[i]);
     free(b.made);
     if (b.failed) {
+        set_strict(&b, NULL);
         xc_query_free(copy);
         if (!err[0])
             snprintf(err, cap, "cannot build query: out of memory");

@@ -43,11 +43,20 @@ typedef struct query_terms {
 } query_terms;
 
 #define QUERY_MAX_PAIRS 16
+/* Added to passages that have every word of a word list, so that they rank
+ * above those that miss one (query.c: ranked()). */
+#define QUERY_ALL_WORDS_BONUS 100.0
 
 typedef struct parsed_query {
     struct qnode *root;          /* NULL if the query has only filters */
     xc_query *pairs[QUERY_MAX_PAIRS]; /* adjacent words as phrases, from query_build() */
     size_t npairs;
+    /* The query restricted to passages with every word and weighted without
+     * QUERY_ALL_WORDS_BONUS, from query_build() when the query is one list
+     * of words.  Its best hits are the full query's, bonus apart, when it
+     * has enough of them and nothing outside it can outweigh them; it costs
+     * less to run (search.c: strict_page()).  NULL otherwise. */
+    xc_query *strict;
     char *frameworks[QUERY_MAX_FRAMEWORKS]; /* framework: filters (codes as typed) */
     size_t nframeworks;
     uint32_t date_from, date_to; /* date: filter, YYYYMMDD, 0 = open */

@@ -9,7 +9,7 @@ import re
 import shutil
 import sys
 
-from e2e import CORPUS, Failure, expect, hits, main, scratch, vnindex, vnsearch, run
+from e2e import CORPUS, Failure, dev_queries, expect, hits, main, scratch, vnindex, vnsearch, run
 
 TMP = scratch()
 DB = os.path.join(TMP, "db")
@@ -135,6 +135,20 @@ def test_or_and_parentheses():
 def test_prefix_wildcard():
     h = hits(DB, "Mot*")
     expect(any("Motegi" in x["text"] for x in h), "Mot* finds Motegi")
+
+
+def test_all_words_shortcut_gives_the_full_querys_page():
+    # Without --facets a list of words first runs the cheaper all-words query
+    # (search.c: strict_page); with --facets it always runs the full one.
+    # Both must give the same hits, scores and order, on every page.
+    queries = [q for _, _, q, _, _ in dev_queries()] + ["hop tac kinh te", "hợp tác Nhật Bản -Covid",
+                                                          "Mekong Lan Thuong hop tac"]
+    for q in queries:
+        for opts in ([], ["--offset", "10"]):
+            a = hits(DB, q, *opts)
+            b = hits(DB, q, "--facets", *opts)
+            expect([(h["id"], round(h["score"], 3)) for h in a] == [(h["id"], round(h["score"], 3)) for h in b],
+                   f"{q!r} {opts}: the all-words page differs from the full query's")
 
 
 def test_no_hits_exits_1():

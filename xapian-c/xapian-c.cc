@@ -695,6 +695,11 @@ uint32_t xc_mset_matches_lower_bound(const xc_mset *m)
     return m ? m->mset.get_matches_lower_bound() : 0;
 }
 
+double xc_mset_max_possible(const xc_mset *m)
+{
+    return m ? m->mset.get_max_possible() : 0.0;
+}
+
 int xc_mset_docid(const xc_mset *m, size_t i, xc_docid *id)
 {
     XC_TRY

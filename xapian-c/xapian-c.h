@@ -178,6 +178,9 @@ void xc_mset_free(xc_mset *m);
 size_t xc_mset_size(const xc_mset *m);
 uint32_t xc_mset_matches_estimated(const xc_mset *m);
 uint32_t xc_mset_matches_lower_bound(const xc_mset *m);
+/* The highest weight any document could get from the query (an upper bound
+ * from the terms' statistics), 0 for a NULL mset. */
+double xc_mset_max_possible(const xc_mset *m);
 int xc_mset_docid(const xc_mset *m, size_t i, xc_docid *id);
 int xc_mset_weight(const xc_mset *m, size_t i, double *w);
 /* The document's data (malloc'd). */
