@@ -81,6 +81,19 @@ def dev_queries():
     return out
 
 
+def corpus_copies(root, copies):
+    """root/cNN/ holding the bundled texts, `copies` times, with the tables
+    beside them: an input big enough for a rebuild to take a while."""
+    os.makedirs(root)
+    for i in range(copies):
+        d = os.path.join(root, f"c{i:02d}")
+        os.mkdir(d)
+        for f in ("gms-overview.txt", "mekong-frameworks.txt"):
+            shutil.copy(os.path.join(CORPUS, f), d)
+    for f in ("frameworks.tsv", "aliases.tsv"):
+        shutil.copy(os.path.join(CORPUS, f), root)
+
+
 def scratch():
     return tempfile.mkdtemp(prefix="vnsearch-test-")
 

@@ -58,19 +58,16 @@ def damaged(s):
     yield b.replace(b"o", b"\xed\xa0\x80", 2)        # lone surrogates
 
 
-vectors = []
-with open(os.path.join(DATA, "vntext-vectors.tsv"), encoding="utf-8") as fp:
-    for line in fp:
-        if line.startswith("#") or line.startswith("input\t") or not line.strip():
-            continue
-        vectors.append(line.rstrip("\n").split("\t")[0])
+def column(name, header, col):
+    """Column `col` of a TSV file in tests/data, without comments, blank
+    lines and its header row (which starts with `header`)."""
+    with open(os.path.join(DATA, name), encoding="utf-8") as fp:
+        return [line.rstrip("\n").split("\t")[col] for line in fp
+                if line.strip() and not line.startswith("#") and not line.startswith(header + "\t")]
 
-queries = []
-with open(os.path.join(DATA, "dev-queries.tsv"), encoding="utf-8") as fp:
-    for line in fp:
-        if line.startswith("#") or line.startswith("id\t") or not line.strip():
-            continue
-        queries.append(line.rstrip("\n").split("\t")[2])
+
+vectors = column("vntext-vectors.tsv", "input", 0)
+queries = column("dev-queries.tsv", "id", 2)
 queries += [
     "hop tac Mekong Nhat Ban", '"thu hoạch sớm" -Covid', "Motegi OR Blinken framework:FOM date:2020..2021",
     "(hội nghị OR HNCC) AND +Campuchia", "Cam-pu-chia Tô-ki-ô", "Mê Công – Nhật Bản", "hợp*", "fw:MJC,MKC date:..2019",

@@ -13,7 +13,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from e2e import (CORPUS, TIMEOUT_SCALE, VNINDEX, VNSEARCH, expect, main, run, scratch, vnindex,  # noqa: E402
+from e2e import (TIMEOUT_SCALE, VNINDEX, VNSEARCH, corpus_copies, expect, main, run, scratch, vnindex,  # noqa: E402
                  wrapped)
 
 TMP = scratch()
@@ -23,19 +23,8 @@ BATCH = 1000 if SMALL else 3000
 COMPLETE = 2 * COPIES  # passages with Motegi: two per copy of the corpus
 
 
-def make_input(root, copies):
-    os.makedirs(root)
-    for i in range(copies):
-        d = os.path.join(root, f"c{i:02d}")
-        os.mkdir(d)
-        for f in ("gms-overview.txt", "mekong-frameworks.txt"):
-            shutil.copy(os.path.join(CORPUS, f), d)
-    for f in ("frameworks.tsv", "aliases.tsv"):
-        shutil.copy(os.path.join(CORPUS, f), root)
-
-
 SRC = os.path.join(TMP, "in")
-make_input(SRC, COPIES)
+corpus_copies(SRC, COPIES)
 EXTRA = os.path.join(SRC, "c00", "extra.txt")
 
 

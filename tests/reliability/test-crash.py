@@ -15,24 +15,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from e2e import CORPUS, TIMEOUT_SCALE, VNINDEX, expect, hits, main, scratch, vnindex, wrapped  # noqa: E402
+from e2e import CORPUS, TIMEOUT_SCALE, VNINDEX, corpus_copies, expect, hits, main, scratch, vnindex, wrapped  # noqa: E402
 
 TMP = scratch()
 KILLS = int(os.environ.get("VN_CRASH_KILLS") or 24)
 SEED = int(os.environ.get("VN_CRASH_SEED") or time.time())
 SMALL = os.environ.get("VN_RELIABILITY_SMALL") == "1"  # smaller sizes for slow builds (sanitizers)
 COPIES = 8 if SMALL else 20
-
-
-def make_input(root, copies):
-    os.makedirs(root)
-    for i in range(copies):
-        d = os.path.join(root, f"c{i:02d}")
-        os.mkdir(d)
-        for f in ("gms-overview.txt", "mekong-frameworks.txt"):
-            shutil.copy(os.path.join(CORPUS, f), d)
-    for f in ("frameworks.tsv", "aliases.tsv"):
-        shutil.copy(os.path.join(CORPUS, f), root)
 
 
 def generation(db):
@@ -54,7 +43,7 @@ def test_sigkill_at_random_points_leaves_a_searchable_index():
     rng = random.Random(SEED)
     print(f"seed {SEED} (VN_CRASH_SEED={SEED} replays this run), {KILLS} kills")
     src = os.path.join(TMP, "in")
-    make_input(src, COPIES)
+    corpus_copies(src, COPIES)
     extra = os.path.join(src, "setb.txt")
     db = os.path.join(TMP, "db")
     t0 = time.monotonic()
@@ -136,7 +125,7 @@ def test_disk_full_on_a_small_tmpfs():
         return
     try:
         big = os.path.join(TMP, "big")
-        make_input(big, 10)  # about 5 MB of index: does not fit in 3 MB
+        corpus_copies(big, 10)  # about 5 MB of index: does not fit in 3 MB
         db = os.path.join(mnt, "db")
         p = vnindex("--db", db, "-q", CORPUS)
         expect(p.returncode == 0, f"the small index fits: {p.stderr}")
@@ -160,7 +149,7 @@ def limit_file_size():
 
 def test_disk_full_by_file_size_limit():
     big = os.path.join(TMP, "big-ulimit")
-    make_input(big, 10)
+    corpus_copies(big, 10)
     db = os.path.join(TMP, "db-ulimit")
     p = vnindex("--db", db, "-q", CORPUS)
     expect(p.returncode == 0, p.stderr)
