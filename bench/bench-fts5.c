@@ -508,14 +508,8 @@ static int cmd_query(const char *dbpath, const char *qfile, int rounds, const ch
         for (long i = 0; pf && i < nq; i++) {
             if (!ex[i])
                 continue;
-            double *v = per + (size_t)i * (size_t)rounds;
-            for (int a = 1; a < rounds; a++)
-                for (int b = a; b > 0 && v[b - 1] > v[b]; b--) {
-                    double x = v[b];
-                    v[b] = v[b - 1];
-                    v[b - 1] = x;
-                }
-            fprintf(pf, "%s\t%.3f\t\t%d\n", qs[i].id, v[rounds / 2] * 1e3, rows[i]);
+            double med = bench_median(per + (size_t)i * (size_t)rounds, (size_t)rounds);
+            fprintf(pf, "%s\t%.3f\t\t%d\n", qs[i].id, med * 1e3, rows[i]);
         }
         if (pf)
             fclose(pf);

@@ -116,14 +116,8 @@ int main(int argc, char **argv)
     if (perq) {
         FILE *pf = fopen(perq, "w");
         for (long i = 0; pf && i < nq; i++) {
-            double *v = per + (size_t)i * (size_t)rounds;
-            for (int a = 1; a < rounds; a++) /* insertion sort: a handful of rounds */
-                for (int b = a; b > 0 && v[b - 1] > v[b]; b--) {
-                    double x = v[b];
-                    v[b] = v[b - 1];
-                    v[b - 1] = x;
-                }
-            fprintf(pf, "%s\t%.3f\t%u\t%zu\n", qs[i].id, v[rounds / 2] * 1e3, matches[i], nhits[i]);
+            double med = bench_median(per + (size_t)i * (size_t)rounds, (size_t)rounds);
+            fprintf(pf, "%s\t%.3f\t%u\t%zu\n", qs[i].id, med * 1e3, matches[i], nhits[i]);
         }
         if (pf)
             fclose(pf);

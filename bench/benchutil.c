@@ -84,6 +84,14 @@ static double percentile(const double *s, size_t n, double p)
     return s[k - 1];
 }
 
+double bench_median(double *v, size_t n)
+{
+    if (n == 0)
+        return 0;
+    qsort(v, n, sizeof *v, cmp_double);
+    return v[n / 2];
+}
+
 void bench_print_stats(FILE *out, const char *name, long nqueries, double *samples, size_t n, double total_s)
 {
     qsort(samples, n, sizeof *samples, cmp_double);

@@ -26,4 +26,8 @@ double bench_now(void); /* seconds, CLOCK_MONOTONIC */
  * max_ms=... qps=..." from the samples (in seconds; sorted in place). */
 void bench_print_stats(FILE *out, const char *name, long nqueries, double *samples, size_t n, double total_s);
 
+/* The middle of n samples (v[n / 2] once sorted; v is sorted in place):
+ * one query's time over its rounds in --per-query files. */
+double bench_median(double *v, size_t n);
+
 #endif
