@@ -77,8 +77,16 @@ def dev_queries():
             if line.startswith("#") or line.startswith("id\t") or not line.strip():
                 continue
             qid, opts, query, check, expected = (line.rstrip("\n").split("\t") + [""] * 5)[:5]
-            out.append((qid, opts.split(), query, check, expected))
+            out.append((qid, shlex.split(opts), query, check, expected))
     return out
+
+
+def bundled_index(db):
+    """Indexes corpus/ into db for a test file; exits 1 if that fails."""
+    p = vnindex("--db", db, "--quiet", CORPUS)
+    if p.returncode != 0:
+        print("cannot build the test index:", p.stderr)
+        sys.exit(1)
 
 
 def corpus_copies(root, copies):

@@ -9,13 +9,11 @@ import os
 import shutil
 import sys
 
-from e2e import CORPUS, VNSEARCH, dev_queries, expect, main, run, scratch, vnindex, vnsearch
+from e2e import VNSEARCH, bundled_index, dev_queries, expect, main, run, scratch, vnsearch
 
 TMP = scratch()
 DB = os.path.join(TMP, "db")
-if vnindex("--db", DB, "--quiet", CORPUS).returncode != 0:
-    print("cannot build the test index")
-    sys.exit(1)
+bundled_index(DB)
 
 
 def batch_lines():

@@ -9,14 +9,11 @@ import re
 import shutil
 import sys
 
-from e2e import CORPUS, Failure, dev_queries, expect, hits, main, scratch, vnindex, vnsearch, run
+from e2e import bundled_index, dev_queries, expect, hits, main, run, scratch, vnsearch
 
 TMP = scratch()
 DB = os.path.join(TMP, "db")
-p = vnindex("--db", DB, "--quiet", CORPUS)
-if p.returncode != 0:
-    print("cannot build the test index:", p.stderr)
-    sys.exit(1)
+bundled_index(DB)
 
 
 def first(query, *opts):

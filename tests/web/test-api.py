@@ -5,7 +5,6 @@ one client from harming the others hold.  Every server runs on a free
 loopback port and is stopped whatever happens (webserver.py)."""
 import json
 import os
-import shlex
 import socket
 import subprocess
 import sys
@@ -15,28 +14,13 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from e2e import CORPUS, SOURCE, VNSEARCH, Failure, expect, hits, main, scratch, vnindex  # noqa: E402
+from e2e import CORPUS, VNSEARCH, Failure, bundled_index, dev_queries, expect, hits, main, scratch, vnindex  # noqa: E402
 from webserver import Server  # noqa: E402
 
 TMP = scratch()
 DB = os.path.join(TMP, "db")
-p = vnindex("--db", DB, "--quiet", CORPUS)
-if p.returncode != 0:
-    print("cannot build the test index:", p.stderr)
-    sys.exit(1)
+bundled_index(DB)
 SERVER = Server(VNSEARCH, DB).start()
-
-
-def dev_queries():
-    rows = []
-    with open(os.path.join(SOURCE, "tests", "data", "dev-queries.tsv"), encoding="utf-8") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if not line or line.startswith("#") or line.startswith("id\t"):
-                continue
-            qid, opts, query = (line.split("\t") + [""] * 3)[:3]
-            rows.append((qid, shlex.split(opts), query))
-    return rows
 
 
 def api_params(opts, query):
@@ -83,7 +67,7 @@ def body_of(response):
 
 
 def test_dev_queries_same_top10_as_the_command_line():
-    for qid, opts, query in dev_queries():
+    for qid, opts, query, _, _ in dev_queries():
         cli = hits(DB, query, *opts, n=10)
         params = api_params(opts, query) + [("n", "10")]
         status, _, body = SERVER.get("/api/search", params)
@@ -258,7 +242,7 @@ def test_crafted_paragraph_comes_back_verbatim_as_json_text():
 
 
 def test_concurrent_requests_get_the_sequential_answers():
-    queries = [q for _, opts, q in dev_queries() if not opts]
+    queries = [q for _, opts, q, _, _ in dev_queries() if not opts]
     want = {q: [h["id"] for h in SERVER.search(q=q)[1]["hits"]] for q in queries}
     errors = []
 
