@@ -45,8 +45,6 @@ int translate_exception()
         return set_error(XC_ERR_NOT_FOUND, e.get_description());
     } catch (const Xapian::InvalidArgumentError &e) {
         return set_error(XC_ERR_INVALID, e.get_description());
-    } catch (const Xapian::WildcardError &e) {
-        return set_error(XC_ERR_INVALID, e.get_description());
     } catch (const Xapian::Error &e) {
         return set_error(XC_ERR_XAPIAN, e.get_description());
     } catch (const std::bad_alloc &) {
@@ -512,15 +510,6 @@ xc_query *xc_query_combine(xc_op op, xc_query *const *subs, size_t n, unsigned w
         v.push_back(subs[i]->q);
     }
     return new xc_query{Xapian::Query(ops[op], v.begin(), v.end(), window)};
-    XC_CATCH_NULL
-}
-
-xc_query *xc_query_wildcard(const char *prefix, size_t len, unsigned max_expansion, int most_frequent)
-{
-    XC_TRY
-    int limit = most_frequent ? Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT : Xapian::Query::WILDCARD_LIMIT_ERROR;
-    return new xc_query{Xapian::Query(Xapian::Query::OP_WILDCARD, std::string(prefix, len), max_expansion, limit,
-                                      Xapian::Query::OP_SYNONYM)};
     XC_CATCH_NULL
 }
 

@@ -137,10 +137,6 @@ typedef enum xc_op {
 /* Every constructor returns NULL on failure (with xc_errmsg set). */
 xc_query *xc_query_term(const char *term, size_t len, uint32_t wqf);
 xc_query *xc_query_combine(xc_op op, xc_query *const *subs, size_t n, unsigned window);
-/* Terms starting with prefix, expanded at search time.  With more than
- * max_expansion (0 = no limit) matching terms, `most_frequent` keeps the most
- * frequent ones; otherwise the search fails with XC_ERR_INVALID. */
-xc_query *xc_query_wildcard(const char *prefix, size_t len, unsigned max_expansion, int most_frequent);
 /* Matches every document with the same fixed weight (FixedWeightPostingSource). */
 xc_query *xc_query_fixed_weight(double weight);
 xc_query *xc_query_scale(xc_query *q, double factor);
