@@ -424,9 +424,10 @@ static int rerank(vs_engine *e, xc_mset *m, candidate *c, size_t n, const parsed
  * query's maximum weight, bonus excluded) stays below the page's last
  * weight plus the bonus.  It skips the bonus branch, which decodes every
  * word's postings a second time: a third of the time of a query of common
- * words.  Returns 1 with *out and *matches set (the full query's estimate,
- * which Xapian gives without matching when asked for no hits), 0 to run the
- * full query, or an XC_ERR_* status. */
+ * words.  Returns XC_OK with *out and *matches set (the full query's
+ * estimate, which Xapian gives without matching when asked for no hits),
+ * XC_OK with *out left NULL when the full query must run, or an XC_ERR_*
+ * status. */
 static int strict_page(vs_engine *e, xc_query *full, xc_query *strict, uint32_t first, uint32_t want, xc_mset **out,
                        uint32_t *matches)
 {
@@ -441,7 +442,7 @@ static int strict_page(vs_engine *e, xc_query *full, xc_query *strict, uint32_t 
     if (n < want || xc_mset_weight(m, n - 1, &last) != XC_OK ||
         !(xc_mset_max_possible(m) < last + QUERY_ALL_WORDS_BONUS)) {
         xc_mset_free(m);
-        return 0;
+        return XC_OK;
     }
     rc = xc_enquire_set_query(e->enq, full);
     if (rc == XC_OK)
@@ -453,7 +454,7 @@ static int strict_page(vs_engine *e, xc_query *full, xc_query *strict, uint32_t 
     *matches = xc_mset_matches_estimated(est);
     xc_mset_free(est);
     *out = m;
-    return 1;
+    return XC_OK;
 }
 
 static int run_query(vs_engine *e, const vs_request *req, xc_query *q, const parsed_query *pq, vs_result *res,
@@ -472,16 +473,14 @@ static int run_query(vs_engine *e, const vs_request *req, xc_query *q, const par
     xc_mset *m = NULL;
     uint32_t matches = 0;
     /* facets count every match: only the full query visits them all */
-    int rc = pq->strict && !req->facets ? strict_page(e, q, pq->strict, first, want, &m, &matches) : 0;
-    double raise = rc == 1 ? QUERY_ALL_WORDS_BONUS : 0.0;
-    if (rc == 0) {
+    int rc = pq->strict && !req->facets ? strict_page(e, q, pq->strict, first, want, &m, &matches) : XC_OK;
+    double raise = m ? QUERY_ALL_WORDS_BONUS : 0.0; /* the page came from the all-words query */
+    if (rc == XC_OK && !m) {
         rc = xc_enquire_set_query(e->enq, q);
         if (rc == XC_OK)
             rc = xc_enquire_mset(e->enq, first, want, check, &m);
         if (rc == XC_OK)
             matches = xc_mset_matches_estimated(m);
-    } else if (rc == 1) {
-        rc = XC_OK;
     }
     if (rc != XC_OK) {
         snprintf(err, cap, "%s: search failed: %s", e->path, xc_errmsg());
