@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "benchutil.h"
-#include "search.h"
+#include "vnsearch.h"
 
 static int run_one(vs_engine *e, const char *q, vs_result *res, char *err, size_t cap)
 {

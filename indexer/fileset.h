@@ -44,11 +44,4 @@ void fileset_free(fileset *fs);
 /* 1 if `real` lies under one of the roots (or is one). */
 int fileset_covers(const fileset *fs, const char *real);
 
-/* Reads a whole file.  Retries once if it changed while being read; sets
- * *changed if it still did.  Returns 0, or an errno value. */
-int read_file(const char *path, char **data, size_t *len, int *changed);
-
-/* FNV-1a, 64 bits: enough to tell a changed file from an unchanged one. */
-uint64_t content_hash(const char *data, size_t len);
-
 #endif

@@ -22,26 +22,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "docbuild.h"
 #include "fileset.h"
-#include "generation.h"
-#include "passage.h"
-#include "schema.h"
-#include "tables.h"
+#include "vnsearch.h"
 #include "vntext.h"
-#include "xapian-c.h"
 
 #define MAX_SHARDS 64
 #define FLUSH_THRESHOLD "300" /* documents per scratch flush; $XAPIAN_FLUSH_THRESHOLD wins */
-
-/* What the current generation knows about one file. */
-typedef struct known_file {
-    char *name, *real;
-    uint64_t size, hash;
-    int64_t mtime_ns;
-    size_t passages;
-    int seen; /* enum seen_as */
-} known_file;
 
 /* What this run does with a file the current generation has. */
 enum seen_as {
@@ -50,13 +36,6 @@ enum seen_as {
     SEEN_SAME,     /* given again, unchanged */
     KEPT_UNLISTED  /* not given, but outside the PATHs of an --update: kept */
 };
-
-typedef struct known_set {
-    known_file *files;
-    size_t count, cap;
-    char *version, *frameworks, *aliases;
-    size_t shards;
-} known_set;
 
 enum { ACT_SKIP = 0, ACT_INDEX, ACT_KEEP };
 
@@ -72,9 +51,9 @@ typedef struct run {
     const index_options *o;
     fileset fs;
     file_state *state;
-    known_set known;
-    table_text tables;
-    alias_table *aliases;
+    vs_index_info known;
+    int *seen;           /* enum seen_as, per known file */
+    vs_tables *tables;
     size_t nshards;
     long gen, current;
     char scratch[PATH_MAX];
@@ -131,105 +110,13 @@ static void fail(run *r, const char *fmt, ...)
 
 /* ------------------------------------------------------ the current index */
 
-static int collect_key(void *ctx, const char *key, size_t len, uint32_t unused)
+static int *seen_of(run *r, const vs_file_info *kf)
 {
-    (void)unused;
-    known_set *k = ctx;
-    if (k->count == k->cap) {
-        size_t cap = k->cap ? k->cap * 2 : 64;
-        known_file *p = realloc(k->files, cap * sizeof *p);
-        if (!p)
-            return 1;
-        k->files = p;
-        k->cap = cap;
-    }
-    known_file *f = &k->files[k->count];
-    memset(f, 0, sizeof *f);
-    size_t pl = strlen(META_FILE);
-    f->name = strndup(key + pl, len - pl);
-    if (f->name)
-        k->count++;
-    return 0;
-}
-
-static int cmp_known(const void *a, const void *b)
-{
-    return strcmp(((const known_file *)a)->name, ((const known_file *)b)->name);
-}
-
-/* Reads what the current generation says about its files and tables. */
-static void read_known(run *r)
-{
-    known_set *k = &r->known;
-    memset(k, 0, sizeof *k);
-    r->current = gen_current(r->o->db, &k->shards);
-    if (r->current < 0)
-        return;
-    xc_db *db = NULL;
-    if (xc_db_open(r->o->db, &db) != XC_OK) {
-        say(r, "vnindex: %s: current index unreadable (%s); rebuilding\n", r->o->db, xc_errmsg());
-        r->current = -1;
-        return;
-    }
-    size_t len;
-    xc_db_get_metadata(db, META_VERSION, &k->version, &len);
-    xc_db_get_metadata(db, META_FRAMEWORKS, &k->frameworks, &len);
-    xc_db_get_metadata(db, META_ALIASES, &k->aliases, &len);
-    xc_db_metadata_keys(db, META_FILE, collect_key, k);
-    if (k->count > 1) /* sorted by name for find_known() */
-        qsort(k->files, k->count, sizeof *k->files, cmp_known);
-    for (size_t i = 0; i < k->count; i++) {
-        char key[PATH_MAX + 64], *v = NULL;
-        snprintf(key, sizeof key, "%s%s", META_FILE, k->files[i].name);
-        if (xc_db_get_metadata(db, key, &v, &len) != XC_OK || !v)
-            continue;
-        char real[PATH_MAX] = "";
-        uint64_t size = 0, hash = 0;
-        int64_t mtime = 0;
-        size_t passages = 0;
-        if (sscanf(v, "%" SCNu64 " %" SCNd64 " %" SCNx64 " %zu %4095[^\n]", &size, &mtime, &hash, &passages,
-                   real) >= 4) {
-            k->files[i].size = size;
-            k->files[i].mtime_ns = mtime;
-            k->files[i].hash = hash;
-            k->files[i].passages = passages;
-            k->files[i].real = strdup(real);
-        }
-        free(v);
-    }
-    xc_db_close(db);
-}
-
-static void free_known(known_set *k)
-{
-    for (size_t i = 0; i < k->count; i++) {
-        free(k->files[i].name);
-        free(k->files[i].real);
-    }
-    free(k->files);
-    free(k->version);
-    free(k->frameworks);
-    free(k->aliases);
-    memset(k, 0, sizeof *k);
-}
-
-/* A binary search: a run over 100k unchanged files must not compare every
- * name with every other. */
-static known_file *find_known(known_set *k, const char *name)
-{
-    known_file key = {.name = (char *)name};
-    return k->count ? bsearch(&key, k->files, k->count, sizeof *k->files, cmp_known) : NULL;
-}
-
-static int same_text(const char *stored, const char *text, size_t len)
-{
-    if (!stored || !*stored)
-        return !text || len == 0;
-    return text && strlen(stored) == len && memcmp(stored, text, len) == 0;
+    return &r->seen[kf - r->known.files];
 }
 
 /* Hashes an input file (reading it) unless size and mtime already match. */
-static int unchanged(run *r, size_t i, const known_file *kf)
+static int unchanged(run *r, size_t i, const vs_file_info *kf)
 {
     input_file *f = &r->fs.files[i];
     if (!kf)
@@ -242,9 +129,9 @@ static int unchanged(run *r, size_t i, const known_file *kf)
     char *data;
     size_t len;
     int changed;
-    if (read_file(f->path, &data, &len, &changed) != 0)
+    if (vs_read_file(f->path, &data, &len, &changed) != 0)
         return 0;
-    r->state[i].hash = content_hash(data, len);
+    r->state[i].hash = vs_content_hash(data, len);
     r->state[i].hashed = 1;
     free(data);
     return r->state[i].hash == kf->hash;
@@ -255,7 +142,7 @@ static int unchanged(run *r, size_t i, const known_file *kf)
 typedef struct worker {
     run *r;
     size_t index;
-    xc_wdb *shards[MAX_SHARDS];
+    vs_part *shards[MAX_SHARDS];
     pthread_t thread;
     int started;
 } worker;
@@ -306,20 +193,20 @@ static void warn_decode(run *r, const input_file *f, const vn_decode_report *rep
     }
 }
 
-static void index_one(worker *w, docbuilder *b, size_t i)
+static void index_one(worker *w, vs_docbuilder *b, size_t i)
 {
     run *r = w->r;
     input_file *f = &r->fs.files[i];
     char *raw = NULL, *text = NULL;
     size_t raw_len = 0, len = 0;
     int changed = 0;
-    int rc = read_file(f->path, &raw, &raw_len, &changed);
+    int rc = vs_read_file(f->path, &raw, &raw_len, &changed);
     if (rc) {
         say(r, "vnindex: %s: %s, skipped\n", f->path, strerror(rc));
         atomic_fetch_add(&r->warnings, 1);
         return;
     }
-    r->state[i].hash = content_hash(raw, raw_len);
+    r->state[i].hash = vs_content_hash(raw, raw_len);
     r->state[i].hashed = 1;
     f->size = raw_len;
     vn_decode_report rep;
@@ -341,17 +228,17 @@ static void index_one(worker *w, docbuilder *b, size_t i)
     for (size_t off = 0, line = 1; off < len; line++) {
         const char *nl = memchr(text + off, '\n', len - off);
         size_t end = nl ? (size_t)(nl - text) : len;
-        if (end - off > PASSAGE_MAX_BYTES) {
+        if (end - off > VS_PASSAGE_MAX_BYTES) {
             say(r, "vnindex: %s:%zu: a line of %zu bytes with no paragraph break; indexed in pieces of %d bytes\n",
-                f->path, line, end - off, PASSAGE_MAX_BYTES);
+                f->path, line, end - off, VS_PASSAGE_MAX_BYTES);
             atomic_fetch_add(&r->warnings, 1);
             break;
         }
         off = end + 1;
     }
-    docbuild_stats st = {0, 0};
+    vs_build_stats st = {0, 0};
     char err[512] = "";
-    rc = docbuild_file(b, w->shards, r->nshards, f->name, text, len, &st, err, sizeof err);
+    rc = vs_docbuild_file(b, w->shards, r->nshards, f->name, text, len, &st, err, sizeof err);
     free(text);
     if (rc) {
         fail(r, "%s: cannot index: %s", f->path, err);
@@ -371,17 +258,16 @@ static void *worker_main(void *arg)
 {
     worker *w = arg;
     run *r = w->r;
-    docbuilder *b = docbuilder_new(r->aliases);
+    vs_docbuilder *b = vs_docbuilder_new(r->tables);
     if (!b) {
         fail(r, "out of memory");
         return NULL;
     }
     for (size_t s = 0; s < r->nshards && !atomic_load(&r->failed); s++) {
-        char path[PATH_MAX];
+        char path[PATH_MAX], err[PATH_MAX + 256];
         scratch_path(r, w->index, s, path, sizeof path);
-        int rc = xc_wdb_open(path, XC_WDB_CREATE | XC_WDB_NO_SYNC, &w->shards[s]);
-        if (rc != XC_OK)
-            fail(r, "%s: cannot create scratch database: %s", path, xc_errmsg());
+        if (vs_part_create(path, &w->shards[s], err, sizeof err))
+            fail(r, "cannot create scratch database: %s", err);
     }
     while (!atomic_load(&r->failed)) {
         size_t k = atomic_fetch_add(&r->next, 1);
@@ -393,12 +279,13 @@ static void *worker_main(void *arg)
     for (size_t s = 0; s < r->nshards; s++) {
         if (!w->shards[s])
             continue;
-        if (!atomic_load(&r->failed) && xc_wdb_commit(w->shards[s]) != XC_OK)
-            fail(r, "cannot write scratch database: %s", xc_errmsg());
-        xc_wdb_close(w->shards[s]);
+        char err[512];
+        if (!atomic_load(&r->failed) && vs_part_commit(w->shards[s], err, sizeof err))
+            fail(r, "cannot write scratch database: %s", err);
+        vs_part_close(w->shards[s]);
         w->shards[s] = NULL;
     }
-    docbuilder_free(b);
+    vs_docbuilder_free(b);
     return NULL;
 }
 
@@ -423,97 +310,56 @@ static void draw_progress(run *r, int final)
 
 /* --------------------------------------------------------------- build */
 
-static int write_metadata(run *r, xc_wdb *db)
+/* The files the new generation holds, for its metadata: those indexed now
+ * and those kept (unchanged, or outside the PATHs of an --update).  The
+ * array points into the run's own strings. */
+static vs_file_info *new_file_list(run *r, size_t *n)
 {
-    int rc = xc_wdb_set_metadata(db, META_VERSION, SCHEMA_VERSION, strlen(SCHEMA_VERSION));
-    if (rc == XC_OK)
-        rc = xc_wdb_set_metadata(db, META_FRAMEWORKS, r->tables.frameworks ? r->tables.frameworks : "",
-                                 r->tables.frameworks_len);
-    if (rc == XC_OK)
-        rc = xc_wdb_set_metadata(db, META_ALIASES, r->tables.aliases ? r->tables.aliases : "",
-                                 r->tables.aliases_len);
-    size_t files = 0, passages = 0;
-    for (size_t i = 0; i < r->fs.count && rc == XC_OK; i++) {
+    vs_file_info *v = calloc(r->fs.count + r->known.nfiles + 1, sizeof *v);
+    if (!v)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < r->fs.count; i++) {
         input_file *f = &r->fs.files[i];
         file_state *s = &r->state[i];
-        if (!(s->action == ACT_KEEP || (s->action == ACT_INDEX && s->indexed)))
-            continue;
-        size_t np = s->passages;
-        char key[PATH_MAX + 64], val[PATH_MAX + 128];
-        snprintf(key, sizeof key, "%s%s", META_FILE, f->name);
-        int n = snprintf(val, sizeof val, "%" PRIu64 " %" PRId64 " %016" PRIx64 " %zu %s", f->size, f->mtime_ns,
-                         s->hash, np, f->real);
-        rc = xc_wdb_set_metadata(db, key, val, (size_t)n);
-        files++;
-        passages += np;
+        if (s->action == ACT_KEEP || (s->action == ACT_INDEX && s->indexed))
+            v[k++] = (vs_file_info){f->name, f->real, f->size, s->hash, f->mtime_ns, s->passages};
     }
-    /* files an --update keeps without having been given this time */
-    for (size_t i = 0; i < r->known.count && rc == XC_OK; i++) {
-        known_file *k = &r->known.files[i];
-        if (k->seen != KEPT_UNLISTED)
-            continue;
-        char key[PATH_MAX + 64], val[PATH_MAX + 128];
-        snprintf(key, sizeof key, "%s%s", META_FILE, k->name);
-        int n = snprintf(val, sizeof val, "%" PRIu64 " %" PRId64 " %016" PRIx64 " %zu %s", k->size, k->mtime_ns,
-                         k->hash, k->passages, k->real ? k->real : "");
-        rc = xc_wdb_set_metadata(db, key, val, (size_t)n);
-        files++;
-        passages += k->passages;
-    }
-    if (rc == XC_OK) {
-        char stats[128];
-        int n = snprintf(stats, sizeof stats, "files=%zu passages=%zu shards=%zu", files, passages, r->nshards);
-        rc = xc_wdb_set_metadata(db, META_STATS, stats, (size_t)n);
-    }
-    if (rc == XC_OK)
-        rc = xc_wdb_commit(db);
-    return rc;
+    for (size_t i = 0; i < r->known.nfiles; i++)
+        if (r->seen[i] == KEPT_UNLISTED)
+            v[k++] = r->known.files[i];
+    *n = k;
+    return v;
 }
 
 /* In --update: a compacted copy of the current shard with the passages of
  * changed and deleted files removed. */
 static int base_copy(run *r, size_t shard, char *out, size_t cap)
 {
-    char cur[PATH_MAX];
-    gen_path(r->o->db, r->current, r->nshards > 1 ? (long)shard : -1, cur, sizeof cur);
+    char cur[PATH_MAX], err[PATH_MAX + 256];
+    vs_gen_path(r->o->db, r->current, r->nshards > 1 ? (long)shard : -1, cur, sizeof cur);
     snprintf(out, cap, "%s/base-s%zu", r->scratch, shard);
     const char *src[1] = {cur};
-    if (xc_compact(src, 1, out) != XC_OK) {
-        fail(r, "%s: cannot copy the current index: %s", cur, xc_errmsg());
+    if (vs_merge(src, 1, out, err, sizeof err)) {
+        fail(r, "%s: cannot copy the current index: %s", cur, err);
         return -1;
     }
-    xc_wdb *db = NULL;
-    if (xc_wdb_open(out, XC_WDB_OPEN | XC_WDB_NO_SYNC, &db) != XC_OK) {
-        fail(r, "%s: %s", out, xc_errmsg());
+    vs_part *part = NULL;
+    if (vs_part_open(out, &part, err, sizeof err)) {
+        fail(r, "%s", err);
         return -1;
     }
-    int rc = XC_OK;
-    for (size_t i = 0; i < r->known.count && rc == XC_OK; i++) {
-        known_file *k = &r->known.files[i];
-        if (k->seen == KEPT_UNLISTED || k->seen == SEEN_SAME)
-            continue; /* kept as it is */
-        char term[PATH_MAX + 16];
-        size_t tl;
-        docbuild_file_term(k->name, term, sizeof term, &tl);
-        rc = xc_wdb_delete_by_term(db, term, tl);
-    }
-    if (rc == XC_OK)
-        rc = xc_wdb_commit(db);
-    if (rc != XC_OK)
-        fail(r, "%s: %s", out, xc_errmsg());
-    xc_wdb_close(db);
-    return rc == XC_OK ? 0 : -1;
-}
-
-static int shard_has_docs(const char *path)
-{
-    xc_db *db = NULL;
-    uint32_t n = 0;
-    if (xc_db_open(path, &db) != XC_OK)
-        return 0;
-    xc_db_doccount(db, &n);
-    xc_db_close(db);
-    return n > 0;
+    char **gone = calloc(r->known.nfiles + 1, sizeof *gone);
+    size_t ngone = 0;
+    for (size_t i = 0; gone && i < r->known.nfiles; i++)
+        if (r->seen[i] != KEPT_UNLISTED && r->seen[i] != SEEN_SAME)
+            gone[ngone++] = r->known.files[i].name; /* changed or deleted */
+    int rc = gone ? vs_part_delete_files(part, gone, ngone, err, sizeof err) : -1;
+    if (rc)
+        fail(r, "%s: %s", out, gone ? err : "out of memory");
+    free(gone);
+    vs_part_close(part);
+    return rc;
 }
 
 /* Merges the scratch databases of one shard into the new generation. */
@@ -521,6 +367,8 @@ typedef struct merge_job {
     run *r;
     size_t shard, nworkers;
     int incremental;
+    const vs_file_info *files; /* what the new generation holds */
+    size_t nfiles;
     uint32_t docs;
     int failed;
     int threaded; /* ran in its own thread, to be joined */
@@ -544,7 +392,7 @@ static void *merge_shard(void *arg)
     for (size_t w = 0; w < j->nworkers; w++) {
         char p[PATH_MAX];
         scratch_path(r, w, s, p, sizeof p);
-        if (shard_has_docs(p) || (n == 0 && w == j->nworkers - 1))
+        if (vs_db_doccount(p) > 0 || (n == 0 && w == j->nworkers - 1))
             sources[n++] = strdup(p);
     }
     char dest[PATH_MAX];
@@ -552,22 +400,20 @@ static void *merge_shard(void *arg)
         snprintf(dest, sizeof dest, "%s/out/shard-%zu", r->scratch, s);
     else
         snprintf(dest, sizeof dest, "%s/out", r->scratch);
-    int rc = n ? xc_compact((const char *const *)sources, n, dest) : XC_ERR_INVALID;
+    char err[PATH_MAX + 256] = "";
+    int rc = vs_merge((const char *const *)sources, n, dest, err, sizeof err);
     for (size_t k = 0; k < n; k++)
         free(sources[k]);
-    if (rc != XC_OK) {
-        fail(r, "%s: cannot write the new index: %s", r->o->db, xc_errmsg());
-        return NULL;
-    }
-    xc_wdb *db = NULL;
-    rc = xc_wdb_open(dest, XC_WDB_OPEN, &db);
-    if (rc == XC_OK)
-        rc = xc_wdb_doccount(db, &j->docs);
-    if (rc == XC_OK)
-        rc = write_metadata(r, db);
-    xc_wdb_close(db);
-    if (rc != XC_OK) {
-        fail(r, "%s: cannot write the new index: %s", r->o->db, xc_errmsg());
+    vs_part *part = NULL;
+    if (rc == 0)
+        rc = vs_part_open(dest, &part, err, sizeof err);
+    if (rc == 0)
+        rc = vs_part_doccount(part, &j->docs);
+    if (rc == 0)
+        rc = vs_index_write_meta(part, r->tables, j->files, j->nfiles, r->nshards, err, sizeof err);
+    vs_part_close(part);
+    if (rc) {
+        fail(r, "%s: cannot write the new index: %s", r->o->db, err);
         return NULL;
     }
     j->failed = 0;
@@ -585,13 +431,19 @@ static int merge(run *r, size_t nworkers, int incremental, size_t *total_docs)
         return -1;
     }
     merge_job jobs[MAX_SHARDS];
+    size_t nfiles = 0;
+    vs_file_info *files = new_file_list(r, &nfiles);
+    if (!files) {
+        fail(r, "out of memory");
+        return -1;
+    }
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     size_t parallel = cpus > 0 ? (size_t)cpus : 1;
     *total_docs = 0;
     for (size_t first = 0; first < r->nshards; first += parallel) {
         size_t last = first + parallel < r->nshards ? first + parallel : r->nshards;
         for (size_t s = first; s < last; s++) {
-            jobs[s] = (merge_job){r, s, nworkers, incremental, 0, 1, 0, 0};
+            jobs[s] = (merge_job){r, s, nworkers, incremental, files, nfiles, 0, 1, 0, 0};
             jobs[s].threaded = last - first > 1 && pthread_create(&jobs[s].thread, NULL, merge_shard, &jobs[s]) == 0;
             if (!jobs[s].threaded)
                 merge_shard(&jobs[s]);
@@ -600,13 +452,14 @@ static int merge(run *r, size_t nworkers, int incremental, size_t *total_docs)
             if (jobs[s].threaded)
                 pthread_join(jobs[s].thread, NULL);
     }
+    free(files);
     for (size_t s = 0; s < r->nshards; s++) {
         if (jobs[s].failed)
             return -1;
         *total_docs += jobs[s].docs;
     }
     char final[PATH_MAX];
-    gen_path(r->o->db, r->gen, -1, final, sizeof final);
+    vs_gen_path(r->o->db, r->gen, -1, final, sizeof final);
     if (rename(out, final) != 0) {
         fail(r, "%s: %s", final, strerror(errno));
         return -1;
@@ -616,9 +469,9 @@ static int merge(run *r, size_t nworkers, int incremental, size_t *total_docs)
 
 static int build(run *r, int incremental, size_t *total_docs)
 {
-    gen_path(r->o->db, r->gen, -1, r->scratch, sizeof r->scratch);
+    vs_gen_path(r->o->db, r->gen, -1, r->scratch, sizeof r->scratch);
     strncat(r->scratch, ".tmp", sizeof r->scratch - strlen(r->scratch) - 1);
-    remove_tree(r->scratch);
+    vs_remove_tree(r->scratch);
     if (mkdir(r->scratch, 0777) != 0) {
         fail(r, "%s: %s", r->scratch, strerror(errno));
         return -1;
@@ -663,8 +516,8 @@ static int build(run *r, int incremental, size_t *total_docs)
     for (size_t i = 0; i < r->fs.count; i++)
         if (r->state[i].action == ACT_KEEP)
             kept += r->state[i].passages;
-    for (size_t i = 0; i < r->known.count; i++)
-        if (r->known.files[i].seen == KEPT_UNLISTED)
+    for (size_t i = 0; i < r->known.nfiles; i++)
+        if (r->seen[i] == KEPT_UNLISTED)
             kept += r->known.files[i].passages;
     if (indexed + kept == 0)
         return 1; /* nothing to publish */
@@ -698,58 +551,64 @@ int index_run(const index_options *o)
         goto out;
     }
     atomic_store(&r.warnings, r.fs.warnings);
-    if (tables_read(&r.tables, o->frameworks_tsv, o->aliases_tsv, o->paths, o->npaths, err, sizeof err) ||
-        tables_parse(&r.tables, &r.aliases, err, sizeof err)) {
+    if (vs_tables_load(o->frameworks_tsv, o->aliases_tsv, o->paths, o->npaths, &r.tables, err, sizeof err)) {
         fprintf(stderr, "vnindex: %s\n", err);
         goto out;
     }
-    if (!r.tables.frameworks) {
+    if (!vs_tables_have_frameworks(r.tables)) {
         fprintf(stderr, "vnindex: warning: no frameworks.tsv found beside the texts, in $VNSEARCH_DATA or installed; "
                         "passages get no framework tags\n");
         atomic_fetch_add(&r.warnings, 1);
     }
-    if ((lock = gen_lock(o->db, err, sizeof err)) < 0) {
+    if ((lock = vs_gen_lock(o->db, err, sizeof err)) < 0) {
         fprintf(stderr, "vnindex: %s\n", err);
         goto out;
     }
-    read_known(&r);
-    gen_cleanup(o->db, r.current); /* scratch of a killed run */
+    if (vs_index_info_read(o->db, &r.known, err, sizeof err) != 0) {
+        fprintf(stderr, "vnindex: out of memory\n");
+        goto out;
+    }
+    if (err[0])
+        fprintf(stderr, "vnindex: %s: current index unreadable (%s); rebuilding\n", o->db, err);
+    r.current = r.known.generation;
+    if (r.current >= 0 && (!r.known.format || strcmp(r.known.format, VS_INDEX_FORMAT) != 0) && !o->quiet)
+        fprintf(stderr, "vnindex: %s was written in index format %s; rebuilding it in format %s\n", o->db,
+                r.known.format ? r.known.format : "(none)", VS_INDEX_FORMAT);
+    vs_gen_cleanup(o->db, r.current); /* scratch of a killed run */
     r.gen = r.current + 1;
     if (r.gen < 1)
         r.gen = 1;
 
     r.state = calloc(r.fs.count + 1, sizeof *r.state);
     r.todo = calloc(r.fs.count + 1, sizeof *r.todo);
-    if (!r.state || !r.todo) {
+    r.seen = calloc(r.known.nfiles + 1, sizeof *r.seen);
+    if (!r.state || !r.todo || !r.seen) {
         fprintf(stderr, "vnindex: out of memory\n");
         goto out;
     }
-    int same_tables = r.current >= 0 && r.known.version && strcmp(r.known.version, SCHEMA_VERSION) == 0 &&
-                      same_text(r.known.frameworks, r.tables.frameworks, r.tables.frameworks_len) &&
-                      same_text(r.known.aliases, r.tables.aliases, r.tables.aliases_len) &&
-                      r.known.shards == r.nshards;
+    int same_tables = vs_index_info_same_tables(&r.known, r.tables) && r.known.shards == r.nshards;
     size_t changed = 0, deleted = 0;
     for (size_t i = 0; i < r.fs.count; i++) {
-        known_file *kf = find_known(&r.known, r.fs.files[i].name);
+        vs_file_info *kf = vs_index_info_find(&r.known, r.fs.files[i].name);
         if (kf)
-            kf->seen = SEEN_CHANGED;
+            *seen_of(&r, kf) = SEEN_CHANGED;
         if (same_tables && unchanged(&r, i, kf)) {
             r.state[i].action = ACT_KEEP;
             r.state[i].passages = kf->passages;
-            kf->seen = SEEN_SAME;
+            *seen_of(&r, kf) = SEEN_SAME;
         } else {
             r.state[i].action = ACT_INDEX;
             changed++;
         }
     }
-    for (size_t i = 0; i < r.known.count; i++) {
-        known_file *k = &r.known.files[i];
-        if (k->seen)
+    for (size_t i = 0; i < r.known.nfiles; i++) {
+        vs_file_info *k = &r.known.files[i];
+        if (r.seen[i])
             continue;
         struct stat st;
         int gone = !k->real || stat(k->real, &st) != 0;
         if (o->update && !gone && !fileset_covers(&r.fs, k->real ? k->real : ""))
-            k->seen = KEPT_UNLISTED;
+            r.seen[i] = KEPT_UNLISTED;
         else
             deleted++;
     }
@@ -765,8 +624,8 @@ int index_run(const index_options *o)
          * files indexed before from paths not given this time. */
         for (size_t i = 0; i < r.fs.count; i++)
             r.state[i].action = ACT_INDEX;
-        for (size_t i = 0; i < r.known.count; i++)
-            if (r.known.files[i].seen == KEPT_UNLISTED) {
+        for (size_t i = 0; i < r.known.nfiles; i++)
+            if (r.seen[i] == KEPT_UNLISTED) {
                 const char *p = r.known.files[i].real;
                 fileset extra;
                 if (fileset_collect(&extra, &p, 1, stderr) == 0 && extra.count == 1) {
@@ -790,7 +649,7 @@ int index_run(const index_options *o)
                     }
                 }
                 fileset_free(&extra);
-                r.known.files[i].seen = SEEN_CHANGED;
+                r.seen[i] = SEEN_CHANGED;
             }
     }
     for (size_t i = 0; i < r.fs.count; i++)
@@ -809,11 +668,11 @@ int index_run(const index_options *o)
         fprintf(stderr, "vnindex: %s; the previous index is unchanged\n", r.error[0] ? r.error : "failed");
         goto out;
     }
-    if (gen_publish(o->db, r.gen, r.nshards, err, sizeof err) != 0) {
+    if (vs_gen_publish(o->db, r.gen, r.nshards, err, sizeof err) != 0) {
         fprintf(stderr, "vnindex: %s; the previous index is unchanged\n", err);
         goto out;
     }
-    gen_cleanup(o->db, r.gen);
+    vs_gen_cleanup(o->db, r.gen);
     status = 0;
     if (!o->quiet) {
         double secs = now() - t0;
@@ -828,13 +687,13 @@ int index_run(const index_options *o)
     }
 out:
     if (r.scratch[0])
-        remove_tree(r.scratch);
-    gen_unlock(lock);
+        vs_remove_tree(r.scratch);
+    vs_gen_unlock(lock);
     free(r.state);
     free(r.todo);
-    free_known(&r.known);
-    alias_table_free(r.aliases);
-    tables_free(&r.tables);
+    free(r.seen);
+    vs_index_info_free(&r.known);
+    vs_tables_free(r.tables);
     fileset_free(&r.fs);
     pthread_mutex_destroy(&r.out_lock);
     return status;

@@ -7,36 +7,33 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "docbuild.h"
 #include "fileset.h"
 #include "index.h"
-#include "tables.h"
+#include "vnsearch.h"
 #include "vntext.h"
 
 /* --dump: split and tag files, print passages as TSV, write nothing. */
 static int dump(const index_options *o)
 {
-    table_text tt;
-    alias_table *t = NULL;
+    vs_tables *t = NULL;
     char err[1024];
-    if (tables_read(&tt, o->frameworks_tsv, o->aliases_tsv, o->paths, o->npaths, err, sizeof err) ||
-        tables_parse(&tt, &t, err, sizeof err)) {
+    if (vs_tables_load(o->frameworks_tsv, o->aliases_tsv, o->paths, o->npaths, &t, err, sizeof err)) {
         fprintf(stderr, "vnindex: %s\n", err);
         return 2;
     }
     fileset fs;
     int status = fileset_collect(&fs, o->paths, o->npaths, stderr) == 0 ? 0 : 2;
-    docbuilder *b = docbuilder_new(t);
+    vs_docbuilder *b = vs_docbuilder_new(t);
     if (!b)
         status = 2;
     else
-        docbuilder_set_dump(b, stdout);
+        vs_docbuilder_set_dump(b, stdout);
     printf("id\tframework\tmentions\tdates\tsection\theading\ttext\n");
     for (size_t i = 0; i < fs.count && status == 0; i++) {
         char *raw = NULL, *text = NULL;
         size_t raw_len, len;
         int changed;
-        int rc = read_file(fs.files[i].path, &raw, &raw_len, &changed);
+        int rc = vs_read_file(fs.files[i].path, &raw, &raw_len, &changed);
         if (rc) {
             fprintf(stderr, "vnindex: %s: %s\n", fs.files[i].path, strerror(rc));
             continue;
@@ -47,17 +44,16 @@ static int dump(const index_options *o)
             fprintf(stderr, "vnindex: %s: %s\n", fs.files[i].path, vn_errmsg(rc));
             continue;
         }
-        docbuild_stats st = {0, 0};
-        if (docbuild_file(b, NULL, 0, fs.files[i].name, text, len, &st, err, sizeof err) != 0) {
+        vs_build_stats st = {0, 0};
+        if (vs_docbuild_file(b, NULL, 0, fs.files[i].name, text, len, &st, err, sizeof err) != 0) {
             fprintf(stderr, "vnindex: %s: %s\n", fs.files[i].path, err);
             status = 2;
         }
         free(text);
     }
-    docbuilder_free(b);
+    vs_docbuilder_free(b);
     fileset_free(&fs);
-    alias_table_free(t);
-    tables_free(&tt);
+    vs_tables_free(t);
     return status;
 }
 
@@ -80,6 +76,7 @@ static void usage(FILE *out)
           "  --aliases FILE    spelling variants table (default: aliases.tsv beside the texts)\n"
           "  --dump            print the passages as TSV (id, framework, mentions, dates,\n"
           "                    section, heading, text) instead of indexing\n"
+          "  --version         print the version and the index format, and exit\n"
           "\n"
           "Exit status: 0 indexed or already up to date, 1 nothing could be indexed, 2 error.\n",
           out);
@@ -104,7 +101,7 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},          {"threads", required_argument, NULL, 't'},
         {"shards", required_argument, NULL, 's'},   {"frameworks", required_argument, NULL, 'F'},
         {"aliases", required_argument, NULL, 'A'},  {"help", no_argument, NULL, 'h'},
-        {"dump", no_argument, NULL, 'D'},
+        {"dump", no_argument, NULL, 'D'},           {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     index_options o;
@@ -126,6 +123,7 @@ int main(int argc, char **argv)
         case 'A': o.aliases_tsv = optarg; break;
         case 'D': dump_only = 1; break;
         case 'h': usage(stdout); return 0;
+        case 'V': printf("vnindex %s (index format %s)\n", VNSEARCH_VERSION, VS_INDEX_FORMAT); return 0;
         default: usage(stderr); return 2;
         }
     }

@@ -19,8 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fileset.h"
-#include "strbuf.h"
+#include "vnsearch.h"
 
 int batch_parse(const char *text, size_t len, batch_item **items, size_t *n)
 {
@@ -182,7 +181,7 @@ static char *read_input(const char *file, size_t *len, char *err, size_t cap)
     if (strcmp(file, "-") != 0) {
         char *data = NULL;
         int changed;
-        int rc = read_file(file, &data, len, &changed);
+        int rc = vs_read_file(file, &data, len, &changed);
         if (rc) {
             snprintf(err, cap, "%s: %s", file, strerror(rc));
             return NULL;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "output.h"
-#include "search.h"
+#include "vnsearch.h"
 
 typedef struct batch_item {
     size_t line;   /* 1-based line in the file */

@@ -7,8 +7,7 @@
 #ifndef VS_OUTPUT_H
 #define VS_OUTPUT_H
 
-#include "search.h"
-#include "strbuf.h"
+#include "vnsearch.h"
 
 typedef enum out_format { OUT_TEXT, OUT_JSON, OUT_TSV, OUT_TREC } out_format;
 

@@ -38,9 +38,8 @@
 #include <unistd.h>
 
 #include "output.h"
-#include "search.h"
 #include "serve-page.h"
-#include "strbuf.h"
+#include "vnsearch.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define MAX_QUERY_BYTES 1000    /* a long paragraph pasted in is fine; a book is not */
@@ -390,12 +389,12 @@ static enum MHD_Result api_frameworks(server *s, struct MHD_Connection *c)
         log_msg("%s", err);
         return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the index cannot be opened (the server's log says why)");
     }
-    const alias_table *t = vs_aliases(slot->e);
+    const vs_engine *e = slot->e;
     strbuf b = STRBUF_INIT;
     sb_puts(&b, "{\"frameworks\":[");
-    for (size_t i = 0; i < alias_framework_count(t); i++) {
-        const char *code = alias_framework_code(t, i), *vi = alias_framework_name(t, i, 0),
-                   *en = alias_framework_name(t, i, 1);
+    for (size_t i = 0; i < vs_framework_count(e); i++) {
+        const char *code = vs_framework_code(e, i), *vi = vs_framework_name(e, i, 0),
+                   *en = vs_framework_name(e, i, 1);
         sb_puts(&b, i ? ",{\"code\":" : "{\"code\":");
         out_json_string(&b, code ? code : "", code ? strlen(code) : 0);
         sb_puts(&b, ",\"name\":");

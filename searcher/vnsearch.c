@@ -9,9 +9,8 @@
 
 #include "batch.h"
 #include "output.h"
-#include "search.h"
 #include "serve.h"
-#include "strbuf.h"
+#include "vnsearch.h"
 
 #define MAX_FW 64
 
@@ -44,6 +43,7 @@ static void usage(FILE *out)
           "                    input order, each row carrying its query id\n"
           "  --threads N       batch worker threads (default: one per core)\n"
           "  --progress        batch progress on stderr even when it is not a terminal\n"
+          "  --version         print the version and the index format, and exit\n"
           "\n"
           "Exit status: 0 passages found, 1 none found, 2 error.  With --batch: 0 every\n"
           "query ran, 2 some line was bad (reported on stderr with its line number).\n",
@@ -73,7 +73,8 @@ int main(int argc, char **argv)
         {"color", required_argument, NULL, 'c'},     {"colour", required_argument, NULL, 'c'},
         {"batch", required_argument, NULL, 'b'},     {"threads", required_argument, NULL, 'T'},
         {"progress", no_argument, NULL, 'p'},        {"no-progress", no_argument, NULL, 'P'},
-        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
     };
     const char *env = getenv("VNSEARCH_DB");
     const char *db = env && *env ? env : "vnsearch.db";
@@ -127,6 +128,7 @@ int main(int argc, char **argv)
         case 'p': progress = 1; break;
         case 'P': progress = 0; break;
         case 'h': usage(stdout); return 0;
+        case 'V': printf("vnsearch %s (index format %s)\n", VNSEARCH_VERSION, VS_INDEX_FORMAT); return 0;
         default: usage(stderr); return 2;
         }
     }

@@ -8,7 +8,7 @@
 #include "aliases.h"
 #include "check.h"
 #include "dates.h"
-#include "fileset.h"
+#include "vnsearch.h"
 #include "frameworks.h"
 #include "passage.h"
 #include "vntext.h"
@@ -21,7 +21,7 @@ static char *slurp(const char *name, size_t *len)
     snprintf(path, sizeof path, "%s/%s", corpus_dir, name);
     char *data = NULL;
     int changed;
-    if (read_file(path, &data, len, &changed) != 0) {
+    if (vs_read_file(path, &data, len, &changed) != 0) {
         CHECK(0, "cannot read %s", path);
         return NULL;
     }

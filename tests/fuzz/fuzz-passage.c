@@ -4,66 +4,36 @@
  * vn_decode() first, as they do in vnindex (passage_split() wants valid
  * UTF-8 with LF line ends); date_parse() and date_parse_bound() also get
  * the raw bytes.  Checks the promises of passage.h and dates.h: passages in
- * line order, within the file, no longer than PASSAGE_MAX_BYTES; footnotes
+ * line order, within the file, no longer than VS_PASSAGE_MAX_BYTES; footnotes
  * cite an earlier passage; dates are real calendar days with from <= to;
  * the ISO form fits its 24-byte buffer.
  */
 #include <string.h>
 
-#include "aliases.h"
 #include "dates.h"
-#include "docbuild.h"
 #include "fuzz.h"
 #include "passage.h"
+#include "vnsearch.h"
 #include "vntext.h"
 
 #ifndef VN_CORPUS_DIR
 #define VN_CORPUS_DIR "corpus"
 #endif
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0;
-    *len = 0;
-    for (;;) {
-        if (*len + 4096 > cap) {
-            char *p = realloc(buf, cap = cap * 2 + 4096);
-            if (!p)
-                break;
-            buf = p;
-        }
-        size_t r = fread(buf + *len, 1, cap - *len - 1, fp);
-        if (r == 0)
-            break;
-        *len += r;
-    }
-    fclose(fp);
-    if (buf)
-        buf[*len] = '\0';
-    return buf;
-}
-
 /* The bundled tables, so framework tagging runs as it does on the corpus. */
-static const alias_table *corpus_aliases(void)
+static const vs_tables *corpus_tables(void)
 {
-    static alias_table *t;
+    static vs_tables *t;
     static int tried;
     if (tried)
         return t;
     tried = 1;
-    size_t fl = 0, al = 0;
-    char *fw = slurp(VN_CORPUS_DIR "/frameworks.tsv", &fl), *al_text = slurp(VN_CORPUS_DIR "/aliases.tsv", &al);
     char err[512];
-    if (alias_table_load(fw, fl, "frameworks.tsv", al_text, al, "aliases.tsv", &t, err, sizeof err) != 0) {
+    if (vs_tables_load(VN_CORPUS_DIR "/frameworks.tsv", VN_CORPUS_DIR "/aliases.tsv", NULL, 0, &t, err,
+                       sizeof err) != 0) {
         fprintf(stderr, "fuzz-passage: %s\n", err);
         t = NULL;
     }
-    free(fw);
-    free(al_text);
     return t;
 }
 
@@ -123,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < pl.count; i++) {
         const passage *p = &pl.items[i];
         FUZZ_CHECK(p->text && strlen(p->text) == p->text_len, "passage %zu: text length", i);
-        FUZZ_CHECK(p->text_len > 0 && p->text_len <= PASSAGE_MAX_BYTES, "passage %zu: %zu bytes", i,
+        FUZZ_CHECK(p->text_len > 0 && p->text_len <= VS_PASSAGE_MAX_BYTES, "passage %zu: %zu bytes", i,
                    p->text_len);
         FUZZ_CHECK(fuzz_valid_utf8(p->text, p->text_len), "passage %zu: not UTF-8", i);
         FUZZ_CHECK(p->line >= 1 && p->line <= p->end_line && p->end_line <= lines, "passage %zu: lines %zu-%zu of %zu",
@@ -139,16 +109,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* The whole per-file pipeline: split, tag frameworks and dates, write
      * the records (to /dev/null, as vnindex --dump would). */
-    static docbuilder *b;
+    static vs_docbuilder *b;
     static FILE *null_out;
     if (!b) {
-        b = docbuilder_new(corpus_aliases());
+        b = vs_docbuilder_new(corpus_tables());
         null_out = fopen("/dev/null", "w");
-        docbuilder_set_dump(b, null_out);
+        vs_docbuilder_set_dump(b, null_out);
     }
-    docbuild_stats st = {0, 0};
+    vs_build_stats st = {0, 0};
     char err[256];
-    FUZZ_CHECK(docbuild_file(b, NULL, 0, "fuzz.txt", text, len, &st, err, sizeof err) == 0, "docbuild: %s", err);
+    FUZZ_CHECK(vs_docbuild_file(b, NULL, 0, "fuzz.txt", text, len, &st, err, sizeof err) == 0, "docbuild: %s", err);
     free(text);
     return 0;
 }

@@ -15,11 +15,10 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "generation.h"
 #include "index.h"
 #include "output.h"
 #include "query.h"
-#include "search.h"
+#include "vnsearch.h"
 
 #ifndef VN_CORPUS_DIR
 #define VN_CORPUS_DIR "corpus"
@@ -36,7 +35,7 @@ static void remove_db(void)
     engine = NULL;
     db = NULL;
     if (db_dir[0])
-        remove_tree(db_dir);
+        vs_remove_tree(db_dir);
 }
 
 static void open_index(void)

@@ -9,10 +9,7 @@
 #include <stddef.h>
 
 #include "aliases.h"
-
-typedef struct vs_span {
-    size_t start, end; /* bytes */
-} vs_span;
+#include "vnsearch.h"
 
 /* The words to highlight: folded keys and exact keys (sorted for bsearch by
  * snippet_terms_add()/snippet_terms_sort()). */

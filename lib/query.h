@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "aliases.h"
+#include "vnsearch.h"
 #include "xapian-c.h"
 
 #define QUERY_MAX_BYTES 65536 /* longer queries are refused, not truncated */
@@ -73,6 +74,10 @@ typedef struct parsed_query {
  * quote or parenthesis, bad date, query too long). */
 int query_parse(const char *text, parsed_query *out, char *err, size_t cap);
 void query_free(parsed_query *q);
+
+/* The alias table of an open engine (search.c), for the code and the tests
+ * that build queries themselves. */
+const alias_table *vs_aliases(const vs_engine *e);
 
 typedef struct query_context {
     xc_db *db;

@@ -1,7 +1,21 @@
 /*
- * Generations and the stub that points at the current one (see generation.h).
+ * Generations: the on-disk layout that makes rebuilds safe.
+ *
+ * A database path is a directory that Xapian opens as a stub directory:
+ *
+ *   vnsearch.db/XAPIANDB       "auto g000007" (or one line per shard)
+ *   vnsearch.db/g000007/       the current generation (a glass database,
+ *                              or shard-0 .. shard-N-1)
+ *   vnsearch.db/g000006/       the previous one, kept for readers that
+ *                              opened it just before the swap
+ *   vnsearch.db/vnindex.lock   held (flock) by the running vnindex
+ *
+ * vnindex builds generation N+1 beside the current one and swaps it in by
+ * renaming a new XAPIANDB over the old: readers see the old index or the
+ * new one, never half of one, and a killed vnindex leaves the old one in
+ * place.  xapian-delve and quest open vnsearch.db directly.
  */
-#include "generation.h"
+#include "vnsearch.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -33,7 +47,7 @@ static int make_dirs(const char *path)
     return mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-int gen_lock(const char *db, char *err, size_t cap)
+int vs_gen_lock(const char *db, char *err, size_t cap)
 {
     struct stat st;
     if (stat(db, &st) == 0) {
@@ -78,7 +92,7 @@ int gen_lock(const char *db, char *err, size_t cap)
     return fd;
 }
 
-void gen_unlock(int fd)
+void vs_gen_unlock(int fd)
 {
     if (fd >= 0) {
         if (ftruncate(fd, 0) != 0) {
@@ -88,7 +102,7 @@ void gen_unlock(int fd)
     }
 }
 
-void gen_path(const char *db, long gen, long shard, char *out, size_t cap)
+void vs_gen_path(const char *db, long gen, long shard, char *out, size_t cap)
 {
     if (shard < 0)
         snprintf(out, cap, "%s/g%06ld", db, gen);
@@ -96,7 +110,7 @@ void gen_path(const char *db, long gen, long shard, char *out, size_t cap)
         snprintf(out, cap, "%s/g%06ld/shard-%ld", db, gen, shard);
 }
 
-long gen_current(const char *db, size_t *shards)
+long vs_gen_current(const char *db, size_t *shards)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", db, STUB_NAME);
@@ -131,7 +145,7 @@ static int fsync_dir(const char *dir)
     return rc;
 }
 
-int gen_publish(const char *db, long gen, size_t shards, char *err, size_t cap)
+int vs_gen_publish(const char *db, long gen, size_t shards, char *err, size_t cap)
 {
     char tmp[PATH_MAX], final[PATH_MAX];
     snprintf(tmp, sizeof tmp, "%s/%s.tmp", db, STUB_NAME);
@@ -157,7 +171,7 @@ int gen_publish(const char *db, long gen, size_t shards, char *err, size_t cap)
     return 0;
 }
 
-int remove_tree(const char *path)
+int vs_remove_tree(const char *path)
 {
     struct stat st;
     if (lstat(path, &st) != 0)
@@ -174,7 +188,7 @@ int remove_tree(const char *path)
             continue;
         char sub[PATH_MAX];
         snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        if (remove_tree(sub) != 0)
+        if (vs_remove_tree(sub) != 0)
             rc = -1;
     }
     closedir(d);
@@ -183,7 +197,7 @@ int remove_tree(const char *path)
     return rc;
 }
 
-void gen_cleanup(const char *db, long keep)
+void vs_gen_cleanup(const char *db, long keep)
 {
     DIR *d = opendir(db);
     if (!d)
@@ -206,7 +220,7 @@ void gen_cleanup(const char *db, long keep)
             continue;
         char sub[PATH_MAX];
         snprintf(sub, sizeof sub, "%s/%s", db, e->d_name);
-        remove_tree(sub);
+        vs_remove_tree(sub);
     }
     closedir(d);
     char tmp[PATH_MAX];

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
-#include "strbuf.h"
+#include "vnsearch.h"
 
 typedef struct clean_line {
     size_t start, len;   /* into the clean buffer, trimmed */

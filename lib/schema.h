@@ -37,9 +37,7 @@
 
 #include <stddef.h>
 
-#include "strbuf.h"
-
-#define SCHEMA_VERSION "2"
+#include "vnsearch.h"
 
 #define PREFIX_EXACT "XE"
 #define PREFIX_ID "Q"
@@ -66,28 +64,13 @@
 /* Xapian refuses terms over 245 bytes; longer keys are not indexed. */
 #define TERM_MAX 240
 
-/* The stored record of a passage: "name=value" lines, text last (Omega
- * keeps its fields the same way).  Values never contain a newline. */
-typedef struct record {
-    char *id;       /* mekong-frameworks.txt:9 */
-    char *file;
-    long line, end_line;
-    char *section;  /* capitalised section title, or "" */
-    char *heading;  /* sub-heading, or "" */
-    char *fw;       /* primary framework code, or "" */
-    char *fws;      /* mentioned codes, space-separated */
-    char *dates;    /* ISO dates, space-separated */
-    char *notes;    /* ids of its footnotes, space-separated */
-    char *note_of;  /* for a footnote: id of the citing passage */
-    char *text;
-    char *buf_;     /* owns the strings above */
-} record;
-
+/* The stored record of a passage (struct record, vnsearch.h): "name=value"
+ * lines, text last (Omega keeps its fields the same way).  Values never
+ * contain a newline. */
 /* Appends the encoded record to out. */
 void record_encode(const record *r, strbuf *out);
 /* Decodes data (copied); unknown fields are ignored so old readers survive
  * new fields.  Returns 0, or -1 on allocation failure. */
 int record_decode(const char *data, size_t len, record *r);
-void record_free(record *r);
 
 #endif

@@ -1,3 +1,7 @@
+/*
+ * Finding and reading the alias tables (frameworks.tsv, aliases.tsv) that
+ * an index is built with (vs_tables_load in vnsearch.h).
+ */
 #include "tables.h"
 
 #include <errno.h>
@@ -5,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#include "fileset.h"
 
 #ifndef VNSEARCH_DATADIR
 #define VNSEARCH_DATADIR "/usr/local/share/vnsearch"
@@ -47,7 +49,7 @@ static int find_table(const char *file, const char *const *paths, size_t npaths,
 static int read_table(const char *path, char **text, size_t *len, char *err, size_t cap)
 {
     int changed;
-    int rc = read_file(path, text, len, &changed);
+    int rc = vs_read_file(path, text, len, &changed);
     if (rc) {
         snprintf(err, cap, "%s: %s", path, strerror(rc));
         return -1;
@@ -55,10 +57,9 @@ static int read_table(const char *path, char **text, size_t *len, char *err, siz
     return 0;
 }
 
-int tables_read(table_text *tt, const char *frameworks, const char *aliases, const char *const *paths,
-                size_t npaths, char *err, size_t cap)
+static int tables_read(struct vs_tables *tt, const char *frameworks, const char *aliases, const char *const *paths,
+                       size_t npaths, char *err, size_t cap)
 {
-    memset(tt, 0, sizeof *tt);
     if (frameworks)
         snprintf(tt->frameworks_path, sizeof tt->frameworks_path, "%s", frameworks);
     else if (!find_table("frameworks.tsv", paths, npaths, tt->frameworks_path, sizeof tt->frameworks_path))
@@ -75,15 +76,36 @@ int tables_read(table_text *tt, const char *frameworks, const char *aliases, con
     return 0;
 }
 
-int tables_parse(const table_text *tt, alias_table **out, char *err, size_t cap)
+int vs_tables_load(const char *frameworks, const char *aliases, const char *const *paths, size_t npaths,
+                   vs_tables **out, char *err, size_t cap)
 {
-    return alias_table_load(tt->frameworks, tt->frameworks_len, tt->frameworks_path, tt->aliases,
-                            tt->aliases_len, tt->aliases_path, out, err, cap);
+    *out = NULL;
+    vs_tables *t = calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    if (tables_read(t, frameworks, aliases, paths, npaths, err, cap) ||
+        alias_table_load(t->frameworks, t->frameworks_len, t->frameworks_path, t->aliases, t->aliases_len,
+                         t->aliases_path, &t->table, err, cap)) {
+        vs_tables_free(t);
+        return -1;
+    }
+    *out = t;
+    return 0;
 }
 
-void tables_free(table_text *tt)
+void vs_tables_free(vs_tables *t)
 {
-    free(tt->frameworks);
-    free(tt->aliases);
-    tt->frameworks = tt->aliases = NULL;
+    if (!t)
+        return;
+    alias_table_free(t->table);
+    free(t->frameworks);
+    free(t->aliases);
+    free(t);
+}
+
+int vs_tables_have_frameworks(const vs_tables *t)
+{
+    return t->frameworks != NULL;
 }

@@ -1,7 +1,9 @@
 /*
- * The search engine (see search.h).
+ * The search engine behind every front end (command line, batch, web): one
+ * open database with its alias table, and a search call that returns ranked
+ * passages with snippets, facets and accent restorations (see vnsearch.h).
  */
-#include "search.h"
+#include "vnsearch.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +13,8 @@
 
 #include "dates.h"
 #include "query.h"
+#include "schema.h"
+#include "snippet.h"
 #include "vntext.h"
 #include "xapian-c.h"
 
@@ -83,10 +87,10 @@ int vs_open(const char *db_path, vs_engine **out, char *err, size_t cap)
         vs_close(e);
         return VS_ERR_DB;
     }
-    if (!version || strcmp(version, SCHEMA_VERSION) != 0) {
+    if (!version || strcmp(version, VS_INDEX_FORMAT) != 0) {
         snprintf(err, cap,
                  "%s: not a vnsearch index of format %s (found %s); rebuild it with: vnindex --force --db %s PATH",
-                 db_path, SCHEMA_VERSION, version ? version : "none", db_path);
+                 db_path, VS_INDEX_FORMAT, version ? version : "none", db_path);
         free(version);
         vs_close(e);
         return VS_ERR_DB;
@@ -124,6 +128,21 @@ void vs_close(vs_engine *e)
 const alias_table *vs_aliases(const vs_engine *e)
 {
     return e->aliases;
+}
+
+size_t vs_framework_count(const vs_engine *e)
+{
+    return alias_framework_count(e->aliases);
+}
+
+const char *vs_framework_code(const vs_engine *e, size_t i)
+{
+    return alias_framework_code(e->aliases, i);
+}
+
+const char *vs_framework_name(const vs_engine *e, size_t i, int english)
+{
+    return alias_framework_name(e->aliases, i, english);
 }
 
 int vs_refresh(vs_engine *e)

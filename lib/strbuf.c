@@ -1,4 +1,7 @@
-#include "strbuf.h"
+/*
+ * Growable byte strings (see strbuf in vnsearch.h).
+ */
+#include "vnsearch.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,7 @@
 /*
- * Passages -> documents (see schema.h for the terms and why).
+ * One file's text -> Xapian documents: split into passages, tag frameworks
+ * and dates, and turn every passage into terms, values and a stored record
+ * (see schema.h for the terms and why).
  */
 #include "docbuild.h"
 
@@ -12,12 +14,12 @@
 #include "frameworks.h"
 #include "passage.h"
 #include "schema.h"
-#include "strbuf.h"
+#include "vnsearch.h"
 #include "vntext.h"
 
 #define MAX_DATES 64
 
-struct docbuilder {
+struct vs_docbuilder {
     const alias_table *aliases;
     vn_tokenizer *tok;
     xc_doc *doc;
@@ -25,7 +27,7 @@ struct docbuilder {
     FILE *dump;
 };
 
-void docbuilder_set_dump(docbuilder *b, FILE *out)
+void vs_docbuilder_set_dump(vs_docbuilder *b, FILE *out)
 {
     b->dump = out;
 }
@@ -47,21 +49,21 @@ static void dump_record(FILE *out, const record *r)
     fputc('\n', out);
 }
 
-docbuilder *docbuilder_new(const alias_table *t)
+vs_docbuilder *vs_docbuilder_new(const vs_tables *t)
 {
-    docbuilder *b = calloc(1, sizeof *b);
+    vs_docbuilder *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
-    b->aliases = t;
+    b->aliases = t->table;
     b->tok = vn_tokenizer_new();
     if (!b->tok || xc_doc_new(&b->doc) != XC_OK) {
-        docbuilder_free(b);
+        vs_docbuilder_free(b);
         return NULL;
     }
     return b;
 }
 
-void docbuilder_free(docbuilder *b)
+void vs_docbuilder_free(vs_docbuilder *b)
 {
     if (!b)
         return;
@@ -88,7 +90,7 @@ static int wants_exact(const vn_token *t)
 
 /* prefix + value as a term: boolean (wdf 0, filters only) when count is 0,
  * else ranking with wdf = count (how often the passage names it). */
-static int add_prefixed(docbuilder *b, const char *prefix, const char *value, unsigned count)
+static int add_prefixed(vs_docbuilder *b, const char *prefix, const char *value, unsigned count)
 {
     sb_reset(&b->term);
     sb_puts(&b->term, prefix);
@@ -101,12 +103,12 @@ static int add_prefixed(docbuilder *b, const char *prefix, const char *value, un
                  : xc_doc_add_boolean_term(b->doc, b->term.s, b->term.len);
 }
 
-static int add_bool(docbuilder *b, const char *prefix, const char *value)
+static int add_bool(vs_docbuilder *b, const char *prefix, const char *value)
 {
     return add_prefixed(b, prefix, value, 0);
 }
 
-static int add_text_terms(docbuilder *b, const char *text, size_t len, docbuild_stats *st)
+static int add_text_terms(vs_docbuilder *b, const char *text, size_t len, vs_build_stats *st)
 {
     vn_tokenizer_reset(b->tok, text, len, 1);
     vn_token t;
@@ -132,7 +134,7 @@ static int cmp_unsigned(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int add_date_terms(docbuilder *b, const date_span *d, size_t n)
+static int add_date_terms(vs_docbuilder *b, const date_span *d, size_t n)
 {
     char v[32];
     int rc = XC_OK;
@@ -228,8 +230,8 @@ size_t docbuild_shard_of(const char *id, size_t nshards)
     return nshards > 1 ? (size_t)(h % nshards) : 0;
 }
 
-int docbuild_file(docbuilder *b, xc_wdb *const *shards, size_t nshards, const char *name, const char *text,
-                  size_t len, docbuild_stats *stats, char *err, size_t errcap)
+int vs_docbuild_file(vs_docbuilder *b, vs_part *const *parts, size_t nparts, const char *name, const char *text,
+                     size_t len, vs_build_stats *stats, char *err, size_t errcap)
 {
     passage_list pl;
     if (passage_split(text, len, &pl) != 0) {
@@ -325,7 +327,7 @@ int docbuild_file(docbuilder *b, xc_wdb *const *shards, size_t nshards, const ch
         if (rc == XC_OK)
             rc = xc_doc_set_data(b->doc, b->data.s, b->data.len);
         if (rc == XC_OK)
-            rc = xc_wdb_add_document(shards[docbuild_shard_of(id.s, nshards)], b->doc, NULL);
+            rc = xc_wdb_add_document(vs_part_wdb(parts[docbuild_shard_of(id.s, nparts)]), b->doc, NULL);
         if (rc != XC_OK)
             snprintf(err, errcap, "%s", rc == XC_ERR_NOMEM ? "out of memory" : xc_errmsg());
         else
@@ -340,5 +342,5 @@ int docbuild_file(docbuilder *b, xc_wdb *const *shards, size_t nshards, const ch
         framework_tags_free(tags, pl.count);
     free(tags);
     passage_list_free(&pl);
-    return rc;
+    return rc == XC_OK ? 0 : -1;
 }

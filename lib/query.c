@@ -19,7 +19,7 @@
 
 #include "dates.h"
 #include "schema.h"
-#include "strbuf.h"
+#include "vnsearch.h"
 #include "vntext.h"
 
 #define WILDCARD_MAX_TERMS 200

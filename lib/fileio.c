@@ -1,0 +1,96 @@
+/*
+ * Reading a whole file (retried once if it changes while it is read) and
+ * hashing its bytes: what the indexer, the alias tables and batch query
+ * files all need.
+ */
+#include "vnsearch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int read_once(const char *path, char **data, size_t *len, struct stat *before, struct stat *after)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    if (fstat(fd, before) != 0) {
+        int e = errno;
+        close(fd);
+        return e;
+    }
+    size_t cap = (size_t)before->st_size + 1, n = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        close(fd);
+        return ENOMEM;
+    }
+    for (;;) {
+        if (n == cap) { /* grew while we read */
+            char *p = realloc(buf, cap * 2 + 1);
+            if (!p) {
+                free(buf);
+                close(fd);
+                return ENOMEM;
+            }
+            buf = p;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            free(buf);
+            close(fd);
+            return e;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    fstat(fd, after);
+    close(fd);
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+static int same_stat(const struct stat *a, const struct stat *b, size_t len)
+{
+    return a->st_size == b->st_size && (size_t)b->st_size == len && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+int vs_read_file(const char *path, char **data, size_t *len, int *changed)
+{
+    *changed = 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct stat before, after;
+        int rc = read_once(path, data, len, &before, &after);
+        if (rc)
+            return rc;
+        if (same_stat(&before, &after, *len))
+            return 0;
+        if (attempt == 0) {
+            free(*data);
+            *data = NULL;
+            usleep(50000);
+        }
+    }
+    *changed = 1;
+    return 0;
+}
+
+uint64_t vs_content_hash(const char *data, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)data[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}

@@ -1,0 +1,254 @@
+/*
+ * The writer's view of an index (see "writing" in vnsearch.h): parts being
+ * written, merging them, and the metadata that tells the next vnindex run
+ * what the current generation holds (its format, the alias tables it was
+ * built with, and for every file its size, mtime, content hash and number
+ * of passages).  The only place the indexer touches Xapian.
+ */
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docbuild.h"
+#include "schema.h"
+#include "tables.h"
+#include "vnsearch.h"
+#include "xapian-c.h"
+
+struct vs_part {
+    xc_wdb *db;
+};
+
+xc_wdb *vs_part_wdb(vs_part *p)
+{
+    return p->db;
+}
+
+static int part_open(const char *path, int mode, vs_part **out, char *err, size_t cap)
+{
+    *out = NULL;
+    vs_part *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    if (xc_wdb_open(path, mode, &p->db) != XC_OK) {
+        snprintf(err, cap, "%s: %s", path, xc_errmsg());
+        free(p);
+        return -1;
+    }
+    *out = p;
+    return 0;
+}
+
+int vs_part_create(const char *path, vs_part **out, char *err, size_t cap)
+{
+    return part_open(path, XC_WDB_CREATE | XC_WDB_NO_SYNC, out, err, cap);
+}
+
+int vs_part_open(const char *path, vs_part **out, char *err, size_t cap)
+{
+    return part_open(path, XC_WDB_OPEN, out, err, cap);
+}
+
+int vs_part_commit(vs_part *p, char *err, size_t cap)
+{
+    if (xc_wdb_commit(p->db) != XC_OK) {
+        snprintf(err, cap, "%s", xc_errmsg());
+        return -1;
+    }
+    return 0;
+}
+
+void vs_part_close(vs_part *p)
+{
+    if (!p)
+        return;
+    xc_wdb_close(p->db);
+    free(p);
+}
+
+int vs_part_doccount(vs_part *p, uint32_t *out)
+{
+    return xc_wdb_doccount(p->db, out) == XC_OK ? 0 : -1;
+}
+
+uint32_t vs_db_doccount(const char *path)
+{
+    xc_db *db = NULL;
+    uint32_t n = 0;
+    if (xc_db_open(path, &db) != XC_OK)
+        return 0;
+    xc_db_doccount(db, &n);
+    xc_db_close(db);
+    return n;
+}
+
+int vs_merge(const char *const *sources, size_t n, const char *dest, char *err, size_t cap)
+{
+    if (n == 0) {
+        snprintf(err, cap, "%s: nothing to merge", dest);
+        return -1;
+    }
+    if (xc_compact(sources, n, dest) != XC_OK) {
+        snprintf(err, cap, "%s", xc_errmsg());
+        return -1;
+    }
+    return 0;
+}
+
+int vs_part_delete_files(vs_part *p, char *const *names, size_t n, char *err, size_t cap)
+{
+    int rc = XC_OK;
+    for (size_t i = 0; i < n && rc == XC_OK; i++) {
+        char term[PATH_MAX + 16];
+        size_t tl;
+        docbuild_file_term(names[i], term, sizeof term, &tl);
+        rc = xc_wdb_delete_by_term(p->db, term, tl);
+    }
+    if (rc == XC_OK)
+        rc = xc_wdb_commit(p->db);
+    if (rc != XC_OK) {
+        snprintf(err, cap, "%s", xc_errmsg());
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------- index metadata */
+
+static int add_file_name(void *ctx, const char *key, size_t len, uint32_t unused)
+{
+    (void)unused;
+    vs_index_info *k = ctx;
+    vs_file_info *p = realloc(k->files, (k->nfiles + 1) * sizeof *p);
+    if (!p)
+        return 1;
+    k->files = p;
+    vs_file_info *f = &k->files[k->nfiles];
+    memset(f, 0, sizeof *f);
+    size_t pl = strlen(META_FILE);
+    f->name = strndup(key + pl, len - pl);
+    if (f->name)
+        k->nfiles++;
+    return 0;
+}
+
+static int cmp_file_info(const void *a, const void *b)
+{
+    return strcmp(((const vs_file_info *)a)->name, ((const vs_file_info *)b)->name);
+}
+
+int vs_index_info_read(const char *db_path, vs_index_info *k, char *err, size_t cap)
+{
+    memset(k, 0, sizeof *k);
+    err[0] = '\0';
+    k->generation = vs_gen_current(db_path, &k->shards);
+    if (k->generation < 0)
+        return 0;
+    xc_db *db = NULL;
+    if (xc_db_open(db_path, &db) != XC_OK) {
+        snprintf(err, cap, "%s", xc_errmsg());
+        k->generation = -1;
+        return 0;
+    }
+    size_t len;
+    xc_db_get_metadata(db, META_VERSION, &k->format, &len);
+    xc_db_get_metadata(db, META_FRAMEWORKS, &k->frameworks, &len);
+    xc_db_get_metadata(db, META_ALIASES, &k->aliases, &len);
+    if (xc_db_metadata_keys(db, META_FILE, add_file_name, k) != XC_OK) {
+        xc_db_close(db);
+        return -1;
+    }
+    if (k->nfiles > 1) /* sorted by name for vs_index_info_find() */
+        qsort(k->files, k->nfiles, sizeof *k->files, cmp_file_info);
+    for (size_t i = 0; i < k->nfiles; i++) {
+        char key[PATH_MAX + 64], *v = NULL;
+        snprintf(key, sizeof key, "%s%s", META_FILE, k->files[i].name);
+        if (xc_db_get_metadata(db, key, &v, &len) != XC_OK || !v)
+            continue;
+        char real[PATH_MAX] = "";
+        uint64_t size = 0, hash = 0;
+        int64_t mtime = 0;
+        size_t passages = 0;
+        if (sscanf(v, "%" SCNu64 " %" SCNd64 " %" SCNx64 " %zu %4095[^\n]", &size, &mtime, &hash, &passages,
+                   real) >= 4) {
+            k->files[i].size = size;
+            k->files[i].mtime_ns = mtime;
+            k->files[i].hash = hash;
+            k->files[i].passages = passages;
+            k->files[i].real = strdup(real);
+        }
+        free(v);
+    }
+    xc_db_close(db);
+    return 0;
+}
+
+void vs_index_info_free(vs_index_info *k)
+{
+    for (size_t i = 0; i < k->nfiles; i++) {
+        free(k->files[i].name);
+        free(k->files[i].real);
+    }
+    free(k->files);
+    free(k->format);
+    free(k->frameworks);
+    free(k->aliases);
+    memset(k, 0, sizeof *k);
+}
+
+vs_file_info *vs_index_info_find(const vs_index_info *k, const char *name)
+{
+    vs_file_info key = {.name = (char *)name};
+    return k->nfiles ? bsearch(&key, k->files, k->nfiles, sizeof *k->files, cmp_file_info) : NULL;
+}
+
+static int same_text(const char *stored, const char *text, size_t len)
+{
+    if (!stored || !*stored)
+        return !text || len == 0;
+    return text && strlen(stored) == len && memcmp(stored, text, len) == 0;
+}
+
+int vs_index_info_same_tables(const vs_index_info *k, const vs_tables *t)
+{
+    return k->generation >= 0 && k->format && strcmp(k->format, VS_INDEX_FORMAT) == 0 &&
+           same_text(k->frameworks, t->frameworks, t->frameworks_len) &&
+           same_text(k->aliases, t->aliases, t->aliases_len);
+}
+
+int vs_index_write_meta(vs_part *p, const vs_tables *t, const vs_file_info *files, size_t nfiles, size_t shards,
+                        char *err, size_t cap)
+{
+    xc_wdb *db = p->db;
+    int rc = xc_wdb_set_metadata(db, META_VERSION, VS_INDEX_FORMAT, strlen(VS_INDEX_FORMAT));
+    if (rc == XC_OK)
+        rc = xc_wdb_set_metadata(db, META_FRAMEWORKS, t->frameworks ? t->frameworks : "", t->frameworks_len);
+    if (rc == XC_OK)
+        rc = xc_wdb_set_metadata(db, META_ALIASES, t->aliases ? t->aliases : "", t->aliases_len);
+    size_t passages = 0;
+    for (size_t i = 0; i < nfiles && rc == XC_OK; i++) {
+        const vs_file_info *f = &files[i];
+        char key[PATH_MAX + 64], val[PATH_MAX + 128];
+        snprintf(key, sizeof key, "%s%s", META_FILE, f->name);
+        int n = snprintf(val, sizeof val, "%" PRIu64 " %" PRId64 " %016" PRIx64 " %zu %s", f->size, f->mtime_ns,
+                         f->hash, f->passages, f->real ? f->real : "");
+        rc = xc_wdb_set_metadata(db, key, val, (size_t)n);
+        passages += f->passages;
+    }
+    if (rc == XC_OK) {
+        char stats[128];
+        int n = snprintf(stats, sizeof stats, "files=%zu passages=%zu shards=%zu", nfiles, passages, shards);
+        rc = xc_wdb_set_metadata(db, META_STATS, stats, (size_t)n);
+    }
+    if (rc == XC_OK)
+        rc = xc_wdb_commit(db);
+    if (rc != XC_OK) {
+        snprintf(err, cap, "%s", xc_errmsg());
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,326 @@
+/*
+ * vnsearch.h: the engine that vnindex and vnsearch share, and the one
+ * header the programs include from it.
+ *
+ * What a vnsearch index is.  A database path is a directory that Xapian
+ * opens as a stub directory (XAPIANDB names the current generation, which
+ * generations.c swaps atomically); each generation is one or more glass
+ * databases holding one Xapian document per passage: a paragraph an
+ * analyst would cite, with its text, its framework and its dates.  The term
+ * prefixes, value slots and stored fields follow Omega's conventions where
+ * they fit (schema.h has the list), so xapian-delve, quest and
+ * xapian-tcpsrv work on it unchanged.  The alias tables the index was built
+ * with are stored in it, and an index records the format it was written in
+ * (VS_INDEX_FORMAT): a program that finds another format says so and asks
+ * for a rebuild instead of guessing.
+ *
+ * Writing one (vnindex): vs_tables_* find and parse the alias tables; worker
+ * threads each own a vs_docbuilder and one vs_part per shard, and add whole
+ * files to them; vs_merge() compacts the parts into the new generation,
+ * vs_index_write_meta() records the files it holds, and vs_gen_publish()
+ * swaps it in under the lock of vs_gen_lock().
+ *
+ * Querying one (vnsearch): vs_open() an engine, vs_search() it with a
+ * vs_request, read the vs_result (ranked passages with snippets, facets and
+ * accent restorations), vs_result_free() it.  An engine is used by one
+ * thread at a time; batch and web open one per thread.
+ *
+ * Conventions (after notmuch and utf8proc): opaque handles; functions return
+ * a status and write outputs through pointers; the caller owns what it
+ * allocates and frees what a function hands it with the matching _free();
+ * messages for people go into caller-supplied buffers (err, cap) as one line
+ * naming the file and what to do.  Nothing here throws, exits or prints,
+ * except where a function's comment says it writes warnings to a FILE.
+ */
+#ifndef VNSEARCH_H
+#define VNSEARCH_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The program version (meson's project version). */
+#ifndef VNSEARCH_VERSION
+#define VNSEARCH_VERSION "unknown"
+#endif
+
+/* The index format this build reads and writes.  Any change to terms,
+ * values or stored fields bumps it; an index of another format is refused
+ * by vs_open() and rebuilt by vnindex. */
+#define VS_INDEX_FORMAT "2"
+
+/* Status codes of the search side. */
+enum {
+    VS_OK = 0,
+    VS_ERR_QUERY = 1,  /* the request is wrong: bad query, unknown framework, bad date */
+    VS_ERR_DB = 2      /* the database is missing, unreadable, of another format, or a shard failed */
+};
+
+/* ================================================================ strings */
+
+/* A growable byte string.  Allocation failure is sticky: the first failed
+ * append sets `failed` and later appends do nothing, so builders can append
+ * freely and check once at the end. */
+typedef struct strbuf {
+    char *s;      /* NUL-terminated when len > 0 or after any append */
+    size_t len;
+    size_t cap;
+    int failed;
+} strbuf;
+
+#define STRBUF_INIT {NULL, 0, 0, 0}
+
+void sb_append(strbuf *b, const char *s, size_t n);
+void sb_puts(strbuf *b, const char *s);
+void sb_putc(strbuf *b, char c);
+void sb_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_reset(strbuf *b);  /* length 0, keeps the allocation */
+void sb_free(strbuf *b);
+/* Hands the buffer to the caller (NUL-terminated, never NULL unless failed). */
+char *sb_take(strbuf *b);
+
+/* ================================================================== files */
+
+/* Reads a whole file into a malloc'd, NUL-terminated buffer.  Retries once
+ * if it changed while being read; sets *changed if it still did.  Returns 0,
+ * or an errno value. */
+int vs_read_file(const char *path, char **data, size_t *len, int *changed);
+
+/* FNV-1a, 64 bits: enough to tell a changed file from an unchanged one. */
+uint64_t vs_content_hash(const char *data, size_t len);
+
+/* ================================================================ records */
+
+/* The stored record of a passage, as the index keeps it and the outputs
+ * show it.  Every string is NUL-terminated ("" when absent). */
+typedef struct record {
+    char *id;       /* mekong-frameworks.txt:9: unique and stable */
+    char *file;     /* the file as cited */
+    long line, end_line;
+    char *section;  /* capitalised section title, or "" */
+    char *heading;  /* sub-heading, or "" */
+    char *fw;       /* primary framework code, or "" */
+    char *fws;      /* mentioned codes, space-separated */
+    char *dates;    /* ISO dates, space-separated */
+    char *notes;    /* ids of its footnotes, space-separated */
+    char *note_of;  /* for a footnote: id of the citing passage */
+    char *text;
+    char *buf_;     /* owns the strings above */
+} record;
+
+void record_free(record *r);
+
+/* ================================================================= search */
+
+typedef struct vs_engine vs_engine;
+
+/* A highlight: bytes [start, end) of a snippet or a passage's text. */
+typedef struct vs_span {
+    size_t start, end;
+} vs_span;
+
+typedef struct vs_request {
+    const char *query;
+    char *const *frameworks;     /* --framework codes */
+    size_t nframeworks;
+    const char *from, *to;       /* --from / --to: YYYY, YYYY-MM or YYYY-MM-DD, or NULL */
+    int exact;                   /* --exact */
+    uint32_t offset, count;      /* --offset, -n */
+    int facets;                  /* count frameworks and years over all matches */
+    int restore;                 /* list the accented forms of words typed without marks */
+    size_t snippet_chars;        /* 0 = 200 */
+} vs_request;
+
+typedef struct vs_hit {
+    uint32_t rank;               /* 1-based, counting from the first result */
+    double score;
+    record rec;
+    char *snippet;
+    vs_span *spans;              /* highlights in the snippet */
+    size_t nspans;
+    vs_span *text_spans;         /* highlights in the whole text */
+    size_t ntext_spans;
+} vs_hit;
+
+typedef struct vs_count {
+    char *value;
+    uint32_t count;
+} vs_count;
+
+typedef struct vs_restoration {
+    char *typed;                 /* the folded word typed */
+    vs_count *forms;             /* accented forms in the index, most passages first */
+    size_t nforms;
+} vs_restoration;
+
+typedef struct vs_result {
+    vs_hit *hits;
+    size_t nhits;
+    uint32_t matches;            /* estimated number of matching passages */
+    vs_count *frameworks, *years;
+    size_t nframeworks, nyears;
+    vs_restoration *restorations;
+    size_t nrestorations;
+} vs_result;
+
+/* Opens the index at db_path (a database directory or a stub).  Refuses an
+ * index of another format with a message that says how to rebuild it.
+ * Returns VS_OK, or VS_ERR_DB with a message. */
+int vs_open(const char *db_path, vs_engine **out, char *err, size_t cap);
+void vs_close(vs_engine *e);
+
+/* Runs one request.  Returns VS_OK (res filled, possibly with no hits),
+ * VS_ERR_QUERY or VS_ERR_DB with a message; free res with vs_result_free()
+ * whatever the status. */
+int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, size_t cap);
+void vs_result_free(vs_result *r);
+
+/* Picks up a newer index (a rebuild swapped in).  Returns 1 if it changed. */
+int vs_refresh(vs_engine *e);
+
+/* The frameworks of the index's table: codes ("MKC") and names in
+ * Vietnamese or English. */
+size_t vs_framework_count(const vs_engine *e);
+const char *vs_framework_code(const vs_engine *e, size_t i);
+const char *vs_framework_name(const vs_engine *e, size_t i, int english);
+
+/* ================================================================ writing */
+
+/* Passages longer than this are cut at a sentence or word boundary, so one
+ * giant line (a PDF export with no line breaks) stays searchable. */
+#define VS_PASSAGE_MAX_BYTES 16384
+
+/* --- the alias tables an index is built with ------------------------- */
+
+typedef struct vs_tables vs_tables;
+
+/* Finds and parses frameworks.tsv and aliases.tsv: the explicit paths if
+ * given (else NULL), else in the first PATH argument that is a directory
+ * holding them, else $VNSEARCH_DATA, else the installed data directory.  A
+ * table found nowhere is empty (vs_tables_found() says which).  Returns 0,
+ * or -1 with "FILE:LINE: message" in err. */
+int vs_tables_load(const char *frameworks, const char *aliases, const char *const *paths, size_t npaths,
+                   vs_tables **out, char *err, size_t cap);
+void vs_tables_free(vs_tables *t);
+/* 1 if a frameworks.tsv was found. */
+int vs_tables_have_frameworks(const vs_tables *t);
+
+/* --- generations: the directory layout that makes rebuilds safe ------- */
+
+/* Creates the directory if needed and takes the lock without waiting.
+ * Returns the lock's file descriptor, or -1 with a message in err
+ * ("database is locked by another vnindex (pid 123)"). */
+int vs_gen_lock(const char *db, char *err, size_t cap);
+void vs_gen_unlock(int fd);
+
+/* The current generation number and its shard count, or -1 if the
+ * directory holds no vnsearch database yet. */
+long vs_gen_current(const char *db, size_t *shards);
+
+/* Path of generation `gen` (and shard, or -1 for the whole generation). */
+void vs_gen_path(const char *db, long gen, long shard, char *out, size_t cap);
+
+/* Points XAPIANDB at generation `gen` atomically (write, fsync, rename,
+ * fsync the directory).  Returns 0, or -1 with a message. */
+int vs_gen_publish(const char *db, long gen, size_t shards, char *err, size_t cap);
+
+/* Removes every generation except `keep` and the newest one older than it
+ * (kept for readers that opened it just before the last swap), and any
+ * scratch left by an earlier run that was killed. */
+void vs_gen_cleanup(const char *db, long keep);
+
+/* rm -rf, for the writer's own scratch directories. */
+int vs_remove_tree(const char *path);
+
+/* --- what the current index holds -------------------------------------- */
+
+/* One indexed file as the index records it (for --update). */
+typedef struct vs_file_info {
+    char *name;      /* as cited */
+    char *real;      /* realpath when it was indexed */
+    uint64_t size, hash;
+    int64_t mtime_ns;
+    size_t passages;
+} vs_file_info;
+
+typedef struct vs_index_info {
+    long generation;          /* -1: no index yet */
+    size_t shards;
+    char *format;             /* VS_INDEX_FORMAT it was written with, or NULL */
+    char *frameworks, *aliases; /* the tables' text it was built with */
+    vs_file_info *files;      /* sorted by name */
+    size_t nfiles;
+} vs_index_info;
+
+/* Reads what the current generation of db says about itself.  An index
+ * that cannot be read gives generation -1 and a message in err (the caller
+ * rebuilds).  Returns 0, or -1 on allocation failure. */
+int vs_index_info_read(const char *db, vs_index_info *info, char *err, size_t cap);
+void vs_index_info_free(vs_index_info *info);
+/* The entry for `name`, or NULL (binary search). */
+vs_file_info *vs_index_info_find(const vs_index_info *info, const char *name);
+/* 1 if the index was built in this format with exactly these tables. */
+int vs_index_info_same_tables(const vs_index_info *info, const vs_tables *t);
+
+/* --- parts: databases being written ------------------------------------ */
+
+typedef struct vs_part vs_part;
+
+/* Creates a new scratch part at path (no fsync: it is merged, not kept). */
+int vs_part_create(const char *path, vs_part **out, char *err, size_t cap);
+/* Opens a merged part to record its metadata (vs_index_write_meta). */
+int vs_part_open(const char *path, vs_part **out, char *err, size_t cap);
+int vs_part_commit(vs_part *p, char *err, size_t cap);
+/* Closes without committing (call vs_part_commit() first to keep changes). */
+void vs_part_close(vs_part *p);
+int vs_part_doccount(vs_part *p, uint32_t *out);
+
+/* Number of passages in the database at path, 0 if it cannot be opened. */
+uint32_t vs_db_doccount(const char *path);
+
+/* Merges databases into a new, compact one at dest (xapian-compact). */
+int vs_merge(const char *const *sources, size_t n, const char *dest, char *err, size_t cap);
+
+/* Removes every passage of the named files from a part (--update). */
+int vs_part_delete_files(vs_part *p, char *const *names, size_t n, char *err, size_t cap);
+
+/* Records in a merged part the format, the tables and the files it holds,
+ * with the totals (vs_index_info_read() reads them back), and commits. */
+int vs_index_write_meta(vs_part *p, const vs_tables *t, const vs_file_info *files, size_t nfiles, size_t shards,
+                        char *err, size_t cap);
+
+/* --- turning a file into passages -------------------------------------- */
+
+typedef struct vs_docbuilder vs_docbuilder;
+
+typedef struct vs_build_stats {
+    size_t passages;
+    size_t terms;   /* postings added */
+} vs_build_stats;
+
+/* A builder holds reusable scratch space (tokeniser, document, buffers); one
+ * per thread.  The tables are shared and read-only. */
+vs_docbuilder *vs_docbuilder_new(const vs_tables *t);
+void vs_docbuilder_free(vs_docbuilder *b);
+
+/* Instead of adding documents, print each passage as one TSV line
+ * (id, framework, mentions, dates, section, heading, text) to `out`:
+ * vnindex --dump, to see how a file is split and tagged. */
+void vs_docbuilder_set_dump(vs_docbuilder *b, FILE *out);
+
+/* Adds the passages of one file (`text`: valid UTF-8, LF line ends, as
+ * vn_decode() makes it) as the file called `name`.  With several parts
+ * (shards), each passage goes to part hash(id) % nparts, so it always lands
+ * in the same one.  Returns 0, or -1 with a message in err. */
+int vs_docbuild_file(vs_docbuilder *b, vs_part *const *parts, size_t nparts, const char *name, const char *text,
+                     size_t len, vs_build_stats *stats, char *err, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VNSEARCH_H */
