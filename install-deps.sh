@@ -4,7 +4,8 @@
 #
 #   ./install-deps.sh                 build and run (run-demo.sh)
 #   ./install-deps.sh --tests         + the test suite: headless Chromium and
-#                                       Node.js for the search page's browser test
+#                                       Node.js for the search page's browser test,
+#                                       man-db to render the man pages
 #   ./install-deps.sh --reliability   + clang, LLVM and valgrind for .ci/sanitize
 #                                       and the fuzzers (.ci/fuzz-short)
 #   ./install-deps.sh --bench         + wrk for bench/bench-serve.sh (bench/run
@@ -17,7 +18,7 @@ set -e
 BUILD="build-essential pkg-config meson ninja-build
   libxapian-dev xapian-tools libicu-dev libutf8proc-dev
   python3 libmicrohttpd-dev"
-TESTS="chromium fonts-dejavu-core"
+TESTS="chromium fonts-dejavu-core man-db"
 RELIABILITY="clang libclang-rt-14-dev llvm valgrind"
 BENCH="wrk"
 
