@@ -61,9 +61,14 @@ int main(int argc, char **argv)
         return 2;
     }
     char err[1024];
+    unsigned flags; /* VNSEARCH_ALLOW_REMOTE, for the remote shards of bench-shards */
+    if (vs_open_flags_from_env(&flags, err, sizeof err) != 0) {
+        fprintf(stderr, "bench-query: %s\n", err);
+        return 2;
+    }
     vs_engine *e;
     double t_open = bench_now();
-    if (vs_open(db, &e, err, sizeof err) != VS_OK) {
+    if (vs_open(db, flags, &e, err, sizeof err) != VS_OK) {
         fprintf(stderr, "bench-query: %s\n", err);
         return 2;
     }

@@ -79,7 +79,7 @@ uint32_t vs_db_doccount(const char *path)
 {
     xc_db *db = NULL;
     uint32_t n = 0;
-    if (xc_db_open(path, &db) != XC_OK)
+    if (xc_db_open(path, XC_OPEN_LOCAL, &db) != XC_OK)
         return 0;
     xc_db_doccount(db, &n);
     xc_db_close(db);
@@ -149,7 +149,7 @@ int vs_index_info_read(const char *db_path, vs_index_info *k, char *err, size_t 
     if (k->generation < 0)
         return 0;
     xc_db *db = NULL;
-    if (xc_db_open(db_path, &db) != XC_OK) {
+    if (xc_db_open(db_path, XC_OPEN_LOCAL, &db) != XC_OK) {
         snprintf(err, cap, "%s", xc_errmsg());
         k->generation = -1;
         return 0;

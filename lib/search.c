@@ -60,7 +60,25 @@ static int load_tables(vs_engine *e, char *err, size_t cap)
     return VS_OK;
 }
 
-int vs_open(const char *db_path, vs_engine **out, char *err, size_t cap)
+int vs_open_flags_from_env(unsigned *flags, char *err, size_t cap)
+{
+    const char *v = getenv("VNSEARCH_ALLOW_REMOTE");
+    *flags = VS_OPEN_LOCAL;
+    if (!v || !*v || !strcmp(v, "no"))
+        return 0;
+    if (!strcmp(v, "tcp")) {
+        *flags = VS_OPEN_REMOTE;
+        return 0;
+    }
+    if (!strcmp(v, "programs")) {
+        *flags = VS_OPEN_REMOTE | VS_OPEN_REMOTE_PROGRAMS;
+        return 0;
+    }
+    snprintf(err, cap, "VNSEARCH_ALLOW_REMOTE: expected tcp, programs or no, got '%.64s'", v);
+    return -1;
+}
+
+int vs_open(const char *db_path, unsigned flags, vs_engine **out, char *err, size_t cap)
 {
     *out = NULL;
     struct stat st;
@@ -75,8 +93,16 @@ int vs_open(const char *db_path, vs_engine **out, char *err, size_t cap)
         snprintf(err, cap, "out of memory");
         return VS_ERR_DB;
     }
-    if (xc_db_open(db_path, &e->db) != XC_OK) {
-        snprintf(err, cap, "%s: cannot open the database: %s", db_path, xc_errmsg());
+    unsigned xflags = (flags & (VS_OPEN_REMOTE | VS_OPEN_REMOTE_PROGRAMS) ? XC_OPEN_REMOTE_TCP : 0) |
+                      (flags & VS_OPEN_REMOTE_PROGRAMS ? XC_OPEN_REMOTE_PROGRAM : 0);
+    int rc = xc_db_open(db_path, xflags, &e->db);
+    if (rc != XC_OK) {
+        if (rc == XC_ERR_PROGRAM_REFUSED)
+            snprintf(err, cap, "%s; not run without --allow-remote-programs", xc_errmsg());
+        else if (rc == XC_ERR_REMOTE_REFUSED)
+            snprintf(err, cap, "%s; not opened without --allow-remote", xc_errmsg());
+        else
+            snprintf(err, cap, "%s: cannot open the database: %s", db_path, xc_errmsg());
         vs_close(e);
         return VS_ERR_DB;
     }
@@ -96,7 +122,7 @@ int vs_open(const char *db_path, vs_engine **out, char *err, size_t cap)
         return VS_ERR_DB;
     }
     free(version);
-    int rc = load_tables(e, err, cap);
+    rc = load_tables(e, err, cap);
     if (rc == VS_OK && (xc_enquire_new(e->db, &e->enq) != XC_OK || xc_enquire_new(e->db, &e->rerank) != XC_OK ||
                         xc_enquire_set_bm25(e->rerank, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN) != XC_OK ||
                         xc_enquire_set_bm25(e->enq, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN) != XC_OK ||

@@ -168,10 +168,28 @@ typedef struct vs_result {
     size_t nrestorations;
 } vs_result;
 
+/* What the database path may lead to besides local databases.  A stub
+ * (an index directory's XAPIANDB, or a stub file) can name remote shards:
+ * `remote HOST:PORT` connects to a xapian-tcpsrv, `remote :PROGRAM ARGS`
+ * runs a program.  An index copied from elsewhere must do neither unless
+ * the user says so (the stubs are read by xc_db_open() in xapian-c.h). */
+enum {
+    VS_OPEN_LOCAL = 0,
+    VS_OPEN_REMOTE = 1,          /* --allow-remote: remote HOST:PORT lines */
+    VS_OPEN_REMOTE_PROGRAMS = 2  /* --allow-remote-programs: remote :PROGRAM lines, and TCP ones */
+};
+
+/* The flags the environment allows: VNSEARCH_ALLOW_REMOTE unset, empty or
+ * "no" gives VS_OPEN_LOCAL, "tcp" VS_OPEN_REMOTE, "programs" both.  Returns
+ * 0, or -1 with a message for any other value. */
+int vs_open_flags_from_env(unsigned *flags, char *err, size_t cap);
+
 /* Opens the index at db_path (a database directory or a stub).  Refuses an
- * index of another format with a message that says how to rebuild it.
- * Returns VS_OK, or VS_ERR_DB with a message. */
-int vs_open(const char *db_path, vs_engine **out, char *err, size_t cap);
+ * index of another format with a message that says how to rebuild it, and
+ * a stub line that `flags` does not allow with a one-line message naming
+ * the stub, the line and the option that allows it.  Returns VS_OK, or
+ * VS_ERR_DB with a message. */
+int vs_open(const char *db_path, unsigned flags, vs_engine **out, char *err, size_t cap);
 void vs_close(vs_engine *e);
 
 /* Runs one request.  Returns VS_OK (res filled, possibly with no hits),

@@ -111,7 +111,7 @@ static void *worker(void *arg)
     batch *b = arg;
     char err[1024];
     vs_engine *e = NULL;
-    if (vs_open(b->o->db, &e, err, sizeof err) != VS_OK) {
+    if (vs_open(b->o->db, b->o->open_flags, &e, err, sizeof err) != VS_OK) {
         pthread_mutex_lock(&b->lock);
         if (!atomic_load(&b->fatal))
             snprintf(b->fatal_msg, sizeof b->fatal_msg, "%s", err);
@@ -223,7 +223,7 @@ int batch_run(const batch_options *o)
     free(text);
     /* Fail fast on a missing database rather than once per thread. */
     vs_engine *probe = NULL;
-    if (vs_open(o->db, &probe, err, sizeof err) != VS_OK) {
+    if (vs_open(o->db, o->open_flags, &probe, err, sizeof err) != VS_OK) {
         fprintf(stderr, "vnsearch: %s\n", err);
         batch_items_free(b.items, b.n);
         return 2;

@@ -26,6 +26,7 @@ void batch_items_free(batch_item *items, size_t n);
 
 typedef struct batch_options {
     const char *db;
+    unsigned open_flags;    /* vs_open() */
     const char *file;       /* "-" for standard input */
     int threads;            /* 0 = one per core */
     int progress;           /* progress line on stderr */

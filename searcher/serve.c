@@ -58,6 +58,7 @@ typedef struct engine_slot {
 
 typedef struct server {
     const char *db;
+    unsigned open_flags;        /* vs_open(): remote shards allowed? */
     int loopback;               /* listening on loopback: accept only loopback Host names */
     pthread_mutex_t lock;
     engine_slot *idle;
@@ -110,7 +111,7 @@ static engine_slot *engine_take(server *s, char *err, size_t cap)
             snprintf(err, cap, "out of memory");
             return NULL;
         }
-        if (vs_open(s->db, &slot->e, err, cap) != VS_OK) {
+        if (vs_open(s->db, s->open_flags, &slot->e, err, cap) != VS_OK) {
             free(slot);
             return NULL;
         }
@@ -605,7 +606,10 @@ static void serve_usage(FILE *out)
           "  --threads N          server threads (default: two per core, at least 4)\n"
           "  --timeout SECONDS    close a connection idle this long (default 15)\n"
           "  --max-connections N  open connections in all (default 512)\n"
-          "  --per-ip N           open connections from one client address (default 32)\n",
+          "  --per-ip N           open connections from one client address (default 32)\n"
+          "  --allow-remote       open the remote shards (remote HOST:PORT) a stub names\n"
+          "  --allow-remote-programs  also run the programs (remote :PROGRAM) a stub names\n"
+          "                       (environment: VNSEARCH_ALLOW_REMOTE=tcp or programs)\n",
           out);
 }
 
@@ -626,6 +630,7 @@ int serve_main(int argc, char **argv)
         {"threads", required_argument, NULL, 'T'}, {"timeout", required_argument, NULL, 't'},
         {"max-connections", required_argument, NULL, 'm'},
         {"per-ip", required_argument, NULL, 'p'},  {"help", no_argument, NULL, 'h'},
+        {"allow-remote", no_argument, NULL, 'R'},  {"allow-remote-programs", no_argument, NULL, 'X'},
         {NULL, 0, NULL, 0},
     };
     const char *env = getenv("VNSEARCH_DB");
@@ -635,6 +640,11 @@ int serve_main(int argc, char **argv)
     const char *listen_spec = DEFAULT_LISTEN;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     long threads = cores > 2 ? 2 * cores : 4, timeout = 15, max_conn = 512, per_ip = 32;
+    char err[1024];
+    if (vs_open_flags_from_env(&s.open_flags, err, sizeof err) != 0) {
+        fprintf(stderr, "vnsearch serve: %s\n", err);
+        return 2;
+    }
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
@@ -645,6 +655,8 @@ int serve_main(int argc, char **argv)
         case 't': timeout = option_number("--timeout", optarg, 1, 3600); break;
         case 'm': max_conn = option_number("--max-connections", optarg, 1, 100000); break;
         case 'p': per_ip = option_number("--per-ip", optarg, 1, 100000); break;
+        case 'R': s.open_flags |= VS_OPEN_REMOTE; break;
+        case 'X': s.open_flags |= VS_OPEN_REMOTE | VS_OPEN_REMOTE_PROGRAMS; break;
         case 'h': serve_usage(stdout); return 0;
         default: serve_usage(stderr); return 2;
         }
@@ -655,9 +667,8 @@ int serve_main(int argc, char **argv)
     }
 
     /* Open one engine now, so a missing or old database stops us here. */
-    char err[1024];
     engine_slot *first = calloc(1, sizeof *first);
-    if (!first || vs_open(s.db, &first->e, err, sizeof err) != VS_OK) {
+    if (!first || vs_open(s.db, s.open_flags, &first->e, err, sizeof err) != VS_OK) {
         fprintf(stderr, "vnsearch serve: %s\n", first ? err : "out of memory");
         free(first);
         return 2;

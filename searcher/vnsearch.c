@@ -43,6 +43,10 @@ static void usage(FILE *out)
           "                    input order, each row carrying its query id\n"
           "  --threads N       batch worker threads (default: one per core)\n"
           "  --progress        batch progress on stderr even when it is not a terminal\n"
+          "  --allow-remote    open the remote shards (remote HOST:PORT) a stub names\n"
+          "  --allow-remote-programs  also run the programs (remote :PROGRAM) a stub names;\n"
+          "                    without these only local databases are opened (environment:\n"
+          "                    VNSEARCH_ALLOW_REMOTE=tcp or programs)\n"
           "  --version         print the version and the index format, and exit\n"
           "\n"
           "Exit status: 0 passages found, 1 none found, 2 error.  With --batch: 0 every\n"
@@ -73,6 +77,7 @@ int main(int argc, char **argv)
         {"color", required_argument, NULL, 'c'},     {"colour", required_argument, NULL, 'c'},
         {"batch", required_argument, NULL, 'b'},     {"threads", required_argument, NULL, 'T'},
         {"progress", no_argument, NULL, 'p'},        {"no-progress", no_argument, NULL, 'P'},
+        {"allow-remote", no_argument, NULL, 'R'},    {"allow-remote-programs", no_argument, NULL, 'X'},
         {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
@@ -85,6 +90,12 @@ int main(int argc, char **argv)
     out_options oo = {OUT_TEXT, 0, 0, NULL};
     int color = -1, threads = 0, progress = -1;
     const char *batch_file = NULL;
+    unsigned open_flags;
+    char err[1024];
+    if (vs_open_flags_from_env(&open_flags, err, sizeof err) != 0) {
+        fprintf(stderr, "vnsearch: %s\n", err);
+        return 2;
+    }
     int c;
     while ((c = getopt_long(argc, argv, "d:n:o:F:w:f:t:eah", longopts, NULL)) != -1) {
         switch (c) {
@@ -127,6 +138,8 @@ int main(int argc, char **argv)
         case 'T': threads = (int)parse_number("--threads", optarg, 1, 256); break;
         case 'p': progress = 1; break;
         case 'P': progress = 0; break;
+        case 'R': open_flags |= VS_OPEN_REMOTE; break;
+        case 'X': open_flags |= VS_OPEN_REMOTE | VS_OPEN_REMOTE_PROGRAMS; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("vnsearch %s (index format %s)\n", VNSEARCH_VERSION, VS_INDEX_FORMAT); return 0;
         default: usage(stderr); return 2;
@@ -141,6 +154,7 @@ int main(int argc, char **argv)
         batch_options bo;
         memset(&bo, 0, sizeof bo);
         bo.db = db;
+        bo.open_flags = open_flags;
         bo.file = batch_file;
         bo.threads = threads;
         bo.progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
@@ -167,9 +181,8 @@ int main(int argc, char **argv)
     oo.facets = req.facets;
     req.restore = oo.format == OUT_TEXT || req.facets;
 
-    char err[1024];
     vs_engine *e = NULL;
-    if (vs_open(db, &e, err, sizeof err) != VS_OK) {
+    if (vs_open(db, open_flags, &e, err, sizeof err) != VS_OK) {
         fprintf(stderr, "vnsearch: %s\n", err);
         sb_free(&query);
         return 2;

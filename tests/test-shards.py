@@ -57,10 +57,10 @@ def shard_dirs():
         return [os.path.join(THREE, l.split()[1]) for l in fp if l.startswith("auto ")]
 
 
-def same_hits(db_a, db_b):
+def same_hits(db_a, db_b, *extra):
     for qid, opts, query, _, _ in dev_queries():
-        a = hits(db_a, query, *opts)
-        b = hits(db_b, query, *opts)
+        a = hits(db_a, query, *opts, *extra)
+        b = hits(db_b, query, *opts, *extra)
         expect([h["id"] for h in a] == [h["id"] for h in b], f"{qid}: different hits")
         for x, y in zip(a, b):
             expect(abs(x["score"] - y["score"]) <= 1e-3 * max(1.0, abs(x["score"])),
@@ -68,8 +68,8 @@ def same_hits(db_a, db_b):
             expect(x["snippet"] == y["snippet"] and x["framework"] == y["framework"], f"{qid}: hit differs")
 
 
-def facets(db, query):
-    p = run([VNSEARCH, "--db", db, "--format", "json", "--facets", "--", query])
+def facets(db, query, *extra):
+    p = run([VNSEARCH, "--db", db, "--format", "json", "--facets", *extra, "--", query])
     return json.loads(p.stdout.splitlines()[-1])["facets"]
 
 
@@ -129,13 +129,18 @@ def test_remote_shards_through_a_stub_file():
         stub = os.path.join(TMP, "remote.stub")
         with open(stub, "w") as fp:
             fp.writelines(f"remote 127.0.0.1:{port}\n" for port in ports)
-        same_hits(ONE, stub)
-        expect(facets(ONE, "hop tac") == facets(stub, "hop tac"), "facets over remote shards")
+        # remote shards are opened only when the user says so
+        p = run([VNSEARCH, "--db", stub, "Motegi"])
+        expect(p.returncode == 2 and f"{stub}:1: names a remote database (127.0.0.1:{ports[0]})" in p.stderr
+               and "--allow-remote" in p.stderr, f"remote stub without --allow-remote: {p.stderr!r}")
+        same_hits(ONE, stub, "--allow-remote")
+        expect(facets(ONE, "hop tac") == facets(stub, "hop tac", "--allow-remote"), "facets over remote shards")
         mixed = os.path.join(TMP, "mixed.stub")
         with open(mixed, "w") as fp:
             fp.write(f"remote 127.0.0.1:{ports[0]}\nauto {dirs[1]}\nauto {dirs[2]}\n")
-        same_hits(ONE, mixed)
-        p = run([VNSEARCH, "--db", stub, "--batch", "-", "--format", "tsv"], input="Motegi\nBlinken\n")
+        same_hits(ONE, mixed, "--allow-remote")
+        p = run([VNSEARCH, "--db", stub, "--allow-remote", "--batch", "-", "--format", "tsv"],
+                input="Motegi\nBlinken\n")
         local = run([VNSEARCH, "--db", ONE, "--batch", "-", "--format", "tsv"], input="Motegi\nBlinken\n")
         expect(p.returncode == 0 and p.stdout == local.stdout and len(p.stdout.splitlines()) > 4,
                "batch over remote shards gives the local rows")
@@ -143,12 +148,12 @@ def test_remote_shards_through_a_stub_file():
         # one server dies: a clear error naming it, exit 2
         SERVERS[ports[1]].kill()
         SERVERS[ports[1]].wait()
-        p = run([VNSEARCH, "--db", stub, "Motegi"])
+        p = run([VNSEARCH, "--db", stub, "--allow-remote", "Motegi"])
         expect(p.returncode == 2 and f"127.0.0.1:{ports[1]}" in p.stderr and len(p.stderr.splitlines()) == 1,
                f"dead shard: exit {p.returncode}, {p.stderr!r}")
         # it comes back: searches recover
         start_server(dirs[1], ports[1])
-        p = run([VNSEARCH, "--db", stub, "--format", "json", "Motegi"])
+        p = run([VNSEARCH, "--db", stub, "--format", "json", "Motegi"], env={"VNSEARCH_ALLOW_REMOTE": "tcp"})
         expect(p.returncode == 0 and len(p.stdout.splitlines()) == 2, f"recovered: {p.stderr}")
     finally:
         stop_all()

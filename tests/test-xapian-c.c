@@ -4,6 +4,7 @@
  * what they say on a small scratch database.
  */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -14,14 +15,14 @@ static char scratch[256];
 static void test_open_missing_database_gives_status_and_message(void)
 {
     xc_db *db = (xc_db *)0x1;
-    int rc = xc_db_open("/nonexistent/vnsearch.db", &db);
+    int rc = xc_db_open("/nonexistent/vnsearch.db", XC_OPEN_LOCAL, &db);
     CHECK(rc == XC_ERR_OPENING, "status %d (%s)", rc, xc_status_string(rc));
     CHECK(strlen(xc_errmsg()) > 0, "message set");
     CHECK(db == NULL, "no handle on failure");
     xc_wdb *w = NULL;
     rc = xc_wdb_open("/nonexistent/dir/db", XC_WDB_OPEN, &w);
     CHECK(rc == XC_ERR_OPENING, "writable open of missing db: %d", rc);
-    CHECK(xc_db_open(NULL, &db) == XC_ERR_INVALID, "NULL path");
+    CHECK(xc_db_open(NULL, XC_OPEN_LOCAL, &db) == XC_ERR_INVALID, "NULL path");
 }
 
 static int add_doc(xc_wdb *w, const char *id, const char *words, const char *fw, const char *years)
@@ -82,7 +83,7 @@ static void test_write_search_facets(void)
     xc_wdb_close(w);
 
     xc_db *db = NULL;
-    rc = xc_db_open(path, &db);
+    rc = xc_db_open(path, XC_OPEN_LOCAL, &db);
     CHECK(rc == XC_OK, "open: %s", xc_errmsg());
     if (rc)
         return;
@@ -152,9 +153,113 @@ static void test_write_search_facets(void)
     xc_wdb_close(w);
     const char *srcs[2] = {path, path2};
     CHECK(xc_compact(srcs, 2, dest) == XC_OK, "compact: %s", xc_errmsg());
-    CHECK(xc_db_open(dest, &db) == XC_OK, "open merged");
+    CHECK(xc_db_open(dest, XC_OPEN_LOCAL, &db) == XC_OK, "open merged");
     xc_db_doccount(db, &n);
     CHECK(n == 4, "merged doccount %u", n);
+    xc_db_close(db);
+}
+
+static void write_file(const char *name, const char *text)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/%s", scratch, name);
+    FILE *fp = fopen(path, "w");
+    CHECK(fp != NULL, "cannot write %s", path);
+    if (fp) {
+        fputs(text, fp);
+        fclose(fp);
+    }
+}
+
+static int marker_exists(void)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/marker", scratch);
+    return access(path, F_OK) == 0;
+}
+
+/* Opens scratch/name with flags; returns the status and the doccount. */
+static int open_count(const char *name, unsigned flags, uint32_t *docs)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/%s", scratch, name);
+    xc_db *db = NULL;
+    int rc = xc_db_open(path, flags, &db);
+    *docs = 0;
+    if (rc == XC_OK) {
+        xc_db_doccount(db, docs);
+        xc_db_close(db);
+    }
+    return rc;
+}
+
+/* Runs after test_write_search_facets, whose db1 (3 passages) it names. */
+static void test_stubs_open_local_databases_and_refuse_remote_lines(void)
+{
+    char dir[400], text[600];
+    uint32_t n;
+    snprintf(dir, sizeof dir, "%s/stubdir", scratch);
+    CHECK(mkdir(dir, 0777) == 0, "mkdir");
+    write_file("stubdir/XAPIANDB", "auto ../db1\n");
+    CHECK(open_count("stubdir", XC_OPEN_LOCAL, &n) == XC_OK && n == 3, "stub directory: %s", xc_errmsg());
+    write_file("nested.stub", "# a comment, then a blank line\n\nauto stubdir\nglass db2\n");
+    CHECK(open_count("nested.stub", XC_OPEN_LOCAL, &n) == XC_OK && n == 4, "nested stubs, relative paths: %s",
+          xc_errmsg());
+
+    /* a program line: refused unless allowed, and the program never runs */
+    snprintf(text, sizeof text, "auto db1\nremote :touch %s/marker\n", scratch);
+    write_file("prog.stub", text);
+    int rc = open_count("prog.stub", XC_OPEN_LOCAL, &n);
+    CHECK(rc == XC_ERR_PROGRAM_REFUSED && strstr(xc_errmsg(), "prog.stub:2: ") && strstr(xc_errmsg(), ":PROGRAM"),
+          "program refused: %d %s", rc, xc_errmsg());
+    rc = open_count("prog.stub", XC_OPEN_REMOTE_TCP, &n);
+    CHECK(rc == XC_ERR_PROGRAM_REFUSED, "TCP allowed, program still refused: %d", rc);
+    snprintf(text, sizeof text, "auto stubdir\nauto prog.stub\n");
+    write_file("via.stub", text);
+    CHECK(open_count("via.stub", XC_OPEN_LOCAL, &n) == XC_ERR_PROGRAM_REFUSED, "through a nested stub");
+    write_file("stubdir/XAPIANDB", "auto ../db1\nauto ../prog.stub\n");
+    CHECK(open_count("stubdir", XC_OPEN_LOCAL, &n) == XC_ERR_PROGRAM_REFUSED, "through a stub directory");
+    snprintf(text, sizeof text, "%s/prog.stub", scratch);
+    const char *srcs[1] = {text};
+    char dest[400];
+    snprintf(dest, sizeof dest, "%s/compacted", scratch);
+    CHECK(xc_compact(srcs, 1, dest) == XC_ERR_PROGRAM_REFUSED, "compaction opens local databases only");
+    CHECK(!marker_exists(), "the program never ran");
+    /* allowed, it runs (so the checks above can fail) */
+    rc = open_count("prog.stub", XC_OPEN_REMOTE_PROGRAM, &n);
+    CHECK(rc == XC_ERR_NETWORK && marker_exists(), "allowed program runs: %d %s", rc, xc_errmsg());
+
+    /* a TCP line: refused without a connection, unless allowed */
+    write_file("tcp.stub", "remote 127.0.0.1:1\n");
+    rc = open_count("tcp.stub", XC_OPEN_LOCAL, &n);
+    CHECK(rc == XC_ERR_REMOTE_REFUSED && strstr(xc_errmsg(), "tcp.stub:1: names a remote database (127.0.0.1:1)"),
+          "TCP refused: %d %s", rc, xc_errmsg());
+    rc = open_count("tcp.stub", XC_OPEN_REMOTE_TCP, &n);
+    CHECK(rc == XC_ERR_NETWORK, "allowed TCP connects (and finds nobody on port 1): %d %s", rc, xc_errmsg());
+
+    /* loops, garbage and odd files: errors, never a crash or a hang */
+    write_file("loop.stub", "auto loop.stub\n");
+    rc = open_count("loop.stub", XC_OPEN_LOCAL, &n);
+    CHECK(rc == XC_ERR_OPENING && strstr(xc_errmsg(), "nested more than"), "loop: %d %s", rc, xc_errmsg());
+    write_file("bad.stub", "auto db1\nsecret text\n");
+    rc = open_count("bad.stub", XC_OPEN_LOCAL, &n);
+    CHECK(rc == XC_ERR_OPENING && strstr(xc_errmsg(), "bad.stub:2: Bad line") && !strstr(xc_errmsg(), "secret"),
+          "bad line: %d %s", rc, xc_errmsg());
+    snprintf(text, sizeof text, "%s/fifo.stub", scratch);
+    CHECK(mkfifo(text, 0600) == 0, "mkfifo");
+    CHECK(open_count("fifo.stub", XC_OPEN_LOCAL, &n) == XC_ERR_OPENING, "a FIFO is not a stub");
+
+    /* reopen re-reads the stub with the same rules */
+    write_file("stubdir/XAPIANDB", "auto ../db1\n");
+    snprintf(text, sizeof text, "%s/stubdir", scratch);
+    xc_db *db = NULL;
+    CHECK(xc_db_open(text, XC_OPEN_LOCAL, &db) == XC_OK, "open stubdir");
+    snprintf(text, sizeof text, "%s/marker", scratch);
+    unlink(text);
+    write_file("stubdir/XAPIANDB", "auto ../db1\nauto ../prog.stub\n");
+    int changed = 0;
+    CHECK(xc_db_reopen(db, &changed) == XC_ERR_PROGRAM_REFUSED, "reopen refuses the program line");
+    CHECK(!marker_exists(), "and does not run it");
     xc_db_close(db);
 }
 
@@ -168,6 +273,7 @@ int main(void)
     }
     RUN(test_open_missing_database_gives_status_and_message);
     RUN(test_write_search_facets);
+    RUN(test_stubs_open_local_databases_and_refuse_remote_lines);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
     if (system(cmd) != 0)

@@ -7,6 +7,8 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -14,9 +16,19 @@
 #include <unordered_map>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace {
 
 thread_local std::string last_error;
+
+// A stub line that names a remote database the caller did not allow.
+struct refusal {
+    int status;
+    std::string msg;
+};
 
 int set_error(int status, const std::string &msg)
 {
@@ -29,6 +41,8 @@ int translate_exception()
 {
     try {
         throw;
+    } catch (const refusal &r) {
+        return set_error(r.status, r.msg);
     } catch (const Xapian::DatabaseLockError &e) {
         return set_error(XC_ERR_LOCKED, e.get_description());
     } catch (const Xapian::DatabaseVersionError &e) {
@@ -74,6 +88,214 @@ int copy_out(const std::string &s, char **out, size_t *len)
     return XC_OK;
 }
 
+/* ------------------------------------------------------ opening, safely */
+
+// See xc_db_open() in xapian-c.h.  The rules are Xapian 1.4's
+// (backends/dbfactory.cc and databasehelpers.h), with two differences: a
+// remote line is refused unless allowed, and every local database is opened
+// with its backend named (Database(path, DB_BACKEND_GLASS), or by file
+// descriptor for a single-file one), so Xapian itself never reads a stub:
+// what was checked is what is opened.
+
+const int STUB_MAX_DEPTH = 8;
+const size_t STUB_MAX_BYTES = 1 << 20;
+const size_t STUB_MAX_DATABASES = 4096;
+
+struct opener {
+    unsigned flags;
+    Xapian::Database db;
+    size_t count;
+};
+
+// Bytes of a stub line fit for a message: printable ASCII, the rest as \xNN.
+std::string shown(const std::string &s)
+{
+    std::string out;
+    for (unsigned char c : s.substr(0, 200)) {
+        if (c >= 0x20 && c < 0x7f) {
+            out += static_cast<char>(c);
+        } else {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+        }
+    }
+    return out;
+}
+
+void add(opener &o, const Xapian::Database &db)
+{
+    if (++o.count > STUB_MAX_DATABASES)
+        throw Xapian::DatabaseOpeningError("stub databases name more than " + std::to_string(STUB_MAX_DATABASES) +
+                                           " databases");
+    o.db.add_database(db);
+}
+
+// A path in a stub is relative to the stub's directory.
+std::string relative_to(const std::string &path, const std::string &stub)
+{
+    if (!path.empty() && path[0] == '/')
+        return path;
+    std::string::size_type slash = stub.rfind('/');
+    return slash == std::string::npos ? path : stub.substr(0, slash + 1) + path;
+}
+
+// Opens path without following it into a FIFO or device, and checks it is
+// still what stat() said (a regular file or a directory).
+int open_checked(const std::string &path, const struct stat &st)
+{
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        throw Xapian::DatabaseOpeningError("Couldn't open '" + path + "'", errno);
+    struct stat now;
+    if (fstat(fd, &now) != 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+        ::close(fd);
+        throw Xapian::DatabaseOpeningError("'" + path + "' changed while it was opened");
+    }
+    return fd;
+}
+
+// "HOST:PORT" or "[V6]:PORT", the port from 1 to 65535.
+bool parse_host_port(const std::string &s, std::string &host, unsigned &port)
+{
+    std::string::size_type colon = s.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == s.size() || s.size() - colon > 6 ||
+        s.find_first_not_of("0123456789", colon + 1) != std::string::npos)
+        return false;
+    unsigned long p = std::strtoul(s.c_str() + colon + 1, nullptr, 10);
+    if (p == 0 || p > 65535)
+        return false;
+    host = s.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    port = static_cast<unsigned>(p);
+    return true;
+}
+
+void open_path(opener &o, const std::string &path, int depth);
+
+void open_stub_lines(opener &o, const std::string &file, const std::string &text, int depth)
+{
+    size_t line_no = 0;
+    for (size_t start = 0; start < text.size();) {
+        size_t nl = text.find('\n', start);
+        std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+        start = nl == std::string::npos ? text.size() : nl + 1;
+        ++line_no;
+        if (line.empty() || line[0] == '#')
+            continue;
+        std::string where = file + ":" + std::to_string(line_no), host;
+        unsigned port;
+        std::string::size_type space = line.find(' ');
+        std::string type = line.substr(0, space);
+        std::string rest = space == std::string::npos ? std::string() : line.substr(space + 1);
+        if (type == "auto") {
+            open_path(o, relative_to(rest, file), depth + 1);
+        } else if (type == "glass") {
+            add(o, Xapian::Database(relative_to(rest, file), Xapian::DB_BACKEND_GLASS));
+#ifdef XAPIAN_HAS_CHERT_BACKEND
+        } else if (type == "chert") {
+            add(o, Xapian::Database(relative_to(rest, file), Xapian::DB_BACKEND_CHERT));
+#endif
+        } else if (type == "inmemory" && rest.empty()) {
+            add(o, Xapian::Database(std::string(), Xapian::DB_BACKEND_INMEMORY));
+        } else if (type == "remote" && !rest.empty() && rest[0] == ':') {
+            if (!(o.flags & XC_OPEN_REMOTE_PROGRAM))
+                throw refusal{XC_ERR_PROGRAM_REFUSED,
+                              where + ": names a program to run as a remote database (remote :PROGRAM)"};
+            std::string::size_type sp = rest.find(' ');
+            std::string prog = rest.substr(1, sp == std::string::npos ? std::string::npos : sp - 1);
+            std::string args = sp == std::string::npos ? std::string() : rest.substr(sp + 1);
+            add(o, Xapian::Remote::open(prog, args));
+        } else if (type == "remote" && parse_host_port(rest, host, port)) {
+            if (!(o.flags & XC_OPEN_REMOTE_TCP))
+                throw refusal{XC_ERR_REMOTE_REFUSED,
+                              where + ": names a remote database (" + shown(host) + ":" + std::to_string(port) + ")"};
+            add(o, Xapian::Remote::open(host, port));
+        } else {
+            // Like Xapian, never the line itself: the file may not be a stub
+            // at all, and its content is nobody's business.
+            throw Xapian::DatabaseOpeningError(where + ": Bad line");
+        }
+    }
+}
+
+void open_stub(opener &o, const std::string &file, int fd, int depth)
+{
+    std::string text;
+    char buf[65536];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0 && text.size() <= STUB_MAX_BYTES)
+        text.append(buf, static_cast<size_t>(n));
+    int saved = errno;
+    ::close(fd);
+    if (n < 0)
+        throw Xapian::DatabaseOpeningError("Couldn't read stub database file: " + file, saved);
+    if (text.size() > STUB_MAX_BYTES)
+        throw Xapian::DatabaseOpeningError(file + ": a stub database file larger than 1 MiB");
+    open_stub_lines(o, file, text, depth);
+}
+
+bool is_regular(const std::string &path)
+{
+    struct stat st;
+    return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+void open_path(opener &o, const std::string &path, int depth)
+{
+    if (depth > STUB_MAX_DEPTH)
+        throw Xapian::DatabaseOpeningError(path + ": stub databases nested more than " +
+                                           std::to_string(STUB_MAX_DEPTH) + " deep (a loop?)");
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0)
+        throw Xapian::DatabaseOpeningError("Couldn't stat '" + path + "'", errno);
+    if (S_ISREG(st.st_mode)) {
+        // A single-file glass database (Xapian's own test), else a stub.
+        int fd = open_checked(path, st);
+        char magic[14];
+        if (st.st_size >= 2 * 2048 && ::read(fd, magic, sizeof magic) == static_cast<ssize_t>(sizeof magic) &&
+            std::memcmp(magic, "\x0f\x0dXapian Glass", sizeof magic) == 0 && lseek(fd, 0, SEEK_SET) == 0) {
+            add(o, Xapian::Database(fd, Xapian::DB_BACKEND_GLASS)); // takes the descriptor
+            return;
+        }
+        if (lseek(fd, 0, SEEK_SET) != 0) {
+            ::close(fd);
+            throw Xapian::DatabaseOpeningError("Couldn't read '" + path + "'", errno);
+        }
+        open_stub(o, path, fd, depth);
+        return;
+    }
+    if (!S_ISDIR(st.st_mode))
+        throw Xapian::DatabaseOpeningError("Not a regular file or directory: '" + path + "'");
+#ifdef XAPIAN_HAS_CHERT_BACKEND
+    if (is_regular(path + "/iamchert")) {
+        add(o, Xapian::Database(path, Xapian::DB_BACKEND_CHERT));
+        return;
+    }
+#endif
+    if (is_regular(path + "/iamglass")) {
+        add(o, Xapian::Database(path, Xapian::DB_BACKEND_GLASS));
+        return;
+    }
+    std::string stub = path + "/XAPIANDB";
+    struct stat sst;
+    if (stat(stub.c_str(), &sst) == 0) {
+        if (!S_ISREG(sst.st_mode))
+            throw Xapian::DatabaseOpeningError("Not a regular file: '" + stub + "'");
+        open_stub(o, stub, open_checked(stub, sst), depth + 1);
+        return;
+    }
+    throw Xapian::DatabaseOpeningError("Couldn't detect type of database: '" + path + "'");
+}
+
+Xapian::Database open_database(const std::string &path, unsigned flags)
+{
+    opener o{flags, Xapian::Database(), 0};
+    open_path(o, path, 0);
+    return o.db;
+}
+
 } // namespace
 
 #define XC_TRY try {
@@ -93,6 +315,7 @@ struct xc_doc {
 struct xc_db {
     Xapian::Database db;
     std::string path;
+    unsigned flags;
 };
 struct xc_wdb {
     Xapian::WritableDatabase db;
@@ -138,6 +361,8 @@ const char *xc_status_string(int status)
     case XC_ERR_NETWORK: return "remote database failed";
     case XC_ERR_NOT_FOUND: return "document not found";
     case XC_ERR_XAPIAN: return "Xapian error";
+    case XC_ERR_REMOTE_REFUSED: return "remote database not allowed";
+    case XC_ERR_PROGRAM_REFUSED: return "remote database program not allowed";
     default: return "unknown status";
     }
 }
@@ -209,13 +434,13 @@ int xc_doc_set_value(xc_doc *doc, unsigned slot, const char *value, size_t len)
 
 /* ----------------------------------------------------------- databases */
 
-int xc_db_open(const char *path, xc_db **out)
+int xc_db_open(const char *path, unsigned flags, xc_db **out)
 {
     XC_TRY
     if (!path || !out)
         return invalid("xc_db_open: NULL argument");
     *out = nullptr;
-    xc_db *db = new xc_db{Xapian::Database(path), path};
+    xc_db *db = new xc_db{open_database(path, flags), path, flags};
     *out = db;
     return XC_OK;
     XC_CATCH
@@ -240,7 +465,7 @@ int xc_db_reopen(xc_db *db, int *changed)
     // points elsewhere (a rebuilt index swapped in) needs a fresh open; and a
     // remote shard whose connection died (its server restarted) only comes
     // back through a fresh open too.
-    Xapian::Database fresh(db->path);
+    Xapian::Database fresh = open_database(db->path, db->flags);
     bool differs;
     try {
         differs = fresh.get_uuid() != db->db.get_uuid() || fresh.get_lastdocid() != db->db.get_lastdocid() ||
@@ -473,7 +698,7 @@ int xc_compact(const char *const *sources, size_t n, const char *dest)
         return invalid("xc_compact: no sources");
     Xapian::Database src;
     for (size_t i = 0; i < n; i++)
-        src.add_database(Xapian::Database(sources[i]));
+        src.add_database(open_database(sources[i], XC_OPEN_LOCAL));
     src.compact(dest, Xapian::DBCOMPACT_MULTIPASS);
     return XC_OK;
     XC_CATCH

@@ -30,7 +30,9 @@ typedef enum xc_status {
     XC_ERR_VERSION = -7,      /* database format unsupported */
     XC_ERR_NETWORK = -8,      /* a remote shard failed */
     XC_ERR_NOT_FOUND = -9,    /* document not found */
-    XC_ERR_XAPIAN = -10       /* any other Xapian::Error */
+    XC_ERR_XAPIAN = -10,      /* any other Xapian::Error */
+    XC_ERR_REMOTE_REFUSED = -11,  /* a stub names a remote database, not allowed (xc_db_open) */
+    XC_ERR_PROGRAM_REFUSED = -12  /* a stub names a program to run, not allowed (xc_db_open) */
 } xc_status;
 
 /* The message of the last error on this thread ("" if none).  Valid until the
@@ -67,12 +69,31 @@ typedef int (*xc_term_fn)(void *ctx, const char *term, size_t len, uint32_t term
 typedef struct xc_db xc_db;   /* read-only: a single db, a stub, shards */
 typedef struct xc_wdb xc_wdb; /* writable */
 
-/* Opens any database Xapian can open: a directory, a stub file or a stub
- * directory (one with a XAPIANDB file), including remote shards. */
-int xc_db_open(const char *path, xc_db **out);
+/* What a stub may name besides local databases (xc_db_open's flags).
+ *
+ * A stub file (or a directory's XAPIANDB) lists databases, one a line, and
+ * Xapian connects to `remote HOST:PORT` lines and *runs* `remote :PROGRAM
+ * ARGS` lines.  An index directory copied from elsewhere must never run a
+ * program or open a connection, so the shim reads every stub itself, with
+ * Xapian's rules (`auto`, `glass`, `chert`, `remote`, `inmemory` lines,
+ * paths relative to the stub, stubs naming stubs, single-file databases),
+ * opens each local database with its backend named (so Xapian never reads a
+ * stub on its own), and refuses a remote line unless a flag allows it:
+ * XC_ERR_REMOTE_REFUSED or XC_ERR_PROGRAM_REFUSED, with "STUB:LINE: ..." in
+ * xc_errmsg().  Stubs nest at most 8 deep and name at most 4096 databases;
+ * a stub is a regular file of at most 1 MiB (never a FIFO or a device). */
+enum {
+    XC_OPEN_LOCAL = 0,          /* local databases only */
+    XC_OPEN_REMOTE_TCP = 1,     /* also connect to `remote HOST:PORT` lines */
+    XC_OPEN_REMOTE_PROGRAM = 2  /* also run the programs of `remote :PROGRAM ARGS` lines */
+};
+
+/* Opens a database directory, a stub file or a stub directory (one with a
+ * XAPIANDB file), by the rules above. */
+int xc_db_open(const char *path, unsigned flags, xc_db **out);
 void xc_db_close(xc_db *db);
-/* Picks up the latest committed revision (and re-reads a changed stub).
- * Sets *changed to 1 if anything changed. */
+/* Picks up the latest committed revision (and re-reads a changed stub, with
+ * the flags it was opened with).  Sets *changed to 1 if anything changed. */
 int xc_db_reopen(xc_db *db, int *changed);
 int xc_db_doccount(xc_db *db, uint32_t *out);
 /* Number of documents the term occurs in (0 if none). */
@@ -115,7 +136,8 @@ int xc_wdb_allterms(xc_wdb *db, const char *prefix, size_t plen, size_t limit, x
 int xc_wdb_postings(xc_wdb *db, const char *term, size_t len, xc_docid **ids, size_t *count);
 int xc_wdb_get_data(xc_wdb *db, xc_docid id, char **data, size_t *len);
 
-/* Merges databases into a new compact one at dest (xapian-compact). */
+/* Merges databases into a new compact one at dest (xapian-compact).  The
+ * sources are opened as xc_db_open(XC_OPEN_LOCAL) opens them. */
 int xc_compact(const char *const *sources, size_t n, const char *dest);
 
 /* -------------------------------------------------------------- queries */

@@ -56,8 +56,8 @@ static void open_index(void)
     o.threads = 1;
     FUZZ_CHECK(index_run(&o) == 0, "cannot index %s", VN_CORPUS_DIR);
     char err[1024];
-    FUZZ_CHECK(vs_open(path, &engine, err, sizeof err) == VS_OK, "%s", err);
-    FUZZ_CHECK(xc_db_open(path, &db) == XC_OK, "%s", xc_errmsg());
+    FUZZ_CHECK(vs_open(path, VS_OPEN_LOCAL, &engine, err, sizeof err) == VS_OK, "%s", err);
+    FUZZ_CHECK(xc_db_open(path, XC_OPEN_LOCAL, &db) == XC_OK, "%s", xc_errmsg());
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
