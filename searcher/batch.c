@@ -1,100 +1,285 @@
 /*
  * Batch runs (see batch.h).
  *
- * The queries are handed out to worker threads through an atomic counter;
- * each worker has its own engine (database, enquire, alias table), so a
- * query costs only its own parsing and matching.  Each result is formatted
- * into its own buffer, and the main thread writes the buffers in input order
- * as soon as the next one is ready, so output streams and memory stays
- * bounded by how far the fastest worker runs ahead.
+ * Three kinds of thread share a ring of slots: a reader thread reads the
+ * input a line at a time into the next free slot; worker threads, each with
+ * its own engine (database, enquire, alias table), take the next slot read
+ * and answer its query into the slot's own buffer; the main thread writes
+ * the slots out in input order as each is done, which frees it for the
+ * reader.  So the output streams, a slow pipe of queries is answered as it
+ * comes, and memory is bounded by the ring (8 slots a worker), never by
+ * the size of the input.
  */
 #include "batch.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "vnsearch.h"
+#include "vntext.h"
 
-int batch_parse(const char *text, size_t len, batch_item **items, size_t *n)
+/* ------------------------------------------------------------- reading */
+
+#define READ_CHUNK (64 * 1024)
+
+struct batch_reader {
+    int fd;                  /* -1: reading data[0..len) */
+    const char *data;
+    size_t len, off;
+    char *buf;               /* unread input: buf[start..end) */
+    size_t cap, start, end;
+    size_t lineno;
+    uint64_t consumed;
+    int eof;
+    atomic_int cancelled;    /* batch_reader_cancel() */
+};
+
+batch_reader *batch_reader_new(int fd, const char *data, size_t len)
 {
-    *items = NULL;
-    *n = 0;
-    size_t cap = 0, lineno = 0;
-    for (size_t off = 0; off < len;) {
-        const char *nl = memchr(text + off, '\n', len - off);
-        size_t end = nl ? (size_t)(nl - text) : len;
-        size_t l = end - off;
-        const char *s = text + off;
-        off = end + 1;
-        lineno++;
-        if (l && s[l - 1] == '\r')
-            l--;
-        size_t lead = 0;
-        while (lead < l && (s[lead] == ' ' || s[lead] == '\t'))
-            lead++;
-        if (lead == l || s[lead] == '#')
-            continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 256;
-            batch_item *p = realloc(*items, cap * sizeof *p);
-            if (!p)
+    batch_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->fd = fd;
+    r->data = data;
+    r->len = data ? len : 0;
+    r->cap = BATCH_LINE_MAX + 1 + READ_CHUNK;
+    r->buf = malloc(r->cap);
+    if (!r->buf) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void batch_reader_free(batch_reader *r)
+{
+    if (r) {
+        free(r->buf);
+        free(r);
+    }
+}
+
+uint64_t batch_reader_offset(const batch_reader *r)
+{
+    return r->consumed;
+}
+
+void batch_reader_cancel(batch_reader *r)
+{
+    atomic_store(&r->cancelled, 1);
+}
+
+void batch_item_free(batch_item *it)
+{
+    free(it->id);
+    free(it->query);
+    free(it->error);
+    memset(it, 0, sizeof *it);
+}
+
+/* Reads more input after buf[end], moving what is unread to the front
+ * first.  Returns the bytes read, 0 at the end, -1 on a read error. */
+static long fill(batch_reader *r)
+{
+    if (r->eof)
+        return 0;
+    if (r->start > 0) {
+        memmove(r->buf, r->buf + r->start, r->end - r->start);
+        r->end -= r->start;
+        r->start = 0;
+    }
+    size_t room = r->cap - r->end;
+    long n;
+    if (r->fd < 0) {
+        n = (long)(r->len - r->off < room ? r->len - r->off : room);
+        memcpy(r->buf + r->end, r->data + r->off, (size_t)n);
+        r->off += (size_t)n;
+    } else {
+        /* wait in short steps, so that a cancel is seen even when the
+         * other end of a pipe never writes or closes */
+        for (;;) {
+            if (atomic_load(&r->cancelled)) {
+                errno = ECANCELED;
                 return -1;
-            *items = p;
+            }
+            struct pollfd p = {r->fd, POLLIN, 0};
+            int ready = poll(&p, 1, 200);
+            if (ready > 0 || (ready < 0 && errno != EINTR))
+                break; /* readable, or an error that read() reports */
         }
-        batch_item *it = &(*items)[*n];
-        const char *tab = memchr(s, '\t', l);
-        char idbuf[32];
-        if (tab) {
-            it->id = strndup(s, (size_t)(tab - s));
-            it->query = strndup(tab + 1, l - (size_t)(tab - s) - 1);
-        } else {
-            snprintf(idbuf, sizeof idbuf, "%zu", lineno);
-            it->id = strdup(idbuf);
-            it->query = strndup(s, l);
+        do
+            n = (long)read(r->fd, r->buf + r->end, room);
+        while (n < 0 && errno == EINTR);
+    }
+    if (n > 0)
+        r->end += (size_t)n;
+    else if (n == 0)
+        r->eof = 1;
+    return n;
+}
+
+/* Skips the rest of a line too long to keep, reading on to its line break
+ * without keeping any of it.  Returns 0, or -1 with a message. */
+static int skip_line(batch_reader *r, char *err, size_t cap)
+{
+    uint64_t skipped = 0;
+    for (;;) {
+        char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+        if (nl) {
+            size_t upto = (size_t)(nl - r->buf) + 1;
+            r->consumed += upto - r->start;
+            r->start = upto;
+            return 0;
         }
-        it->line = lineno;
-        if (!it->id || !it->query) {
-            free(it->id);
-            free(it->query);
+        skipped += r->end - r->start;
+        r->consumed += r->end - r->start;
+        r->start = r->end = 0;
+        if (skipped > BATCH_SKIP_MAX) {
+            snprintf(err, cap, "line %zu: no line break in %llu GiB: not a file of queries; stopped there", r->lineno,
+                     (unsigned long long)(BATCH_SKIP_MAX >> 30));
             return -1;
         }
-        (*n)++;
+        long n = fill(r);
+        if (n < 0) {
+            snprintf(err, cap, "cannot read: %s", strerror(errno));
+            return -1;
+        }
+        if (n == 0)
+            return 0;
     }
-    return 0;
 }
 
-void batch_items_free(batch_item *items, size_t n)
+static int bad_line(batch_item *it, const char *fmt, size_t arg)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(items[i].id);
-        free(items[i].query);
-    }
-    free(items);
+    char msg[160];
+    snprintf(msg, sizeof msg, fmt, arg);
+    it->error = strdup(msg);
+    return it->error ? 1 : -1;
 }
+
+/* One complete line s[0..l) (no line break): 1 and *it filled, 0 for a line
+ * to skip, -1 when out of memory. */
+static int parse_line(batch_reader *r, const char *s, size_t l, batch_item *it)
+{
+    memset(it, 0, sizeof *it);
+    it->line = r->lineno;
+    size_t first = 0; /* offset of s in the line as given (a BOM dropped) */
+    if (l && s[l - 1] == '\r')
+        l--;
+    if (r->lineno == 1 && l >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+        s += 3;
+        l -= 3;
+        first = 3;
+    }
+    size_t lead = 0;
+    while (lead < l && (s[lead] == ' ' || s[lead] == '\t'))
+        lead++;
+    if (lead == l || s[lead] == '#')
+        return 0;
+    size_t ok = vn_utf8_text_prefix(s, l);
+    if (ok < l)
+        return bad_line(it, s[ok] == '\0' ? "a NUL byte at byte %zu (line skipped)"
+                                          : "invalid UTF-8 at byte %zu (line skipped)",
+                        first + ok + 1);
+    const char *tab = memchr(s, '\t', l);
+    if (tab) {
+        it->id = strndup(s, (size_t)(tab - s));
+        it->query = strndup(tab + 1, l - (size_t)(tab - s) - 1);
+    } else {
+        char idbuf[32];
+        snprintf(idbuf, sizeof idbuf, "%zu", r->lineno);
+        it->id = strdup(idbuf);
+        it->query = strndup(s, l);
+    }
+    if (!it->id || !it->query) {
+        batch_item_free(it);
+        return -1;
+    }
+    return 1;
+}
+
+int batch_reader_next(batch_reader *r, batch_item *item, char *err, size_t cap)
+{
+    memset(item, 0, sizeof *item);
+    for (;;) {
+        char *line = r->buf + r->start;
+        char *nl = memchr(line, '\n', r->end - r->start);
+        size_t have = nl ? (size_t)(nl - line) : r->end - r->start;
+        if (!nl && have <= BATCH_LINE_MAX && !r->eof) {
+            if (fill(r) < 0) {
+                snprintf(err, cap, "cannot read: %s", strerror(errno));
+                return -1;
+            }
+            continue;
+        }
+        if (!nl && have == 0)
+            return 0; /* the end */
+        r->lineno++;
+        if (have > BATCH_LINE_MAX) {
+            if (skip_line(r, err, cap) != 0)
+                return -1;
+            item->line = r->lineno;
+            if (bad_line(item, "query too long: the line passes %zu bytes (a query is at most 64 KiB)",
+                         (size_t)BATCH_LINE_MAX) < 0) {
+                snprintf(err, cap, "out of memory");
+                return -1;
+            }
+            return 1;
+        }
+        size_t used = have + (nl ? 1 : 0);
+        r->start += used;
+        r->consumed += used;
+        int rc = parse_line(r, line, have, item);
+        if (rc < 0) {
+            snprintf(err, cap, "out of memory");
+            return -1;
+        }
+        if (rc > 0)
+            return 1;
+    }
+}
+
+/* ------------------------------------------------------------- running */
 
 typedef struct slot {
+    batch_item item;
     strbuf out;
-    char *error;           /* a bad line's message */
-    atomic_int done;
+    char *error;     /* the query's error (VS_ERR_QUERY) */
+    int done;        /* answered, or a bad line: ready to write */
 } slot;
 
 typedef struct batch {
     const batch_options *o;
-    batch_item *items;
-    size_t n;
-    slot *slots;
-    atomic_size_t next, finished;
-    atomic_int fatal;
+    batch_reader *reader;
+    slot *ring;
+    size_t window;                    /* slots in the ring */
+    size_t nread, nstarted, nwritten; /* items read, handed to a worker, written out */
+    int eof;                          /* the reader has finished */
+    uint64_t offset;                  /* input bytes read, for the progress line */
+    int fatal;
     char fatal_msg[1024];
+    uint64_t total;                   /* input size when known, for the ETA */
     pthread_mutex_t lock;
-    pthread_cond_t ready;
+    pthread_cond_t changed;           /* any of the counters above moved */
 } batch;
+
+/* Under the lock: the first fatal error wins. */
+static void set_fatal(batch *b, const char *msg)
+{
+    if (!b->fatal)
+        snprintf(b->fatal_msg, sizeof b->fatal_msg, "%s", msg);
+    b->fatal = 1;
+    pthread_cond_broadcast(&b->changed);
+}
 
 /* A TREC query id must be one token. */
 static char *trec_qid(const char *id)
@@ -106,6 +291,66 @@ static char *trec_qid(const char *id)
     return q;
 }
 
+static void *reader_thread(void *arg)
+{
+    batch *b = arg;
+    char err[512];
+    for (;;) {
+        batch_item it;
+        int rc = batch_reader_next(b->reader, &it, err, sizeof err);
+        pthread_mutex_lock(&b->lock);
+        if (rc <= 0) {
+            if (rc < 0) {
+                char msg[700];
+                snprintf(msg, sizeof msg, "%s: %s", strcmp(b->o->file, "-") ? b->o->file : "stdin", err);
+                set_fatal(b, msg);
+            }
+            b->eof = 1;
+            pthread_cond_broadcast(&b->changed);
+            pthread_mutex_unlock(&b->lock);
+            return NULL;
+        }
+        while (b->nread - b->nwritten >= b->window && !b->fatal)
+            pthread_cond_wait(&b->changed, &b->lock);
+        if (b->fatal) {
+            b->eof = 1;
+            pthread_cond_broadcast(&b->changed);
+            pthread_mutex_unlock(&b->lock);
+            batch_item_free(&it);
+            return NULL;
+        }
+        slot *s = &b->ring[b->nread % b->window];
+        b->offset = batch_reader_offset(b->reader);
+        s->item = it;
+        s->done = it.error != NULL; /* a bad line needs no worker */
+        b->nread++;
+        pthread_cond_broadcast(&b->changed);
+        pthread_mutex_unlock(&b->lock);
+    }
+}
+
+static void answer(batch *b, vs_engine *e, vs_request *req, slot *s)
+{
+    char err[1024];
+    req->query = s->item.query;
+    vs_result res;
+    int rc = vs_search(e, req, &res, err, sizeof err);
+    if (rc == VS_OK) {
+        out_options oo = b->o->out;
+        char *qid = oo.format == OUT_TREC ? trec_qid(s->item.id) : NULL;
+        oo.qid = qid ? qid : s->item.id;
+        out_result(&s->out, &res, &oo);
+        free(qid);
+        vs_result_free(&res);
+    } else if (rc == VS_ERR_QUERY) {
+        s->error = strdup(err);
+    } else {
+        pthread_mutex_lock(&b->lock);
+        set_fatal(b, err);
+        pthread_mutex_unlock(&b->lock);
+    }
+}
+
 static void *worker(void *arg)
 {
     batch *b = arg;
@@ -113,48 +358,28 @@ static void *worker(void *arg)
     vs_engine *e = NULL;
     if (vs_open(b->o->db, b->o->open_flags, &e, err, sizeof err) != VS_OK) {
         pthread_mutex_lock(&b->lock);
-        if (!atomic_load(&b->fatal))
-            snprintf(b->fatal_msg, sizeof b->fatal_msg, "%s", err);
-        atomic_store(&b->fatal, 1);
-        pthread_cond_broadcast(&b->ready);
+        set_fatal(b, err);
         pthread_mutex_unlock(&b->lock);
         return NULL;
     }
     vs_request req = *b->o->req;
-    while (!atomic_load(&b->fatal)) {
-        size_t k = atomic_fetch_add(&b->next, 1);
-        if (k >= b->n)
-            break;
-        slot *s = &b->slots[k];
-        req.query = b->items[k].query;
-        vs_result res;
-        int rc = vs_search(e, &req, &res, err, sizeof err);
-        if (rc == VS_OK) {
-            out_options oo = b->o->out;
-            char *qid = oo.format == OUT_TREC ? trec_qid(b->items[k].id) : NULL;
-            oo.qid = qid ? qid : b->items[k].id;
-            out_result(&s->out, &res, &oo);
-            free(qid);
-            vs_result_free(&res);
-        } else if (rc == VS_ERR_QUERY) {
-            s->error = strdup(err);
-        } else {
-            pthread_mutex_lock(&b->lock);
-            if (!atomic_load(&b->fatal))
-                snprintf(b->fatal_msg, sizeof b->fatal_msg, "%s", err);
-            atomic_store(&b->fatal, 1);
-            pthread_mutex_unlock(&b->lock);
-        }
-        pthread_mutex_lock(&b->lock);
-        atomic_store(&s->done, 1);
-        atomic_fetch_add(&b->finished, 1);
-        pthread_cond_broadcast(&b->ready);
-        pthread_mutex_unlock(&b->lock);
-    }
-    vs_close(e);
     pthread_mutex_lock(&b->lock);
-    pthread_cond_broadcast(&b->ready);
+    for (;;) {
+        while (b->nstarted == b->nread && !b->eof && !b->fatal)
+            pthread_cond_wait(&b->changed, &b->lock);
+        if (b->fatal || b->nstarted == b->nread)
+            break;
+        slot *s = &b->ring[b->nstarted++ % b->window];
+        if (s->done)
+            continue; /* a bad line */
+        pthread_mutex_unlock(&b->lock);
+        answer(b, e, &req, s);
+        pthread_mutex_lock(&b->lock);
+        s->done = 1;
+        pthread_cond_broadcast(&b->changed);
+    }
     pthread_mutex_unlock(&b->lock);
+    vs_close(e);
     return NULL;
 }
 
@@ -165,103 +390,131 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void progress(const batch *b, double t0, int final)
+/* The progress line; the ETA when the input's size is known. */
+static void progress(const batch *b, size_t done, double t0, int final)
 {
-    size_t done = atomic_load(&b->finished);
     double secs = now() - t0, rate = secs > 0 ? (double)done / secs : 0;
-    double eta = rate > 0 ? (double)(b->n - done) / rate : 0;
-    fprintf(stderr, "\r\033[Kvnsearch: %zu/%zu queries  %.0f/s  ETA %.0f s", done, b->n, rate, eta);
+    fprintf(stderr, "\r\033[Kvnsearch: %zu queries  %.0f/s", done, rate);
+    uint64_t at = b->offset;
+    if (b->total && at && !final && secs > 0)
+        fprintf(stderr, "  %.0f%%  ETA %.0f s", 100.0 * (double)at / (double)b->total,
+                secs * (double)(b->total - (at < b->total ? at : b->total)) / (double)at);
     if (final)
         fputc('\n', stderr);
     fflush(stderr);
 }
 
-static char *read_input(const char *file, size_t *len, char *err, size_t cap)
+/* Writes slot s (item number k) out; returns 1 if it failed. */
+static int write_slot(const batch *b, slot *s, const char *name)
 {
-    if (strcmp(file, "-") != 0) {
-        char *data = NULL;
-        int changed;
-        int rc = vs_read_file(file, &data, len, &changed);
-        if (rc) {
-            snprintf(err, cap, "%s: %s", file, strerror(rc));
-            return NULL;
-        }
-        return data;
+    int failed = 0;
+    if (s->item.error || s->error) {
+        if (b->o->progress)
+            fputs("\r\033[K", stderr);
+        if (s->item.error)
+            fprintf(stderr, "vnsearch: %s:%zu: %s\n", name, s->item.line, s->item.error);
+        else
+            fprintf(stderr, "vnsearch: %s:%zu: %s (query %s skipped)\n", name, s->item.line, s->error, s->item.id);
+        failed = 1;
+    } else if (s->out.len) {
+        fwrite(s->out.s, 1, s->out.len, stdout);
     }
-    strbuf in = STRBUF_INIT;
-    char buf[65536];
-    size_t r;
-    while ((r = fread(buf, 1, sizeof buf, stdin)) > 0)
-        sb_append(&in, buf, r);
-    if (ferror(stdin) || in.failed) {
-        snprintf(err, cap, "standard input: cannot read");
-        sb_free(&in);
-        return NULL;
+    sb_free(&s->out);
+    free(s->error);
+    batch_item_free(&s->item);
+    memset(s, 0, sizeof *s);
+    return failed;
+}
+
+static int open_input(const char *file, int *fd, uint64_t *size)
+{
+    *fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+    if (*fd < 0)
+        return -1;
+    struct stat st;
+    int known = fstat(*fd, &st) == 0;
+    *size = known && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    if (known && S_ISDIR(st.st_mode)) {
+        if (*fd != STDIN_FILENO)
+            close(*fd);
+        errno = EISDIR;
+        return -1;
     }
-    *len = in.len;
-    return sb_take(&in);
+    return 0;
 }
 
 int batch_run(const batch_options *o)
 {
     char err[1024];
-    size_t len = 0;
-    char *text = read_input(o->file, &len, err, sizeof err);
-    if (!text) {
-        fprintf(stderr, "vnsearch: %s\n", err);
-        return 2;
-    }
     const char *name = strcmp(o->file, "-") ? o->file : "stdin";
     batch b;
     memset(&b, 0, sizeof b);
     b.o = o;
-    if (batch_parse(text, len, &b.items, &b.n) != 0) {
-        free(text);
-        fprintf(stderr, "vnsearch: out of memory\n");
+    int fd;
+    if (open_input(o->file, &fd, &b.total) != 0) {
+        fprintf(stderr, "vnsearch: %s: %s\n", o->file, strerror(errno));
         return 2;
     }
-    free(text);
     /* Fail fast on a missing database rather than once per thread. */
     vs_engine *probe = NULL;
     if (vs_open(o->db, o->open_flags, &probe, err, sizeof err) != VS_OK) {
         fprintf(stderr, "vnsearch: %s\n", err);
-        batch_items_free(b.items, b.n);
+        if (fd != STDIN_FILENO)
+            close(fd);
         return 2;
     }
     vs_close(probe);
-    b.slots = calloc(b.n + 1, sizeof *b.slots);
-    if (!b.slots) {
-        batch_items_free(b.items, b.n);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nthreads = o->threads > 0 ? (size_t)o->threads : (size_t)(cpus > 0 ? cpus : 1);
+    b.window = 8 * nthreads;
+    b.reader = batch_reader_new(fd, NULL, 0);
+    b.ring = calloc(b.window, sizeof *b.ring);
+    pthread_t *th = calloc(nthreads, sizeof *th), reader;
+    if (!b.reader || !b.ring || !th) {
         fprintf(stderr, "vnsearch: out of memory\n");
+        batch_reader_free(b.reader);
+        free(b.ring);
+        free(th);
+        if (fd != STDIN_FILENO)
+            close(fd);
         return 2;
     }
     pthread_mutex_init(&b.lock, NULL);
-    pthread_cond_init(&b.ready, NULL);
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t nthreads = o->threads > 0 ? (size_t)o->threads : (size_t)(cpus > 0 ? cpus : 1);
-    if (nthreads > b.n)
-        nthreads = b.n ? b.n : 1;
-    pthread_t *th = calloc(nthreads, sizeof *th);
+    pthread_cond_init(&b.changed, NULL);
     size_t started = 0;
-    for (size_t i = 0; th && i < nthreads; i++)
+    int reading = pthread_create(&reader, NULL, reader_thread, &b) == 0;
+    for (size_t i = 0; reading && i < nthreads; i++)
         if (pthread_create(&th[i], NULL, worker, &b) == 0)
             started++;
-    if (started == 0) {
-        snprintf(b.fatal_msg, sizeof b.fatal_msg, "cannot start worker threads");
-        atomic_store(&b.fatal, 1);
+    if (!reading || started == 0) {
+        pthread_mutex_lock(&b.lock);
+        set_fatal(&b, "cannot start threads");
+        b.eof = !reading || b.eof;
+        pthread_mutex_unlock(&b.lock);
     }
 
-    strbuf header = STRBUF_INIT;
     if (o->out.format == OUT_TSV) {
+        strbuf header = STRBUF_INIT;
         out_tsv_header(&header, 1);
         fwrite(header.s, 1, header.len, stdout);
+        sb_free(&header);
     }
-    sb_free(&header);
     size_t failed = 0;
     double t0 = now(), last = 0;
-    for (size_t k = 0; k < b.n; k++) {
-        pthread_mutex_lock(&b.lock);
-        while (!atomic_load(&b.slots[k].done) && !atomic_load(&b.fatal)) {
+    int unflushed = 0;
+    pthread_mutex_lock(&b.lock);
+    for (;;) {
+        slot *s = &b.ring[b.nwritten % b.window];
+        if (unflushed && b.nwritten == b.nread) {
+            /* everything read is answered: the input is slow (a pipe, a
+             * person typing), so what is answered goes out now */
+            pthread_mutex_unlock(&b.lock);
+            fflush(stdout);
+            unflushed = 0;
+            pthread_mutex_lock(&b.lock);
+            continue;
+        }
+        while (!(b.nwritten < b.nread && s->done) && !(b.eof && b.nwritten == b.nread) && !b.fatal) {
             if (o->progress) {
                 struct timespec ts;
                 clock_gettime(CLOCK_REALTIME, &ts);
@@ -270,52 +523,52 @@ int batch_run(const batch_options *o)
                     ts.tv_sec++;
                     ts.tv_nsec -= 1000000000;
                 }
-                pthread_cond_timedwait(&b.ready, &b.lock, &ts);
+                pthread_cond_timedwait(&b.changed, &b.lock, &ts);
                 if (now() - last > 0.2) {
-                    progress(&b, t0, 0);
+                    progress(&b, b.nwritten, t0, 0);
                     last = now();
                 }
             } else {
-                pthread_cond_wait(&b.ready, &b.lock);
+                pthread_cond_wait(&b.changed, &b.lock);
             }
         }
+        if (!(b.nwritten < b.nread && s->done))
+            break; /* the end, or a fatal error before this slot was answered */
         pthread_mutex_unlock(&b.lock);
-        if (atomic_load(&b.fatal) && !atomic_load(&b.slots[k].done))
-            break;
-        slot *s = &b.slots[k];
-        if (s->error) {
-            if (o->progress)
-                fputs("\r\033[K", stderr);
-            fprintf(stderr, "vnsearch: %s:%zu: %s (query %s skipped)\n", name, b.items[k].line, s->error,
-                    b.items[k].id);
-            failed++;
-        } else if (s->out.len) {
-            fwrite(s->out.s, 1, s->out.len, stdout);
-        }
-        sb_free(&s->out);
-        free(s->error);
-        s->error = NULL;
+        failed += (size_t)write_slot(&b, s, name);
+        unflushed = 1;
+        pthread_mutex_lock(&b.lock);
+        b.nwritten++;
+        pthread_cond_broadcast(&b.changed);
     }
+    size_t total = b.nread;
+    pthread_mutex_unlock(&b.lock);
+    batch_reader_cancel(b.reader); /* after a fatal error it may still wait for input */
     for (size_t i = 0; i < started; i++)
         pthread_join(th[i], NULL);
+    if (reading)
+        pthread_join(reader, NULL);
     free(th);
     if (o->progress)
-        progress(&b, t0, 1);
+        progress(&b, b.nwritten, t0, 1);
     int status = failed ? 2 : 0;
-    if (atomic_load(&b.fatal)) {
+    if (b.fatal) {
         fprintf(stderr, "vnsearch: %s\n", b.fatal_msg);
         status = 2;
     } else if (failed) {
-        fprintf(stderr, "vnsearch: %zu of %zu queries failed\n", failed, b.n);
+        fprintf(stderr, "vnsearch: %zu of %zu queries failed\n", failed, total);
     }
-    for (size_t k = 0; k < b.n; k++) {
-        sb_free(&b.slots[k].out);
-        free(b.slots[k].error);
+    for (size_t k = 0; k < b.window; k++) {
+        sb_free(&b.ring[k].out);
+        free(b.ring[k].error);
+        batch_item_free(&b.ring[k].item);
     }
-    free(b.slots);
-    batch_items_free(b.items, b.n);
+    free(b.ring);
+    batch_reader_free(b.reader);
+    if (fd != STDIN_FILENO)
+        close(fd);
     pthread_mutex_destroy(&b.lock);
-    pthread_cond_destroy(&b.ready);
+    pthread_cond_destroy(&b.changed);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "vnsearch: cannot write the results\n");
         return 2;

@@ -40,6 +40,7 @@
 #include "output.h"
 #include "serve-page.h"
 #include "vnsearch.h"
+#include "vntext.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define MAX_QUERY_BYTES 1000    /* a long paragraph pasted in is fine; a book is not */
@@ -179,49 +180,12 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, strb
     return ok;
 }
 
-/* The longest prefix of s that is valid UTF-8 with no NUL. */
-static size_t utf8_valid_prefix(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = p[i];
-        if (c == 0)
-            return i;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        unsigned cp, min;
-        if ((c & 0xE0) == 0xC0) {
-            len = 2, cp = c & 0x1F, min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3, cp = c & 0x0F, min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4, cp = c & 0x07, min = 0x10000;
-        } else
-            return i;
-        if (n - i < len)
-            return i;
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += len;
-    }
-    return n;
-}
-
 static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *msg)
 {
     strbuf b = STRBUF_INIT;
     sb_puts(&b, "{\"error\":");
     /* messages may quote the request: never let a cut one break the JSON */
-    out_json_string(&b, msg, utf8_valid_prefix(msg, strlen(msg)));
+    out_json_string(&b, msg, vn_utf8_text_prefix(msg, strlen(msg)));
     sb_printf(&b, ",\"status\":%u}", status);
     return send_json(c, status, &b);
 }
@@ -265,7 +229,7 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
 {
     (void)kind;
     api_params *p = cls;
-    if (key_size > 16 || utf8_valid_prefix(key, key_size) != key_size) {
+    if (key_size > 16 || vn_utf8_text_prefix(key, key_size) != key_size) {
         snprintf(p->err, sizeof p->err, "unknown parameter (known: q, framework, from, to, exact, n, offset)");
         return MHD_NO;
     }
@@ -276,7 +240,7 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
         snprintf(p->err, sizeof p->err, "parameter '%s' is too long (at most %zu bytes)", key, limit);
         return MHD_NO;
     }
-    if (utf8_valid_prefix(v, vl) != vl) {
+    if (vn_utf8_text_prefix(v, vl) != vl) {
         snprintf(p->err, sizeof p->err, "parameter '%s' is not valid UTF-8 text", key);
         return MHD_NO;
     }

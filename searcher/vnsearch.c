@@ -11,6 +11,7 @@
 #include "output.h"
 #include "serve.h"
 #include "vnsearch.h"
+#include "vntext.h"
 
 #define MAX_FW 64
 
@@ -63,6 +64,18 @@ static long parse_number(const char *opt, const char *s, long min, long max)
         exit(2);
     }
     return v;
+}
+
+/* Text from the command line must be UTF-8: bytes that are not would
+ * otherwise become word breaks and search for something else than typed
+ * (the API answers 400 for the same). */
+static int check_utf8(const char *what, const char *s)
+{
+    size_t len = strlen(s), ok = vn_utf8_text_prefix(s, len);
+    if (ok == len)
+        return 0;
+    fprintf(stderr, "vnsearch: %s is not valid UTF-8 (byte %zu): give it in UTF-8\n", what, ok + 1);
+    return -1;
 }
 
 int main(int argc, char **argv)
@@ -177,6 +190,14 @@ int main(int argc, char **argv)
         return 2;
     }
     req.query = query.s ? query.s : "";
+    int bad = check_utf8("the query", req.query);
+    for (size_t i = 0; i < req.nframeworks; i++)
+        bad |= check_utf8("--framework", fws[i]);
+    bad |= (req.from && check_utf8("--from", req.from)) | (req.to && check_utf8("--to", req.to));
+    if (bad) {
+        sb_free(&query);
+        return 2;
+    }
     oo.color = color >= 0 ? color : (oo.format == OUT_TEXT && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
     oo.facets = req.facets;
     req.restore = oo.format == OUT_TEXT || req.facets;

@@ -226,3 +226,21 @@ int vn_decode(const char *bytes, size_t len, char **out, size_t *out_len, vn_dec
     *out_len = n;
     return VN_OK;
 }
+
+size_t vn_utf8_text_prefix(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        if (p[i] >= 0x01 && p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        int n = p[i] ? vn_utf8_decode(p + i, len - i, &cp) : 0;
+        if (n == 0)
+            return i;
+        i += (size_t)n;
+    }
+    return len;
+}

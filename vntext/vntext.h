@@ -133,6 +133,13 @@ int vn_decode(const char *bytes, size_t len, char **out, size_t *out_len, vn_dec
 
 const char *vn_encoding_name(vn_encoding enc);
 
+/* The length of the longest prefix of s[0..len) that is UTF-8 text: valid
+ * sequences only (no overlong form, surrogate, truncated sequence or code
+ * point past U+10FFFF) and no NUL.  Returns len when all of it is; else the
+ * offset of the first offending byte, for a message that names it.  For
+ * input that must be refused rather than repaired (queries, batch lines). */
+size_t vn_utf8_text_prefix(const char *s, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

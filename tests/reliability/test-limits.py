@@ -33,7 +33,9 @@ ARG_MAX_ONE = 100000  # bytes per argument (Linux refuses one over 128 KiB)
 
 
 def measure(args, stdin=None):
-    """Runs vnsearch; returns (status, stdout, stderr, seconds, peak RSS in MB)."""
+    """Runs vnsearch; returns (status, stdout, stderr, seconds, peak RSS in MB).
+    stdin: bytes, or an iterable of byte chunks written as they come (so a
+    huge input is never held here)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.monotonic()
         p = subprocess.Popen(wrapped([VNSEARCH, "--db", DB] + args), stdout=out, stderr=err,
@@ -42,7 +44,8 @@ def measure(args, stdin=None):
         killer.start()
         if stdin is not None:
             try:
-                p.stdin.write(stdin)
+                for chunk in [stdin] if isinstance(stdin, bytes) else stdin:
+                    p.stdin.write(chunk)
             except BrokenPipeError:
                 pass
             p.stdin.close()
@@ -148,12 +151,76 @@ def test_filters_and_odd_input_are_bounded():
     answered("a word of 60 KB", ["--", "hợp" * 12000])
     answered("joined words", ["--", " ".join([".".join("abcdefghijklmnopqrstuvwxyz" * 3)] * 30)])
     answered("control characters", ["--", "hợp\x01\x02\x7f tác \u200b\ufeff"])
-    # bytes that are not UTF-8 in a batch file: answered, or that line refused
-    status, out, err, secs, rss = measure(["--batch", "-", "--format", "tsv"],
-                                          stdin=b"q1\th\xffp t\xc3c\nq2\t\xed\xa0\x80\nq3\tMotegi\x00x\n")
-    expect(status == 2 and "stdin:2: nothing to search for" in err, f"invalid UTF-8 batch: {status} {err}")
-    expect("\nq3\t" in out, "the line after it is answered")
+
+
+
+# ------------------------------------------------------------ batch input
+
+
+def test_batch_input_is_read_as_a_stream():
+    # each answer comes out before the next line is written: nothing waits
+    # for the end of the input
+    p = subprocess.Popen(wrapped([VNSEARCH, "--db", DB, "--batch", "-", "--format", "trec", "-n", "1"]),
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    killer = threading.Timer(60 * TIMEOUT_SCALE, p.kill)
+    killer.start()
+    try:
+        for qid, q in (("s1", "Motegi"), ("s2", "Blinken"), ("s3", "Campuchia")):
+            p.stdin.write(f"{qid}\t{q}\n".encode())
+            p.stdin.flush()
+            line = p.stdout.readline().decode()
+            expect(line.startswith(f"{qid} Q0 "), f"{qid} answered while the input is still open: {line!r}")
+        p.stdin.close()
+        expect(p.wait() == 0, f"exit {p.returncode}")
+    finally:
+        killer.cancel()
+        p.kill()
+        p.wait()
+        p.stdout.close()
+        p.stderr.close()
+
+
+def test_batch_from_dev_zero_stops_in_bounded_memory():
+    status, out, err, secs, rss = measure(["--batch", "/dev/zero"])
+    expect(status == 2 and "/dev/zero: line 1: no line break in 4 GiB: not a file of queries" in err
+           and err.count("\n") == 1, f"/dev/zero: {status} {err[:300]!r}")
+    bounded("/dev/zero", secs, rss)
+    expect(rss < 200, f"/dev/zero: {rss:.0f} MB")
+
+
+def test_a_one_gigabyte_line_is_skipped_in_bounded_memory():
+    def gigabyte():  # generated as it is written, never held whole
+        yield b"q1\tMotegi\nbig\t"
+        chunk = b"h\xe1\xbb\xa3p t\xc3\xa1c " * (1 << 16)  # "hợp tác " * 65536: 720 KiB
+        for _ in range((1 << 30) // len(chunk) + 1):
+            yield chunk
+        yield b"\nq3\tBlinken\n"
+
+    status, out, err, secs, rss = measure(["--batch", "-", "--format", "trec", "-n", "1"], stdin=gigabyte())
+    expect(status == 2 and "stdin:2: query too long: the line passes" in err, f"1 GB line: {status} {err[:300]}")
+    expect(out.startswith("q1 Q0 ") and "\nq3 Q0 " in out, f"the lines around it are answered: {out!r}")
+    bounded("1 GB line", secs, rss)
+    expect(rss < 200, f"1 GB line: {rss:.0f} MB")
+
+
+def test_nul_and_invalid_utf8_are_refused_with_their_line_number():
+    status, out, err, secs, rss = measure(
+        ["--batch", "-", "--format", "tsv"],
+        stdin=b"q1\th\xffp t\xc3c\nq2\t\xed\xa0\x80\nq3\tMotegi\x00x\n# comment \xff\nq5\tBlinken\n")
+    for line, what in ((1, "invalid UTF-8 at byte 5"), (2, "invalid UTF-8 at byte 4"), (3, "a NUL byte at byte 10")):
+        expect(f"stdin:{line}: {what} (line skipped)" in err, f"line {line}: {err!r}")
+    expect(status == 2 and "3 of 4 queries failed" in err, f"exit {status}: {err!r}")
+    expect("\nq5\t" in out and "\nq1\t" not in out and "\nq3\t" not in out, "only the good line is answered")
     bounded("invalid UTF-8 batch", secs, rss)
+    # on the command line: an error, as the API's 400 (not a word break)
+    refused("invalid UTF-8 query", ["--", "h\udcffop tac"], "the query is not valid UTF-8 (byte 2)")
+    refused("invalid UTF-8 framework", ["--framework", "M\udcc3", "hop"], "--framework is not valid UTF-8")
+
+
+def test_a_leading_bom_is_dropped():
+    status, out, err, secs, rss = measure(["--batch", "-", "--format", "trec", "-n", "1"],
+                                          stdin="\ufeffq1\tMotegi\r\nq2\tBlinken\r\n".encode())
+    expect(status == 0 and out.startswith("q1 Q0 ") and "\nq2 Q0 " in out, f"BOM: {out!r} {err!r}")
 
 
 TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]
