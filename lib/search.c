@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "dates.h"
 #include "query.h"
@@ -502,9 +503,28 @@ static int strict_page(vs_engine *e, xc_query *full, xc_query *strict, uint32_t 
     return XC_OK;
 }
 
-static int run_query(vs_engine *e, const vs_request *req, xc_query *q, const parsed_query *pq, vs_result *res,
-                     char *err, size_t cap)
+static double monotonic(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Arms (or disarms) both enquires with what is left of the time limit of
+ * a search that started at t0. */
+static void arm_deadline(vs_engine *e, const vs_request *req, double t0)
+{
+    double left = req->time_limit > 0 ? req->time_limit - (monotonic() - t0) : 0;
+    if (req->time_limit > 0 && left <= 0)
+        left = 1e-9; /* already past: the next match ends at once */
+    xc_enquire_set_deadline(e->enq, left);
+    xc_enquire_set_deadline(e->rerank, left);
+}
+
+static int run_query(vs_engine *e, const vs_request *req, xc_query *q, const parsed_query *pq, vs_result *res,
+                     double t0, char *err, size_t cap)
+{
+    arm_deadline(e, req, t0);
     uint32_t count = req->count ? req->count : 10, check = 0;
     if (req->facets)
         xc_db_doccount(e->db, &check);
@@ -592,6 +612,7 @@ static int run_query(vs_engine *e, const vs_request *req, xc_query *q, const par
     }
     if (req->restore)
         restore(e, pq, res);
+    res->partial = xc_enquire_timed_out(e->enq) || xc_enquire_timed_out(e->rerank);
     return VS_OK;
 }
 
@@ -599,6 +620,7 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
 {
     memset(res, 0, sizeof *res);
     err[0] = '\0';
+    double t0 = monotonic();
     parsed_query pq;
     if (query_parse(req->query ? req->query : "", &pq, err, cap) != 0)
         return VS_ERR_QUERY;
@@ -694,13 +716,13 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
         free(d);
     }
     if (rc == VS_OK && !impossible) {
-        rc = run_query(e, req, q, &pq, res, err, cap);
+        rc = run_query(e, req, q, &pq, res, t0, err, cap);
         if (rc == VS_ERR_DB && vs_refresh(e)) {
             /* the index was swapped under us, or a remote shard came back:
              * once more with fresh handles */
             vs_result_free(res);
             err[0] = '\0';
-            rc = run_query(e, req, q, &pq, res, err, cap);
+            rc = run_query(e, req, q, &pq, res, t0, err, cap);
         }
     } else if (rc == VS_OK && req->restore) {
         restore(e, &pq, res);

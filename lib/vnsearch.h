@@ -134,6 +134,8 @@ typedef struct vs_request {
     int facets;                  /* count frameworks and years over all matches */
     int restore;                 /* list the accented forms of words typed without marks */
     size_t snippet_chars;        /* 0 = 200 */
+    double time_limit;           /* seconds, 0 = none: past it the search stops and returns what it
+                                    found, with vs_result.partial set (xc_enquire_set_deadline) */
 } vs_request;
 
 typedef struct vs_hit {
@@ -166,6 +168,8 @@ typedef struct vs_result {
     size_t nframeworks, nyears;
     vs_restoration *restorations;
     size_t nrestorations;
+    int partial;                 /* the time limit cut the search short: hits, matches and facets
+                                    are those found by then */
 } vs_result;
 
 /* What the database path may lead to besides local databases.  A stub

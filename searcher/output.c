@@ -190,6 +190,8 @@ void out_json_object(strbuf *b, const vs_result *r)
     json_counts(b, r->years, r->nyears);
     sb_puts(b, "},\"restorations\":");
     json_restorations(b, r);
+    if (r->partial)
+        sb_puts(b, ",\"partial\":true");
     sb_putc(b, '}');
 }
 

@@ -159,6 +159,41 @@ static void test_write_search_facets(void)
     xc_db_close(db);
 }
 
+/* Runs after test_write_search_facets, whose db1 (3 passages) it searches. */
+static void test_deadline_cuts_a_search_short_and_says_so(void)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/db1", scratch);
+    xc_db *db = NULL;
+    xc_enquire *enq = NULL;
+    if (xc_db_open(path, XC_OPEN_LOCAL, &db) != XC_OK || xc_enquire_new(db, &enq) != XC_OK) {
+        CHECK(0, "open: %s", xc_errmsg());
+        return;
+    }
+    xc_query *q = xc_query_term("tac", 3, 1);
+    xc_enquire_set_query(enq, q);
+    xc_mset *m = NULL;
+    CHECK(xc_enquire_set_deadline(enq, 60) == XC_OK, "a minute");
+    CHECK(xc_enquire_mset(enq, 0, 10, 0, &m) == XC_OK && xc_mset_size(m) == 2 && !xc_enquire_timed_out(enq),
+          "inside the limit: the whole answer, not marked");
+    double w0 = 0;
+    xc_mset_weight(m, 0, &w0);
+    xc_mset_free(m);
+    CHECK(xc_enquire_set_deadline(enq, 1e-9) == XC_OK, "already past");
+    CHECK(xc_enquire_mset(enq, 0, 10, 0, &m) == XC_OK && xc_mset_size(m) == 0 && xc_enquire_timed_out(enq),
+          "past the limit: cut short (%zu hits) and marked", xc_mset_size(m));
+    xc_mset_free(m);
+    CHECK(xc_enquire_set_deadline(enq, 0) == XC_OK, "no limit");
+    double w1 = 0;
+    CHECK(xc_enquire_mset(enq, 0, 10, 0, &m) == XC_OK && xc_mset_size(m) == 2 && !xc_enquire_timed_out(enq) &&
+              xc_mset_weight(m, 0, &w1) == XC_OK && w1 == w0,
+          "no limit again: the same answer, the same weights (%g %g)", w0, w1);
+    xc_mset_free(m);
+    xc_query_free(q);
+    xc_enquire_free(enq);
+    xc_db_close(db);
+}
+
 static void write_file(const char *name, const char *text)
 {
     char path[400];
@@ -273,6 +308,7 @@ int main(void)
     }
     RUN(test_open_missing_database_gives_status_and_message);
     RUN(test_write_search_facets);
+    RUN(test_deadline_cuts_a_search_short_and_says_so);
     RUN(test_stubs_open_local_databases_and_refuse_remote_lines);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <ctime>
+#include <memory>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -105,6 +107,7 @@ struct opener {
     unsigned flags;
     Xapian::Database db;
     size_t count;
+    bool remote;
 };
 
 // Bytes of a stub line fit for a message: printable ASCII, the rest as \xNN.
@@ -207,11 +210,13 @@ void open_stub_lines(opener &o, const std::string &file, const std::string &text
             std::string prog = rest.substr(1, sp == std::string::npos ? std::string::npos : sp - 1);
             std::string args = sp == std::string::npos ? std::string() : rest.substr(sp + 1);
             add(o, Xapian::Remote::open(prog, args));
+            o.remote = true;
         } else if (type == "remote" && parse_host_port(rest, host, port)) {
             if (!(o.flags & XC_OPEN_REMOTE_TCP))
                 throw refusal{XC_ERR_REMOTE_REFUSED,
                               where + ": names a remote database (" + shown(host) + ":" + std::to_string(port) + ")"};
             add(o, Xapian::Remote::open(host, port));
+            o.remote = true;
         } else {
             // Like Xapian, never the line itself: the file may not be a stub
             // at all, and its content is nobody's business.
@@ -289,12 +294,82 @@ void open_path(opener &o, const std::string &path, int depth)
     throw Xapian::DatabaseOpeningError("Couldn't detect type of database: '" + path + "'");
 }
 
-Xapian::Database open_database(const std::string &path, unsigned flags)
+Xapian::Database open_database(const std::string &path, unsigned flags, bool *remote = nullptr)
 {
-    opener o{flags, Xapian::Database(), 0};
+    opener o{flags, Xapian::Database(), 0, false};
     open_path(o, path, 0);
+    if (remote)
+        *remote = o.remote;
     return o.db;
 }
+
+/* ------------------------------------------------------------ deadlines */
+
+double monotonic_seconds()
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+struct deadline {
+    double at = 0;      // monotonic seconds; 0 = none
+    bool fired = false; // a match was cut short
+};
+
+// Matches every document of a (sub-)database until the deadline passes,
+// then ends, which ends the AND (FILTER) it sits in and so the match.  It
+// looks at the clock every 64 documents: a few ns each.
+class DeadlineSource : public Xapian::PostingSource {
+    std::shared_ptr<deadline> dl;
+    Xapian::docid cur = 0, last = 0;
+    Xapian::doccount docs = 0;
+    unsigned calls = 0;
+    bool ended = false;
+
+    void tick()
+    {
+        if ((calls++ & 63) == 0 && monotonic_seconds() >= dl->at) {
+            ended = true;
+            dl->fired = true;
+        }
+    }
+
+  public:
+    explicit DeadlineSource(std::shared_ptr<deadline> d) : dl(std::move(d)) {}
+    PostingSource *clone() const override { return new DeadlineSource(dl); }
+    void init(const Xapian::Database &db) override
+    {
+        cur = 0;
+        calls = 0;
+        ended = false;
+        last = db.get_lastdocid();
+        docs = db.get_doccount();
+    }
+    Xapian::doccount get_termfreq_min() const override { return 0; }
+    Xapian::doccount get_termfreq_est() const override { return docs; }
+    Xapian::doccount get_termfreq_max() const override { return docs; }
+    Xapian::docid get_docid() const override { return cur; }
+    void next(double) override
+    {
+        ++cur;
+        tick();
+    }
+    void skip_to(Xapian::docid did, double) override
+    {
+        if (did > cur)
+            cur = did;
+        tick();
+    }
+    bool check(Xapian::docid did, double) override
+    {
+        if (did > cur)
+            cur = did;
+        tick();
+        return true;
+    }
+    bool at_end() const override { return ended || cur > last; }
+};
 
 } // namespace
 
@@ -316,6 +391,7 @@ struct xc_db {
     Xapian::Database db;
     std::string path;
     unsigned flags;
+    bool remote; // has remote shards
 };
 struct xc_wdb {
     Xapian::WritableDatabase db;
@@ -335,9 +411,13 @@ struct facet {
 };
 
 struct xc_enquire {
-    explicit xc_enquire(const Xapian::Database &d) : enq(d) {}
+    xc_enquire(const Xapian::Database &d, bool r) : enq(d), remote(r) {}
     Xapian::Enquire enq;
     std::vector<facet> facets;
+    Xapian::Query query;          // as set, before any deadline filter
+    bool remote;
+    std::shared_ptr<deadline> dl; // xc_enquire_set_deadline()
+    bool timed_out = false;
 };
 
 extern "C" {
@@ -440,7 +520,9 @@ int xc_db_open(const char *path, unsigned flags, xc_db **out)
     if (!path || !out)
         return invalid("xc_db_open: NULL argument");
     *out = nullptr;
-    xc_db *db = new xc_db{open_database(path, flags), path, flags};
+    bool remote = false;
+    Xapian::Database opened = open_database(path, flags, &remote);
+    xc_db *db = new xc_db{opened, path, flags, remote};
     *out = db;
     return XC_OK;
     XC_CATCH
@@ -465,7 +547,8 @@ int xc_db_reopen(xc_db *db, int *changed)
     // points elsewhere (a rebuilt index swapped in) needs a fresh open; and a
     // remote shard whose connection died (its server restarted) only comes
     // back through a fresh open too.
-    Xapian::Database fresh = open_database(db->path, db->flags);
+    bool remote = false;
+    Xapian::Database fresh = open_database(db->path, db->flags, &remote);
     bool differs;
     try {
         differs = fresh.get_uuid() != db->db.get_uuid() || fresh.get_lastdocid() != db->db.get_lastdocid() ||
@@ -473,8 +556,10 @@ int xc_db_reopen(xc_db *db, int *changed)
     } catch (const Xapian::Error &) {
         differs = true; // the old handle is broken: the fresh one replaces it
     }
-    if (differs)
+    if (differs) {
         db->db = fresh;
+        db->remote = remote;
+    }
     if (changed)
         *changed = differs ? 1 : 0;
     return XC_OK;
@@ -795,7 +880,7 @@ char *xc_query_describe(const xc_query *q)
 int xc_enquire_new(xc_db *db, xc_enquire **out)
 {
     XC_TRY
-    *out = new xc_enquire(db->db);
+    *out = new xc_enquire(db->db, db->remote);
     return XC_OK;
     XC_CATCH
 }
@@ -809,8 +894,30 @@ int xc_enquire_set_query(xc_enquire *enq, const xc_query *q)
 {
     XC_TRY
     enq->enq.set_query(q->q);
+    enq->query = q->q;
     return XC_OK;
     XC_CATCH
+}
+
+int xc_enquire_set_deadline(xc_enquire *enq, double seconds)
+{
+    XC_TRY
+    enq->timed_out = false;
+    if (seconds <= 0) {
+        enq->dl.reset();
+        enq->enq.set_time_limit(0.0);
+        enq->enq.set_query(enq->query);
+        return XC_OK;
+    }
+    enq->dl = std::make_shared<deadline>();
+    enq->dl->at = monotonic_seconds() + seconds;
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_enquire_timed_out(const xc_enquire *enq)
+{
+    return enq && enq->timed_out ? 1 : 0;
 }
 
 int xc_enquire_set_bm25(xc_enquire *enq, double k1, double k2, double k3, double b, double min_normlen)
@@ -859,7 +966,18 @@ int xc_enquire_mset(xc_enquire *enq, uint32_t first, uint32_t max, uint32_t chec
         f.spy = new Xapian::ValueCountMatchSpy(f.slot);
         enq->enq.add_matchspy(f.spy->release());
     }
+    if (enq->dl) {
+        // the time left, for Xapian's own limit (0 would mean none)
+        double left = enq->dl->at - monotonic_seconds();
+        enq->enq.set_time_limit(left > 0.001 ? left : 0.001);
+        enq->dl->fired = false;
+        if (!enq->remote)
+            enq->enq.set_query(Xapian::Query(Xapian::Query::OP_FILTER, enq->query,
+                                             Xapian::Query((new DeadlineSource(enq->dl))->release())));
+    }
     auto *m = new xc_mset{enq->enq.get_mset(first, max, check_at_least)};
+    if (enq->dl && (enq->dl->fired || monotonic_seconds() >= enq->dl->at))
+        enq->timed_out = true;
     for (auto &f : enq->facets) {
         std::unordered_map<std::string, uint32_t> counts;
         for (auto it = f.spy->values_begin(); it != f.spy->values_end(); ++it) {

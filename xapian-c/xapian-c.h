@@ -189,6 +189,19 @@ int xc_enquire_add_facet(xc_enquire *enq, unsigned slot, char sep, size_t *index
  * the next search with this enquire. */
 int xc_enquire_facet(xc_enquire *enq, size_t index, size_t n, const char **value, size_t *vlen, uint32_t *count);
 
+/* A time limit for the searches of this enquire: `seconds` from now (0: no
+ * limit).  When it passes, xc_enquire_mset() stops matching and returns
+ * what it has found, and xc_enquire_timed_out() says so.  Xapian 1.4 cannot
+ * stop a match by itself (Enquire::set_time_limit() only stops the extra
+ * counting check_at_least asks for, and is set too), so on local databases
+ * every query is run as FILTER(query, a posting source matching every
+ * document that ends when the time is up): the match ends with it, and
+ * weights are unchanged (a filter adds none).  Remote shards cannot run
+ * that source, so there only Xapian's own limit applies. */
+int xc_enquire_set_deadline(xc_enquire *enq, double seconds);
+/* 1 if a search since xc_enquire_set_deadline() was cut short by it. */
+int xc_enquire_timed_out(const xc_enquire *enq);
+
 /* Runs the search: `max` hits from rank `first`; at least `check_at_least`
  * documents are examined (set it to the doccount for exact facet counts). */
 int xc_enquire_mset(xc_enquire *enq, uint32_t first, uint32_t max, uint32_t check_at_least, xc_mset **out);
