@@ -27,8 +27,9 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 "$build/indexer/vnindex" --db "$tmp/db" --quiet corpus
-# wrk is one client address: --per-ip leaves room for its reconnections
-"$build/searcher/vnsearch" serve --db "$tmp/db" --listen 127.0.0.1:0 --per-ip $((conns * 2 + 8)) \
+# wrk is one client address: --per-ip leaves room for its reconnections, and
+# --per-ip-searches lets it use every worker (the default keeps one for others)
+"$build/searcher/vnsearch" serve --db "$tmp/db" --listen 127.0.0.1:0 --per-ip $((conns * 2 + 8)) --per-ip-searches 256 \
   ${THREADS:+--threads "$THREADS"} >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do

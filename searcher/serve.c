@@ -1,21 +1,31 @@
 /*
  * vnsearch serve (see serve.h).
  *
- * libmicrohttpd runs a pool of threads, each with its own epoll loop over
- * its share of the connections, so a client that sends slowly or not at all
- * only holds a socket (until the connection timeout), never a thread.  A
- * search runs inside the thread that read its request; the engine it uses
- * is taken from a small pool under a mutex and given back afterwards, so
- * there are never more engines than threads searching at once, and each is
- * used by one thread at a time as search.h asks.  An engine that has not
- * looked for a rebuilt index for REFRESH_SECONDS does so when it is taken.
+ * Three kinds of thread.  libmicrohttpd's pool reads and writes the
+ * connections, each thread with its own epoll loop over its share, so a
+ * slow client only holds a socket.  Searches never run there: a request
+ * for /api/search becomes a job in the search queue (jobqueue.h), its
+ * connection is suspended, and one of --workers threads, each with its own
+ * engine (search.h: one thread at a time), answers it and resumes the
+ * connection.  The queue takes from each client address in turn and lets
+ * no address run more than --per-ip-searches at once, so a few clients
+ * looping the most expensive query cannot make others wait; each search
+ * stops at --search-timeout and returns what it found ("partial"); a full
+ * queue is a 503 with Retry-After.  A watchdog thread closes connections
+ * that send no request's headers within --header-timeout (slow headers,
+ * idle keep-alive), and logs what was refused as one count per interval
+ * rather than a line each.  Connection limits (connguard.h): --per-ip for
+ * one address, well below --max-connections in all, and when a limit is
+ * reached the oldest idle connection makes room.
  *
- * Limits: the request line and headers must fit in the connection's memory
- * (CONNECTION_MEMORY, else libmicrohttpd answers 414 or 431), a request has
- * no body, the query is at most MAX_QUERY_BYTES, every parameter is checked
- * (known name, valid UTF-8, no NUL, numbers in range) before the engine sees
- * it.  Nothing is ever read from the file system but the database: the page
- * is compiled in (serve-page.h, made from web/index.html by web/embed.py).
+ * Limits on requests: the request line and headers must fit in the
+ * connection's memory (CONNECTION_MEMORY, else libmicrohttpd answers 414 or
+ * 431), a request has no body, exactly one Host header parsed strictly
+ * (HTTP/1.1 needs one), the query is at most MAX_QUERY_BYTES, every
+ * parameter is checked (known name, valid UTF-8, no NUL, numbers in range)
+ * before the engine sees it.  Nothing is ever read from the file system but
+ * the database: the page is compiled in (serve-page.h, made from
+ * web/index.html by web/embed.py).
  */
 #include "serve.h"
 
@@ -29,14 +39,18 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "connguard.h"
+#include "jobqueue.h"
 #include "output.h"
 #include "serve-page.h"
 #include "vnsearch.h"
@@ -50,21 +64,37 @@
 #define MAX_OFFSET 10000
 #define CONNECTION_MEMORY (16 * 1024)
 #define REFRESH_SECONDS 2.0
-
-typedef struct engine_slot {
-    vs_engine *e;
-    double checked;             /* when it last looked for a rebuilt index */
-    struct engine_slot *next;
-} engine_slot;
+#define SWEEP_SECONDS 0.25      /* how often the watchdog looks for connections past their deadline */
+#define LOG_SECONDS 10.0        /* refusals are logged as counts over this interval */
+#define LOG_LINES 5             /* other server messages printed per interval, the rest counted */
 
 typedef struct server {
     const char *db;
     unsigned open_flags;        /* vs_open(): remote shards allowed? */
     int loopback;               /* listening on loopback: accept only loopback Host names */
-    pthread_mutex_t lock;
-    engine_slot *idle;
+    double search_timeout;      /* vs_request.time_limit */
     struct MHD_Response *page;
+    connguard *guard;
+    jobqueue *queue;
+    /* counts for the log, since it last wrote them */
+    atomic_ulong busy;          /* searches answered 503: the queue full */
+    atomic_ulong mhd_refused;   /* libmicrohttpd's own connection limit (a safety net above ours) */
+    atomic_ulong mhd_other;     /* other libmicrohttpd messages past LOG_LINES */
+    atomic_uint mhd_lines;      /* ... printed in this interval */
+    /* the watchdog */
+    pthread_mutex_t stop_lock;
+    pthread_cond_t stop_cond;
+    int stopping;
 } server;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------- logging */
 
 static void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void log_msg(const char *fmt, ...)
@@ -77,9 +107,19 @@ static void log_msg(const char *fmt, ...)
     fprintf(stderr, "vnsearch serve: %s\n", line);
 }
 
+/* libmicrohttpd's messages: its connection-limit refusals are counted, the
+ * rest printed up to LOG_LINES an interval, so no client can fill the log. */
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
-    (void)cls;
+    server *s = cls;
+    if (strstr(fmt, "connection limit")) {
+        atomic_fetch_add(&s->mhd_refused, 1);
+        return;
+    }
+    if (atomic_fetch_add(&s->mhd_lines, 1) >= LOG_LINES) {
+        atomic_fetch_add(&s->mhd_other, 1);
+        return;
+    }
     char line[1024];
     vsnprintf(line, sizeof line, fmt, ap);
     size_t n = strlen(line);
@@ -88,61 +128,94 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     fprintf(stderr, "vnsearch serve: %s\n", line);
 }
 
-static double now_seconds(void)
+/* One line for what was refused or closed over the last interval, if
+ * anything was. */
+static void log_counts(server *s, double secs)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    connguard_stats g;
+    connguard_take_stats(s->guard, &g);
+    unsigned long busy = atomic_exchange(&s->busy, 0), mhd = atomic_exchange(&s->mhd_refused, 0),
+                  other = atomic_exchange(&s->mhd_other, 0);
+    atomic_store(&s->mhd_lines, 0);
+    if (!(g.refused_per_peer || g.refused_full || g.evicted || g.timed_out || busy || mhd || other))
+        return;
+    char line[512];
+    int n = snprintf(line, sizeof line, "last %.1f s:", secs);
+    const char *sep = " ";
+#define COUNT(v, what)                                                                                       \
+    if (v) {                                                                                                 \
+        n += snprintf(line + n, sizeof line - (size_t)n, "%s%lu %s", sep, (unsigned long)(v), what);        \
+        sep = ", ";                                                                                          \
+    }
+    COUNT(g.refused_per_peer, "connections refused (--per-ip reached, none idle)");
+    COUNT(g.refused_full, "connections refused (--max-connections reached, none idle)");
+    COUNT(mhd, "connections refused by the HTTP library");
+    COUNT(g.evicted, "idle connections closed to make room");
+    COUNT(g.timed_out, "connections closed for sending no request within --header-timeout");
+    COUNT(busy, "searches answered 503 (queue full)");
+    COUNT(other, "other server messages not shown");
+#undef COUNT
+    log_msg("%s", line);
 }
 
-/* ------------------------------------------------------------ engines */
-
-static engine_slot *engine_take(server *s, char *err, size_t cap)
+/* The watchdog: header deadlines every SWEEP_SECONDS, counts every
+ * LOG_SECONDS, until told to stop. */
+static void *watchdog(void *arg)
 {
-    pthread_mutex_lock(&s->lock);
-    engine_slot *slot = s->idle;
-    if (slot)
-        s->idle = slot->next;
-    pthread_mutex_unlock(&s->lock);
-    if (!slot) {
-        /* every engine is busy: this thread gets one of its own, which
-         * joins the pool afterwards (at most one per server thread) */
-        slot = calloc(1, sizeof *slot);
-        if (!slot) {
-            snprintf(err, cap, "out of memory");
-            return NULL;
+    server *s = arg;
+    double logged = now_seconds();
+    pthread_mutex_lock(&s->stop_lock);
+    while (!s->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += (long)(SWEEP_SECONDS * 1e9);
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
         }
-        if (vs_open(s->db, s->open_flags, &slot->e, err, cap) != VS_OK) {
-            free(slot);
-            return NULL;
+        pthread_cond_timedwait(&s->stop_cond, &s->stop_lock, &ts);
+        pthread_mutex_unlock(&s->stop_lock);
+        double t = now_seconds();
+        connguard_sweep(s->guard, t);
+        if (t - logged >= LOG_SECONDS) {
+            log_counts(s, t - logged);
+            logged = t;
         }
-        slot->checked = now_seconds();
-        return slot;
+        pthread_mutex_lock(&s->stop_lock);
     }
-    double t = now_seconds();
-    if (t - slot->checked >= REFRESH_SECONDS) {
-        vs_refresh(slot->e);
-        slot->checked = t;
-    }
-    return slot;
+    pthread_mutex_unlock(&s->stop_lock);
+    log_counts(s, now_seconds() - logged);
+    return NULL;
 }
 
-static void engine_give_back(server *s, engine_slot *slot)
+/* ---------------------------------------------------- connections */
+
+static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                              enum MHD_ConnectionNotificationCode code)
 {
-    pthread_mutex_lock(&s->lock);
-    slot->next = s->idle;
-    s->idle = slot;
-    pthread_mutex_unlock(&s->lock);
+    server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *addr = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        peer_key peer;
+        peer_key_of(addr ? addr->client_addr : NULL, &peer);
+        *socket_context = fd ? connguard_add(s->guard, fd->connect_fd, &peer, now_seconds()) : NULL;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        connguard_remove(s->guard, *socket_context);
+        *socket_context = NULL;
+    }
 }
 
-static void engines_close(server *s)
+static guard_conn *guard_of(struct MHD_Connection *c)
 {
-    while (s->idle) {
-        engine_slot *next = s->idle->next;
-        vs_close(s->idle->e);
-        free(s->idle);
-        s->idle = next;
-    }
+    const union MHD_ConnectionInfo *i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return i ? i->socket_context : NULL;
+}
+
+static void peer_of(struct MHD_Connection *c, peer_key *peer)
+{
+    const union MHD_ConnectionInfo *addr = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    peer_key_of(addr ? addr->client_addr : NULL, peer);
 }
 
 /* ---------------------------------------------------------- responses */
@@ -175,18 +248,26 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, strb
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     enum MHD_Result ok = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ok;
 }
 
+/* {"error": msg, "status": status} */
+static void error_body(strbuf *b, unsigned status, const char *msg)
+{
+    sb_puts(b, "{\"error\":");
+    /* messages may quote the request: never let a cut one break the JSON */
+    out_json_string(b, msg, vn_utf8_text_prefix(msg, strlen(msg)));
+    sb_printf(b, ",\"status\":%u}", status);
+}
+
 static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *msg)
 {
     strbuf b = STRBUF_INIT;
-    sb_puts(&b, "{\"error\":");
-    /* messages may quote the request: never let a cut one break the JSON */
-    out_json_string(&b, msg, vn_utf8_text_prefix(msg, strlen(msg)));
-    sb_printf(&b, ",\"status\":%u}", status);
+    error_body(&b, status, msg);
     return send_json(c, status, &b);
 }
 
@@ -299,103 +380,222 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
-/* ----------------------------------------------------------- handlers */
+/* ----------------------------------------------------------- the jobs */
 
-static enum MHD_Result api_search(server *s, struct MHD_Connection *c)
-{
+typedef enum job_kind { JOB_SEARCH, JOB_FRAMEWORKS } job_kind;
+
+/* A request for a worker.  Its parameters point into the connection's
+ * memory, which lives as long as the request: the connection stays
+ * suspended until the job is answered. */
+typedef struct job {
+    job_kind kind;
+    struct MHD_Connection *c;
     api_params p;
-    memset(&p, 0, sizeof p);
-    p.n = 10;
-    MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect_param, &p);
-    if (p.err[0])
-        return send_error(c, MHD_HTTP_BAD_REQUEST, p.err);
+    unsigned status;
+    strbuf body;
+} job;
 
-    vs_request req;
-    memset(&req, 0, sizeof req);
-    req.query = p.q ? p.q : "";
-    req.frameworks = p.fws;
-    req.nframeworks = p.nfws;
-    req.from = p.from;
-    req.to = p.to;
-    req.exact = p.exact;
-    req.count = (uint32_t)p.n;
-    req.offset = (uint32_t)p.offset;
-    req.facets = 1;
-    req.restore = 1;
+/* What a request keeps between calls of the handler (*req_cls). */
+typedef struct request {
+    guard_conn *conn;
+    job *job; /* answered by a worker, to send */
+} request;
 
-    char err[1024];
-    engine_slot *slot = engine_take(s, err, sizeof err);
-    if (!slot) {
-        log_msg("%s", err);
-        return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the index cannot be opened (the server's log says why)");
+typedef struct worker {
+    server *s;
+    vs_engine *e;
+    double checked; /* when it last looked for a rebuilt index */
+    pthread_t thread;
+} worker;
+
+static void job_free(job *j)
+{
+    if (j) {
+        sb_free(&j->body);
+        free(j);
     }
-    vs_result res;
-    int rc = vs_search(slot->e, &req, &res, err, sizeof err);
-    engine_give_back(s, slot);
-    if (rc == VS_ERR_QUERY)
-        return send_error(c, MHD_HTTP_BAD_REQUEST, err);
-    if (rc != VS_OK) {
-        log_msg("%s", err);
-        return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the index cannot be read (the server's log says why)");
-    }
-    strbuf b = STRBUF_INIT;
-    out_json_object(&b, &res);
-    vs_result_free(&res);
-    return send_json(c, MHD_HTTP_OK, &b);
 }
 
-static enum MHD_Result api_frameworks(server *s, struct MHD_Connection *c)
+static void job_error(job *j, unsigned status, const char *msg)
 {
-    if (MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) > 0)
-        return send_error(c, MHD_HTTP_BAD_REQUEST, "/api/frameworks takes no parameters");
+    sb_free(&j->body);
+    error_body(&j->body, status, msg);
+    j->status = status;
+}
+
+static void run_search(worker *w, job *j)
+{
+    const api_params *p = &j->p;
+    vs_request req;
+    memset(&req, 0, sizeof req);
+    req.query = p->q ? p->q : "";
+    req.frameworks = p->fws;
+    req.nframeworks = p->nfws;
+    req.from = p->from;
+    req.to = p->to;
+    req.exact = p->exact;
+    req.count = (uint32_t)p->n;
+    req.offset = (uint32_t)p->offset;
+    req.facets = 1;
+    req.restore = 1;
+    req.time_limit = w->s->search_timeout;
     char err[1024];
-    engine_slot *slot = engine_take(s, err, sizeof err);
-    if (!slot) {
+    vs_result res;
+    int rc = vs_search(w->e, &req, &res, err, sizeof err);
+    if (rc == VS_ERR_QUERY) {
+        job_error(j, MHD_HTTP_BAD_REQUEST, err);
+    } else if (rc != VS_OK) {
         log_msg("%s", err);
-        return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the index cannot be opened (the server's log says why)");
+        job_error(j, MHD_HTTP_SERVICE_UNAVAILABLE, "the index cannot be read (the server's log says why)");
+    } else {
+        out_json_object(&j->body, &res);
+        j->status = MHD_HTTP_OK;
+        vs_result_free(&res);
     }
-    const vs_engine *e = slot->e;
-    strbuf b = STRBUF_INIT;
-    sb_puts(&b, "{\"frameworks\":[");
+}
+
+static void run_frameworks(worker *w, job *j)
+{
+    const vs_engine *e = w->e;
+    strbuf *b = &j->body;
+    sb_puts(b, "{\"frameworks\":[");
     for (size_t i = 0; i < vs_framework_count(e); i++) {
         const char *code = vs_framework_code(e, i), *vi = vs_framework_name(e, i, 0),
                    *en = vs_framework_name(e, i, 1);
-        sb_puts(&b, i ? ",{\"code\":" : "{\"code\":");
-        out_json_string(&b, code ? code : "", code ? strlen(code) : 0);
-        sb_puts(&b, ",\"name\":");
-        out_json_string(&b, vi ? vi : "", vi ? strlen(vi) : 0);
-        sb_puts(&b, ",\"name_en\":");
-        out_json_string(&b, en ? en : "", en ? strlen(en) : 0);
-        sb_putc(&b, '}');
+        sb_puts(b, i ? ",{\"code\":" : "{\"code\":");
+        out_json_string(b, code ? code : "", code ? strlen(code) : 0);
+        sb_puts(b, ",\"name\":");
+        out_json_string(b, vi ? vi : "", vi ? strlen(vi) : 0);
+        sb_puts(b, ",\"name_en\":");
+        out_json_string(b, en ? en : "", en ? strlen(en) : 0);
+        sb_putc(b, '}');
     }
-    sb_puts(&b, "]}");
-    engine_give_back(s, slot);
-    return send_json(c, MHD_HTTP_OK, &b);
+    sb_puts(b, "]}");
+    j->status = MHD_HTTP_OK;
 }
 
-/* A Host header naming this machine's loopback.  A server on loopback that
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    server *s = w->s;
+    peer_key peer;
+    job *j;
+    while ((j = jobqueue_take(s->queue, &peer)) != NULL) {
+        if (jobqueue_stopping(s->queue)) {
+            job_error(j, MHD_HTTP_SERVICE_UNAVAILABLE, "the server is stopping");
+        } else {
+            double t = now_seconds();
+            if (t - w->checked >= REFRESH_SECONDS) {
+                vs_refresh(w->e);
+                w->checked = t;
+            }
+            if (j->kind == JOB_SEARCH)
+                run_search(w, j);
+            else
+                run_frameworks(w, j);
+        }
+        jobqueue_done(s->queue, &peer);
+        MHD_resume_connection(j->c); /* j belongs to the connection's thread from here */
+    }
+    return NULL;
+}
+
+/* Hands j to the workers and suspends the connection until it is
+ * answered, or answers 503 at once when the queue is full. */
+static enum MHD_Result enqueue(server *s, struct MHD_Connection *c, request *r, job *j)
+{
+    peer_key peer;
+    peer_of(c, &peer);
+    jobqueue_place *place = jobqueue_reserve(s->queue, &peer);
+    if (!place) {
+        job_free(j);
+        atomic_fetch_add(&s->busy, 1);
+        return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the server is busy: try again in a moment");
+    }
+    j->c = c;
+    r->job = j;
+    /* suspended before a worker can see the job, so its resume never
+     * comes first */
+    MHD_suspend_connection(c);
+    jobqueue_push(s->queue, place, j);
+    return MHD_YES;
+}
+
+static enum MHD_Result api_search(server *s, struct MHD_Connection *c, request *r)
+{
+    job *j = calloc(1, sizeof *j);
+    if (!j)
+        return MHD_NO;
+    j->kind = JOB_SEARCH;
+    j->p.n = 10;
+    MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect_param, &j->p);
+    if (j->p.err[0]) {
+        enum MHD_Result rc = send_error(c, MHD_HTTP_BAD_REQUEST, j->p.err);
+        job_free(j);
+        return rc;
+    }
+    return enqueue(s, c, r, j);
+}
+
+static enum MHD_Result api_frameworks(server *s, struct MHD_Connection *c, request *r)
+{
+    if (MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) > 0)
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "/api/frameworks takes no parameters");
+    job *j = calloc(1, sizeof *j);
+    if (!j)
+        return MHD_NO;
+    j->kind = JOB_FRAMEWORKS;
+    return enqueue(s, c, r, j);
+}
+
+/* -------------------------------------------------------------- Host */
+
+/* Host = host [":" port]: a DNS name (letters, digits, '-', '_', '.'), an
+ * IPv4 address, or an IPv6 address in brackets; the port 1 to 5 digits up
+ * to 65535.  Nothing else, no blank anywhere.  The host goes to name. */
+static int host_parse(const char *h, char *name, size_t cap)
+{
+    const char *end;
+    size_t n;
+    if (*h == '[') {
+        end = strchr(h, ']');
+        if (!end)
+            return -1;
+        n = (size_t)(end - h - 1);
+        if (n == 0 || n >= cap)
+            return -1;
+        memcpy(name, h + 1, n);
+        name[n] = '\0';
+        struct in6_addr a6;
+        if (inet_pton(AF_INET6, name, &a6) != 1)
+            return -1;
+        end++;
+    } else {
+        n = strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.");
+        if (n == 0 || n >= cap)
+            return -1;
+        memcpy(name, h, n);
+        name[n] = '\0';
+        end = h + n;
+    }
+    if (*end == ':') {
+        const char *port = end + 1;
+        size_t d = strspn(port, "0123456789");
+        if (d == 0 || d > 5 || port[d] || atol(port) > 65535)
+            return -1;
+    } else if (*end) {
+        return -1;
+    }
+    return 0;
+}
+
+/* A host name of this machine's loopback.  A server on loopback that
  * answered any Host could be read by a web page in the analyst's own
  * browser through DNS rebinding (evil.example resolving to 127.0.0.1). */
-static int host_is_loopback(const char *h)
+static int name_is_loopback(char *name)
 {
-    char name[256];
-    const char *start = h, *end;
-    if (*h == '[') {
-        start = h + 1;
-        end = strchr(start, ']');
-        if (!end)
-            return 0;
-    } else {
-        end = strchr(h, ':');
-        if (!end)
-            end = h + strlen(h);
-    }
-    size_t n = (size_t)(end - start);
-    if (n == 0 || n >= sizeof name)
-        return 0;
-    memcpy(name, start, n);
-    name[n] = '\0';
-    if (name[n - 1] == '.')
+    size_t n = strlen(name);
+    if (n && name[n - 1] == '.')
         name[--n] = '\0';
     if (!strcasecmp(name, "localhost") || (n > 10 && !strcasecmp(name + n - 10, ".localhost")))
         return 1;
@@ -408,21 +608,70 @@ static int host_is_loopback(const char *h)
     return 0;
 }
 
+typedef struct host_headers {
+    int count;
+    int folded;
+    const char *value;
+} host_headers;
+
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    host_headers *h = cls;
+    if (!strcasecmp(key, "Host")) {
+        h->count++;
+        h->value = value ? value : "";
+    } else if (!strncasecmp(key, "Host", 4)) {
+        /* libmicrohttpd 0.9.75 glues a folded line (obs-fold) onto the
+         * header's name: "Host: a\r\n b" arrives as a header "Hostb" */
+        h->folded = 1;
+    }
+    return MHD_YES;
+}
+
+/* NULL for a request with exactly one good Host header (none is fine in
+ * HTTP/1.0), else why not, with the status in *status. */
+static const char *host_check(const server *s, struct MHD_Connection *c, const char *version, unsigned *status)
+{
+    host_headers h = {0, 0, NULL};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_host, &h);
+    *status = MHD_HTTP_BAD_REQUEST;
+    if (h.folded)
+        return "a folded or malformed Host header";
+    if (h.count > 1)
+        return "more than one Host header";
+    if (h.count == 0)
+        return strcmp(version, MHD_HTTP_VERSION_1_0) ? "an HTTP/1.1 request needs a Host header" : NULL;
+    char name[256];
+    if (host_parse(h.value, name, sizeof name) != 0)
+        return "a malformed Host header (expected NAME, NAME:PORT or [IPv6]:PORT)";
+    if (s->loopback && !name_is_loopback(name)) {
+        *status = MHD_HTTP_FORBIDDEN;
+        return "this server listens on loopback and answers only to localhost or 127.0.0.1";
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------ handler */
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                               const char *version, const char *upload_data, size_t *upload_data_size,
                               void **req_cls)
 {
-    (void)version;
     (void)upload_data;
     server *s = cls;
-    static int headers_seen;
-    if (*req_cls == NULL) {
+    request *r = *req_cls;
+    if (!r) {
         /* First call, headers only.  A refusal is sent now, before any
          * body is read: libmicrohttpd then closes the connection instead
          * of reading one.  An answer sent now would close it too, so a
          * good request is answered on the second call, which keeps the
          * connection alive for the next request. */
-        *req_cls = &headers_seen;
+        if (!(r = calloc(1, sizeof *r)))
+            return MHD_NO;
+        *req_cls = r;
+        r->conn = guard_of(c);
+        connguard_busy(s->guard, r->conn); /* no header deadline while it is answered */
         if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
             return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET (and HEAD) requests are served");
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -431,21 +680,43 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "a GET request has no body");
         return MHD_YES;
     }
+    if (r->job) { /* resumed: a worker answered */
+        job *j = r->job;
+        r->job = NULL;
+        enum MHD_Result rc = send_json(c, j->status, &j->body);
+        job_free(j);
+        return rc;
+    }
     if (*upload_data_size) /* cannot happen after the checks above */
         return MHD_NO;
-    if (s->loopback) {
-        const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-        if (host && !host_is_loopback(host))
-            return send_error(c, MHD_HTTP_FORBIDDEN,
-                              "this server listens on loopback and answers only to localhost or 127.0.0.1");
-    }
+    unsigned status;
+    const char *bad_host = host_check(s, c, version, &status);
+    if (bad_host)
+        return send_error(c, status, bad_host);
     if (!strcmp(url, "/") || !strcmp(url, "/index.html"))
         return MHD_queue_response(c, MHD_HTTP_OK, s->page);
     if (!strcmp(url, "/api/search"))
-        return api_search(s, c);
+        return api_search(s, c, r);
     if (!strcmp(url, "/api/frameworks"))
-        return api_frameworks(s, c);
+        return api_frameworks(s, c, r);
     return send_error(c, MHD_HTTP_NOT_FOUND, "not found: the search page is /, the API /api/search");
+}
+
+/* The request is over (answered, or its connection closed): the
+ * connection waits for the next one, under the header deadline again. */
+static void request_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+    (void)c;
+    (void)toe;
+    server *s = cls;
+    request *r = *req_cls;
+    if (!r)
+        return;
+    connguard_idle(s->guard, r->conn, now_seconds());
+    job_free(r->job); /* answered, never sent: the connection went away */
+    free(r);
+    *req_cls = NULL;
 }
 
 /* ------------------------------------------------------------- socket */
@@ -558,8 +829,7 @@ static int open_listener(const char *spec, int *fd_out, struct sockaddr_storage 
 
 static void serve_usage(FILE *out)
 {
-    fputs("usage: vnsearch serve [--db DIR] [--listen ADDRESS:PORT] [--threads N] [--timeout SECONDS]\n"
-          "                      [--max-connections N] [--per-ip N]\n"
+    fputs("usage: vnsearch serve [--db DIR] [--listen ADDRESS:PORT] [options]\n"
           "\n"
           "Serves the search page at http://ADDRESS:PORT/ and its JSON API at /api/search\n"
           "(?q=&framework=&from=&to=&exact=&n=&offset=).  Stops on Ctrl-C or SIGTERM.\n"
@@ -567,10 +837,20 @@ static void serve_usage(FILE *out)
           "  --db DIR             the database (default: $VNSEARCH_DB, else ./vnsearch.db)\n"
           "  --listen ADDR:PORT   where to listen (default " DEFAULT_LISTEN ", this machine only;\n"
           "                       0.0.0.0:8080 serves every interface; port 0 picks a free one)\n"
-          "  --threads N          server threads (default: two per core, at least 4)\n"
-          "  --timeout SECONDS    close a connection idle this long (default 15)\n"
+          "  --workers N          threads that run searches (default: one per core, at least 2)\n"
+          "  --per-ip-searches N  searches of one client address running at once\n"
+          "                       (default: --workers minus one, at least 1)\n"
+          "  --queue N            searches waiting for a worker, in all (default 64; then 503)\n"
+          "  --search-timeout S   a search stops after S seconds and answers what it found,\n"
+          "                       marked \"partial\" (default 5; 0: no limit)\n"
+          "  --threads N          threads that read and write connections (default: two per\n"
+          "                       core, at least 4)\n"
+          "  --header-timeout S   close a connection that sends no request's headers within S\n"
+          "                       seconds of connecting or of its last answer (default 5)\n"
+          "  --timeout S          close a connection inactive this long (default 15)\n"
           "  --max-connections N  open connections in all (default 512)\n"
-          "  --per-ip N           open connections from one client address (default 32)\n"
+          "  --per-ip N           open connections from one client address (default 16); at\n"
+          "                       either limit the oldest idle connection is closed for a new one\n"
           "  --allow-remote       open the remote shards (remote HOST:PORT) a stub names\n"
           "  --allow-remote-programs  also run the programs (remote :PROGRAM) a stub names\n"
           "                       (environment: VNSEARCH_ALLOW_REMOTE=tcp or programs)\n",
@@ -587,23 +867,69 @@ static long option_number(const char *opt, const char *s, long min, long max)
     return v;
 }
 
+static double option_seconds(const char *opt, const char *s, double min, double max)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (!*s || *end || !(v >= min && v <= max)) {
+        fprintf(stderr, "vnsearch serve: %s: expected seconds from %g to %g, got '%s'\n", opt, min, max, s);
+        exit(2);
+    }
+    return v;
+}
+
+/* Open files for every connection the limits allow, and some for the
+ * databases: raises the soft limit as far as the hard one allows. */
+static void raise_file_limit(size_t connections)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)connections + 256;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < want)
+        log_msg("only %lu open files allowed (ulimit -n): fewer connections than --max-connections may be served",
+                (unsigned long)rl.rlim_cur);
+}
+
+enum {
+    OPT_WORKERS = 256,
+    OPT_PER_IP_SEARCHES,
+    OPT_QUEUE,
+    OPT_SEARCH_TIMEOUT,
+    OPT_HEADER_TIMEOUT,
+};
+
 int serve_main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},      {"listen", required_argument, NULL, 'l'},
-        {"threads", required_argument, NULL, 'T'}, {"timeout", required_argument, NULL, 't'},
+        {"db", required_argument, NULL, 'd'},
+        {"listen", required_argument, NULL, 'l'},
+        {"threads", required_argument, NULL, 'T'},
+        {"timeout", required_argument, NULL, 't'},
         {"max-connections", required_argument, NULL, 'm'},
-        {"per-ip", required_argument, NULL, 'p'},  {"help", no_argument, NULL, 'h'},
-        {"allow-remote", no_argument, NULL, 'R'},  {"allow-remote-programs", no_argument, NULL, 'X'},
+        {"per-ip", required_argument, NULL, 'p'},
+        {"workers", required_argument, NULL, OPT_WORKERS},
+        {"per-ip-searches", required_argument, NULL, OPT_PER_IP_SEARCHES},
+        {"queue", required_argument, NULL, OPT_QUEUE},
+        {"search-timeout", required_argument, NULL, OPT_SEARCH_TIMEOUT},
+        {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
+        {"allow-remote", no_argument, NULL, 'R'},
+        {"allow-remote-programs", no_argument, NULL, 'X'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *env = getenv("VNSEARCH_DB");
     server s;
     memset(&s, 0, sizeof s);
     s.db = env && *env ? env : "vnsearch.db";
+    s.search_timeout = 5;
     const char *listen_spec = DEFAULT_LISTEN;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    long threads = cores > 2 ? 2 * cores : 4, timeout = 15, max_conn = 512, per_ip = 32;
+    long threads = cores > 2 ? 2 * cores : 4, timeout = 15, max_conn = 512, per_ip = 16;
+    long nworkers = cores > 2 ? cores : 2, per_ip_searches = 0, queue = 64;
+    double header_timeout = 5;
     char err[1024];
     if (vs_open_flags_from_env(&s.open_flags, err, sizeof err) != 0) {
         fprintf(stderr, "vnsearch serve: %s\n", err);
@@ -619,6 +945,11 @@ int serve_main(int argc, char **argv)
         case 't': timeout = option_number("--timeout", optarg, 1, 3600); break;
         case 'm': max_conn = option_number("--max-connections", optarg, 1, 100000); break;
         case 'p': per_ip = option_number("--per-ip", optarg, 1, 100000); break;
+        case OPT_WORKERS: nworkers = option_number("--workers", optarg, 1, 256); break;
+        case OPT_PER_IP_SEARCHES: per_ip_searches = option_number("--per-ip-searches", optarg, 1, 256); break;
+        case OPT_QUEUE: queue = option_number("--queue", optarg, 0, 100000); break;
+        case OPT_SEARCH_TIMEOUT: s.search_timeout = option_seconds("--search-timeout", optarg, 0, 3600); break;
+        case OPT_HEADER_TIMEOUT: header_timeout = option_seconds("--header-timeout", optarg, 0.1, 3600); break;
         case 'R': s.open_flags |= VS_OPEN_REMOTE; break;
         case 'X': s.open_flags |= VS_OPEN_REMOTE | VS_OPEN_REMOTE_PROGRAMS; break;
         case 'h': serve_usage(stdout); return 0;
@@ -629,26 +960,50 @@ int serve_main(int argc, char **argv)
         fprintf(stderr, "vnsearch serve: unexpected argument '%s' (queries are typed into the page)\n", argv[optind]);
         return 2;
     }
+    if (!per_ip_searches)
+        per_ip_searches = nworkers > 1 ? nworkers - 1 : 1;
 
-    /* Open one engine now, so a missing or old database stops us here. */
-    engine_slot *first = calloc(1, sizeof *first);
-    if (!first || vs_open(s.db, s.open_flags, &first->e, err, sizeof err) != VS_OK) {
-        fprintf(stderr, "vnsearch serve: %s\n", first ? err : "out of memory");
-        free(first);
+    /* Open every worker's engine now, so a missing or old database stops
+     * us here. */
+    worker *workers = calloc((size_t)nworkers, sizeof *workers);
+    if (!workers) {
+        fprintf(stderr, "vnsearch serve: out of memory\n");
         return 2;
     }
-    first->checked = now_seconds();
-    s.idle = first;
-    pthread_mutex_init(&s.lock, NULL);
-
-    int fd;
+    long opened = 0;
+    for (; opened < nworkers; opened++) {
+        workers[opened].s = &s;
+        workers[opened].checked = now_seconds();
+        if (vs_open(s.db, s.open_flags, &workers[opened].e, err, sizeof err) != VS_OK)
+            break;
+    }
+    int fd = -1, status = 2;
     struct sockaddr_storage bound;
-    if (open_listener(listen_spec, &fd, &bound, err, sizeof err) != 0) {
+    if (opened < nworkers)
         fprintf(stderr, "vnsearch serve: %s\n", err);
-        engines_close(&s);
-        return 2;
+    else if (open_listener(listen_spec, &fd, &bound, err, sizeof err) != 0)
+        fprintf(stderr, "vnsearch serve: %s\n", err);
+    else if (!(s.guard = connguard_new((size_t)max_conn, (size_t)per_ip, header_timeout)) ||
+             /* one address can have no more searches waiting than connections */
+             !(s.queue = jobqueue_new((size_t)queue, (size_t)per_ip, (size_t)per_ip_searches)))
+        fprintf(stderr, "vnsearch serve: out of memory\n");
+    else
+        status = 0;
+    if (status != 0) {
+        if (fd >= 0)
+            close(fd);
+        for (long i = 0; i < opened; i++)
+            vs_close(workers[i].e);
+        free(workers);
+        connguard_free(s.guard);
+        jobqueue_free(s.queue);
+        return status;
     }
     s.loopback = is_loopback(&bound);
+    /* libmicrohttpd's own limit sits above ours: connguard closes the
+     * oldest idle connection for a new one, which needs the new one in */
+    long headroom = max_conn / 4 > 16 ? max_conn / 4 : 16;
+    raise_file_limit((size_t)(max_conn + headroom));
 
     s.page = MHD_create_response_from_buffer(serve_page_len, (void *)(uintptr_t)serve_page, MHD_RESPMEM_PERSISTENT);
     common_headers(s.page);
@@ -666,34 +1021,61 @@ int serve_main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, &s,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)timeout, MHD_OPTION_CONNECTION_LIMIT, (unsigned)max_conn,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)CONNECTION_MEMORY, MHD_OPTION_END);
+    pthread_mutex_init(&s.stop_lock, NULL);
+    pthread_cond_init(&s.stop_cond, NULL);
+    long started = 0;
+    for (; started < nworkers; started++)
+        if (pthread_create(&workers[started].thread, NULL, worker_main, &workers[started]) != 0)
+            break;
+    pthread_t dog;
+    int dog_running = started == nworkers && pthread_create(&dog, NULL, watchdog, &s) == 0;
+    struct MHD_Daemon *d = NULL;
+    if (dog_running)
+        d = MHD_start_daemon(
+            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL,
+            NULL, handle, &s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, &s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)timeout,
+            MHD_OPTION_CONNECTION_LIMIT, (unsigned)(max_conn + headroom), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+            (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_CONNECTION, notify_connection, &s,
+            MHD_OPTION_NOTIFY_COMPLETED, request_completed, &s, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "vnsearch serve: cannot start the HTTP server\n");
         close(fd);
-        MHD_destroy_response(s.page);
-        engines_close(&s);
-        return 2;
+        status = 2;
+    } else {
+        char shown[INET6_ADDRSTRLEN + 16];
+        show_address(&bound, shown, sizeof shown);
+        printf("vnsearch serve: http://%s/ (database %s, %ld workers)\n", shown, s.db, nworkers);
+        fflush(stdout);
+        if (!s.loopback)
+            log_msg("listening beyond this machine: anyone who can reach %s can search the index (there is no login)",
+                    shown);
+        int sig = 0;
+        while (sigwait(&stop, &sig) != 0)
+            ;
+        log_msg("stopping (signal %d)", sig);
     }
-    char shown[INET6_ADDRSTRLEN + 16];
-    show_address(&bound, shown, sizeof shown);
-    printf("vnsearch serve: http://%s/ (database %s, %ld threads)\n", shown, s.db, threads);
-    fflush(stdout);
-    if (!s.loopback)
-        log_msg("listening beyond this machine: anyone who can reach %s can search the index (there is no login)",
-                shown);
-
-    int sig = 0;
-    while (sigwait(&stop, &sig) != 0)
-        ;
-    log_msg("stopping (signal %d)", sig);
-    MHD_stop_daemon(d);
+    /* Searches waiting are answered 503, the running ones finish (within
+     * --search-timeout); then the connections close. */
+    jobqueue_stop(s.queue);
+    for (long i = 0; i < started; i++)
+        pthread_join(workers[i].thread, NULL);
+    if (d)
+        MHD_stop_daemon(d);
+    if (dog_running) {
+        pthread_mutex_lock(&s.stop_lock);
+        s.stopping = 1;
+        pthread_cond_signal(&s.stop_cond);
+        pthread_mutex_unlock(&s.stop_lock);
+        pthread_join(dog, NULL);
+    }
     MHD_destroy_response(s.page);
-    engines_close(&s);
-    pthread_mutex_destroy(&s.lock);
-    return 0;
+    for (long i = 0; i < nworkers; i++)
+        vs_close(workers[i].e);
+    free(workers);
+    jobqueue_free(s.queue);
+    connguard_free(s.guard);
+    pthread_mutex_destroy(&s.stop_lock);
+    pthread_cond_destroy(&s.stop_cond);
+    return status;
 }
