@@ -6,30 +6,72 @@
 
 #include "schema.h"
 
-static void field(strbuf *out, const char *name, const char *value)
+/* The format is one "name=value" line each.  Prose (text, heading,
+ * section) has its line breaks made spaces, as it always had.  Identifiers
+ * (id, file, notes, note_of) must come back exactly, whatever bytes a file
+ * name holds ("a\nb.txt" and "a b.txt" are two files): a record whose
+ * identifiers hold a newline or a backslash starts with ESCAPED_MARK, and
+ * all its values have "\\" for a backslash and "\n" for a newline.  Every
+ * other record is written as it always was. */
+#define ESCAPED_MARK "escaped=1\n"
+
+static void field(strbuf *out, const char *name, const char *value, int escape, int prose)
 {
     if (!value || !*value)
         return;
     sb_puts(out, name);
     sb_putc(out, '=');
-    for (const char *p = value; *p; p++)
-        sb_putc(out, *p == '\n' ? ' ' : *p);
+    for (const char *p = value; *p; p++) {
+        if (*p == '\n' && (prose || !escape))
+            sb_putc(out, ' ');
+        else if (*p == '\n')
+            sb_puts(out, "\\n");
+        else if (*p == '\\' && escape)
+            sb_puts(out, "\\\\");
+        else
+            sb_putc(out, *p);
+    }
     sb_putc(out, '\n');
+}
+
+static int needs_escape(const record *r)
+{
+    const char *v[] = {r->id, r->file, r->notes, r->note_of};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        if (v[i] && strpbrk(v[i], "\\\n"))
+            return 1;
+    return 0;
 }
 
 void record_encode(const record *r, strbuf *out)
 {
-    field(out, "id", r->id);
-    field(out, "file", r->file);
+    int esc = needs_escape(r);
+    if (esc)
+        sb_puts(out, ESCAPED_MARK);
+    field(out, "id", r->id, esc, 0);
+    field(out, "file", r->file, esc, 0);
     sb_printf(out, "line=%ld\nend=%ld\n", r->line, r->end_line);
-    field(out, "section", r->section);
-    field(out, "heading", r->heading);
-    field(out, "fw", r->fw);
-    field(out, "fws", r->fws);
-    field(out, "dates", r->dates);
-    field(out, "notes", r->notes);
-    field(out, "note_of", r->note_of);
-    field(out, "text", r->text);
+    field(out, "section", r->section, esc, 1);
+    field(out, "heading", r->heading, esc, 1);
+    field(out, "fw", r->fw, esc, 0);
+    field(out, "fws", r->fws, esc, 0);
+    field(out, "dates", r->dates, esc, 0);
+    field(out, "notes", r->notes, esc, 0);
+    field(out, "note_of", r->note_of, esc, 0);
+    field(out, "text", r->text, esc, 1);
+}
+
+/* Undoes field()'s escapes in place. */
+static void unescape(char *v)
+{
+    char *w = v;
+    for (char *p = v; *p; p++) {
+        if (*p == '\\' && (p[1] == '\\' || p[1] == 'n'))
+            *w++ = *++p == 'n' ? '\n' : '\\';
+        else
+            *w++ = *p;
+    }
+    *w = '\0';
 }
 
 int record_decode(const char *data, size_t len, record *r)
@@ -43,6 +85,8 @@ int record_decode(const char *data, size_t len, record *r)
     static char empty[] = "";
     r->id = r->file = r->section = r->heading = r->fw = r->fws = r->dates = r->notes = r->note_of = r->text = empty;
     char *p = r->buf_, *end = r->buf_ + len;
+    size_t ml = strlen(ESCAPED_MARK);
+    int escaped = len >= ml && memcmp(p, ESCAPED_MARK, ml) == 0;
     while (p < end) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
         if (!nl)
@@ -52,6 +96,8 @@ int record_decode(const char *data, size_t len, record *r)
         if (eq) {
             *eq = '\0';
             char *v = eq + 1;
+            if (escaped)
+                unescape(v);
             if (!strcmp(p, "id")) r->id = v;
             else if (!strcmp(p, "file")) r->file = v;
             else if (!strcmp(p, "line")) r->line = strtol(v, NULL, 10);

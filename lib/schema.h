@@ -65,8 +65,9 @@
 #define TERM_MAX 240
 
 /* The stored record of a passage (struct record, vnsearch.h): "name=value"
- * lines, text last (Omega keeps its fields the same way).  Values never
- * contain a newline. */
+ * lines, text last (Omega keeps its fields the same way).  Identifiers come
+ * back exactly, whatever bytes a file name holds (record.c escapes them when
+ * needed); line breaks in prose become spaces. */
 /* Appends the encoded record to out. */
 void record_encode(const record *r, strbuf *out);
 /* Decodes data (copied); unknown fields are ignored so old readers survive

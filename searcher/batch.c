@@ -281,16 +281,6 @@ static void set_fatal(batch *b, const char *msg)
     pthread_cond_broadcast(&b->changed);
 }
 
-/* A TREC query id must be one token. */
-static char *trec_qid(const char *id)
-{
-    char *q = strdup(*id ? id : "_");
-    for (char *c = q; c && *c; c++)
-        if (*c == ' ' || *c == '\t')
-            *c = '_';
-    return q;
-}
-
 static void *reader_thread(void *arg)
 {
     batch *b = arg;
@@ -337,10 +327,8 @@ static void answer(batch *b, vs_engine *e, vs_request *req, slot *s)
     int rc = vs_search(e, req, &res, err, sizeof err);
     if (rc == VS_OK) {
         out_options oo = b->o->out;
-        char *qid = oo.format == OUT_TREC ? trec_qid(s->item.id) : NULL;
-        oo.qid = qid ? qid : s->item.id;
+        oo.qid = s->item.id;
         out_result(&s->out, &res, &oo);
-        free(qid);
         vs_result_free(&res);
     } else if (rc == VS_ERR_QUERY) {
         s->error = strdup(err);

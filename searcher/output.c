@@ -41,6 +41,12 @@ void out_json_string(strbuf *b, const char *s, size_t len)
             if (c < 0x20 || c == 0x7f) {
                 snprintf(buf, sizeof buf, "\\u%04x", c);
                 esc = buf;
+            } else if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+                       (unsigned char)s[i + 1] <= 0x9f) {
+                /* C1 controls: U+0085 ends a line for many a JSON-lines reader */
+                snprintf(buf, sizeof buf, "\\u%04x", (unsigned char)s[i + 1]);
+                esc = buf;
+                skip = 1;
             } else if (c == 0xE2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
                        ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9)) {
                 /* U+2028/U+2029 are valid JSON but end a line in JavaScript */
@@ -195,25 +201,57 @@ void out_json_object(strbuf *b, const vs_result *r)
     sb_putc(b, '}');
 }
 
-/* TSV fields: tabs, newlines and backslashes escaped, so every row has the
- * same columns in LibreOffice and Excel. */
-static void tsv_field_n(strbuf *b, const char *s, size_t len)
+/* Appends s[0..len) with its control characters made visible: \n, \r,
+ * \t, \xNN for the other C0 codes and DEL, \u0080-\u009f for the C1 ones
+ * (a terminal acts on every one of them, and a file name may hold any).
+ * `ident` also doubles backslashes, so that an identifier reads back
+ * unambiguously: "a\nb.txt" (a newline) is not "a\\nb.txt". */
+static void visible(strbuf *b, const char *s, size_t len, int ident)
 {
     size_t run = 0;
     for (size_t i = 0; i < len; i++) {
-        const char *esc;
-        switch (s[i]) {
-        case '\t': esc = "\\t"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\\': esc = "\\\\"; break;
-        default: continue;
+        unsigned char c = (unsigned char)s[i];
+        char buf[8];
+        const char *esc = NULL;
+        size_t skip = 0;
+        if (c == '\n')
+            esc = "\\n";
+        else if (c == '\r')
+            esc = "\\r";
+        else if (c == '\t')
+            esc = "\\t";
+        else if (c == '\\' && ident)
+            esc = "\\\\";
+        else if (c < 0x20 || c == 0x7f) {
+            snprintf(buf, sizeof buf, "\\x%02x", c);
+            esc = buf;
+        } else if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) {
+            snprintf(buf, sizeof buf, "\\u%04x", (unsigned char)s[i + 1]);
+            esc = buf;
+            skip = 1;
         }
+        if (!esc)
+            continue;
         sb_append(b, s + run, i - run);
         sb_puts(b, esc);
+        i += skip;
         run = i + 1;
     }
     sb_append(b, s + run, len - run);
+}
+
+static void visible_str(strbuf *b, const char *s, int ident)
+{
+    if (s)
+        visible(b, s, strlen(s), ident);
+}
+
+/* TSV fields: tabs, newlines, backslashes and every other control
+ * character escaped, so every row has the same columns in LibreOffice and
+ * Excel and each id reads back as it is. */
+static void tsv_field_n(strbuf *b, const char *s, size_t len)
+{
+    visible(b, s, len, 1);
 }
 
 static void tsv_field(strbuf *b, const char *s)
@@ -222,24 +260,19 @@ static void tsv_field(strbuf *b, const char *s)
         tsv_field_n(b, s, strlen(s));
 }
 
-/* The snippet with its highlights marked. */
+/* The snippet with its highlights marked; control characters made
+ * visible (and, in TSV, backslashes doubled). */
 static void marked(strbuf *b, const char *s, const vs_span *sp, size_t n, const char *on, const char *off,
                    int tsv)
 {
     size_t pos = 0, len = strlen(s);
     for (size_t i = 0; i <= n; i++) {
         size_t end = i < n ? sp[i].start : len;
-        if (tsv)
-            tsv_field_n(b, s + pos, end - pos);
-        else
-            sb_append(b, s + pos, end - pos);
+        visible(b, s + pos, end - pos, tsv);
         if (i == n)
             break;
         sb_puts(b, on);
-        if (tsv)
-            tsv_field_n(b, s + sp[i].start, sp[i].end - sp[i].start);
-        else
-            sb_append(b, s + sp[i].start, sp[i].end - sp[i].start);
+        visible(b, s + sp[i].start, sp[i].end - sp[i].start, tsv);
         sb_puts(b, off);
         pos = sp[i].end;
     }
@@ -252,13 +285,33 @@ void out_tsv_header(strbuf *b, int with_qid)
     sb_puts(b, "rank\tscore\tid\tfile\tline\tframework\tframeworks\tdates\tsection\theading\tsnippet\ttext\n");
 }
 
+/* A TREC document id is one token: blanks, control characters (C1 ones
+ * too) and '%' itself as %XX, so two ids never print alike. */
 static void trec_id(strbuf *b, const char *id)
 {
     for (; *id; id++) {
-        if (*id == ' ' || *id == '\t')
-            sb_puts(b, "%20");
-        else
+        unsigned char c = (unsigned char)*id, next = (unsigned char)id[1];
+        if (c <= 0x20 || c == 0x7f || c == '%') {
+            sb_printf(b, "%%%02X", c);
+        } else if (c == 0xC2 && next >= 0x80 && next <= 0x9f) {
+            sb_printf(b, "%%C2%%%02X", next);
+            id++;
+        } else {
             sb_putc(b, *id);
+        }
+    }
+}
+
+/* A TREC query id is one token too; ids come from the user's own query
+ * file, so blanks and control characters simply become '_' (as trec_eval
+ * users name topics), and an empty id is "_". */
+static void trec_qid(strbuf *b, const char *qid)
+{
+    if (!*qid)
+        sb_putc(b, '_');
+    for (; *qid; qid++) {
+        unsigned char c = (unsigned char)*qid;
+        sb_putc(b, c <= 0x20 || c == 0x7f ? '_' : *qid);
     }
 }
 
@@ -293,11 +346,12 @@ static void text_result(strbuf *b, const vs_result *r, const out_options *o)
         }
         if (d && *d)
             sb_puts(b, ", …");
-        sb_printf(b, " · %s", rec->id);
-        if (*rec->heading)
-            sb_printf(b, " · %s", rec->heading);
-        else if (*rec->section)
-            sb_printf(b, " · %s", rec->section);
+        sb_puts(b, " · ");
+        visible_str(b, rec->id, 1);
+        if (*rec->heading || *rec->section) {
+            sb_puts(b, " · ");
+            visible_str(b, *rec->heading ? rec->heading : rec->section, 0);
+        }
         sb_printf(b, "  (%.2f)\n   ", h->score);
         marked(b, h->snippet, h->spans, h->nspans, o->color ? HL_ON : "[", o->color ? HL_OFF : "]", 0);
         sb_puts(b, "\n\n");
@@ -317,8 +371,11 @@ void out_result(strbuf *b, const vs_result *r, const out_options *o)
 {
     switch (o->format) {
     case OUT_TEXT:
-        if (o->qid)
-            sb_printf(b, "## %s\n", o->qid);
+        if (o->qid) {
+            sb_puts(b, "## ");
+            visible_str(b, o->qid, 1);
+            sb_putc(b, '\n');
+        }
         text_result(b, r, o);
         break;
     case OUT_JSON:
@@ -373,7 +430,8 @@ void out_result(strbuf *b, const vs_result *r, const out_options *o)
         break;
     case OUT_TREC:
         for (size_t i = 0; i < r->nhits; i++) {
-            sb_printf(b, "%s Q0 ", o->qid ? o->qid : "1");
+            trec_qid(b, o->qid ? o->qid : "1");
+            sb_puts(b, " Q0 ");
             trec_id(b, r->hits[i].rec.id);
             sb_printf(b, " %u %.4f vnsearch\n", r->hits[i].rank, r->hits[i].score);
         }
