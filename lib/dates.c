@@ -15,8 +15,8 @@
 
 #include "vntext.h"
 
-#define YEAR_MIN 1900
-#define YEAR_MAX 2100
+#define YEAR_MIN DATE_YEAR_MIN
+#define YEAR_MAX DATE_YEAR_MAX
 
 int date_valid(int y, int m, int d)
 {

@@ -17,6 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The years a date may have: a year outside is a number, not a date, and
+ * a filter date outside is refused (messages name these limits). */
+#define DATE_YEAR_MIN 1900
+#define DATE_YEAR_MAX 2100
+
 typedef enum date_precision { DATE_DAY = 0, DATE_MONTH = 1, DATE_YEAR = 2, DATE_PERIOD = 3 } date_precision;
 
 typedef struct date_span {
@@ -33,8 +38,9 @@ size_t date_parse(const char *text, size_t len, date_span *out, size_t max);
  * 2021/2025.  Returns the length written (buffer of at least 24 bytes). */
 int date_iso(const date_span *d, char *buf, size_t cap);
 
-/* Parses a user's DATE (YYYY, YYYY-MM or YYYY-MM-DD) into the first or last
- * day it covers.  Returns 0, or -1 if it is not a valid date. */
+/* Parses a user's DATE (YYYY, YYYY-MM or YYYY-MM-DD, years DATE_YEAR_MIN to
+ * DATE_YEAR_MAX) into the first or last day it covers.  Returns 0, or -1 if
+ * it is not a valid date. */
 int date_parse_bound(const char *s, int upper, uint32_t *out);
 
 /* 1 if y/m/d is a real calendar day. */

@@ -200,8 +200,10 @@ static int parse_date_filter(parser *p, const char *v)
     }
     uint32_t from = 0, to = 0;
     if ((*a && date_parse_bound(a, 0, &from)) || (*b && date_parse_bound(b, 1, &to)) || (!*a && !*b)) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "bad date '%s': expected YYYY, YYYY-MM or YYYY-MM-DD, or a range FROM..TO", v);
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "bad date '%s': expected YYYY, YYYY-MM or YYYY-MM-DD (years %d-%d), or a range FROM..TO", v,
+                 DATE_YEAR_MIN, DATE_YEAR_MAX);
         lex_error(&p->lx, msg);
         return -1;
     }

@@ -36,6 +36,35 @@ struct vs_engine {
     char *path;
 };
 
+/* The message for a failed database call: a damaged index says so and what
+ * to do, before Xapian's words ("inflate failed ...", "... reopen() and
+ * retry", which read as a passing fault); anything else names the index
+ * and what failed.  Returns VS_ERR_DB. */
+static int db_damaged(void)
+{
+    int st = xc_errstatus();
+    return st == XC_ERR_CORRUPT || st == XC_ERR_MODIFIED || st == XC_ERR_NOT_FOUND;
+}
+
+static void damaged_message(const char *path, const char *detail, char *err, size_t cap)
+{
+    char d[512];
+    snprintf(d, sizeof d, "%s", detail); /* detail may be err itself */
+    snprintf(err, cap, "the index at %s is damaged: rebuild it with vnindex --force --db %s PATH... (%s)", path, path,
+             d);
+}
+
+static int db_failure(const char *path, const char *what, char *err, size_t cap)
+{
+    char detail[512];
+    snprintf(detail, sizeof detail, "%s: %s", what, xc_errmsg());
+    if (db_damaged())
+        damaged_message(path, detail, err, cap);
+    else
+        snprintf(err, cap, "%s: %s", path, detail);
+    return VS_ERR_DB;
+}
+
 static int load_tables(vs_engine *e, char *err, size_t cap)
 {
     char *fw = NULL, *al = NULL;
@@ -44,10 +73,9 @@ static int load_tables(vs_engine *e, char *err, size_t cap)
     if (rc == XC_OK)
         rc = xc_db_get_metadata(e->db, META_ALIASES, &al, &alen);
     if (rc != XC_OK) {
-        snprintf(err, cap, "%s: %s", e->path, xc_errmsg());
         free(fw);
         free(al);
-        return VS_ERR_DB;
+        return db_failure(e->path, "cannot read its tables", err, cap);
     }
     char msg[512];
     int bad = alias_table_load(fw, fl, "frameworks.tsv (stored in the index)", al, alen,
@@ -103,14 +131,14 @@ int vs_open(const char *db_path, unsigned flags, vs_engine **out, char *err, siz
         else if (rc == XC_ERR_REMOTE_REFUSED)
             snprintf(err, cap, "%s; not opened without --allow-remote", xc_errmsg());
         else
-            snprintf(err, cap, "%s: cannot open the database: %s", db_path, xc_errmsg());
+            db_failure(db_path, "cannot open the database", err, cap);
         vs_close(e);
         return VS_ERR_DB;
     }
     char *version = NULL;
     size_t vl = 0;
     if (xc_db_get_metadata(e->db, META_VERSION, &version, &vl) != XC_OK) {
-        snprintf(err, cap, "%s: %s", db_path, xc_errmsg());
+        db_failure(db_path, "cannot read its format version", err, cap);
         vs_close(e);
         return VS_ERR_DB;
     }
@@ -129,8 +157,7 @@ int vs_open(const char *db_path, unsigned flags, vs_engine **out, char *err, siz
                         xc_enquire_set_bm25(e->enq, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN) != XC_OK ||
                         xc_enquire_add_facet(e->enq, SLOT_FRAMEWORK, 0, &e->facet_fw) != XC_OK ||
                         xc_enquire_add_facet(e->enq, SLOT_YEARS, ' ', &e->facet_year) != XC_OK)) {
-        snprintf(err, cap, "%s: %s", db_path, xc_errmsg());
-        rc = VS_ERR_DB;
+        rc = db_failure(db_path, "cannot set up searching", err, cap);
     }
     if (rc != VS_OK) {
         vs_close(e);
@@ -395,9 +422,13 @@ static int load_record(vs_engine *e, xc_mset *m, candidate *c, char *err, size_t
         return 0;
     char *data = NULL;
     size_t dl = 0;
-    if (xc_mset_data(m, c->index, &data, &dl) != XC_OK || record_decode(data, dl, &c->rec) != 0) {
+    if (xc_mset_data(m, c->index, &data, &dl) != XC_OK) {
+        db_failure(e->path, "cannot read a passage", err, cap);
+        return -1;
+    }
+    if (record_decode(data, dl, &c->rec) != 0) {
         free(data);
-        snprintf(err, cap, "%s: cannot read a passage: %s", e->path, xc_errmsg());
+        snprintf(err, cap, "out of memory");
         return -1;
     }
     free(data);
@@ -449,7 +480,7 @@ static int rerank(vs_engine *e, xc_mset *m, candidate *c, size_t n, const parsed
         }
         qsort(c, n, sizeof *c, by_weight);
     } else if (rc == 0 && boost) {
-        snprintf(err, cap, "%s: search failed: %s", e->path, xc_errmsg());
+        db_failure(e->path, "search failed", err, cap);
         rc = -1;
     }
     xc_mset_free(m2);
@@ -548,8 +579,11 @@ static int run_query(vs_engine *e, const vs_request *req, xc_query *q, const par
             matches = xc_mset_matches_estimated(m);
     }
     if (rc != XC_OK) {
-        snprintf(err, cap, "%s: search failed: %s", e->path, xc_errmsg());
-        return rc == XC_ERR_INVALID ? VS_ERR_QUERY : VS_ERR_DB;
+        if (rc == XC_ERR_INVALID) {
+            snprintf(err, cap, "%s: search failed: %s", e->path, xc_errmsg());
+            return VS_ERR_QUERY;
+        }
+        return db_failure(e->path, "search failed", err, cap);
     }
     size_t n = xc_mset_size(m);
     res->matches = matches;
@@ -647,7 +681,8 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
     uint32_t v;
     if (req->from) {
         if (date_parse_bound(req->from, 0, &v)) {
-            snprintf(err, cap, "bad date '%s' for --from: expected YYYY, YYYY-MM or YYYY-MM-DD", req->from);
+            snprintf(err, cap, "bad date '%s' for --from: expected YYYY, YYYY-MM or YYYY-MM-DD, years %d-%d",
+                     req->from, DATE_YEAR_MIN, DATE_YEAR_MAX);
             query_free(&pq);
             return VS_ERR_QUERY;
         }
@@ -656,7 +691,8 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
     }
     if (req->to) {
         if (date_parse_bound(req->to, 1, &v)) {
-            snprintf(err, cap, "bad date '%s' for --to: expected YYYY, YYYY-MM or YYYY-MM-DD", req->to);
+            snprintf(err, cap, "bad date '%s' for --to: expected YYYY, YYYY-MM or YYYY-MM-DD, years %d-%d", req->to,
+                     DATE_YEAR_MIN, DATE_YEAR_MAX);
             query_free(&pq);
             return VS_ERR_QUERY;
         }
@@ -677,10 +713,13 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
         filters[nf++] = query_framework_filter(codes, ncodes);
     int impossible = 0;
     if (from || to) {
+        xc_errclear();
         xc_query *d = query_date_filter(e->db, from, to, &impossible, err, cap);
         if (d)
             filters[nf++] = d;
         else if (!impossible) {
+            if (db_damaged())
+                damaged_message(e->path, err, err, cap);
             for (size_t i = 0; i < nf; i++)
                 xc_query_free(filters[i]);
             query_free(&pq);
@@ -693,9 +732,13 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
 
     query_context ctx = {e->db, e->aliases, req->exact};
     int empty = 0;
+    xc_errclear();
     xc_query *q = query_build(&pq, &ctx, filter, &empty, err, cap);
     int rc = VS_OK;
-    if (!q && !empty) {
+    if (!q && !empty && db_damaged()) {
+        damaged_message(e->path, err, err, cap); /* reading terms failed (prefix*): not the query's fault */
+        rc = VS_ERR_DB;
+    } else if (!q && !empty) {
         rc = VS_ERR_QUERY;
     } else if (!q && !has_filter) {
         snprintf(err, cap, pq.root ? "nothing to search for: every word is excluded"

@@ -25,6 +25,7 @@
 namespace {
 
 thread_local std::string last_error;
+thread_local int last_status;
 
 // A stub line that names a remote database the caller did not allow.
 struct refusal {
@@ -35,6 +36,7 @@ struct refusal {
 int set_error(int status, const std::string &msg)
 {
     last_error = msg;
+    last_status = status;
     return status;
 }
 
@@ -53,6 +55,8 @@ int translate_exception()
         return set_error(XC_ERR_OPENING, e.get_description());
     } catch (const Xapian::DatabaseModifiedError &e) {
         return set_error(XC_ERR_MODIFIED, e.get_description());
+    } catch (const Xapian::DatabaseCreateError &e) {
+        return set_error(XC_ERR_OPENING, e.get_description());
     } catch (const Xapian::DatabaseCorruptError &e) {
         return set_error(XC_ERR_CORRUPT, e.get_description());
     } catch (const Xapian::NetworkError &e) {
@@ -61,6 +65,10 @@ int translate_exception()
         return set_error(XC_ERR_NOT_FOUND, e.get_description());
     } catch (const Xapian::InvalidArgumentError &e) {
         return set_error(XC_ERR_INVALID, e.get_description());
+    } catch (const Xapian::DatabaseError &e) {
+        // what is left of DatabaseError when reading: a block past the end
+        // of its file, a tag that does not inflate... damage
+        return set_error(XC_ERR_CORRUPT, e.get_description());
     } catch (const Xapian::Error &e) {
         return set_error(XC_ERR_XAPIAN, e.get_description());
     } catch (const std::bad_alloc &) {
@@ -427,6 +435,17 @@ const char *xc_errmsg(void)
     return last_error.c_str();
 }
 
+int xc_errstatus(void)
+{
+    return last_status;
+}
+
+void xc_errclear(void)
+{
+    last_error.clear();
+    last_status = XC_OK;
+}
+
 const char *xc_status_string(int status)
 {
     switch (status) {
@@ -436,7 +455,7 @@ const char *xc_status_string(int status)
     case XC_ERR_OPENING: return "database cannot be opened";
     case XC_ERR_LOCKED: return "database is locked";
     case XC_ERR_MODIFIED: return "database was modified";
-    case XC_ERR_CORRUPT: return "database is corrupt";
+    case XC_ERR_CORRUPT: return "database is damaged";
     case XC_ERR_VERSION: return "database format is not supported";
     case XC_ERR_NETWORK: return "remote database failed";
     case XC_ERR_NOT_FOUND: return "document not found";

@@ -26,7 +26,8 @@ typedef enum xc_status {
     XC_ERR_OPENING = -3,      /* database missing or unreadable */
     XC_ERR_LOCKED = -4,       /* another writer holds the database */
     XC_ERR_MODIFIED = -5,     /* database changed under a reader: reopen and retry */
-    XC_ERR_CORRUPT = -6,      /* database corrupt */
+    XC_ERR_CORRUPT = -6,      /* database damaged: DatabaseCorruptError, or any other DatabaseError reading it
+                                 ("inflate failed", "EOF reading block") */
     XC_ERR_VERSION = -7,      /* database format unsupported */
     XC_ERR_NETWORK = -8,      /* a remote shard failed */
     XC_ERR_NOT_FOUND = -9,    /* document not found */
@@ -38,6 +39,12 @@ typedef enum xc_status {
 /* The message of the last error on this thread ("" if none).  Valid until the
  * next failing call on the same thread. */
 const char *xc_errmsg(void);
+
+/* The status of the last error on this thread (XC_OK if none since
+ * xc_errclear()), to tell a damaged database from other failures after a
+ * call that reports only its own failure. */
+int xc_errstatus(void);
+void xc_errclear(void);
 
 /* A static English name for a status. */
 const char *xc_status_string(int status);

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Reliability: what vnsearch prints cannot be misread.  Passage ids and
 file names come back exactly (JSON) or with their control characters made
-visible (text, TSV, TREC), so two files never print alike."""
+visible (text, TSV, TREC), so two files never print alike; a date outside
+the years dates may have says which years; a damaged index says it is
+damaged and how to rebuild it, with Xapian's own words after."""
 import json
 import os
 import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from e2e import CORPUS, expect, main, scratch, vnindex, vnsearch  # noqa: E402
+from e2e import CORPUS, bundled_index, expect, main, run, scratch, vnindex, vnsearch  # noqa: E402
 
 TMP = scratch()
 TABLES = ["--frameworks", os.path.join(CORPUS, "frameworks.tsv"), "--aliases", os.path.join(CORPUS, "aliases.tsv")]
@@ -56,6 +59,58 @@ def test_file_names_print_apart_in_every_format():
            f"TREC docnos one token each, apart: {docnos}")
     expect(all(d.isascii() and d.isprintable() for d in docnos), f"TREC docnos printable: {docnos}")
     expect("pct%2520a.txt:1" in docnos and "pct%20a.txt:1" in docnos and "name%0Ax.txt:1" in docnos, docnos)
+
+
+def test_date_limits_are_named():
+    db = os.path.join(TMP, "db")
+    bundled_index(db)
+    for args in (["--from", "1899"], ["--to", "2101-01"], ["--", "hop date:1899..2000"]):
+        p = vnsearch(db, *args, "hop")
+        expect(p.returncode == 2 and "years 1900-2100" in p.stderr and p.stderr.count("\n") == 1,
+               f"{args}: {p.returncode} {p.stderr!r}")
+
+
+def damaged_copy(name, damage):
+    db = os.path.join(TMP, name)
+    shutil.copytree(os.path.join(TMP, "db"), db)
+    gen = [d for d in os.listdir(db) if d.startswith("g")][0]
+    damage(os.path.join(db, gen))
+    return db
+
+
+def truncate(table):
+    def damage(gen):
+        with open(os.path.join(gen, table), "r+b") as fp:
+            fp.truncate(8192)
+    return damage
+
+
+def scramble(table):
+    def damage(gen):  # every byte past the first two blocks inverted
+        path = os.path.join(gen, table)
+        data = bytearray(open(path, "rb").read())
+        for i in range(16384, len(data)):
+            data[i] ^= 0xFF
+        open(path, "wb").write(data)
+    return damage
+
+
+def test_a_damaged_index_says_so_and_how_to_rebuild_it():
+    db0 = os.path.join(TMP, "db")
+    if not os.path.exists(db0):
+        bundled_index(db0)
+    for name, damage in (("trunc-postlist", truncate("postlist.glass")), ("trunc-docdata", truncate("docdata.glass")),
+                         ("scrambled-docdata", scramble("docdata.glass"))):
+        db = damaged_copy(name, damage)
+        want = f"the index at {db} is damaged: rebuild it with vnindex --force --db {db} PATH... ("
+        p = vnsearch(db, "--format", "json", "hợp tác")
+        expect(p.returncode == 2 and p.stderr.startswith("vnsearch: " + want) and p.stderr.count("\n") == 1,
+               f"{name}: {p.returncode} {p.stderr!r}")
+        p = vnsearch(db, "--batch", "-", input="hợp tác\nMotegi\n")
+        expect(p.returncode == 2 and want in p.stderr, f"{name}, --batch: {p.stderr!r}")
+        # the advice works
+        p = vnindex("--db", db, "--force", "-q", CORPUS)
+        expect(p.returncode == 0 and vnsearch(db, "hợp tác").returncode == 0, f"{name}: rebuilt: {p.stderr}")
 
 
 TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]
