@@ -24,7 +24,7 @@ import urllib.parse
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "web"))
 from e2e import CORPUS, TIMEOUT_SCALE, VNSEARCH, corpus_copies, expect, main, scratch, vnindex  # noqa: E402
-from webserver import Server  # noqa: E402
+from webserver import Server, raw  # noqa: E402
 
 TMP = scratch()
 DB = os.path.join(TMP, "db")
@@ -54,26 +54,8 @@ def serving(*options):
 
 def request(server, path, address=None, timeout=WAIT):
     """(status, headers dict, body bytes) of a GET from a loopback address."""
-    with socket.socket() as s:
-        s.settimeout(timeout)
-        if address:
-            s.bind((address, 0))
-        s.connect((server.host, server.port))
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
-        return parse(read_all(s))
-
-
-def read_all(s):
-    out = b""
-    while True:
-        try:
-            chunk = s.recv(65536)
-        except (ConnectionResetError, socket.timeout):
-            break
-        if not chunk:
-            break
-        out += chunk
-    return out
+    data = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
+    return parse(raw(server, data, timeout, address))
 
 
 def parse(response):
@@ -222,12 +204,6 @@ def test_refusals_are_logged_as_counts():
     expect(len(counts) == 1 and int(counts[0]) >= 50, f"one line with the count: {s.stderr_text!r}")
 
 
-def raw(server, data):
-    with socket.create_connection((server.host, server.port), timeout=WAIT) as s:
-        s.sendall(data)
-        return parse(read_all(s))
-
-
 def test_the_host_header_is_parsed_strictly():
     with serving() as s:
         cases = [
@@ -247,9 +223,10 @@ def test_the_host_header_is_parsed_strictly():
             (b"Host: [::1]:8080\r\n", 200, b'"hits"'),
         ]
         for headers, want, fragment in cases:
-            status, _, body = raw(s, b"GET /api/search?q=hop HTTP/1.1\r\n" + headers + b"Connection: close\r\n\r\n")
+            request = b"GET /api/search?q=hop HTTP/1.1\r\n" + headers + b"Connection: close\r\n\r\n"
+            status, _, body = parse(raw(s, request, WAIT))
             expect(status == want and fragment in body, f"{headers!r}: {status} {body[:120]!r}")
-        status, _, body = raw(s, b"GET /api/search?q=hop HTTP/1.0\r\n\r\n")
+        status, _, body = parse(raw(s, b"GET /api/search?q=hop HTTP/1.0\r\n\r\n", WAIT))
         expect(status == 200, f"HTTP/1.0 needs no Host: {status}")
 
 

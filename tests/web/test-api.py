@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from e2e import CORPUS, VNSEARCH, Failure, bundled_index, dev_queries, expect, hits, main, scratch, vnindex  # noqa: E402
-from webserver import Server  # noqa: E402
+from webserver import Server, raw  # noqa: E402
 
 TMP = scratch()
 DB = os.path.join(TMP, "db")
@@ -36,27 +36,6 @@ def api_params(opts, query):
         else:
             raise Failure(f"dev query option {o} has no API parameter")
     return params
-
-
-def raw(server, data, timeout=10, address=None):
-    """Sends bytes (from a given loopback address), returns everything the
-    server answers before closing."""
-    with socket.socket() as s:
-        s.settimeout(timeout)
-        if address:
-            s.bind((address, 0))
-        s.connect((server.host, server.port))
-        s.sendall(data)
-        out = b""
-        while True:
-            try:
-                chunk = s.recv(65536)
-            except (ConnectionResetError, socket.timeout):
-                break
-            if not chunk:
-                break
-            out += chunk
-    return out
 
 
 def status_of(response):

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -104,3 +105,24 @@ class Server:
         """(status, parsed JSON) of /api/search."""
         status, _, body = self.get("/api/search", params)
         return status, json.loads(body)
+
+
+def raw(server, data, timeout=10, address=None):
+    """Sends bytes to server (from a given loopback address, if any) and
+    returns everything it answers before closing the connection."""
+    with socket.socket() as s:
+        s.settimeout(timeout)
+        if address:
+            s.bind((address, 0))
+        s.connect((server.host, server.port))
+        s.sendall(data)
+        out = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except (ConnectionResetError, socket.timeout):
+                break
+            if not chunk:
+                break
+            out += chunk
+    return out
