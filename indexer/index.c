@@ -162,7 +162,8 @@ static void warn_decode(run *r, const input_file *f, const vn_decode_report *rep
         atomic_fetch_add(&r->warnings, 1);
     } else if (rep->invalid_bytes) { /* a lone surrogate in UTF-16, say */
         say(r, "vnindex: %s:%zu: invalid %s (%zu bad sequence%s in the file), replaced with U+FFFD\n", f->path,
-            rep->first_invalid_line, rep->encoding == VN_ENC_CP1258 ? "CP1258" : "UTF-16", rep->invalid_bytes,
+            rep->first_invalid_line, rep->encoding >= VN_ENC_CP1258 ? vn_encoding_name(rep->encoding) : "UTF-16",
+            rep->invalid_bytes,
             rep->invalid_bytes == 1 ? "" : "s");
         atomic_fetch_add(&r->warnings, 1);
     }
@@ -182,9 +183,12 @@ static void warn_decode(run *r, const input_file *f, const vn_decode_report *rep
             rep->nul_bytes, rep->nul_bytes == 1 ? "" : "s");
         atomic_fetch_add(&r->warnings, 1);
     }
-    if (rep->encoding == VN_ENC_CP1258) {
-        say(r, "vnindex: %s: not UTF-8; read as %s (legacy Windows Vietnamese)\n", f->path,
-            vn_encoding_name(rep->encoding));
+    if (rep->encoding >= VN_ENC_CP1258 && rep->uncertain) {
+        say(r, "vnindex: %s: not UTF-8; read as %s, but uncertain (%zu Vietnamese words; %s reads almost as well)\n",
+            f->path, vn_encoding_name(rep->encoding), rep->syllables, vn_encoding_name(rep->runner_up));
+        atomic_fetch_add(&r->warnings, 1);
+    } else if (rep->encoding >= VN_ENC_CP1258) {
+        say(r, "vnindex: %s: not UTF-8; read as %s\n", f->path, vn_encoding_name(rep->encoding));
         atomic_fetch_add(&r->warnings, 1);
     }
     if (changed) {
