@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""Regenerates the document fixtures the readers are tested on.
+
+    apt-get install libreoffice-writer-nogui pandoc     (only to regenerate)
+    python3 tests/data/formats/make-fixtures.py
+
+The text is the GMS section of corpus/mekong-frameworks.txt (lines 147-185,
+copied here as dossier.txt, the reference the e2e tests compare with) and
+the framework names of corpus/frameworks.tsv (a table).  The Word export's
+conventions are turned back into structure: [bookmark: _Toc] and capitalised
+lines become Heading 1, numbered short lines Heading 2, "- X:" sub-headings
+Heading 3, "·" lines a bulleted list, [footnoteRef:N] and their inline
+bodies real footnotes, hard-wrapped lines one paragraph.  Two producers then
+write the documents:
+
+  LibreOffice (soffice --headless --convert-to) from a flat ODF file written
+  here, with a running header, a page-number footer and footnotes:
+      dossier.odt dossier.docx dossier.doc dossier.rtf dossier.pdf
+  pandoc from Markdown with footnotes:
+      dossier.pandoc.docx dossier.pandoc.odt dossier.pandoc.html
+
+The test suite never runs either program; the files are committed.
+"""
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.join(HERE, "..", "..", "..", "corpus")
+FIRST, LAST = 147, 185
+
+
+def read_blocks(lines):
+    """Word-export text -> [(kind, text-with-note-refs, level)] and notes."""
+    notes = {}
+    blocks = []
+    open_note = None
+    clean = []
+    for raw in lines:
+        out = ""
+        i = 0
+        while i < len(raw):
+            if open_note is not None:
+                j = raw.find("]", i)
+                if j < 0:
+                    notes[open_note] += raw[i:] + " "
+                    break
+                notes[open_note] += raw[i:j]
+                open_note = None
+                i = j + 1
+                continue
+            m = re.match(r"\[bookmark: [^\]]*\]|\[footnoteRef:(\d+)\]|\[(\d+):\s+", raw[i:])
+            if m:
+                if m.group(1):
+                    out += "\x00%s\x00" % m.group(1)
+                elif m.group(2):
+                    open_note = m.group(2)
+                    notes[open_note] = ""
+                i += m.end()
+                continue
+            out += raw[i]
+            i += 1
+        clean.append((raw, out.strip()))
+    para = None
+    for raw, line in clean:
+        if not line:
+            if para:
+                blocks.append(para)
+            para = None
+            continue
+        text = re.sub(r"\s+", " ", line)
+        plain = text.replace("\x00", "")
+        words = len(plain.split())
+        is_top = plain.upper() == plain and sum(c.isalpha() for c in plain) >= 3
+        is_sub = bool(re.match(r"^\d+(\.\d+)*\.\s", plain)) and words <= 20 and not plain.rstrip().endswith(".")
+        is_sub3 = plain.startswith("- ") and plain.rstrip().endswith(":") and words <= 8
+        if is_top or is_sub or is_sub3:
+            if para:
+                blocks.append(para)
+            para = None
+            blocks.append(("h", text.removeprefix("- "), 1 if is_top else 2 if is_sub else 3))
+            continue
+        bullet = plain.startswith("· ")
+        if para and not bullet and not para[1].rstrip().endswith((".", ":", "!", "?")) and plain[:1].islower():
+            para = (para[0], para[1].rstrip() + " " + text, 0)
+            continue
+        if para:
+            blocks.append(para)
+        para = ("li", text[2:], 0) if bullet else ("p", text, 0)
+    if para:
+        blocks.append(para)
+    for k in notes:
+        notes[k] = re.sub(r"\s+", " ", notes[k]).strip()
+    return blocks, notes
+
+
+def frameworks():
+    rows = []
+    with open(os.path.join(SOURCE, "frameworks.tsv"), encoding="utf-8") as fp:
+        for line in fp:
+            if line.startswith("#") or line.startswith("code\t") or not line.strip():
+                continue
+            cols = line.rstrip("\n").split("\t")
+            rows.append((cols[0], cols[1]))
+    return rows[:6]
+
+
+# ------------------------------------------------------------- flat ODF
+
+FODT_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+ xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
+ office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text">
+ <office:font-face-decls>
+  <style:font-face style:name="DejaVu Serif" svg:font-family="'DejaVu Serif'" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"/>
+ </office:font-face-decls>
+ <office:styles>
+  <style:default-style style:family="paragraph">
+   <style:paragraph-properties fo:margin-bottom="0.2cm"/>
+   <style:text-properties style:font-name="DejaVu Serif" fo:font-size="11pt" fo:language="vi" fo:country="VN"/>
+  </style:default-style>
+  <style:style style:name="Standard" style:family="paragraph"/>
+  <style:style style:name="Heading_20_1" style:display-name="Heading 1" style:family="paragraph" style:default-outline-level="1">
+   <style:text-properties fo:font-size="14pt" fo:font-weight="bold"/></style:style>
+  <style:style style:name="Heading_20_2" style:display-name="Heading 2" style:family="paragraph" style:default-outline-level="2">
+   <style:text-properties fo:font-size="12pt" fo:font-weight="bold"/></style:style>
+  <style:style style:name="Heading_20_3" style:display-name="Heading 3" style:family="paragraph" style:default-outline-level="3">
+   <style:text-properties fo:font-weight="bold" fo:font-style="italic"/></style:style>
+  <style:style style:name="Footnote" style:family="paragraph"><style:text-properties fo:font-size="9pt"/></style:style>
+  <style:style style:name="Header" style:family="paragraph"><style:text-properties fo:font-size="9pt"/></style:style>
+  <style:style style:name="Footer" style:family="paragraph"><style:paragraph-properties fo:text-align="center"/></style:style>
+ </office:styles>
+ <office:automatic-styles>
+  <style:page-layout style:name="pm1">
+   <style:page-layout-properties fo:page-width="21cm" fo:page-height="29.7cm" fo:margin-top="1.5cm"
+     fo:margin-bottom="1.5cm" fo:margin-left="2.5cm" fo:margin-right="2cm"/>
+   <style:header-style><style:header-footer-properties fo:min-height="0.6cm" fo:margin-bottom="0.3cm"/></style:header-style>
+   <style:footer-style><style:header-footer-properties fo:min-height="0.6cm" fo:margin-top="0.3cm"/></style:footer-style>
+  </style:page-layout>
+  <text:list-style style:name="L1">
+   <text:list-level-style-bullet text:level="1" text:bullet-char="•">
+    <style:list-level-properties text:list-level-position-and-space-mode="label-alignment">
+     <style:list-level-label-alignment text:label-followed-by="listtab" fo:text-indent="-0.5cm" fo:margin-left="1cm"/>
+    </style:list-level-properties>
+   </text:list-level-style-bullet>
+  </text:list-style>
+ </office:automatic-styles>
+ <office:master-styles>
+  <style:master-page style:name="Standard" style:page-layout-name="pm1">
+   <style:header><text:p text:style-name="Header">Hồ sơ tham khảo – Hợp tác Tiểu vùng Mê Công</text:p></style:header>
+   <style:footer><text:p text:style-name="Footer">Trang <text:page-number text:select-page="current">1</text:page-number></text:p></style:footer>
+  </style:master-page>
+ </office:master-styles>
+ <office:body>
+  <office:text>
+"""
+
+
+def fodt_inline(text, notes):
+    out = []
+    for i, part in enumerate(text.split("\x00")):
+        if i % 2 == 0:
+            out.append(html.escape(part, quote=False))
+        else:
+            body = html.escape(notes[part], quote=False)
+            out.append(f'<text:note text:id="ftn{part}" text:note-class="footnote"><text:note-citation>{part}'
+                       f'</text:note-citation><text:note-body><text:p text:style-name="Footnote">{body}</text:p>'
+                       f'</text:note-body></text:note>')
+    return "".join(out)
+
+
+def fodt(blocks, notes, table):
+    out = [FODT_HEAD]
+    in_list = False
+    for kind, text, level in blocks:
+        if kind != "li" and in_list:
+            out.append("</text:list>\n")
+            in_list = False
+        if kind == "h":
+            out.append(f'<text:h text:style-name="Heading_20_{level}" text:outline-level="{level}">'
+                       f'{fodt_inline(text, notes)}</text:h>\n')
+        elif kind == "li":
+            if not in_list:
+                out.append('<text:list text:style-name="L1">\n')
+                in_list = True
+            out.append(f'<text:list-item><text:p>{fodt_inline(text, notes)}</text:p></text:list-item>\n')
+        else:
+            out.append(f'<text:p text:style-name="Standard">{fodt_inline(text, notes)}</text:p>\n')
+    if in_list:
+        out.append("</text:list>\n")
+    out.append('<text:h text:style-name="Heading_20_2" text:outline-level="2">Phụ lục: Các cơ chế hợp tác</text:h>\n')
+    out.append('<table:table table:name="Frameworks"><table:table-column table:number-columns-repeated="2"/>\n')
+    for code, name in [("Mã", "Tên")] + table:
+        out.append("<table:table-row>" + "".join(
+            f'<table:table-cell office:value-type="string"><text:p>{html.escape(c)}</text:p></table:table-cell>'
+            for c in (code, name)) + "</table:table-row>\n")
+    out.append("</table:table>\n</office:text>\n </office:body>\n</office:document>\n")
+    return "".join(out)
+
+
+# ------------------------------------------------------------- Markdown
+
+def md_inline(text, used):
+    out = []
+    for i, part in enumerate(text.split("\x00")):
+        if i % 2 == 0:
+            out.append(re.sub(r"([\\`*_\[\]#<>|])", r"\\\1", part))
+        else:
+            used.append(part)
+            out.append(f"[^{part}]")
+    return "".join(out)
+
+
+def markdown(blocks, notes, table):
+    out, used = [], []
+    prev = None
+    for kind, text, level in blocks:
+        if kind == "h":
+            out.append("#" * level + " " + md_inline(text, used) + "\n")
+        elif kind == "li":
+            out.append(("" if prev == "li" else "") + "-   " + md_inline(text, used))
+        else:
+            # a leading "- " or "i." would turn into a list: escape it
+            t = md_inline(text, used)
+            t = re.sub(r"^([-+*]) ", r"\\\1 ", t)
+            t = re.sub(r"^(\d+|[ivxIVX]+)\. ", r"\1\\. ", t)
+            out.append(t + "\n")
+        prev = kind
+    out.append("\n## Phụ lục: Các cơ chế hợp tác\n")
+    out.append("| Mã | Tên |\n|---|---|")
+    for code, name in table:
+        out.append(f"| {code} | {name} |")
+    out.append("")
+    for n in used:
+        out.append(f"[^{n}]: {md_inline(notes[n], [])}")
+    return "\n".join(out) + "\n"
+
+
+def main():
+    for tool in ("soffice", "pandoc"):
+        if not shutil.which(tool):
+            sys.exit(f"make-fixtures: {tool} not found: apt-get install libreoffice-writer-nogui pandoc")
+    with open(os.path.join(SOURCE, "mekong-frameworks.txt"), encoding="utf-8") as fp:
+        lines = fp.read().split("\n")[FIRST - 1:LAST]
+    with open(os.path.join(HERE, "dossier.txt"), "w", encoding="utf-8") as fp:
+        fp.write("\n".join(lines) + "\n")
+    blocks, notes = read_blocks(lines)
+    table = frameworks()
+    tmp = tempfile.mkdtemp(prefix="vnsearch-fixtures-")
+    src = os.path.join(tmp, "dossier.fodt")
+    with open(src, "w", encoding="utf-8") as fp:
+        fp.write(fodt(blocks, notes, table))
+    env = dict(os.environ, HOME=tmp)  # a throwaway LibreOffice profile
+    for fmt, filt in (("odt", "odt"), ("docx", "docx:MS Word 2007 XML"), ("doc", "doc:MS Word 97"),
+                      ("rtf", "rtf"), ("pdf", "pdf:writer_pdf_Export")):
+        subprocess.run(["soffice", "--headless", "--convert-to", filt, "--outdir", tmp, src], check=True, env=env,
+                       capture_output=True, timeout=300)
+        shutil.copy(os.path.join(tmp, f"dossier.{fmt}"), os.path.join(HERE, f"dossier.{fmt}"))
+    md = os.path.join(tmp, "dossier.md")
+    with open(md, "w", encoding="utf-8") as fp:
+        fp.write(markdown(blocks, notes, table))
+    for fmt in ("docx", "odt", "html"):
+        args = ["pandoc", md, "-o", os.path.join(HERE, f"dossier.pandoc.{fmt}"), "--metadata", "lang=vi"]
+        if fmt == "html":
+            args += ["--standalone", "--metadata", "title=Hồ sơ GMS"]
+        subprocess.run(args, check=True, timeout=120)
+    shutil.rmtree(tmp)
+    for f in sorted(os.listdir(HERE)):
+        if f.startswith("dossier."):
+            print(f"{f}: {os.path.getsize(os.path.join(HERE, f))} bytes", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
