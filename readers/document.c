@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <utf8proc.h>
+
 #include "internal.h"
 
 /* ---------------------------------------------------------------- text */
@@ -205,15 +207,30 @@ rd_block *rb_end(rd_builder *b, rd_kind kind, int level)
     }
     rd_block *blk = &d->blocks[d->count];
     memset(blk, 0, sizeof *blk);
-    blk->text = malloc(b->text.len + 1);
-    if (!blk->text) {
-        b->failed = 1;
-        rb_discard(b);
-        return NULL;
+    /* Combining marks (CP1258 through iconv, NFD from a Mac): composed, so
+     * every reader's text is NFC. */
+    int combining = 0;
+    for (size_t i = 0; i + 1 < b->text.len && !combining; i++)
+        combining = ((unsigned char)b->text.s[i] == 0xCC || (unsigned char)b->text.s[i] == 0xCD);
+    utf8proc_uint8_t *nfc = NULL;
+    utf8proc_ssize_t nl = combining ? utf8proc_map((const utf8proc_uint8_t *)b->text.s,
+                                                   (utf8proc_ssize_t)b->text.len, &nfc,
+                                                   (utf8proc_option_t)(UTF8PROC_COMPOSE | UTF8PROC_STABLE))
+                                    : -1;
+    if (nl >= 0) {
+        blk->text = (char *)nfc;
+        blk->len = (size_t)nl;
+    } else {
+        blk->text = malloc(b->text.len + 1);
+        if (!blk->text) {
+            b->failed = 1;
+            rb_discard(b);
+            return NULL;
+        }
+        memcpy(blk->text, b->text.s ? b->text.s : "", b->text.len);
+        blk->text[b->text.len] = '\0';
+        blk->len = b->text.len;
     }
-    memcpy(blk->text, b->text.s ? b->text.s : "", b->text.len);
-    blk->text[b->text.len] = '\0';
-    blk->len = b->text.len;
     blk->kind = kind;
     blk->level = level;
     if (b->ncites && kind != RD_NOTE) {

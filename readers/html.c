@@ -482,7 +482,7 @@ int rd_parse_html(const char *data, size_t len, int flags, rd_builder *b, char *
         return RD_ERR_LIMIT;
     }
     int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-               HTML_PARSE_NOIMPLIED | XML_PARSE_HUGE;
+               XML_PARSE_HUGE;
     htmlDocPtr doc = htmlReadMemory(data, (int)len, NULL, (flags & RD_HTML_UTF8) ? "UTF-8" : NULL, opts);
     if (!doc || !xmlDocGetRootElement(doc)) {
         if (doc)

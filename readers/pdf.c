@@ -418,7 +418,12 @@ static void join_line(rd_builder *b, rd_buf *para, const char *s)
             para->len--; /* Minis- terial: hyphenation */
         rd_buf_append(para, s, strlen(s));
     } else {
-        if (para->len)
+        /* "2004–" "2022": a dash that ends a line with no space before it
+         * binds the next line's word (LibreOffice and Word break after it) */
+        size_t l = para->len;
+        int dash = l >= 4 && (!memcmp(para->s + l - 3, "–", 3) || !memcmp(para->s + l - 3, "—", 3)) &&
+                   para->s[l - 4] != ' ';
+        if (para->len && !dash)
             rd_buf_putc(para, ' ');
         rd_buf_append(para, s, strlen(s));
     }

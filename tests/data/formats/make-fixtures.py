@@ -18,6 +18,9 @@ write the documents:
       dossier.odt dossier.docx dossier.doc dossier.rtf dossier.pdf
   pandoc from Markdown with footnotes:
       dossier.pandoc.docx dossier.pandoc.odt dossier.pandoc.html
+  and two hostile PDFs: encrypted.pdf (LibreOffice, a document-open
+  password) and scanned.pdf (written here: one page that only draws, as a
+  scan without OCR has no text layer).
 
 The test suite never runs either program; the files are committed.
 """
@@ -220,19 +223,17 @@ def md_inline(text, used):
 
 def markdown(blocks, notes, table):
     out, used = [], []
-    prev = None
     for kind, text, level in blocks:
         if kind == "h":
             out.append("#" * level + " " + md_inline(text, used) + "\n")
         elif kind == "li":
-            out.append(("" if prev == "li" else "") + "-   " + md_inline(text, used))
+            out.append("-   " + md_inline(text, used) + "\n")
         else:
             # a leading "- " or "i." would turn into a list: escape it
             t = md_inline(text, used)
             t = re.sub(r"^([-+*]) ", r"\\\1 ", t)
             t = re.sub(r"^(\d+|[ivxIVX]+)\. ", r"\1\\. ", t)
             out.append(t + "\n")
-        prev = kind
     out.append("\n## Phụ lục: Các cơ chế hợp tác\n")
     out.append("| Mã | Tên |\n|---|---|")
     for code, name in table:
@@ -241,6 +242,25 @@ def markdown(blocks, notes, table):
     for n in used:
         out.append(f"[^{n}]: {md_inline(notes[n], [])}")
     return "\n".join(out) + "\n"
+
+
+def scanned_pdf():
+    """A one-page PDF whose page only paints a grey rectangle: no text layer."""
+    content = b"0.5 g 72 72 451 698 re f"
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
+            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for i, o in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return out
 
 
 def main():
@@ -263,6 +283,16 @@ def main():
         subprocess.run(["soffice", "--headless", "--convert-to", filt, "--outdir", tmp, src], check=True, env=env,
                        capture_output=True, timeout=300)
         shutil.copy(os.path.join(tmp, f"dossier.{fmt}"), os.path.join(HERE, f"dossier.{fmt}"))
+    secret = os.path.join(tmp, "encrypted.txt")
+    with open(secret, "w", encoding="utf-8") as fp:
+        fp.write("\n".join(lines[:4]) + "\n")
+    opts = ('pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},'
+            '"DocumentOpenPassword":{"type":"string","value":"mekong"}}')
+    subprocess.run(["soffice", "--headless", "--convert-to", opts, "--outdir", tmp, secret], check=True, env=env,
+                   capture_output=True, timeout=300)
+    shutil.copy(os.path.join(tmp, "encrypted.pdf"), os.path.join(HERE, "encrypted.pdf"))
+    with open(os.path.join(HERE, "scanned.pdf"), "wb") as fp:
+        fp.write(scanned_pdf())
     md = os.path.join(tmp, "dossier.md")
     with open(md, "w", encoding="utf-8") as fp:
         fp.write(markdown(blocks, notes, table))
@@ -273,7 +303,7 @@ def main():
         subprocess.run(args, check=True, timeout=120)
     shutil.rmtree(tmp)
     for f in sorted(os.listdir(HERE)):
-        if f.startswith("dossier."):
+        if f.startswith(("dossier.", "encrypted.", "scanned.")):
             print(f"{f}: {os.path.getsize(os.path.join(HERE, f))} bytes", file=sys.stderr)
 
 
