@@ -8,6 +8,8 @@
  * reading order, remember the heading each block sits under, and enforce
  * the text and time budget.
  */
+#include <libxml/parser.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,8 +130,8 @@ void rb_text(rd_builder *b, const char *s, size_t n)
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
         unsigned cp;
-        int k = utf8_seq(p + i, n - i, &cp);
-        if (k == 0) { /* invalid UTF-8 from a converter: U+FFFD */
+        int k = utf8_seq(p + i, n - i, &cp), invalid = k == 0;
+        if (invalid) { /* invalid UTF-8 from a converter: U+FFFD */
             cp = 0xFFFD;
             k = 1;
         }
@@ -148,7 +150,7 @@ void rb_text(rd_builder *b, const char *s, size_t n)
         if (b->space && b->text.len)
             rd_buf_putc(&b->text, ' ');
         b->space = 0;
-        if (cp == 0xFFFD && p[i] != 0xEF)
+        if (invalid)
             rd_buf_append(&b->text, "\xEF\xBF\xBD", 3);
         else
             rd_buf_append(&b->text, s + i, (size_t)k);
@@ -383,6 +385,38 @@ void rd_document_free(rd_document *doc)
     free(doc);
 }
 
+static int parse_antiword(const char *path, const char *data, size_t len, const rd_options *o, rd_builder *b,
+                          char *err, size_t errcap)
+{
+    (void)path;
+    (void)o;
+    (void)err;
+    (void)errcap;
+    return rd_parse_antiword(data, len, b);
+}
+
+static int parse_unrtf(const char *path, const char *data, size_t len, const rd_options *o, rd_builder *b, char *err,
+                       size_t errcap)
+{
+    (void)path;
+    (void)o;
+    return rd_parse_html(data, len, RD_HTML_UTF8 | RD_HTML_BR_BREAKS, b, err, errcap);
+}
+
+static int read_with(rd_reader_fn reader, const char *path, const char *data, size_t len, rd_format fmt,
+                     const rd_options *o, rd_document **out, char *err, size_t errcap);
+
+int rd_read_output(rd_format fmt, const char *data, size_t len, const rd_options *o, rd_document **out, char *err,
+                   size_t errcap)
+{
+    *out = NULL;
+    if (fmt != RD_FORMAT_DOC && fmt != RD_FORMAT_RTF) {
+        snprintf(err, errcap, "no converter for this kind of file");
+        return RD_ERR_UNSUPPORTED;
+    }
+    return read_with(fmt == RD_FORMAT_DOC ? parse_antiword : parse_unrtf, NULL, data, len, fmt, o, out, err, errcap);
+}
+
 int rd_read(const char *path, const char *data, size_t len, rd_format fmt, const rd_options *o, rd_document **out,
             char *err, size_t errcap)
 {
@@ -398,6 +432,24 @@ int rd_read(const char *path, const char *data, size_t len, rd_format fmt, const
         snprintf(err, errcap, "no reader for this kind of file");
         return RD_ERR_UNSUPPORTED;
     }
+    return read_with(readers[fmt], path, data, len, fmt, o, out, err, errcap);
+}
+
+/* libxml2 wants its globals set up once, before threads use it. */
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+static void xml_init(void)
+{
+    xmlInitParser();
+}
+
+static int read_with(rd_reader_fn reader, const char *path, const char *data, size_t len, rd_format fmt,
+                     const rd_options *o, rd_document **out, char *err, size_t errcap)
+{
+    pthread_once(&xml_once, xml_init);
+    *out = NULL;
+    if (errcap)
+        err[0] = '\0';
     if (!data && len)
         return RD_ERR_DAMAGED;
     rd_document *d = calloc(1, sizeof *d);
@@ -413,7 +465,7 @@ int rd_read(const char *path, const char *data, size_t len, rd_format fmt, const
     d->format = fmt;
     rd_builder b;
     rb_init(&b, d, o);
-    int rc = readers[fmt](path, data ? data : "", len, o, &b, err, errcap);
+    int rc = reader(path, data ? data : "", len, o, &b, err, errcap);
     if (rc == RD_OK)
         rc = rb_status(&b);
     if (rc == RD_OK && b.limit_hit)

@@ -125,7 +125,13 @@ int rd_read_doc(const char *path, const char *data, size_t len, const rd_options
 int rd_read_rtf(const char *path, const char *data, size_t len, const rd_options *o, rd_builder *b, char *err,
                 size_t errcap);
 
-/* The converter readers' output parsers, also run by the fuzzers. */
+/* Reads what a format's converter wrote (antiword's text for RD_FORMAT_DOC,
+ * unrtf's HTML for RD_FORMAT_RTF) as rd_read() would: for the fuzzers, which
+ * work on our half of the job. */
+int rd_read_output(rd_format fmt, const char *data, size_t len, const rd_options *o, rd_document **out, char *err,
+                   size_t errcap);
+
+/* The converter readers' output parsers. */
 int rd_parse_antiword(const char *text, size_t len, rd_builder *b);
 /* HTML bytes.  RD_HTML_UTF8: the bytes are UTF-8 (unrtf's output, or text
  * vn_decode() made) whatever they declare; RD_HTML_BR_BREAKS: a <br> ends a
