@@ -467,6 +467,24 @@ static void test_pdf_encrypted_and_scanned(void)
     free(data);
 }
 
+static void test_pdf_lines_rejoined_and_hyphenation_undone_but_compounds_kept(void)
+{
+    /* hyphens.pdf: a 6 cm column, English broken at soft hyphens, Vietnamese
+     * names broken at their own hyphens (make-fixtures.py HYPHENS) */
+    rd_document *d = read_fixture("hyphens.pdf");
+    CHECK(d && d->count == 2, "two paragraphs, got %zu", d ? d->count : 0);
+    if (d && d->count == 2) {
+        CHECK(!strcmp(d->blocks[0].text, "The GMS Ministerial Conference internationally acknowledged the "
+                                         "infrastructure commitments of the Ayeyawady-Chao Phraya-Mekong partnerships."),
+              "English: %s", d->blocks[0].text);
+        CHECK(!strcmp(d->blocks[1].text, "Các nước Cam-pu-chia, Lào, Mi-an-ma, Thái Lan và Việt Nam hợp tác với "
+                                         "Tô-ki-ô, Viên-chăn và Băng-cốc trong khuôn khổ Mê Công - Nhật Bản."),
+              "Vietnamese: %s", d->blocks[1].text);
+        CHECK(d->blocks[0].page == 1 && d->pages == 1, "page 1 of 1");
+    }
+    rd_document_free(d);
+}
+
 /* --------------------------------------------------------- converters */
 
 static void test_missing_converter_names_the_package(void)
@@ -548,6 +566,7 @@ int main(int argc, char **argv)
     RUN(test_docx_paragraph_over_libxml2_text_limit_is_read);
     RUN(test_truncated_and_renamed_files_fail_cleanly);
     RUN(test_pdf_encrypted_and_scanned);
+    RUN(test_pdf_lines_rejoined_and_hyphenation_undone_but_compounds_kept);
     RUN(test_missing_converter_names_the_package);
     RUN(test_stuck_converter_is_killed);
     return check_summary("readers");

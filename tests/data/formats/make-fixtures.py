@@ -20,7 +20,11 @@ write the documents:
       dossier.pandoc.docx dossier.pandoc.odt dossier.pandoc.html
   and two hostile PDFs: encrypted.pdf (LibreOffice, a document-open
   password) and scanned.pdf (written here: one page that only draws, as a
-  scan without OCR has no text layer).
+  scan without OCR has no text layer); and hyphens.pdf (LibreOffice, a
+  narrow column where English words break at their soft hyphens and
+  Vietnamese compounds at their own hyphens).
+
+    make-fixtures.py [NAME...]     only those (dossier, encrypted, scanned, hyphens)
 
 The test suite never runs either program; the files are committed.
 """
@@ -263,26 +267,66 @@ def scanned_pdf():
     return out
 
 
+HYPHENS = [
+    "The GMS Min\u00adis\u00adte\u00adri\u00adal Con\u00adfer\u00adence in\u00adter\u00adna\u00adtion\u00adal\u00adly "
+    "ac\u00adknowl\u00adedged the in\u00adfra\u00adstruc\u00adture com\u00admit\u00adments of the "
+    "Ayeyawady-Chao Phraya-Mekong part\u00adner\u00adships.",
+    "Các nước Cam-pu-chia, Lào, Mi-an-ma, Thái Lan và Việt Nam hợp tác với Tô-ki-ô, Viên-chăn và "
+    "Băng-cốc trong khuôn khổ Mê Công - Nhật Bản.",
+]
+
+
+def hyphens_fodt():
+    head = FODT_HEAD.replace('fo:page-width="21cm"', 'fo:page-width="8cm"').replace(
+        'fo:margin-left="2.5cm" fo:margin-right="2cm"', 'fo:margin-left="1cm" fo:margin-right="1cm"')
+    head = head.replace("<style:header>", "<!--").replace("</style:footer>", "-->")
+    body = "".join(f'<text:p text:style-name="Standard">{html.escape(p, quote=False)}</text:p>\n' for p in HYPHENS)
+    return head + body + "</office:text>\n </office:body>\n</office:document>\n"
+
+
 def main():
+    wanted = set(sys.argv[1:]) or {"dossier", "encrypted", "scanned", "hyphens"}
     for tool in ("soffice", "pandoc"):
         if not shutil.which(tool):
             sys.exit(f"make-fixtures: {tool} not found: apt-get install libreoffice-writer-nogui pandoc")
     with open(os.path.join(SOURCE, "mekong-frameworks.txt"), encoding="utf-8") as fp:
         lines = fp.read().split("\n")[FIRST - 1:LAST]
-    with open(os.path.join(HERE, "dossier.txt"), "w", encoding="utf-8") as fp:
-        fp.write("\n".join(lines) + "\n")
     blocks, notes = read_blocks(lines)
     table = frameworks()
     tmp = tempfile.mkdtemp(prefix="vnsearch-fixtures-")
-    src = os.path.join(tmp, "dossier.fodt")
-    with open(src, "w", encoding="utf-8") as fp:
-        fp.write(fodt(blocks, notes, table))
     env = dict(os.environ, HOME=tmp)  # a throwaway LibreOffice profile
-    for fmt, filt in (("odt", "odt"), ("docx", "docx:MS Word 2007 XML"), ("doc", "doc:MS Word 97"),
-                      ("rtf", "rtf"), ("pdf", "pdf:writer_pdf_Export")):
-        subprocess.run(["soffice", "--headless", "--convert-to", filt, "--outdir", tmp, src], check=True, env=env,
-                       capture_output=True, timeout=300)
-        shutil.copy(os.path.join(tmp, f"dossier.{fmt}"), os.path.join(HERE, f"dossier.{fmt}"))
+    if "hyphens" in wanted:
+        src = os.path.join(tmp, "hyphens.fodt")
+        with open(src, "w", encoding="utf-8") as fp:
+            fp.write(hyphens_fodt())
+        subprocess.run(["soffice", "--headless", "--convert-to", "pdf:writer_pdf_Export", "--outdir", tmp, src],
+                       check=True, env=env, capture_output=True, timeout=300)
+        shutil.copy(os.path.join(tmp, "hyphens.pdf"), os.path.join(HERE, "hyphens.pdf"))
+    if "dossier" in wanted:
+        with open(os.path.join(HERE, "dossier.txt"), "w", encoding="utf-8") as fp:
+            fp.write("\n".join(lines) + "\n")
+        src = os.path.join(tmp, "dossier.fodt")
+        with open(src, "w", encoding="utf-8") as fp:
+            fp.write(fodt(blocks, notes, table))
+        for fmt, filt in (("odt", "odt"), ("docx", "docx:MS Word 2007 XML"), ("doc", "doc:MS Word 97"),
+                          ("rtf", "rtf"), ("pdf", "pdf:writer_pdf_Export")):
+            subprocess.run(["soffice", "--headless", "--convert-to", filt, "--outdir", tmp, src], check=True,
+                           env=env, capture_output=True, timeout=300)
+            shutil.copy(os.path.join(tmp, f"dossier.{fmt}"), os.path.join(HERE, f"dossier.{fmt}"))
+    if "encrypted" in wanted:
+        make_encrypted(tmp, lines, env)
+    if "scanned" in wanted:
+        with open(os.path.join(HERE, "scanned.pdf"), "wb") as fp:
+            fp.write(scanned_pdf())
+    if "dossier" in wanted:
+        make_pandoc(tmp, blocks, notes, table)
+    shutil.rmtree(tmp)
+    for f in sorted(os.listdir(HERE)):
+        if f.startswith(("dossier.", "encrypted.", "scanned.", "hyphens.")):
+            print(f"{f}: {os.path.getsize(os.path.join(HERE, f))} bytes", file=sys.stderr)
+
+
+def make_encrypted(tmp, lines, env):
     secret = os.path.join(tmp, "encrypted.txt")
     with open(secret, "w", encoding="utf-8") as fp:
         fp.write("\n".join(lines[:4]) + "\n")
@@ -291,8 +335,9 @@ def main():
     subprocess.run(["soffice", "--headless", "--convert-to", opts, "--outdir", tmp, secret], check=True, env=env,
                    capture_output=True, timeout=300)
     shutil.copy(os.path.join(tmp, "encrypted.pdf"), os.path.join(HERE, "encrypted.pdf"))
-    with open(os.path.join(HERE, "scanned.pdf"), "wb") as fp:
-        fp.write(scanned_pdf())
+
+
+def make_pandoc(tmp, blocks, notes, table):
     md = os.path.join(tmp, "dossier.md")
     with open(md, "w", encoding="utf-8") as fp:
         fp.write(markdown(blocks, notes, table))
@@ -301,10 +346,6 @@ def main():
         if fmt == "html":
             args += ["--standalone", "--metadata", "title=Hồ sơ GMS"]
         subprocess.run(args, check=True, timeout=120)
-    shutil.rmtree(tmp)
-    for f in sorted(os.listdir(HERE)):
-        if f.startswith(("dossier.", "encrypted.", "scanned.")):
-            print(f"{f}: {os.path.getsize(os.path.join(HERE, f))} bytes", file=sys.stderr)
 
 
 if __name__ == "__main__":
