@@ -97,6 +97,10 @@ static void styles_start(void *ctx, const char *name, const char *ns, int nattrs
     if (!is_w(ns))
         return;
     if (!strcmp(name, "style")) {
+        if (d->in_style) { /* a style inside a style: the outer one is dropped */
+            free(d->cur_style.id);
+            free(d->cur_style.based_on);
+        }
         d->in_style = 1;
         memset(&d->cur_style, 0, sizeof d->cur_style);
         d->cur_style.id = dup_attr(nattrs, attrs, "styleId");
@@ -452,6 +456,10 @@ int rd_read_docx(const char *path, const char *data, size_t len, const rd_option
         end_paragraph(&d);
     if (rc == RD_OK && d.failed)
         rc = RD_ERR_NOMEM;
+    if (d.in_style) { /* styles.xml broken off inside a style */
+        free(d.cur_style.id);
+        free(d.cur_style.based_on);
+    }
     for (size_t i = 0; i < d.nstyles; i++) {
         free(d.styles[i].id);
         free(d.styles[i].based_on);
