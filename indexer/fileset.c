@@ -74,12 +74,6 @@ static int names_grow(walker *w)
 static void add_file(walker *w, const char *path, const char *name, const struct stat *st)
 {
     fileset *fs = w->fs;
-    if (strlen(name) > FILESET_NAME_MAX) {
-        fprintf(w->warn, "vnindex: %s: skipped: its name is longer than the %d bytes the index can store\n", path,
-                FILESET_NAME_MAX);
-        fs->warnings++;
-        return;
-    }
     if (names_grow(w) != 0) {
         w->failed = 1;
         return;

@@ -10,12 +10,6 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Longest name a file can be cited by: the index keeps one metadata key
- * and one id term per file, and Xapian refuses keys over 255 bytes.  A file
- * with a longer name (a deep tree of long directory names) is skipped with a
- * warning rather than failing the whole run. */
-#define FILESET_NAME_MAX 200
-
 typedef struct input_file {
     char *path;      /* as opened */
     char *name;      /* as cited: mekong-frameworks.txt, sub/x.txt */
@@ -34,8 +28,9 @@ typedef struct fileset {
 
 /* Walks the paths: directories recursively (files ending in .txt, hidden
  * entries skipped, symlink loops, unreadable entries, FIFOs and devices
- * named .txt, names over FILESET_NAME_MAX warned about and skipped); files
- * given directly whatever their name.  Warnings go to
+ * named .txt warned about and skipped); files given directly whatever their
+ * name.  A name of any length is kept whole (the index shortens its terms,
+ * see schema_term()).  Warnings go to
  * `warn` (one line each, naming the path).  Returns 0, or -1 on allocation
  * failure. */
 int fileset_collect(fileset *fs, const char *const *paths, size_t n, FILE *warn);

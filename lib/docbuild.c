@@ -214,10 +214,7 @@ static void passage_id(const char *name, const passage *p, strbuf *out)
 
 void docbuild_file_term(const char *name, char *term, size_t cap, size_t *len)
 {
-    int n = snprintf(term, cap, "%s%s", PREFIX_FILE, name);
-    *len = n < 0 ? 0 : ((size_t)n < cap ? (size_t)n : cap - 1);
-    if (*len > TERM_MAX)
-        *len = TERM_MAX; /* long paths share a prefix term; harmless for deletes by file */
+    *len = schema_term(PREFIX_FILE, name, term, cap);
 }
 
 size_t docbuild_shard_of(const char *id, size_t nshards)
@@ -245,7 +242,7 @@ int vs_docbuild_file(vs_docbuilder *b, vs_part *const *parts, size_t nparts, con
         snprintf(err, errcap, "out of memory tagging frameworks");
         rc = XC_ERR_NOMEM;
     }
-    char fileterm[300];
+    char fileterm[TERM_MAX + 1], idterm[TERM_MAX + 1];
     size_t ftlen;
     docbuild_file_term(name, fileterm, sizeof fileterm, &ftlen);
     strbuf id = STRBUF_INIT, fws = STRBUF_INIT, dates = STRBUF_INIT, notes = STRBUF_INIT, note_of = STRBUF_INIT;
@@ -269,8 +266,10 @@ int vs_docbuild_file(vs_docbuilder *b, vs_part *const *parts, size_t nparts, con
         rc = xc_doc_clear(b->doc);
         if (rc == XC_OK)
             rc = add_text_terms(b, p->text, p->text_len, stats);
-        if (rc == XC_OK)
-            rc = add_bool(b, PREFIX_ID, id.s);
+        if (rc == XC_OK) {
+            size_t il = schema_term(PREFIX_ID, id.s ? id.s : "", idterm, sizeof idterm);
+            rc = xc_doc_add_boolean_term(b->doc, idterm, il);
+        }
         if (rc == XC_OK)
             rc = xc_doc_add_boolean_term(b->doc, fileterm, ftlen);
         const char *code = tags[i].primary >= 0 ? alias_framework_code(b->aliases, (size_t)tags[i].primary) : "";

@@ -1,10 +1,36 @@
 /*
  * Stored records (see schema.h).
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "schema.h"
+
+size_t schema_term(const char *prefix, const char *value, char *out, size_t cap)
+{
+    size_t pl = strlen(prefix), vl = strlen(value);
+    if (cap == 0)
+        return 0;
+    if (pl + vl <= TERM_MAX && pl + vl < cap) {
+        memcpy(out, prefix, pl);
+        memcpy(out + pl, value, vl + 1);
+        return pl + vl;
+    }
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a, as for the part a passage goes to */
+    for (size_t i = 0; i < vl; i++) {
+        h ^= (unsigned char)value[i];
+        h *= 0x100000001b3ULL;
+    }
+    size_t keep = TERM_MAX - pl - 17; /* "#" and 16 hex digits */
+    if (keep + pl + 18 > cap)
+        keep = cap > pl + 18 ? cap - pl - 18 : 0;
+    while (keep > 0 && ((unsigned char)value[keep] & 0xC0) == 0x80)
+        keep--; /* not inside a UTF-8 sequence */
+    int n = snprintf(out, cap, "%s%.*s#%016llx", prefix, (int)keep, value, (unsigned long long)h);
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
 
 static void field(strbuf *out, const char *name, const char *value)
 {
