@@ -13,6 +13,7 @@
 #include "dates.h"
 #include "frameworks.h"
 #include "passage.h"
+#include "readers.h"
 #include "schema.h"
 #include "vnsearch.h"
 #include "vntext.h"
@@ -201,13 +202,14 @@ static int add_date_terms(vs_docbuilder *b, const date_span *d, size_t n)
     return rc;
 }
 
-/* Stable ids: file:line, with #fnN for footnote bodies and ~K for the
- * later pieces of a cut giant paragraph. */
+/* Stable ids: file:N (N the first line of a .txt passage, the ordinal of
+ * its first block in other formats), with #fnN for footnote bodies (#enN
+ * for endnotes) and ~K for the later pieces of a cut giant paragraph. */
 static void passage_id(const char *name, const passage *p, strbuf *out)
 {
     sb_printf(out, "%s:%zu", name, p->line);
     if (p->note)
-        sb_printf(out, "#fn%d", p->note);
+        sb_printf(out, "#%s%d", p->endnote ? "en" : "fn", p->note);
     if (p->part > 1)
         sb_printf(out, "~%d", p->part);
 }
@@ -230,10 +232,24 @@ size_t docbuild_shard_of(const char *id, size_t nshards)
 int vs_docbuild_file(vs_docbuilder *b, vs_part *const *parts, size_t nparts, const char *name, const char *text,
                      size_t len, vs_build_stats *stats, char *err, size_t errcap)
 {
+    rd_document *doc = NULL;
+    int rc = rd_read(NULL, text, len, RD_FORMAT_TXT, NULL, &doc, err, errcap);
+    if (rc == RD_ERR_NOMEM)
+        return -1;
+    if (rc != RD_OK)
+        return 0; /* not text: no passages */
+    rc = vs_docbuild_document(b, parts, nparts, name, doc, stats, err, errcap);
+    rd_document_free(doc);
+    return rc;
+}
+
+int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts, const char *name,
+                         const rd_document *doc, vs_build_stats *stats, char *err, size_t errcap)
+{
     passage_list pl;
-    if (passage_split(text, len, &pl) != 0) {
+    if (passage_from_blocks(doc, &pl) != 0) {
         snprintf(err, errcap, "out of memory splitting passages");
-        return XC_ERR_NOMEM;
+        return -1;
     }
     size_t nfw = alias_framework_count(b->aliases);
     passage_tags *tags = calloc(pl.count + 1, sizeof *tags);

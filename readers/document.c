@@ -136,14 +136,15 @@ void rb_text(rd_builder *b, const char *s, size_t n)
             k = 1;
         }
         int space = cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' ||
-                    cp == 0xA0 || cp == 0x2028 || cp == 0x2029 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A);
+                    cp == 0xA0 ||
+                    (!b->verbatim && (cp == 0x2028 || cp == 0x2029 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A)));
         if (space) {
             b->space = 1;
             i += (size_t)k;
             continue;
         }
         /* control characters, soft hyphens, byte order marks, zero widths: nothing to read */
-        if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0xAD || cp == 0xFEFF || cp == 0x200B) {
+        if (!b->verbatim && (cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0xAD || cp == 0xFEFF || cp == 0x200B)) {
             i += (size_t)k;
             continue;
         }
@@ -212,7 +213,7 @@ rd_block *rb_end(rd_builder *b, rd_kind kind, int level)
     /* Combining marks (CP1258 through iconv, NFD from a Mac): composed, so
      * every reader's text is NFC. */
     int combining = 0;
-    for (size_t i = 0; i + 1 < b->text.len && !combining; i++)
+    for (size_t i = 0; !b->verbatim && i + 1 < b->text.len && !combining; i++)
         combining = ((unsigned char)b->text.s[i] == 0xCC || (unsigned char)b->text.s[i] == 0xCD);
     utf8proc_uint8_t *nfc = NULL;
     utf8proc_ssize_t nl = combining ? utf8proc_map((const utf8proc_uint8_t *)b->text.s,

@@ -28,7 +28,8 @@ void rd_buf_free(rd_buf *b);
 
 /* Text goes into the pending block with rb_text(); rb_end() turns it into a
  * block.  Whitespace (ASCII, NBSP, line and paragraph separators) collapses
- * to one space and is trimmed at both ends; control characters go. */
+ * to one space and is trimmed at both ends; control characters, soft
+ * hyphens and zero-width characters go (unless `verbatim`). */
 typedef struct rd_builder {
     rd_document *doc;
     rd_buf text;
@@ -44,6 +45,8 @@ typedef struct rd_builder {
     size_t text_total, text_limit;
     int limit_hit;
     int failed;            /* out of memory */
+    int verbatim;          /* plain text: only ASCII whitespace and NBSP collapse; every other
+                              character is the author's and stays */
     time_t deadline;       /* 0: none */
 } rd_builder;
 

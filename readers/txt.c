@@ -680,6 +680,7 @@ int rd_read_txt(const char *path, const char *data, size_t len, const rd_options
         }
         off = end + 1;
     }
+    b->verbatim = 1; /* the text is the author's: only the layout changes */
     rc = text_blocks(text, n, b);
     free(text);
     return rc;
