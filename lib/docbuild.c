@@ -41,7 +41,8 @@ static void dump_field(FILE *out, const char *s)
 
 static void dump_record(FILE *out, const record *r)
 {
-    const char *fields[] = {r->id, r->fw, r->fws, r->dates, r->section, r->heading, r->text};
+    const char *fields[] = {r->id,   r->fw,    r->fws,     r->dates, r->section,
+                            r->heading, r->where, r->notes, r->note_of, r->text};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         if (i)
             fputc('\t', out);
@@ -327,6 +328,7 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
         const char *heading = tags[i].stale_heading ? NULL : p->heading;
         record r = {
             .id = id.s, .file = (char *)name, .line = (long)p->line, .end_line = (long)p->end_line,
+            .page = (long)p->page, .where = p->where,
             .section = (char *)section, .heading = (char *)heading, .fw = (char *)code, .fws = fws.s,
             .dates = dates.s, .notes = notes.s, .note_of = note_of.s, .text = p->text,
         };

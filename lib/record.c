@@ -48,6 +48,9 @@ void record_encode(const record *r, strbuf *out)
     field(out, "id", r->id);
     field(out, "file", r->file);
     sb_printf(out, "line=%ld\nend=%ld\n", r->line, r->end_line);
+    if (r->page > 0)
+        sb_printf(out, "page=%ld\n", r->page);
+    field(out, "where", r->where);
     field(out, "section", r->section);
     field(out, "heading", r->heading);
     field(out, "fw", r->fw);
@@ -68,6 +71,7 @@ int record_decode(const char *data, size_t len, record *r)
     r->buf_[len] = '\0';
     static char empty[] = "";
     r->id = r->file = r->section = r->heading = r->fw = r->fws = r->dates = r->notes = r->note_of = r->text = empty;
+    r->where = empty;
     char *p = r->buf_, *end = r->buf_ + len;
     while (p < end) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -82,6 +86,8 @@ int record_decode(const char *data, size_t len, record *r)
             else if (!strcmp(p, "file")) r->file = v;
             else if (!strcmp(p, "line")) r->line = strtol(v, NULL, 10);
             else if (!strcmp(p, "end")) r->end_line = strtol(v, NULL, 10);
+            else if (!strcmp(p, "page")) r->page = strtol(v, NULL, 10);
+            else if (!strcmp(p, "where")) r->where = v;
             else if (!strcmp(p, "section")) r->section = v;
             else if (!strcmp(p, "heading")) r->heading = v;
             else if (!strcmp(p, "fw")) r->fw = v;

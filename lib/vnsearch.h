@@ -103,6 +103,9 @@ typedef struct record {
                        ordinal of its first block, readers.h): unique and stable */
     char *file;     /* the file as cited */
     long line, end_line; /* .txt: lines; other formats: block ordinals */
+    long page;      /* the page it starts on (PDF), else 0 */
+    char *where;    /* where it is in the format's own terms: "p. 12" (PDF), the heading path
+                       (Word, ODF, HTML), "" for .txt (file:line says it) */
     char *section;  /* capitalised section title, or "" */
     char *heading;  /* sub-heading, or "" */
     char *fw;       /* primary framework code, or "" */

@@ -116,7 +116,12 @@ static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
     json_str(b, r->id);
     sb_puts(b, ",\"file\":");
     json_str(b, r->file);
-    sb_printf(b, ",\"line\":%ld,\"end_line\":%ld,\"framework\":", r->line, r->end_line);
+    sb_printf(b, ",\"line\":%ld,\"end_line\":%ld,", r->line, r->end_line);
+    if (r->page > 0)
+        sb_printf(b, "\"page\":%ld,", r->page);
+    sb_puts(b, "\"where\":");
+    json_str(b, r->where);
+    sb_puts(b, ",\"framework\":");
     json_str(b, r->fw);
     sb_puts(b, ",\"frameworks\":");
     json_list(b, r->fws);
@@ -247,7 +252,7 @@ void out_tsv_header(strbuf *b, int with_qid)
 {
     if (with_qid)
         sb_puts(b, "query_id\t");
-    sb_puts(b, "rank\tscore\tid\tfile\tline\tframework\tframeworks\tdates\tsection\theading\tsnippet\ttext\n");
+    sb_puts(b, "rank\tscore\tid\tfile\tline\twhere\tframework\tframeworks\tdates\tsection\theading\tsnippet\ttext\n");
 }
 
 static void trec_id(strbuf *b, const char *id)
@@ -258,6 +263,21 @@ static void trec_id(strbuf *b, const char *id)
         else
             sb_putc(b, *id);
     }
+}
+
+/* Where a passage is, as the analyst opens the file: file:line for text,
+ * "file.pdf p. 12" for PDF, "file.docx › heading path" for Word, ODF and
+ * HTML (a note keeps its #fnN). */
+static void location(strbuf *b, const record *rec)
+{
+    if (!*rec->where) {
+        sb_puts(b, rec->id);
+        return;
+    }
+    sb_printf(b, "%s %s%s", rec->file, rec->page > 0 ? "" : "› ", rec->where);
+    const char *note = strrchr(rec->id, '#');
+    if (note)
+        sb_printf(b, " %s", note);
 }
 
 static void text_result(strbuf *b, const vs_result *r, const out_options *o)
@@ -291,8 +311,11 @@ static void text_result(strbuf *b, const vs_result *r, const out_options *o)
         }
         if (d && *d)
             sb_puts(b, ", …");
-        sb_printf(b, " · %s", rec->id);
-        if (*rec->heading)
+        sb_puts(b, " · ");
+        location(b, rec);
+        if (*rec->where && rec->page <= 0)
+            ; /* the heading path says it all */
+        else if (*rec->heading)
             sb_printf(b, " · %s", rec->heading);
         else if (*rec->section)
             sb_printf(b, " · %s", rec->section);
@@ -353,6 +376,8 @@ void out_result(strbuf *b, const vs_result *r, const out_options *o)
             sb_putc(b, '\t');
             tsv_field(b, rec->file);
             sb_printf(b, "\t%ld\t", rec->line);
+            tsv_field(b, rec->where);
+            sb_putc(b, '\t');
             tsv_field(b, rec->fw);
             sb_putc(b, '\t');
             tsv_field(b, rec->fws);
