@@ -183,6 +183,11 @@ static void index_one(worker *w, vs_docbuilder *b, size_t i)
     if (rc) {
         say(r, "vnindex: %s: %s, skipped\n", f->path, err[0] ? err : rd_errmsg(rc));
         atomic_fetch_add(&r->warnings, 1);
+        /* A damaged, encrypted or scanned file is recorded with no passages,
+         * so the next run leaves it alone until it changes; one waiting for
+         * a converter to be installed is not. */
+        if (rc != RD_ERR_NO_CONVERTER && rc != RD_ERR_NOMEM)
+            r->state[i].indexed = 1;
         return;
     }
     for (size_t k = 0; k < doc->nwarnings; k++) { /* what the reader repaired or dropped */

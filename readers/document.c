@@ -62,6 +62,10 @@ void rd_buf_free(rd_buf *b)
 
 /* ------------------------------------------------------------- builder */
 
+/* A block this long is worth a warning: its passages will all cite one
+ * place. */
+#define RD_GIANT_BLOCK ((size_t)1 << 20)
+
 typedef struct doc_private {
     size_t blocks_cap, warnings_cap;
     long last_heading;
@@ -251,6 +255,8 @@ rd_block *rb_end(rd_builder *b, rd_kind kind, int level)
     blk->flags = b->flags;
     blk->ordinal = kind == RD_NOTE ? b->ordinal : ++b->ordinal;
     long idx = (long)d->count;
+    if (!b->verbatim && blk->len > RD_GIANT_BLOCK) /* text files say it per line (txt.c) */
+        rb_warn(b, 0, "a paragraph of %.1f MB with no break; indexed in pieces", (double)blk->len / 1e6);
     if (kind == RD_HEADING) {
         if (level < 1)
             level = blk->level = 1;
