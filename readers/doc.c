@@ -196,11 +196,7 @@ int rd_parse_antiword(const char *text, size_t len, rd_builder *b)
                     last = NULL;
                 a = e + 1;
             }
-            for (size_t k = b->doc->count; k-- > 0;)
-                if (b->doc->blocks[k].kind == RD_TABLE_CELL) {
-                    b->doc->blocks[k].row_end = 1;
-                    break;
-                }
+            rb_end_row(b, table, row);
             continue;
         }
         in_table = 0;

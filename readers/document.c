@@ -18,6 +18,7 @@
 #include <utf8proc.h>
 
 #include "internal.h"
+#include "vntext.h"
 
 /* ---------------------------------------------------------------- text */
 
@@ -279,6 +280,28 @@ rd_block *rb_end(rd_builder *b, rd_kind kind, int level)
     b->flags = 0;
     rb_discard(b);
     return blk;
+}
+
+void rb_end_row(rd_builder *b, unsigned table, unsigned row)
+{
+    for (size_t i = b->doc->count; i-- > 0;) {
+        rd_block *blk = &b->doc->blocks[i];
+        if (blk->kind == RD_TABLE_CELL) {
+            if (blk->table == table && blk->row == row)
+                blk->row_end = 1;
+            return;
+        }
+    }
+}
+
+int rd_decode_text(const char *data, size_t len, char **text, size_t *n, vn_decode_report *rep, char *err,
+                   size_t errcap)
+{
+    int rc = vn_decode(data, len, text, n, rep);
+    if (rc == VN_OK)
+        return RD_OK;
+    snprintf(err, errcap, "%s", vn_errmsg(rc)); /* "not a text file", ... */
+    return rc == VN_ERR_BINARY ? RD_ERR_BINARY : rc == VN_ERR_NOMEM ? RD_ERR_NOMEM : RD_ERR_DAMAGED;
 }
 
 void rb_warn(rd_builder *b, size_t line, const char *fmt, ...)

@@ -53,7 +53,6 @@ typedef struct docx {
     int p_depth;       /* nested w:p (text boxes) */
     int tbl_depth;
     unsigned table, row, col;
-    rd_block *last_cell;
     char p_style[128];
     int p_level;       /* outline level set on the paragraph itself (1..9), 0 none, -1 not said */
     int p_list;        /* numbering on the paragraph: ilvl + 1, or 0 */
@@ -354,12 +353,10 @@ static void doc_start(void *ctx, const char *name, const char *ns, int nattrs, c
         if (d->tbl_depth++ == 0) {
             d->table++;
             d->row = 0;
-            d->last_cell = NULL;
         }
     } else if (!strcmp(name, "tr") && d->tbl_depth == 1) {
         d->row++;
         d->col = 0;
-        d->last_cell = NULL;
     } else if (!strcmp(name, "tc") && d->tbl_depth == 1) {
         d->col++;
         d->p_depth = 0;
@@ -393,22 +390,11 @@ static void doc_end(void *ctx, const char *name, const char *ns)
             blk->table = d->table;
             blk->row = d->row;
             blk->col = d->col;
-            d->last_cell = blk;
         }
         emit_pending_notes(d);
-        d->last_cell = d->b->doc->count && d->b->doc->blocks[d->b->doc->count - 1].kind == RD_TABLE_CELL
-                           ? &d->b->doc->blocks[d->b->doc->count - 1]
-                           : NULL;
     } else if (!strcmp(name, "tr") && d->tbl_depth == 1) {
         /* the last cell block of the row (notes may follow it) */
-        for (size_t i = d->b->doc->count; i-- > 0;) {
-            rd_block *blk = &d->b->doc->blocks[i];
-            if (blk->kind == RD_TABLE_CELL) {
-                if (blk->table == d->table && blk->row == d->row)
-                    blk->row_end = 1;
-                break;
-            }
-        }
+        rb_end_row(d->b, d->table, d->row);
     } else if (!strcmp(name, "tbl") && d->tbl_depth > 0) {
         d->tbl_depth--;
     }

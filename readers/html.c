@@ -118,6 +118,18 @@ static int is_block(xmlNodePtr n)
     return 0;
 }
 
+/* The next node of a depth-first walk of root's subtree after n: its first
+ * child when `descend`, else its next sibling or an ancestor's; NULL at the
+ * end.  No recursion, however deep a hostile page nests. */
+static xmlNodePtr next_node(xmlNodePtr n, xmlNodePtr root, int descend)
+{
+    if (descend && n->children && n->type == XML_ELEMENT_NODE)
+        return n->children;
+    while (n && !n->next && n != root)
+        n = n->parent;
+    return !n || n == root ? NULL : n->next;
+}
+
 /* ------------------------------------------------------------- notes */
 
 /* The note body an element belongs to, for Word's pages: the division with
@@ -192,15 +204,7 @@ static xmlNodePtr note_body_for(xmlNodePtr root, const char *id)
                 return word_note_container(n);
             }
         }
-        if (n->children && n->type == XML_ELEMENT_NODE) {
-            n = n->children;
-            continue;
-        }
-        while (n && !n->next && n != root)
-            n = n->parent;
-        if (!n || n == root)
-            break;
-        n = n->next;
+        n = next_node(n, root, 1);
     }
     return NULL;
 }
@@ -231,15 +235,7 @@ static void subtree_text(xmlNodePtr root, rd_buf *out)
                 rd_buf_putc(out, ' ');
             descend = n->children != NULL;
         }
-        if (descend) {
-            n = n->children;
-            continue;
-        }
-        while (n && !n->next && n != root)
-            n = n->parent;
-        if (!n || n == root)
-            break;
-        n = n->next;
+        n = next_node(n, root, descend);
     }
 }
 
@@ -258,15 +254,7 @@ static void find_notes(html *h, xmlNodePtr root)
             }
             xmlFree(href);
         }
-        if (n->children && n->type == XML_ELEMENT_NODE) {
-            n = n->children;
-            continue;
-        }
-        while (n && !n->next && n != root)
-            n = n->parent;
-        if (!n || n == root)
-            break;
-        n = n->next;
+        n = next_node(n, root, 1);
     }
     for (size_t i = 0; i < h->nnotes; i++)
         subtree_text(h->notes[i].node, &h->notes[i].text);
@@ -387,16 +375,8 @@ static void leave(html *h, xmlNodePtr n)
         }
         return;
     }
-    if (has_name(n, "tr") && h->tbl_depth == 1 && !h->cell_depth) {
-        for (size_t i = h->b->doc->count; i-- > 0;) {
-            rd_block *blk = &h->b->doc->blocks[i];
-            if (blk->kind == RD_TABLE_CELL) {
-                if (blk->table == h->table && blk->row == h->row)
-                    blk->row_end = 1;
-                break;
-            }
-        }
-    }
+    if (has_name(n, "tr") && h->tbl_depth == 1 && !h->cell_depth)
+        rb_end_row(h->b, h->table, h->row);
     if (has_name(n, "table") && h->tbl_depth > 0)
         h->tbl_depth--;
     if (f.counts && !h->cell_depth)
@@ -538,15 +518,9 @@ int rd_read_html(const char *path, const char *data, size_t len, const rd_option
     char *text = NULL;
     size_t n = 0;
     vn_decode_report rep;
-    int rc = vn_decode(data, len, &text, &n, &rep);
-    if (rc == VN_ERR_BINARY) {
-        snprintf(err, errcap, "not a text file");
-        return RD_ERR_BINARY;
-    }
-    if (rc) {
-        snprintf(err, errcap, "%s", vn_errmsg(rc));
-        return rc == VN_ERR_NOMEM ? RD_ERR_NOMEM : RD_ERR_DAMAGED;
-    }
+    int rc = rd_decode_text(data, len, &text, &n, &rep, err, errcap);
+    if (rc)
+        return rc;
     if (rep.encoding >= VN_ENC_CP1258)
         rb_warn(b, 0, "no charset declared; read as %s%s", vn_encoding_name(rep.encoding),
                 rep.uncertain ? ", but uncertain" : "");

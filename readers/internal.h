@@ -61,10 +61,20 @@ rd_block *rb_end(rd_builder *b, rd_kind kind, int level);
 /* Drops the pending text. */
 void rb_discard(rd_builder *b);
 void rb_warn(rd_builder *b, size_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Marks the last cell of row `row` of table `table` as the row's end (notes
+ * cited in the row may have come after it). */
+void rb_end_row(rd_builder *b, unsigned table, unsigned row);
 /* 1 once the time budget is spent. */
 int rb_late(const rd_builder *b);
 /* RD_OK, or RD_ERR_NOMEM if any allocation failed. */
 int rb_status(const rd_builder *b);
+
+/* Decodes a text file's bytes with vntext (any Vietnamese encoding, see
+ * vntext.h) into a malloc'd UTF-8 buffer.  RD_OK, RD_ERR_BINARY ("not a text
+ * file"), RD_ERR_NOMEM or RD_ERR_DAMAGED, with err. */
+struct vn_decode_report;
+int rd_decode_text(const char *data, size_t len, char **text, size_t *n, struct vn_decode_report *rep, char *err,
+                   size_t errcap);
 
 /* --------------------------------------------------------- zip and XML */
 

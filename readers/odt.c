@@ -208,14 +208,7 @@ static void end(void *ctx, const char *name, const char *ns)
             }
             emit_notes(o);
         } else if (!strcmp(name, "table-row") && o->tbl_depth == 1) {
-            for (size_t i = o->b->doc->count; i-- > 0;) {
-                rd_block *blk = &o->b->doc->blocks[i];
-                if (blk->kind == RD_TABLE_CELL) {
-                    if (blk->table == o->table && blk->row == o->row)
-                        blk->row_end = 1;
-                    break;
-                }
-            }
+            rb_end_row(o->b, o->table, o->row);
         } else if (!strcmp(name, "table") && o->tbl_depth > 0) {
             o->tbl_depth--;
         }

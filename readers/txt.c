@@ -658,15 +658,9 @@ int rd_read_txt(const char *path, const char *data, size_t len, const rd_options
     char *text = NULL;
     size_t n = 0;
     vn_decode_report rep;
-    int rc = vn_decode(data, len, &text, &n, &rep);
-    if (rc == VN_ERR_BINARY) {
-        snprintf(err, errcap, "not a text file");
-        return RD_ERR_BINARY;
-    }
-    if (rc) {
-        snprintf(err, errcap, "%s", vn_errmsg(rc));
-        return rc == VN_ERR_NOMEM ? RD_ERR_NOMEM : RD_ERR_DAMAGED;
-    }
+    int rc = rd_decode_text(data, len, &text, &n, &rep, err, errcap);
+    if (rc)
+        return rc;
     decode_warnings(b, &rep);
     /* A line with no break at all (a PDF export gone wrong): its paragraph
      * is one block, which the indexer cuts into pieces of one line number. */
