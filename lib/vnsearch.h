@@ -313,7 +313,8 @@ vs_docbuilder *vs_docbuilder_new(const vs_tables *t);
 void vs_docbuilder_free(vs_docbuilder *b);
 
 /* Instead of adding documents, print each passage as one TSV line
- * (id, framework, mentions, dates, section, heading, text) to `out`:
+ * (id, framework, mentions, dates, section, heading, where, notes, note_of,
+ * text) to `out`:
  * vnindex --dump, to see how a file is split and tagged. */
 void vs_docbuilder_set_dump(vs_docbuilder *b, FILE *out);
 
