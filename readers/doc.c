@@ -180,20 +180,13 @@ int rd_parse_antiword(const char *text, size_t len, rd_builder *b)
             }
             row++;
             unsigned col = 0;
-            rd_block *last = NULL;
             for (size_t a = 1; a < l->n;) {
                 const char *bar = memchr(l->s + a, '|', l->n - a);
                 size_t e = bar ? (size_t)(bar - l->s) : l->n;
                 put_line(b, &ns, l->s + a, e - a);
-                last = rb_end(b, RD_TABLE_CELL, 0);
-                if (last) {
-                    last->table = table;
-                    last->row = row;
-                    last->col = ++col;
-                }
-                emit_notes(b, &ns, last);
-                if (last && last->kind != RD_TABLE_CELL)
-                    last = NULL;
+                size_t before = b->doc->count;
+                rb_end_cell(b, table, row, ++col);
+                emit_notes(b, &ns, b->doc->count > before ? &b->doc->blocks[before] : NULL);
                 a = e + 1;
             }
             rb_end_row(b, table, row);

@@ -282,6 +282,16 @@ rd_block *rb_end(rd_builder *b, rd_kind kind, int level)
     return blk;
 }
 
+void rb_end_cell(rd_builder *b, unsigned table, unsigned row, unsigned col)
+{
+    rd_block *blk = rb_end(b, RD_TABLE_CELL, 0);
+    if (blk) {
+        blk->table = table;
+        blk->row = row;
+        blk->col = col;
+    }
+}
+
 void rb_end_row(rd_builder *b, unsigned table, unsigned row)
 {
     for (size_t i = b->doc->count; i-- > 0;) {

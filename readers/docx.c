@@ -385,12 +385,7 @@ static void doc_end(void *ctx, const char *name, const char *ns)
                 end_paragraph(d);
         }
     } else if (!strcmp(name, "tc") && d->tbl_depth == 1) {
-        rd_block *blk = rb_end(d->b, RD_TABLE_CELL, 0);
-        if (blk) {
-            blk->table = d->table;
-            blk->row = d->row;
-            blk->col = d->col;
-        }
+        rb_end_cell(d->b, d->table, d->row, d->col);
         emit_pending_notes(d);
     } else if (!strcmp(name, "tr") && d->tbl_depth == 1) {
         /* the last cell block of the row (notes may follow it) */

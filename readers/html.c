@@ -365,12 +365,7 @@ static void leave(html *h, xmlNodePtr n)
         h->list_depth--;
     if ((has_name(n, "td") || has_name(n, "th")) && h->cell_depth) {
         if (--h->cell_depth == 0) {
-            rd_block *blk = rb_end(h->b, RD_TABLE_CELL, 0);
-            if (blk) {
-                blk->table = h->table;
-                blk->row = h->row;
-                blk->col = h->col;
-            }
+            rb_end_cell(h->b, h->table, h->row, h->col);
             flush(h, RD_PARAGRAPH, 0); /* notes cited in the cell */
         }
         return;

@@ -61,6 +61,8 @@ rd_block *rb_end(rd_builder *b, rd_kind kind, int level);
 /* Drops the pending text. */
 void rb_discard(rd_builder *b);
 void rb_warn(rd_builder *b, size_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Ends the pending text as the cell at (table, row, col), empty or not. */
+void rb_end_cell(rd_builder *b, unsigned table, unsigned row, unsigned col);
 /* Marks the last cell of row `row` of table `table` as the row's end (notes
  * cited in the row may have come after it). */
 void rb_end_row(rd_builder *b, unsigned table, unsigned row);

@@ -200,12 +200,7 @@ static void end(void *ctx, const char *name, const char *ns)
         }
     } else if (is(ns, TABLE_NS)) {
         if (!strcmp(name, "table-cell") && o->tbl_depth == 1) {
-            rd_block *blk = rb_end(o->b, RD_TABLE_CELL, 0);
-            if (blk) {
-                blk->table = o->table;
-                blk->row = o->row;
-                blk->col = o->col;
-            }
+            rb_end_cell(o->b, o->table, o->row, o->col);
             emit_notes(o);
         } else if (!strcmp(name, "table-row") && o->tbl_depth == 1) {
             rb_end_row(o->b, o->table, o->row);
