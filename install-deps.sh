@@ -2,7 +2,8 @@
 # Installs what vnsearch needs on Debian 12, by purpose, so that trying the
 # program does not pull in a browser and a second compiler:
 #
-#   ./install-deps.sh                 build and run (run-demo.sh)
+#   ./install-deps.sh                 build and run (run-demo.sh); antiword and
+#                                       unrtf read .doc and .rtf files
 #   ./install-deps.sh --tests         + the test suite: headless Chromium and
 #                                       Node.js for the search page's browser test,
 #                                       man-db to render the man pages
@@ -10,17 +11,21 @@
 #                                       and the fuzzers (.ci/fuzz-short)
 #   ./install-deps.sh --bench         + wrk for bench/bench-serve.sh (bench/run
 #                                       installs its own peers: SQLite, Recoll)
-#   ./install-deps.sh --all           everything above
+#   ./install-deps.sh --fixtures      + LibreOffice and pandoc, only to remake
+#                                       tests/data/formats (make-fixtures.py)
+#   ./install-deps.sh --all           everything above but --fixtures
 #
 # Runs apt-get as root, or through sudo when run as a user; does nothing when
 # everything asked for is already there.
 set -e
 BUILD="build-essential pkg-config meson ninja-build
   libxapian-dev xapian-tools libicu-dev libutf8proc-dev
+  libxml2-dev libzip-dev libpoppler-glib-dev antiword unrtf
   python3 libmicrohttpd-dev"
 TESTS="chromium fonts-dejavu-core man-db"
 RELIABILITY="clang libclang-rt-14-dev llvm valgrind"
 BENCH="wrk"
+FIXTURES="libreoffice-writer-nogui pandoc"
 
 packages=$BUILD
 tests=0
@@ -29,9 +34,10 @@ for arg in "$@"; do
   --tests) tests=1 ;;
   --reliability) packages="$packages $RELIABILITY" ;;
   --bench) packages="$packages $BENCH" ;;
+  --fixtures) packages="$packages $FIXTURES" ;;
   --all) tests=1; packages="$packages $RELIABILITY $BENCH" ;;
-  -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) echo "install-deps: unknown option '$arg' (--tests, --reliability, --bench, --all)" >&2; exit 2 ;;
+  -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "install-deps: unknown option '$arg' (--tests, --reliability, --bench, --fixtures, --all)" >&2; exit 2 ;;
   esac
 done
 [ $tests = 1 ] && packages="$packages $TESTS"

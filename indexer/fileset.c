@@ -2,6 +2,7 @@
  * Walking PATH arguments (see fileset.h).
  */
 #include "fileset.h"
+#include "readers.h"
 
 #include "vnsearch.h"
 
@@ -35,10 +36,10 @@ typedef struct walker {
     size_t names_cap;
 } walker;
 
-static int ends_with_txt(const char *name)
+/* A name a reader reads: .txt, .docx, .pdf, ... (readers.h). */
+static int readable_name(const char *name)
 {
-    size_t n = strlen(name);
-    return n > 4 && strcasecmp(name + n - 4, ".txt") == 0;
+    return rd_format_of(name) != RD_FORMAT_NONE;
 }
 
 /* The slot of `name` in the walker's hash set: where it is, or the free
@@ -74,12 +75,6 @@ static int names_grow(walker *w)
 static void add_file(walker *w, const char *path, const char *name, const struct stat *st)
 {
     fileset *fs = w->fs;
-    if (strlen(name) > FILESET_NAME_MAX) {
-        fprintf(w->warn, "vnindex: %s: skipped: its name is longer than the %d bytes the index can store\n", path,
-                FILESET_NAME_MAX);
-        fs->warnings++;
-        return;
-    }
     if (names_grow(w) != 0) {
         w->failed = 1;
         return;
@@ -195,9 +190,9 @@ static void walk_dir(walker *w, const char *dir, const char *rel)
         }
         if (S_ISDIR(est.st_mode))
             walk_dir(w, path, sub);
-        else if (S_ISREG(est.st_mode) && ends_with_txt(entries[i]))
+        else if (S_ISREG(est.st_mode) && readable_name(entries[i]))
             add_file(w, path, sub, &est);
-        else if (ends_with_txt(entries[i])) { /* a FIFO would block, /dev/zero never end */
+        else if (readable_name(entries[i])) { /* a FIFO would block, /dev/zero never end */
             fprintf(w->warn, "vnindex: %s: not a regular file, skipped\n", path);
             w->fs->warnings++;
         }

@@ -1,5 +1,5 @@
 /*
- * The files to index: PATH arguments walked into a list of text files, each
+ * The files to index: PATH arguments walked into a list of documents, each
  * with the name its passages are cited by (the path relative to the directory
  * given, or the base name of a file given directly).
  */
@@ -9,12 +9,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
-
-/* Longest name a file can be cited by: the index keeps one metadata key
- * and one id term per file, and Xapian refuses keys over 255 bytes.  A file
- * with a longer name (a deep tree of long directory names) is skipped with a
- * warning rather than failing the whole run. */
-#define FILESET_NAME_MAX 200
 
 typedef struct input_file {
     char *path;      /* as opened */
@@ -32,10 +26,12 @@ typedef struct fileset {
     size_t warnings;
 } fileset;
 
-/* Walks the paths: directories recursively (files ending in .txt, hidden
- * entries skipped, symlink loops, unreadable entries, FIFOs and devices
- * named .txt, names over FILESET_NAME_MAX warned about and skipped); files
- * given directly whatever their name.  Warnings go to
+/* Walks the paths: directories recursively (files a reader reads: .txt,
+ * .docx, .odt, .pdf, .html, .htm, .doc, .rtf; hidden entries skipped,
+ * symlink loops, unreadable entries, FIFOs and devices with such names
+ * warned about and skipped); files given directly whatever their name.  A
+ * name of any length is kept whole (the index shortens its terms, see
+ * schema_term()).  Warnings go to
  * `warn` (one line each, naming the path).  Returns 0, or -1 on allocation
  * failure. */
 int fileset_collect(fileset *fs, const char *const *paths, size_t n, FILE *warn);

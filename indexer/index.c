@@ -23,8 +23,8 @@
 #include <unistd.h>
 
 #include "fileset.h"
+#include "readers.h"
 #include "vnsearch.h"
-#include "vntext.h"
 
 #define MAX_SHARDS 64
 #define FLUSH_THRESHOLD "300" /* documents per scratch flush; $XAPIAN_FLUSH_THRESHOLD wins */
@@ -152,53 +152,20 @@ static void scratch_path(const run *r, size_t w, size_t shard, char *out, size_t
     snprintf(out, cap, "%s/w%zu-s%zu", r->scratch, w, shard);
 }
 
-static void warn_decode(run *r, const input_file *f, const vn_decode_report *rep, int changed)
+/* Reads one file with the reader for its format: a file given by name
+ * whatever its extension is read as text, as it always was. */
+int index_read_document(const char *path, const char *data, size_t len, rd_document **doc, char *err, size_t cap)
 {
-    int utf8 = rep->encoding == VN_ENC_UTF8 || rep->encoding == VN_ENC_UTF8_BOM;
-    if (rep->invalid_bytes && utf8) {
-        say(r, "vnindex: %s:%zu: invalid UTF-8 at byte %zu (%zu bad byte%s in the file), replaced with U+FFFD\n",
-            f->path, rep->first_invalid_line, rep->first_invalid_col, rep->invalid_bytes,
-            rep->invalid_bytes == 1 ? "" : "s");
-        atomic_fetch_add(&r->warnings, 1);
-    } else if (rep->invalid_bytes) { /* a lone surrogate in UTF-16, say */
-        say(r, "vnindex: %s:%zu: invalid %s (%zu bad sequence%s in the file), replaced with U+FFFD\n", f->path,
-            rep->first_invalid_line, rep->encoding == VN_ENC_CP1258 ? "CP1258" : "UTF-16", rep->invalid_bytes,
-            rep->invalid_bytes == 1 ? "" : "s");
-        atomic_fetch_add(&r->warnings, 1);
-    }
-    if (rep->encoding == VN_ENC_UTF16LE || rep->encoding == VN_ENC_UTF16BE) {
-        say(r, "vnindex: %s: %s text, converted to UTF-8\n", f->path, vn_encoding_name(rep->encoding));
-        atomic_fetch_add(&r->warnings, 1);
-    } else if (rep->encoding == VN_ENC_UTF8_BOM) {
-        say(r, "vnindex: %s: UTF-8 with a byte order mark, dropped\n", f->path);
-        atomic_fetch_add(&r->warnings, 1);
-    }
-    if (rep->crlf) {
-        say(r, "vnindex: %s: CR or CRLF line ends, read as LF\n", f->path);
-        atomic_fetch_add(&r->warnings, 1);
-    }
-    if (rep->nul_bytes) {
-        say(r, "vnindex: %s:%zu: %zu NUL byte%s replaced with spaces\n", f->path, rep->first_nul_line,
-            rep->nul_bytes, rep->nul_bytes == 1 ? "" : "s");
-        atomic_fetch_add(&r->warnings, 1);
-    }
-    if (rep->encoding == VN_ENC_CP1258) {
-        say(r, "vnindex: %s: not UTF-8; read as %s (legacy Windows Vietnamese)\n", f->path,
-            vn_encoding_name(rep->encoding));
-        atomic_fetch_add(&r->warnings, 1);
-    }
-    if (changed) {
-        say(r, "vnindex: %s: changed while being read; indexed what was read\n", f->path);
-        atomic_fetch_add(&r->warnings, 1);
-    }
+    rd_format fmt = rd_format_of(path);
+    return rd_read(path, data, len, fmt ? fmt : RD_FORMAT_TXT, NULL, doc, err, cap);
 }
 
 static void index_one(worker *w, vs_docbuilder *b, size_t i)
 {
     run *r = w->r;
     input_file *f = &r->fs.files[i];
-    char *raw = NULL, *text = NULL;
-    size_t raw_len = 0, len = 0;
+    char *raw = NULL;
+    size_t raw_len = 0;
     int changed = 0;
     int rc = vs_read_file(f->path, &raw, &raw_len, &changed);
     if (rc) {
@@ -209,37 +176,34 @@ static void index_one(worker *w, vs_docbuilder *b, size_t i)
     r->state[i].hash = vs_content_hash(raw, raw_len);
     r->state[i].hashed = 1;
     f->size = raw_len;
-    vn_decode_report rep;
-    rc = vn_decode(raw, raw_len, &text, &len, &rep);
+    rd_document *doc = NULL;
+    char err[512] = "";
+    rc = index_read_document(f->path, raw, raw_len, &doc, err, sizeof err);
     free(raw);
-    if (rc == VN_ERR_BINARY) {
-        say(r, "vnindex: %s: not a text file, skipped\n", f->path);
-        atomic_fetch_add(&r->warnings, 1);
-        return;
-    }
     if (rc) {
-        say(r, "vnindex: %s: %s, skipped\n", f->path, vn_errmsg(rc));
+        say(r, "vnindex: %s: %s, skipped\n", f->path, err[0] ? err : rd_errmsg(rc));
         atomic_fetch_add(&r->warnings, 1);
+        /* A damaged, encrypted or scanned file is recorded with no passages,
+         * so the next run leaves it alone until it changes; one waiting for
+         * a converter to be installed is not. */
+        if (rc != RD_ERR_NO_CONVERTER && rc != RD_ERR_NOMEM)
+            r->state[i].indexed = 1;
         return;
     }
-    warn_decode(r, f, &rep, changed);
-    /* A line with no break at all (a PDF export gone wrong) is indexed in
-     * pieces; say so, since its passages get one line number. */
-    for (size_t off = 0, line = 1; off < len; line++) {
-        const char *nl = memchr(text + off, '\n', len - off);
-        size_t end = nl ? (size_t)(nl - text) : len;
-        if (end - off > VS_PASSAGE_MAX_BYTES) {
-            say(r, "vnindex: %s:%zu: a line of %zu bytes with no paragraph break; indexed in pieces of %d bytes\n",
-                f->path, line, end - off, VS_PASSAGE_MAX_BYTES);
-            atomic_fetch_add(&r->warnings, 1);
-            break;
-        }
-        off = end + 1;
+    for (size_t k = 0; k < doc->nwarnings; k++) { /* what the reader repaired or dropped */
+        if (doc->warnings[k].line)
+            say(r, "vnindex: %s:%zu: %s\n", f->path, doc->warnings[k].line, doc->warnings[k].text);
+        else
+            say(r, "vnindex: %s: %s\n", f->path, doc->warnings[k].text);
+        atomic_fetch_add(&r->warnings, 1);
+    }
+    if (changed) {
+        say(r, "vnindex: %s: changed while being read; indexed what was read\n", f->path);
+        atomic_fetch_add(&r->warnings, 1);
     }
     vs_build_stats st = {0, 0};
-    char err[512] = "";
-    rc = vs_docbuild_file(b, w->shards, r->nshards, f->name, text, len, &st, err, sizeof err);
-    free(text);
+    rc = vs_docbuild_document(b, w->shards, r->nshards, f->name, doc, &st, err, sizeof err);
+    rd_document_free(doc);
     if (rc) {
         fail(r, "%s: cannot index: %s", f->path, err);
         return;

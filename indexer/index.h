@@ -25,4 +25,10 @@ typedef struct index_options {
  * 2 error (bad table, locked or unwritable database). */
 int index_run(const index_options *o);
 
+/* Reads one file's bytes with the reader its name says (readers.h); a file
+ * with no known extension is read as text.  rd_read()'s status and err. */
+struct rd_document;
+int index_read_document(const char *path, const char *data, size_t len, struct rd_document **doc, char *err,
+                        size_t cap);
+
 #endif

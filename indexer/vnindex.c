@@ -9,11 +9,42 @@
 
 #include "fileset.h"
 #include "index.h"
+#include "readers.h"
 #include "vnsearch.h"
-#include "vntext.h"
 
-/* --dump: split and tag files, print passages as TSV, write nothing. */
-static int dump(const index_options *o)
+static void print_field(const char *s)
+{
+    for (; s && *s; s++)
+        putchar(*s == '\t' || *s == '\n' ? ' ' : *s);
+}
+
+/* --dump=blocks: what the reader made of a file, before passages. */
+static void dump_blocks(const char *name, const rd_document *doc)
+{
+    static const char *const kinds[] = {"heading", "paragraph", "item", "cell", "note", "break"};
+    for (size_t i = 0; i < doc->count; i++) {
+        const rd_block *b = &doc->blocks[i];
+        char path[2048];
+        rd_heading_path(doc, i, path, sizeof path);
+        printf("%s\t%zu\t%s\t%d\t%u\t%zu-%zu\t", name, b->ordinal, kinds[b->kind], b->level, b->page, b->line,
+               b->end_line);
+        print_field(path);
+        putchar('\t');
+        if (b->kind == RD_NOTE)
+            printf("%s%d", b->endnote ? "en" : "fn", b->note);
+        for (size_t c = 0; c < b->ncites; c++)
+            printf("%s%d", c ? " " : "cites ", b->cites[c]);
+        if (b->kind == RD_TABLE_CELL)
+            printf("table %u row %u col %u%s", b->table, b->row, b->col, b->row_end ? " end" : "");
+        putchar('\t');
+        print_field(b->text);
+        putchar('\n');
+    }
+}
+
+/* --dump: read, split and tag files, print passages (or the readers'
+ * blocks) as TSV, write nothing. */
+static int dump(const index_options *o, int blocks)
 {
     vs_tables *t = NULL;
     char err[1024];
@@ -28,28 +59,41 @@ static int dump(const index_options *o)
         status = 2;
     else
         vs_docbuilder_set_dump(b, stdout);
-    printf("id\tframework\tmentions\tdates\tsection\theading\ttext\n");
+    if (blocks)
+        printf("file\tordinal\tkind\tlevel\tpage\tlines\theadings\tnotes\ttext\n");
+    else
+        printf("id\tframework\tmentions\tdates\tsection\theading\twhere\tnotes\tnote_of\ttext\n");
     for (size_t i = 0; i < fs.count && status == 0; i++) {
-        char *raw = NULL, *text = NULL;
-        size_t raw_len, len;
+        const input_file *f = &fs.files[i];
+        char *raw = NULL;
+        size_t raw_len;
         int changed;
-        int rc = vs_read_file(fs.files[i].path, &raw, &raw_len, &changed);
+        int rc = vs_read_file(f->path, &raw, &raw_len, &changed);
         if (rc) {
-            fprintf(stderr, "vnindex: %s: %s\n", fs.files[i].path, strerror(rc));
+            fprintf(stderr, "vnindex: %s: %s, skipped\n", f->path, strerror(rc));
             continue;
         }
-        rc = vn_decode(raw, raw_len, &text, &len, NULL);
+        rd_document *doc = NULL;
+        rc = index_read_document(f->path, raw, raw_len, &doc, err, sizeof err);
         free(raw);
         if (rc) {
-            fprintf(stderr, "vnindex: %s: %s\n", fs.files[i].path, vn_errmsg(rc));
+            fprintf(stderr, "vnindex: %s: %s, skipped\n", f->path, err[0] ? err : rd_errmsg(rc));
             continue;
         }
+        for (size_t k = 0; k < doc->nwarnings; k++) {
+            if (doc->warnings[k].line)
+                fprintf(stderr, "vnindex: %s:%zu: %s\n", f->path, doc->warnings[k].line, doc->warnings[k].text);
+            else
+                fprintf(stderr, "vnindex: %s: %s\n", f->path, doc->warnings[k].text);
+        }
         vs_build_stats st = {0, 0};
-        if (vs_docbuild_file(b, NULL, 0, fs.files[i].name, text, len, &st, err, sizeof err) != 0) {
-            fprintf(stderr, "vnindex: %s: %s\n", fs.files[i].path, err);
+        if (blocks) {
+            dump_blocks(f->name, doc);
+        } else if (vs_docbuild_document(b, NULL, 0, f->name, doc, &st, err, sizeof err) != 0) {
+            fprintf(stderr, "vnindex: %s: %s\n", f->path, err);
             status = 2;
         }
-        free(text);
+        rd_document_free(doc);
     }
     vs_docbuilder_free(b);
     fileset_free(&fs);
@@ -62,8 +106,9 @@ static void usage(FILE *out)
     fputs("usage: vnindex [--db DIR] [--update] [--force] [--progress|--quiet] [--threads N] [--shards N]\n"
           "               [--frameworks FILE] [--aliases FILE] PATH...\n"
           "\n"
-          "Indexes the .txt files under each PATH (directories recursively) into DIR\n"
-          "(default: $VNSEARCH_DB, else ./vnsearch.db), one passage per paragraph.\n"
+          "Indexes the documents under each PATH (directories recursively: .txt, .docx,\n"
+          ".odt, .pdf, .html, .htm, .doc, .rtf) into DIR (default: $VNSEARCH_DB, else\n"
+          "./vnsearch.db), one passage per paragraph.\n"
           "\n"
           "  --db DIR          database directory\n"
           "  --update          re-index only changed files; drop deleted ones; keep the rest\n"
@@ -75,7 +120,9 @@ static void usage(FILE *out)
           "  --frameworks FILE framework table (default: frameworks.tsv beside the texts)\n"
           "  --aliases FILE    spelling variants table (default: aliases.tsv beside the texts)\n"
           "  --dump            print the passages as TSV (id, framework, mentions, dates,\n"
-          "                    section, heading, text) instead of indexing\n"
+          "                    section, heading, where, notes, note_of, text) instead of indexing\n"
+          "  --dump=blocks     print what each file's reader made of it (headings, paragraphs,\n"
+          "                    list items, table cells, notes, with page and heading path)\n"
           "  --version         print the version and the index format, and exit\n"
           "\n"
           "Exit status: 0 indexed or already up to date, 1 nothing could be indexed, 2 error.\n",
@@ -101,7 +148,7 @@ int main(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},          {"threads", required_argument, NULL, 't'},
         {"shards", required_argument, NULL, 's'},   {"frameworks", required_argument, NULL, 'F'},
         {"aliases", required_argument, NULL, 'A'},  {"help", no_argument, NULL, 'h'},
-        {"dump", no_argument, NULL, 'D'},           {"version", no_argument, NULL, 'V'},
+        {"dump", optional_argument, NULL, 'D'},           {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     index_options o;
@@ -121,7 +168,13 @@ int main(int argc, char **argv)
         case 's': o.shards = parse_count("--shards", optarg, 64); break;
         case 'F': o.frameworks_tsv = optarg; break;
         case 'A': o.aliases_tsv = optarg; break;
-        case 'D': dump_only = 1; break;
+        case 'D':
+            if (optarg && strcmp(optarg, "blocks") != 0) {
+                fprintf(stderr, "vnindex: --dump=%s: expected --dump or --dump=blocks\n", optarg);
+                return 2;
+            }
+            dump_only = optarg ? 2 : 1;
+            break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("vnindex %s (index format %s)\n", VNSEARCH_VERSION, VS_INDEX_FORMAT); return 0;
         default: usage(stderr); return 2;
@@ -135,5 +188,5 @@ int main(int argc, char **argv)
     o.paths = (const char *const *)argv + optind;
     o.npaths = (size_t)(argc - optind);
     o.progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
-    return dump_only ? dump(&o) : index_run(&o);
+    return dump_only ? dump(&o, dump_only == 2) : index_run(&o);
 }

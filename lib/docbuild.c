@@ -13,6 +13,7 @@
 #include "dates.h"
 #include "frameworks.h"
 #include "passage.h"
+#include "readers.h"
 #include "schema.h"
 #include "vnsearch.h"
 #include "vntext.h"
@@ -40,7 +41,8 @@ static void dump_field(FILE *out, const char *s)
 
 static void dump_record(FILE *out, const record *r)
 {
-    const char *fields[] = {r->id, r->fw, r->fws, r->dates, r->section, r->heading, r->text};
+    const char *fields[] = {r->id,   r->fw,    r->fws,     r->dates, r->section,
+                            r->heading, r->where, r->notes, r->note_of, r->text};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         if (i)
             fputc('\t', out);
@@ -201,23 +203,21 @@ static int add_date_terms(vs_docbuilder *b, const date_span *d, size_t n)
     return rc;
 }
 
-/* Stable ids: file:line, with #fnN for footnote bodies and ~K for the
- * later pieces of a cut giant paragraph. */
+/* Stable ids: file:N (N the first line of a .txt passage, the ordinal of
+ * its first block in other formats), with #fnN for footnote bodies (#enN
+ * for endnotes) and ~K for the later pieces of a cut giant paragraph. */
 static void passage_id(const char *name, const passage *p, strbuf *out)
 {
     sb_printf(out, "%s:%zu", name, p->line);
     if (p->note)
-        sb_printf(out, "#fn%d", p->note);
+        sb_printf(out, "#%s%d", p->endnote ? "en" : "fn", p->note);
     if (p->part > 1)
         sb_printf(out, "~%d", p->part);
 }
 
 void docbuild_file_term(const char *name, char *term, size_t cap, size_t *len)
 {
-    int n = snprintf(term, cap, "%s%s", PREFIX_FILE, name);
-    *len = n < 0 ? 0 : ((size_t)n < cap ? (size_t)n : cap - 1);
-    if (*len > TERM_MAX)
-        *len = TERM_MAX; /* long paths share a prefix term; harmless for deletes by file */
+    *len = schema_term(PREFIX_FILE, name, term, cap);
 }
 
 size_t docbuild_shard_of(const char *id, size_t nshards)
@@ -233,10 +233,24 @@ size_t docbuild_shard_of(const char *id, size_t nshards)
 int vs_docbuild_file(vs_docbuilder *b, vs_part *const *parts, size_t nparts, const char *name, const char *text,
                      size_t len, vs_build_stats *stats, char *err, size_t errcap)
 {
+    rd_document *doc = NULL;
+    int rc = rd_read(NULL, text, len, RD_FORMAT_TXT, NULL, &doc, err, errcap);
+    if (rc == RD_ERR_NOMEM)
+        return -1;
+    if (rc != RD_OK)
+        return 0; /* not text: no passages */
+    rc = vs_docbuild_document(b, parts, nparts, name, doc, stats, err, errcap);
+    rd_document_free(doc);
+    return rc;
+}
+
+int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts, const char *name,
+                         const rd_document *doc, vs_build_stats *stats, char *err, size_t errcap)
+{
     passage_list pl;
-    if (passage_split(text, len, &pl) != 0) {
+    if (passage_from_blocks(doc, &pl) != 0) {
         snprintf(err, errcap, "out of memory splitting passages");
-        return XC_ERR_NOMEM;
+        return -1;
     }
     size_t nfw = alias_framework_count(b->aliases);
     passage_tags *tags = calloc(pl.count + 1, sizeof *tags);
@@ -245,7 +259,7 @@ int vs_docbuild_file(vs_docbuilder *b, vs_part *const *parts, size_t nparts, con
         snprintf(err, errcap, "out of memory tagging frameworks");
         rc = XC_ERR_NOMEM;
     }
-    char fileterm[300];
+    char fileterm[TERM_MAX + 1], idterm[TERM_MAX + 1];
     size_t ftlen;
     docbuild_file_term(name, fileterm, sizeof fileterm, &ftlen);
     strbuf id = STRBUF_INIT, fws = STRBUF_INIT, dates = STRBUF_INIT, notes = STRBUF_INIT, note_of = STRBUF_INIT;
@@ -269,8 +283,10 @@ int vs_docbuild_file(vs_docbuilder *b, vs_part *const *parts, size_t nparts, con
         rc = xc_doc_clear(b->doc);
         if (rc == XC_OK)
             rc = add_text_terms(b, p->text, p->text_len, stats);
-        if (rc == XC_OK)
-            rc = add_bool(b, PREFIX_ID, id.s);
+        if (rc == XC_OK) {
+            size_t il = schema_term(PREFIX_ID, id.s ? id.s : "", idterm, sizeof idterm);
+            rc = xc_doc_add_boolean_term(b->doc, idterm, il);
+        }
         if (rc == XC_OK)
             rc = xc_doc_add_boolean_term(b->doc, fileterm, ftlen);
         const char *code = tags[i].primary >= 0 ? alias_framework_code(b->aliases, (size_t)tags[i].primary) : "";
@@ -312,6 +328,7 @@ int vs_docbuild_file(vs_docbuilder *b, vs_part *const *parts, size_t nparts, con
         const char *heading = tags[i].stale_heading ? NULL : p->heading;
         record r = {
             .id = id.s, .file = (char *)name, .line = (long)p->line, .end_line = (long)p->end_line,
+            .page = (long)p->page, .where = p->where,
             .section = (char *)section, .heading = (char *)heading, .fw = (char *)code, .fws = fws.s,
             .dates = dates.s, .notes = notes.s, .note_of = note_of.s, .text = p->text,
         };

@@ -162,13 +162,21 @@ int vs_index_info_read(const char *db_path, vs_index_info *k, char *err, size_t 
         xc_db_close(db);
         return -1;
     }
-    if (k->nfiles > 1) /* sorted by name for vs_index_info_find() */
-        qsort(k->files, k->nfiles, sizeof *k->files, cmp_file_info);
     for (size_t i = 0; i < k->nfiles; i++) {
-        char key[PATH_MAX + 64], *v = NULL;
+        /* the key as listed (a long name's key is shortened: schema_term) */
+        char key[TERM_MAX + 64], *v = NULL;
         snprintf(key, sizeof key, "%s%s", META_FILE, k->files[i].name);
         if (xc_db_get_metadata(db, key, &v, &len) != XC_OK || !v)
             continue;
+        char *whole = strchr(v, '\n'); /* the whole name, after the line of facts */
+        if (whole && whole[1]) {
+            char *name = strdup(whole + 1);
+            if (name) {
+                free(k->files[i].name);
+                k->files[i].name = name;
+            }
+            *whole = '\0';
+        }
         char real[PATH_MAX] = "";
         uint64_t size = 0, hash = 0;
         int64_t mtime = 0;
@@ -183,6 +191,8 @@ int vs_index_info_read(const char *db_path, vs_index_info *k, char *err, size_t 
         }
         free(v);
     }
+    if (k->nfiles > 1) /* sorted by name for vs_index_info_find() */
+        qsort(k->files, k->nfiles, sizeof *k->files, cmp_file_info);
     xc_db_close(db);
     return 0;
 }
@@ -232,10 +242,12 @@ int vs_index_write_meta(vs_part *p, const vs_tables *t, const vs_file_info *file
     size_t passages = 0;
     for (size_t i = 0; i < nfiles && rc == XC_OK; i++) {
         const vs_file_info *f = &files[i];
-        char key[PATH_MAX + 64], val[PATH_MAX + 128];
-        snprintf(key, sizeof key, "%s%s", META_FILE, f->name);
-        int n = snprintf(val, sizeof val, "%" PRIu64 " %" PRId64 " %016" PRIx64 " %zu %s", f->size, f->mtime_ns,
-                         f->hash, f->passages, f->real ? f->real : "");
+        char key[TERM_MAX + 1], val[2 * PATH_MAX + 128];
+        schema_term(META_FILE, f->name, key, sizeof key);
+        int n = snprintf(val, sizeof val, "%" PRIu64 " %" PRId64 " %016" PRIx64 " %zu %s\n%s", f->size,
+                         f->mtime_ns, f->hash, f->passages, f->real ? f->real : "", f->name);
+        if (n < 0 || (size_t)n >= sizeof val)
+            n = (int)sizeof val - 1;
         rc = xc_wdb_set_metadata(db, key, val, (size_t)n);
         passages += f->passages;
     }

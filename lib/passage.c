@@ -1,47 +1,19 @@
 /*
- * Passage splitting (see passage.h for the why).
+ * Passages from blocks (see passage.h for the why).
  *
- * Two passes.  The first cleans every line: markers out, footnote bodies
- * (which may run over several lines) diverted into notes, footnote
- * references remembered.  The second classifies the clean lines (blank,
- * separator, top heading, sub-heading, content) with one line of lookahead
- * and assembles paragraphs, rejoining hard-wrapped lines.
+ * One walk over the blocks, in reading order: headings set the section and
+ * sub-heading, paragraphs, list items and table rows become passages (cut
+ * when giant), and a note body becomes a passage right where the reader
+ * put it (after the block citing it), linked to that block's passage.
  */
 #include "passage.h"
 
-#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
 
+#include "readers.h"
 #include "vnsearch.h"
-
-typedef struct clean_line {
-    size_t start, len;   /* into the clean buffer, trimmed */
-    int indented;        /* the raw line began with a space or tab */
-    int toc;             /* carried a [bookmark: _Toc...] (a Word table-of-contents entry) */
-    int refs_start, refs_count; /* footnote numbers cited, in the refs array */
-} clean_line;
-
-typedef struct note {
-    int number;
-    size_t line, end_line;
-    strbuf text;
-    long cited_by;
-} note;
-
-typedef struct splitter {
-    strbuf clean;         /* all clean lines, back to back */
-    clean_line *lines;
-    size_t nlines, lines_cap;
-    int *refs;
-    size_t nrefs, refs_cap;
-    note *notes;
-    size_t nnotes, notes_cap;
-    note *open_note;      /* a footnote body still waiting for its ']' */
-    int note_depth;
-    int failed;
-} splitter;
 
 #define GROW(arr, n, cap, failed)                                                                            \
     do {                                                                                                     \
@@ -57,326 +29,22 @@ typedef struct splitter {
         }                                                                                                    \
     } while (0)
 
-/* ------------------------------------------------------------- pass one */
-
-static int starts_with(const char *s, size_t n, const char *prefix)
-{
-    size_t pl = strlen(prefix);
-    return n >= pl && memcmp(s, prefix, pl) == 0;
-}
-
-/* Parses "[footnoteRef:12]" style markers at s; returns the marker's length
- * and the number in *num, or 0. */
-static size_t ref_marker(const char *s, size_t n, int *num)
-{
-    size_t i;
-    if (starts_with(s, n, "[footnoteRef:"))
-        i = 13;
-    else if (starts_with(s, n, "[endnoteRef:"))
-        i = 12;
-    else
-        return 0;
-    int v = 0;
-    size_t d = i;
-    while (i < n && isdigit((unsigned char)s[i]) && i - d < 6)
-        v = v * 10 + (s[i++] - '0');
-    if (i == d || i >= n || s[i] != ']')
-        return 0;
-    *num = v;
-    return i + 1;
-}
-
-/* "[bookmark: ...]": returns its length, or 0. */
-static size_t bookmark_marker(const char *s, size_t n, int *toc)
-{
-    if (!starts_with(s, n, "[bookmark:"))
-        return 0;
-    const char *end = memchr(s, ']', n);
-    if (!end)
-        return 0;
-    size_t len = (size_t)(end - s) + 1;
-    for (size_t i = 0; i + 4 <= len; i++)
-        if (memcmp(s + i, "_Toc", 4) == 0)
-            *toc = 1;
-    return len;
-}
-
-/* The start of an inline footnote body, "[12:  text": returns the length of
- * "[12:" and the number, or 0. */
-static size_t note_start(const char *s, size_t n, int *num)
-{
-    if (n < 4 || s[0] != '[')
-        return 0;
-    size_t i = 1;
-    int v = 0;
-    while (i < n && isdigit((unsigned char)s[i]) && i < 6)
-        v = v * 10 + (s[i++] - '0');
-    /* No footnote is numbered 0, and a body numbered 0 would look like a
-     * paragraph (passage.note == 0) with the citing paragraph's id. */
-    if (i == 1 || v == 0 || i + 1 >= n || s[i] != ':' || (s[i + 1] != ' ' && s[i + 1] != '\t'))
-        return 0;
-    *num = v;
-    return i + 1;
-}
-
-static void clean_one_line(splitter *sp, const char *raw, size_t n, size_t lineno)
-{
-    GROW(sp->lines, sp->nlines, sp->lines_cap, sp->failed);
-    if (sp->failed)
-        return;
-    clean_line *cl = &sp->lines[sp->nlines++];
-    memset(cl, 0, sizeof *cl);
-    cl->indented = n > 0 && (raw[0] == ' ' || raw[0] == '\t');
-    cl->refs_start = (int)sp->nrefs;
-    size_t start = sp->clean.len;
-
-    for (size_t i = 0; i < n;) {
-        int num = 0;
-        size_t m;
-        if (raw[i] == '[') {
-            if ((m = bookmark_marker(raw + i, n - i, &cl->toc))) {
-                i += m;
-                continue;
-            }
-            if ((m = ref_marker(raw + i, n - i, &num))) {
-                if (!sp->open_note) {
-                    GROW(sp->refs, sp->nrefs, sp->refs_cap, sp->failed);
-                    if (sp->failed)
-                        return;
-                    sp->refs[sp->nrefs++] = num;
-                    cl->refs_count++;
-                }
-                i += m;
-                continue;
-            }
-            if (!sp->open_note && (m = note_start(raw + i, n - i, &num))) {
-                GROW(sp->notes, sp->nnotes, sp->notes_cap, sp->failed);
-                if (sp->failed)
-                    return;
-                note *nt = &sp->notes[sp->nnotes++];
-                *nt = (note){num, lineno, lineno, STRBUF_INIT, -1};
-                sp->open_note = nt;
-                sp->note_depth = 0;
-                i += m;
-                continue;
-            }
-        }
-        if (sp->open_note) {
-            if (raw[i] == '[') {
-                sp->note_depth++;
-            } else if (raw[i] == ']') {
-                if (sp->note_depth == 0) {
-                    sp->open_note->end_line = lineno;
-                    sp->open_note = NULL;
-                    i++;
-                    continue;
-                }
-                sp->note_depth--;
-            }
-            /* the run up to the next bracket goes in whole */
-            size_t j = i + 1;
-            while (j < n && raw[j] != '[' && raw[j] != ']')
-                j++;
-            sb_append(&sp->open_note->text, raw + i, j - i);
-            i = j;
-            continue;
-        }
-        const char *next = memchr(raw + i + 1, '[', n - i - 1);
-        size_t j = next ? (size_t)(next - raw) : n;
-        sb_append(&sp->clean, raw + i, j - i);
-        i = j;
-    }
-    if (sp->open_note) { /* the body goes on over the next line */
-        sb_putc(&sp->open_note->text, ' ');
-        sp->open_note->end_line = lineno;
-    }
-    /* trim */
-    const char *c = sp->clean.s ? sp->clean.s : "";
-    size_t a = start, b = sp->clean.len;
-    while (a < b && (c[a] == ' ' || c[a] == '\t' || c[a] == '\f' || c[a] == '\v'))
-        a++;
-    while (b > a && (c[b - 1] == ' ' || c[b - 1] == '\t' || c[b - 1] == '\f' || c[b - 1] == '\v'))
-        b--;
-    /* NBSP (C2 A0) at either end counts as space too */
-    while (b - a >= 2 && (unsigned char)c[a] == 0xC2 && (unsigned char)c[a + 1] == 0xA0)
-        a += 2;
-    while (b - a >= 2 && (unsigned char)c[b - 2] == 0xC2 && (unsigned char)c[b - 1] == 0xA0)
-        b -= 2;
-    cl->start = a;
-    cl->len = b - a;
-    if (sp->clean.failed || sp->failed)
-        sp->failed = 1;
-}
-
-/* ------------------------------------------------------------- pass two */
-
-enum line_kind { L_BLANK, L_SEPARATOR, L_TOP, L_SUB, L_CONTENT };
-
-typedef struct line_facts {
-    size_t words;
-    size_t upper, lower;
-    int numbered;     /* 1. / 2.1. / II. / iv. / a) / (a) */
-    int bullet;       /* - / – / · / • / + / * */
-    int starts_lower; /* first letter lower case, and not a numbered item */
-    int starts_upper;
-    char last;        /* last character that is not a quote: '.', ':', ',' ... or 'a' for a letter/digit */
-    int inner_colon;  /* "label: text" */
-} line_facts;
-
-static int is_roman(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!strchr("ivxlcdmIVXLCDM", s[i]))
-            return 0;
-    return n > 0 && n <= 6;
-}
-
-/* With head_only, stops at the first letter: numbering, bullet and the case
- * of the first letter are all the lookahead at the next line needs. */
-static void analyse(const char *s, size_t n, line_facts *f, int head_only)
-{
-    memset(f, 0, sizeof *f);
-    /* numbering */
-    size_t i = 0;
-    if (i < n && s[i] == '(')
-        i++;
-    size_t tok_start = i;
-    while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '.'))
-        i++;
-    if (i > tok_start && i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == ')')) {
-        const char *t = s + tok_start;
-        size_t tl = i - tok_start;
-        int digits_dots = 1, has_digit = 0;
-        for (size_t k = 0; k < tl; k++) {
-            if (isdigit((unsigned char)t[k]))
-                has_digit = 1;
-            else if (t[k] != '.')
-                digits_dots = 0;
-        }
-        if (s[i] == ')' && tl <= 2)
-            f->numbered = 1; /* a) 1) (b) */
-        else if (digits_dots && has_digit && t[tl - 1] == '.' && tl <= 8)
-            f->numbered = 1; /* 1. 2.1. */
-        else if (tl >= 2 && t[tl - 1] == '.' && is_roman(t, tl - 1))
-            f->numbered = 1; /* i. II. */
-    }
-    /* bullets: ASCII or the dashes and dots of Word lists */
-    if (n >= 2 && strchr("-+*", s[0]) && (s[1] == ' ' || s[1] == '\t'))
-        f->bullet = 1;
-    else if (starts_with(s, n, "– ") || starts_with(s, n, "· ") || starts_with(s, n, "• ") ||
-             starts_with(s, n, "\xEF\x82\xA7") /* U+F0A7, Wingdings bullet */)
-        f->bullet = 1;
-    else if (n >= 2 && (unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xB7)
-        f->bullet = 1; /* · with no space */
-
-    int in_word = 0, first_letter = 1, seen_colon = 0;
-    for (size_t k = 0; k < n;) {
-        utf8proc_int32_t cp = (unsigned char)s[k];
-        if (cp < 0x80) {
-            k++; /* ASCII: no decoding, and utf8proc's tables answer the same */
-        } else {
-            utf8proc_ssize_t len =
-                utf8proc_iterate((const utf8proc_uint8_t *)s + k, (utf8proc_ssize_t)(n - k), &cp);
-            if (len <= 0) {
-                k++;
-                continue;
-            }
-            k += (size_t)len;
-        }
-        int space = cp == ' ' || cp == '\t' || cp == 0xA0;
-        if (!space && !in_word)
-            f->words++;
-        in_word = !space;
-        if (seen_colon == 1 && !space)
-            f->inner_colon = 1;
-        if (cp == ':')
-            seen_colon = 1;
-        int upper = cp < 0x80 ? (cp >= 'A' && cp <= 'Z') : utf8proc_isupper(cp);
-        int lower = cp < 0x80 ? (cp >= 'a' && cp <= 'z') : utf8proc_islower(cp);
-        if (upper) {
-            f->upper++;
-            if (first_letter)
-                f->starts_upper = 1;
-            first_letter = 0;
-        } else if (lower) {
-            f->lower++;
-            if (first_letter && !f->numbered)
-                f->starts_lower = 1;
-            first_letter = 0;
-        }
-        if (head_only && !first_letter)
-            return;
-    }
-    /* last significant character, looking through closing quotes */
-    size_t e = n;
-    while (e > 0) {
-        unsigned char c = (unsigned char)s[e - 1];
-        if (c == '"' || c == '\'' || c == ' ') {
-            e--;
-        } else if (e >= 3 && (unsigned char)s[e - 3] == 0xE2 && (unsigned char)s[e - 2] == 0x80 &&
-                   ((unsigned char)s[e - 1] == 0x9D || (unsigned char)s[e - 1] == 0x99)) {
-            e -= 3; /* ” ’ */
-        } else {
-            break;
-        }
-    }
-    if (e == 0)
-        f->last = 0;
-    else if (strchr(".!?:;,)", s[e - 1]))
-        f->last = s[e - 1];
-    else
-        f->last = 'a';
-    if (f->last == ':' && f->inner_colon == 0)
-        f->inner_colon = 0;
-    /* a colon at the very end is not an inner colon */
-    if (f->last == ':') {
-        int only_final = 1;
-        for (size_t k = 0; k + 1 < e; k++)
-            if (s[k] == ':')
-                only_final = 0;
-        if (only_final)
-            f->inner_colon = 0;
-    }
-}
-
-static int is_separator(const char *s, size_t n)
-{
-    if (n < 3)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!strchr("-_=*~ ", s[i]))
-            return 0;
-    return 1;
-}
-
-static int ends_sentence(char last)
-{
-    return last == '.' || last == '!' || last == '?' || last == ':';
-}
-
-/* ------------------------------------------------------------ assembly */
-
 typedef struct assembler {
-    splitter *sp;
+    const rd_document *doc;
     passage_list *out;
     size_t items_cap, sections_cap;
-    strbuf para;
-    size_t para_line, para_end;
-    int para_open;
-    int para_indented, para_bullet;
-    char para_last;      /* last char class of the paragraph's last line */
-    int para_refs_start, para_refs_end; /* range in sp->refs */
-    char *heading;       /* current sub-heading (owned) */
-    size_t section_passages; /* passages in the current section so far */
-    int section_titled_last; /* the last non-blank line was a top heading */
-    long *ref_owner;     /* passage index of each ref in sp->refs */
+    char *heading;            /* current sub-heading (owned) */
+    size_t section_passages;  /* passages in the current section so far */
+    int section_titled_last;  /* the last block was a top heading */
+    long *passage_of;         /* for each block, the index of its (first) passage, or -1 */
+    int failed;
 } assembler;
 
 static void new_section(assembler *as, size_t line)
 {
     passage_list *o = as->out;
-    GROW(o->sections, o->section_count, as->sections_cap, as->sp->failed);
-    if (as->sp->failed)
+    GROW(o->sections, o->section_count, as->sections_cap, as->failed);
+    if (as->failed)
         return;
     o->sections[o->section_count++] = (section_info){NULL, line};
     as->section_passages = 0;
@@ -384,29 +52,51 @@ static void new_section(assembler *as, size_t line)
     as->heading = NULL;
 }
 
-static int push_passage(assembler *as, const char *text, size_t len, size_t line, size_t end_line, int opens,
-                        int note_no, int part)
+/* The location of a block in the format's own terms (see passage.h). */
+static char *location(const assembler *as, size_t i)
+{
+    const rd_document *d = as->doc;
+    const rd_block *b = &d->blocks[i];
+    char buf[1024];
+    if (d->format == RD_FORMAT_TXT)
+        return NULL;
+    if (b->page)
+        snprintf(buf, sizeof buf, "p. %u", b->page);
+    else if (!rd_heading_path(d, i, buf, sizeof buf))
+        snprintf(buf, sizeof buf, "¶ %zu", b->ordinal);
+    return strdup(buf);
+}
+
+static int push_passage(assembler *as, const char *text, size_t len, size_t block, size_t end_block, int part)
 {
     passage_list *o = as->out;
-    GROW(o->items, o->count, as->items_cap, as->sp->failed);
-    if (as->sp->failed)
+    GROW(o->items, o->count, as->items_cap, as->failed);
+    if (as->failed)
         return -1;
+    const rd_block *b = &as->doc->blocks[block], *e = &as->doc->blocks[end_block];
+    int txt = as->doc->format == RD_FORMAT_TXT;
     passage *p = &o->items[o->count];
     memset(p, 0, sizeof *p);
     p->text = malloc(len + 1);
-    if (!p->text) {
-        as->sp->failed = 1;
+    p->heading = as->heading ? strdup(as->heading) : NULL;
+    p->where = location(as, block);
+    if (!p->text || (as->heading && !p->heading) || (!txt && !p->where)) {
+        free(p->text);
+        free(p->heading);
+        free(p->where);
+        as->failed = 1;
         return -1;
     }
     memcpy(p->text, text, len);
     p->text[len] = '\0';
     p->text_len = len;
-    p->line = line;
-    p->end_line = end_line;
-    p->heading = as->heading ? strdup(as->heading) : NULL;
+    p->line = txt ? b->line : b->ordinal;
+    p->end_line = txt ? e->end_line : e->ordinal;
+    p->page = b->page;
     p->section = o->section_count - 1;
-    p->opens_section = opens;
-    p->note = note_no;
+    p->opens_section = (b->flags & RD_FLAG_INDENTED) && part <= 1;
+    p->note = b->kind == RD_NOTE ? b->note : 0;
+    p->endnote = b->kind == RD_NOTE && b->endnote;
     p->cited_by = -1;
     p->part = part;
     o->count++;
@@ -465,14 +155,15 @@ static size_t cut_point(const char *s, size_t n, size_t max)
     return i ? i : max;
 }
 
-/* Emits a passage, cut into parts if it is a giant; returns the index of
- * the first part, or -1. */
-static long emit(assembler *as, const char *text, size_t len, size_t line, size_t end_line, int opens, int note_no)
+/* Emits blocks [block, end_block] (their text joined in `text`) as a
+ * passage, cut into parts if it is a giant; returns the index of the first
+ * part, or -1. */
+static long emit(assembler *as, const char *text, size_t len, size_t block, size_t end_block)
 {
     strbuf clean = STRBUF_INIT;
     collapse(text, len, &clean);
     if (clean.failed) {
-        as->sp->failed = 1;
+        as->failed = 1;
         sb_free(&clean);
         return -1;
     }
@@ -484,7 +175,7 @@ static long emit(assembler *as, const char *text, size_t len, size_t line, size_
         size_t trimmed = n;
         while (trimmed > 0 && clean.s[off + trimmed - 1] == ' ')
             trimmed--;
-        int idx = push_passage(as, clean.s + off, trimmed, line, end_line, opens && first < 0, note_no, part);
+        int idx = push_passage(as, clean.s + off, trimmed, block, end_block, part);
         if (idx < 0)
             break;
         if (first < 0)
@@ -497,54 +188,6 @@ static long emit(assembler *as, const char *text, size_t len, size_t line, size_
     return first;
 }
 
-static void flush_para(assembler *as)
-{
-    if (!as->para_open)
-        return;
-    as->para_open = 0;
-    if (as->para.len == 0)
-        return;
-    long idx = emit(as, as->para.s, as->para.len, as->para_line, as->para_end,
-                    as->para_indented && !as->para_bullet, 0);
-    for (int r = as->para_refs_start; r < as->para_refs_end; r++)
-        as->ref_owner[r] = idx;
-    sb_reset(&as->para);
-}
-
-static const char *line_text(const splitter *sp, const clean_line *cl)
-{
-    return sp->clean.s ? sp->clean.s + cl->start : "";
-}
-
-static enum line_kind classify(const assembler *as, size_t i, line_facts *f)
-{
-    const splitter *sp = as->sp;
-    const clean_line *cl = &sp->lines[i];
-    const char *s = line_text(sp, cl);
-    if (cl->len == 0)
-        return L_BLANK;
-    if (is_separator(s, cl->len))
-        return L_SEPARATOR;
-    analyse(s, cl->len, f, 0);
-
-    line_facts next = {0};
-    if (i + 1 < sp->nlines && sp->lines[i + 1].len)
-        analyse(line_text(sp, &sp->lines[i + 1]), sp->lines[i + 1].len, &next, 1);
-    int next_continues = next.starts_lower && !next.bullet;
-
-    if (f->lower == 0 && f->upper >= 3 && f->words <= 25 && f->last != '.' && !f->bullet)
-        return L_TOP; /* HỢP TÁC TIỂU VÙNG MÊ CÔNG MỞ RỘNG (GMS) */
-    if (f->numbered && f->words <= 20 && f->last != '.' && f->last != ';' && f->last != ',' && !next_continues)
-        return L_SUB; /* 2.1. Về các Hội nghị Cấp cao/Bộ trưởng */
-    if (f->bullet && f->words <= 8 && f->last == ':' && !f->inner_colon)
-        return L_SUB; /* - Mục tiêu của GMS: */
-    int para_wants_more = as->para_open && !ends_sentence(as->para_last);
-    if (!f->numbered && !f->bullet && f->words <= 12 && f->starts_upper && f->last != '.' && f->last != ';' &&
-        f->last != ',' && !f->inner_colon && !next_continues && !para_wants_more)
-        return L_SUB; /* Giao thông */
-    return L_CONTENT;
-}
-
 static void set_heading(assembler *as, const char *s, size_t n)
 {
     free(as->heading);
@@ -552,7 +195,7 @@ static void set_heading(assembler *as, const char *s, size_t n)
     collapse(s, n, &h);
     as->heading = sb_take(&h);
     if (!as->heading)
-        as->sp->failed = 1;
+        as->failed = 1;
 }
 
 static void add_title(assembler *as, const char *s, size_t n)
@@ -567,179 +210,135 @@ static void add_title(assembler *as, const char *s, size_t n)
     collapse(s, n, &t);
     sec->title = sb_take(&t);
     if (!sec->title)
-        as->sp->failed = 1;
+        as->failed = 1;
+}
+
+/* The passage a note belongs to: the nearest block before it that cites its
+ * number (readers put the body right after it, other notes between). */
+static long note_owner(const assembler *as, size_t i)
+{
+    const rd_document *d = as->doc;
+    int number = d->blocks[i].note;
+    for (size_t k = i; k-- > 0;) {
+        const rd_block *b = &d->blocks[k];
+        if (b->kind == RD_NOTE)
+            continue;
+        for (size_t c = 0; c < b->ncites; c++)
+            if (b->cites[c] == number)
+                return as->passage_of[k];
+        if (b->kind == RD_HEADING || b->kind == RD_BREAK || k + 64 < i)
+            break;
+    }
+    return -1;
 }
 
 static void assemble(assembler *as)
 {
-    splitter *sp = as->sp;
-    new_section(as, 1);
-    for (size_t i = 0; i < sp->nlines && !sp->failed; i++) {
-        clean_line *cl = &sp->lines[i];
-        const char *s = line_text(sp, cl);
-        size_t lineno = i + 1;
-        line_facts f;
-        enum line_kind kind = classify(as, i, &f);
-        switch (kind) {
-        case L_BLANK:
-            flush_para(as);
-            continue;
-        case L_SEPARATOR:
-            flush_para(as);
-            if (as->section_passages > 0 || as->out->sections[as->out->section_count - 1].title)
-                new_section(as, lineno);
+    const rd_document *d = as->doc;
+    passage_list *o = as->out;
+    new_section(as, d->count ? (d->blocks[0].line ? d->blocks[0].line : d->blocks[0].ordinal) : 1);
+    strbuf row = STRBUF_INIT;
+    size_t row_start = 0;
+    for (size_t i = 0; i < d->count && !as->failed; i++) {
+        const rd_block *b = &d->blocks[i];
+        size_t line = d->format == RD_FORMAT_TXT ? b->line : b->ordinal;
+        as->passage_of[i] = -1;
+        switch (b->kind) {
+        case RD_BREAK:
+            if (as->section_passages > 0 || o->sections[o->section_count - 1].title)
+                new_section(as, line);
             as->section_titled_last = 0;
             continue;
-        case L_TOP:
-            flush_para(as);
-            if (!as->section_titled_last &&
-                (as->section_passages > 0 || as->out->sections[as->out->section_count - 1].title))
-                new_section(as, lineno);
-            if (as->out->section_count && !as->out->sections[as->out->section_count - 1].title)
-                as->out->sections[as->out->section_count - 1].line = lineno;
-            add_title(as, s, cl->len);
-            as->section_titled_last = 1;
+        case RD_HEADING:
+            if (b->level <= 1) {
+                if (!as->section_titled_last &&
+                    (as->section_passages > 0 || o->sections[o->section_count - 1].title))
+                    new_section(as, line);
+                if (o->section_count && !o->sections[o->section_count - 1].title)
+                    o->sections[o->section_count - 1].line = line;
+                add_title(as, b->text, b->len);
+                as->section_titled_last = 1;
+            } else {
+                set_heading(as, b->text, b->len);
+                as->section_titled_last = 0;
+            }
             continue;
-        case L_SUB:
-            flush_para(as);
-            set_heading(as, s, cl->len);
+        case RD_TABLE_CELL:
+            /* a row is one passage: its cells joined */
+            if (row.len == 0)
+                row_start = i;
+            if (b->len) {
+                if (row.len)
+                    sb_puts(&row, " | ");
+                sb_append(&row, b->text, b->len);
+            }
+            if (b->row_end || i + 1 >= d->count || d->blocks[i + 1].kind != RD_TABLE_CELL ||
+                d->blocks[i + 1].row != b->row || d->blocks[i + 1].table != b->table) {
+                as->section_titled_last = 0;
+                if (row.len)
+                    as->passage_of[row_start] = as->passage_of[i] = emit(as, row.s, row.len, row_start, i);
+                sb_reset(&row);
+                if (row.failed)
+                    as->failed = 1;
+            }
+            continue;
+        case RD_NOTE: {
+            long owner = note_owner(as, i);
+            char *heading = as->heading;
+            as->heading = owner >= 0 && o->items[owner].heading ? o->items[owner].heading : NULL;
+            long idx = emit(as, b->text, b->len, i, i);
+            as->heading = heading;
+            as->section_passages -= idx >= 0 ? o->count - (size_t)idx : 0; /* notes open nothing */
+            for (size_t q = idx >= 0 ? (size_t)idx : o->count; q < o->count; q++) {
+                o->items[q].cited_by = owner;
+                if (owner >= 0)
+                    o->items[q].section = o->items[owner].section;
+            }
+            as->passage_of[i] = idx;
+            continue;
+        }
+        case RD_PARAGRAPH:
+        case RD_LIST_ITEM:
             as->section_titled_last = 0;
+            as->passage_of[i] = emit(as, b->text, b->len, i, i);
             continue;
-        case L_CONTENT:
-            break;
         }
-        as->section_titled_last = 0;
-        int item = f.numbered || f.bullet;
-        int join = as->para_open && !item && !ends_sentence(as->para_last);
-        if (!join) {
-            flush_para(as);
-            as->para_open = 1;
-            as->para_line = lineno;
-            as->para_indented = cl->indented;
-            as->para_bullet = f.bullet;
-            as->para_refs_start = cl->refs_start;
-        } else {
-            sb_putc(&as->para, ' ');
-        }
-        sb_append(&as->para, s, cl->len);
-        as->para_end = lineno;
-        as->para_last = f.last;
-        as->para_refs_end = cl->refs_start + cl->refs_count;
-        if (as->para.failed)
-            sp->failed = 1;
     }
-    flush_para(as);
+    sb_free(&row);
 }
 
-/* Footnote bodies become passages placed right after the paragraph citing
- * them (found through the matching [footnoteRef:N]), in the same section. */
-static void attach_notes(assembler *as)
+int passage_from_blocks(const rd_document *doc, passage_list *out)
 {
-    splitter *sp = as->sp;
-    passage_list *o = as->out;
-    if (sp->nnotes == 0)
-        return;
-    size_t paras = o->count;
-    for (size_t k = 0; k < sp->nnotes && !sp->failed; k++) {
-        note *nt = &sp->notes[k];
-        long owner = -1;
-        for (size_t r = 0; r < sp->nrefs; r++)
-            if (sp->refs[r] == nt->number && as->ref_owner[r] >= 0) {
-                owner = as->ref_owner[r];
-                break;
-            }
-        if (owner < 0) /* no reference: the last paragraph starting on or before the body */
-            for (size_t p = 0; p < paras; p++)
-                if (o->items[p].line <= nt->line)
-                    owner = (long)p;
-        size_t section = owner >= 0 ? o->items[owner].section : o->section_count - 1;
-        char *heading = owner >= 0 && o->items[owner].heading ? o->items[owner].heading : NULL;
-        free(as->heading);
-        as->heading = heading ? strdup(heading) : NULL;
-        long idx = emit(as, nt->text.s ? nt->text.s : "", nt->text.len, nt->line, nt->end_line, 0, nt->number);
-        if (idx < 0)
-            continue;
-        for (size_t q = (size_t)idx; q < o->count; q++) {
-            o->items[q].cited_by = owner;
-            o->items[q].section = section;
-        }
+    memset(out, 0, sizeof *out);
+    assembler as;
+    memset(&as, 0, sizeof as);
+    as.doc = doc;
+    as.out = out;
+    as.passage_of = malloc((doc->count + 1) * sizeof *as.passage_of);
+    if (!as.passage_of)
+        as.failed = 1;
+    else
+        assemble(&as);
+    free(as.passage_of);
+    free(as.heading);
+    if (as.failed) {
+        passage_list_free(out);
+        return -1;
     }
-    /* Stable order: each note after its citing paragraph (and earlier notes). */
-    passage *sorted = malloc(o->count * sizeof *sorted);
-    long *new_index = malloc(o->count * sizeof *new_index);
-    if (!sorted || !new_index) {
-        free(sorted);
-        free(new_index);
-        sp->failed = 1;
-        return;
-    }
-    size_t n = 0;
-    for (size_t p = 0; p < paras; p++) {
-        new_index[p] = (long)n;
-        sorted[n++] = o->items[p];
-        for (size_t q = paras; q < o->count; q++)
-            if (o->items[q].cited_by == (long)p) {
-                new_index[q] = (long)n;
-                sorted[n++] = o->items[q];
-            }
-    }
-    for (size_t q = paras; q < o->count; q++)
-        if (o->items[q].cited_by < 0) {
-            new_index[q] = (long)n;
-            sorted[n++] = o->items[q];
-        }
-    for (size_t q = 0; q < n; q++)
-        if (sorted[q].cited_by >= 0)
-            sorted[q].cited_by = new_index[sorted[q].cited_by];
-    free(o->items);
-    o->items = sorted;
-    free(new_index);
+    return 0;
 }
 
 int passage_split(const char *text, size_t len, passage_list *out)
 {
     memset(out, 0, sizeof *out);
-    splitter sp;
-    memset(&sp, 0, sizeof sp);
-    size_t lineno = 1;
-    for (size_t off = 0; off <= len && !sp.failed;) {
-        const char *nl = memchr(text + off, '\n', len - off);
-        size_t end = nl ? (size_t)(nl - text) : len;
-        if (!nl && end == off)
-            break; /* no empty last line after a final newline */
-        clean_one_line(&sp, text + off, end - off, lineno++);
-        off = end + 1;
-        if (!nl)
-            break;
-    }
-    assembler as;
-    memset(&as, 0, sizeof as);
-    as.sp = &sp;
-    as.out = out;
-    as.ref_owner = malloc((sp.nrefs + 1) * sizeof *as.ref_owner);
-    if (!as.ref_owner)
-        sp.failed = 1;
-    for (size_t r = 0; r < sp.nrefs && as.ref_owner; r++)
-        as.ref_owner[r] = -1;
-    if (!sp.failed) {
-        assemble(&as);
-        attach_notes(&as);
-    }
-    /* Drop sections that ended up with no passage and no title. */
-    free(as.ref_owner);
-    free(as.heading);
-    sb_free(&as.para);
-    sb_free(&sp.clean);
-    free(sp.lines);
-    free(sp.refs);
-    for (size_t k = 0; k < sp.nnotes; k++)
-        sb_free(&sp.notes[k].text);
-    free(sp.notes);
-    if (sp.failed) {
-        passage_list_free(out);
-        return -1;
-    }
-    return 0;
+    rd_document *doc = NULL;
+    char err[256];
+    int rc = rd_read(NULL, text, len, RD_FORMAT_TXT, NULL, &doc, err, sizeof err);
+    if (rc != RD_OK) /* text that is not text: no passages */
+        return rc == RD_ERR_NOMEM ? -1 : 0;
+    rc = passage_from_blocks(doc, out);
+    rd_document_free(doc);
+    return rc;
 }
 
 void passage_list_free(passage_list *list)
@@ -747,6 +346,7 @@ void passage_list_free(passage_list *list)
     for (size_t i = 0; i < list->count; i++) {
         free(list->items[i].text);
         free(list->items[i].heading);
+        free(list->items[i].where);
     }
     for (size_t i = 0; i < list->section_count; i++)
         free(list->sections[i].title);

@@ -1,34 +1,43 @@
 /*
- * Passage splitting: the text of one file (valid UTF-8, LF line ends, as
- * vn_decode() makes it) -> the paragraphs an analyst would cite.
+ * Passages: the blocks a reader made of one file (readers.h) -> the
+ * paragraphs an analyst would cite, whatever the format.
  *
- * Word/PDF exports hard-wrap sentences, carry [bookmark: ...] and
- * [footnoteRef:N] markers, put footnote bodies inline as [N:  text], and
- * mark sections with capitalised headings, numbered sub-headings, lines of
- * dashes, or nothing but an indented opening paragraph.  The splitter
- * rejoins wrapped lines, strips the markers, turns each footnote body into a
- * passage of its own linked to the paragraph that cites it, and records
- * headings as context instead of passages.  It knows nothing of frameworks:
- * it reports section breaks and candidate openings, and frameworks.c decides.
+ * A paragraph or list item is a passage, a table row is one (its cells
+ * joined by " | "), a footnote or endnote body is one linked to the
+ * passage that cites it; headings are context, not passages: level 1 opens
+ * a section and titles it (consecutive ones join), deeper levels are the
+ * sub-heading the passages below sit under; a break (a line of dashes)
+ * opens an untitled section.  A giant paragraph is cut into pieces.  The
+ * Word-export conventions of .txt files (wrapped lines, [footnoteRef:N]
+ * markers, capitalised headings) are the txt reader's business.  Nothing
+ * here knows frameworks: sections and candidate openings are reported, and
+ * frameworks.c decides.
  */
 #ifndef VN_PASSAGE_H
 #define VN_PASSAGE_H
 
 #include <stddef.h>
 
+struct rd_document;
+
 /* Passages longer than this are cut at a sentence or word boundary, so one
  * giant line (a PDF export with no line breaks) stays searchable. */
 #define PASSAGE_MAX_BYTES 16384
 
 typedef struct passage {
-    size_t line;      /* 1-based line of the first line */
-    size_t end_line;  /* 1-based line of the last line */
+    size_t line;      /* .txt: 1-based line of the first line; other formats: the ordinal of its
+                         first block (readers.h), which is what its id cites */
+    size_t end_line;  /* .txt: 1-based line of the last line; else the ordinal of its last block */
+    unsigned page;    /* the page it starts on, 0 where the format has no pages */
+    char *where;      /* where to find it in the format's own terms ("p. 12", or the heading path
+                         "HỢP TÁC ... > 2.4. Lĩnh vực hợp tác" of Word, ODF, HTML), or NULL for .txt */
     char *text;       /* markers stripped, lines joined, whitespace collapsed */
     size_t text_len;
     char *heading;    /* the sub-heading it sits under, or NULL */
     size_t section;   /* index of its section within the file */
     int opens_section; /* an indented paragraph that may open an unheaded section */
     int note;          /* footnote number if this is a footnote body, else 0 */
+    int endnote;       /* the note is an endnote */
     long cited_by;     /* for a footnote, index of the citing passage, else -1 */
     int part;          /* 0, or 1, 2, ... for the pieces of a cut giant paragraph */
 } passage;
@@ -45,8 +54,12 @@ typedef struct passage_list {
     size_t section_count;
 } passage_list;
 
-/* Splits `text` (len bytes, NUL-terminated) into passages.  Returns 0, or -1
- * on allocation failure.  Free with passage_list_free(). */
+/* The passages of a document.  Returns 0, or -1 on allocation failure.
+ * Free with passage_list_free(). */
+int passage_from_blocks(const struct rd_document *doc, passage_list *out);
+
+/* The passages of plain text (valid UTF-8, LF line ends, `len` bytes,
+ * NUL-terminated), read by the txt reader: for tests and the fuzzers. */
 int passage_split(const char *text, size_t len, passage_list *out);
 void passage_list_free(passage_list *list);
 

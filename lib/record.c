@@ -1,18 +1,45 @@
 /*
  * Stored records (see schema.h).
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "schema.h"
 
+size_t schema_term(const char *prefix, const char *value, char *out, size_t cap)
+{
+    size_t pl = strlen(prefix), vl = strlen(value);
+    if (cap == 0)
+        return 0;
+    if (pl + vl <= TERM_MAX && pl + vl < cap) {
+        memcpy(out, prefix, pl);
+        memcpy(out + pl, value, vl + 1);
+        return pl + vl;
+    }
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a, as for the part a passage goes to */
+    for (size_t i = 0; i < vl; i++) {
+        h ^= (unsigned char)value[i];
+        h *= 0x100000001b3ULL;
+    }
+    size_t keep = TERM_MAX - pl - 17; /* "#" and 16 hex digits */
+    if (keep + pl + 18 > cap)
+        keep = cap > pl + 18 ? cap - pl - 18 : 0;
+    while (keep > 0 && ((unsigned char)value[keep] & 0xC0) == 0x80)
+        keep--; /* not inside a UTF-8 sequence */
+    int n = snprintf(out, cap, "%s%.*s#%016llx", prefix, (int)keep, value, (unsigned long long)h);
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+
 /* The format is one "name=value" line each.  Prose (text, heading,
- * section) has its line breaks made spaces, as it always had.  Identifiers
- * (id, file, notes, note_of) must come back exactly, whatever bytes a file
- * name holds ("a\nb.txt" and "a b.txt" are two files): a record whose
- * identifiers hold a newline or a backslash starts with ESCAPED_MARK, and
- * all its values have "\\" for a backslash and "\n" for a newline.  Every
- * other record is written as it always was. */
+ * section, where) has its line breaks made spaces, as it always had.
+ * Identifiers (id, file, notes, note_of) must come back exactly, whatever
+ * bytes a file name holds ("a\nb.txt" and "a b.txt" are two files): a
+ * record whose identifiers hold a newline or a backslash starts with
+ * ESCAPED_MARK, and all its values have "\\" for a backslash and "\n" for a
+ * newline.  Every other record is written as it always was. */
 #define ESCAPED_MARK "escaped=1\n"
 
 static void field(strbuf *out, const char *name, const char *value, int escape, int prose)
@@ -51,6 +78,9 @@ void record_encode(const record *r, strbuf *out)
     field(out, "id", r->id, esc, 0);
     field(out, "file", r->file, esc, 0);
     sb_printf(out, "line=%ld\nend=%ld\n", r->line, r->end_line);
+    if (r->page > 0)
+        sb_printf(out, "page=%ld\n", r->page);
+    field(out, "where", r->where, esc, 1);
     field(out, "section", r->section, esc, 1);
     field(out, "heading", r->heading, esc, 1);
     field(out, "fw", r->fw, esc, 0);
@@ -84,6 +114,7 @@ int record_decode(const char *data, size_t len, record *r)
     r->buf_[len] = '\0';
     static char empty[] = "";
     r->id = r->file = r->section = r->heading = r->fw = r->fws = r->dates = r->notes = r->note_of = r->text = empty;
+    r->where = empty;
     char *p = r->buf_, *end = r->buf_ + len;
     size_t ml = strlen(ESCAPED_MARK);
     int escaped = len >= ml && memcmp(p, ESCAPED_MARK, ml) == 0;
@@ -102,6 +133,8 @@ int record_decode(const char *data, size_t len, record *r)
             else if (!strcmp(p, "file")) r->file = v;
             else if (!strcmp(p, "line")) r->line = strtol(v, NULL, 10);
             else if (!strcmp(p, "end")) r->end_line = strtol(v, NULL, 10);
+            else if (!strcmp(p, "page")) r->page = strtol(v, NULL, 10);
+            else if (!strcmp(p, "where")) r->where = v;
             else if (!strcmp(p, "section")) r->section = v;
             else if (!strcmp(p, "heading")) r->heading = v;
             else if (!strcmp(p, "fw")) r->fw = v;

@@ -58,11 +58,18 @@
 #define META_VERSION "vnsearch.version"
 #define META_FRAMEWORKS "vnsearch.frameworks.tsv"
 #define META_ALIASES "vnsearch.aliases.tsv"
-#define META_FILE "vnsearch.file:"   /* + name -> "size hash passages path" */
+#define META_FILE "vnsearch.file:"   /* + name (schema_term) -> "size mtime hash passages path\nname" */
 #define META_STATS "vnsearch.stats"
 
-/* Xapian refuses terms over 245 bytes; longer keys are not indexed. */
+/* Xapian refuses terms (and metadata keys) over 245 bytes. */
 #define TERM_MAX 240
+
+/* prefix + value as a term or metadata key Xapian accepts, into out (at
+ * least TERM_MAX + 1 bytes): as it is when it fits in TERM_MAX bytes, else
+ * the start of the value (cut at a character) then "#" and 16 hex digits of
+ * a hash of the whole value, as Omega shortens long URL terms, so ids and
+ * file terms of long Vietnamese paths stay unique.  Returns the length. */
+size_t schema_term(const char *prefix, const char *value, char *out, size_t cap);
 
 /* The stored record of a passage (struct record, vnsearch.h): "name=value"
  * lines, text last (Omega keeps its fields the same way).  Identifiers come

@@ -452,9 +452,9 @@ static int rerank(vs_engine *e, xc_mset *m, candidate *c, size_t n, const parsed
         if (load_record(e, m, &c[i], err, cap))
             rc = -1;
         else {
-            char t[1024];
-            int tl = snprintf(t, sizeof t, "%s%s", PREFIX_ID, c[i].rec.id);
-            if (!(ids[i] = xc_query_term(t, (size_t)(tl < (int)sizeof t ? tl : (int)sizeof t - 1), 1)))
+            char t[TERM_MAX + 1];
+            size_t tl = schema_term(PREFIX_ID, c[i].rec.id, t, sizeof t);
+            if (!(ids[i] = xc_query_term(t, tl, 1)))
                 rc = -1;
         }
     }

@@ -99,9 +99,13 @@ uint64_t vs_content_hash(const char *data, size_t len);
 /* The stored record of a passage, as the index keeps it and the outputs
  * show it.  Every string is NUL-terminated ("" when absent). */
 typedef struct record {
-    char *id;       /* mekong-frameworks.txt:9: unique and stable */
+    char *id;       /* mekong-frameworks.txt:9 (a .txt: its first line; other formats: the
+                       ordinal of its first block, readers.h): unique and stable */
     char *file;     /* the file as cited */
-    long line, end_line;
+    long line, end_line; /* .txt: lines; other formats: block ordinals */
+    long page;      /* the page it starts on (PDF), else 0 */
+    char *where;    /* where it is in the format's own terms: "p. 12" (PDF), the heading path
+                       (Word, ODF, HTML), "" for .txt (file:line says it) */
     char *section;  /* capitalised section title, or "" */
     char *heading;  /* sub-heading, or "" */
     char *fw;       /* primary framework code, or "" */
@@ -331,14 +335,21 @@ vs_docbuilder *vs_docbuilder_new(const vs_tables *t);
 void vs_docbuilder_free(vs_docbuilder *b);
 
 /* Instead of adding documents, print each passage as one TSV line
- * (id, framework, mentions, dates, section, heading, text) to `out`:
+ * (id, framework, mentions, dates, section, heading, where, notes, note_of,
+ * text) to `out`:
  * vnindex --dump, to see how a file is split and tagged. */
 void vs_docbuilder_set_dump(vs_docbuilder *b, FILE *out);
 
-/* Adds the passages of one file (`text`: valid UTF-8, LF line ends, as
- * vn_decode() makes it) as the file called `name`.  With several parts
- * (shards), each passage goes to part hash(id) % nparts, so it always lands
- * in the same one.  Returns 0, or -1 with a message in err. */
+/* Adds the passages of one document, as its reader made it (rd_read(),
+ * readers.h), as the file called `name`.  With several parts (shards), each
+ * passage goes to part hash(id) % nparts, so it always lands in the same
+ * one.  Returns 0, or -1 with a message in err. */
+struct rd_document;
+int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts, const char *name,
+                         const struct rd_document *doc, vs_build_stats *stats, char *err, size_t cap);
+
+/* The same for plain text (valid UTF-8, LF line ends, as vn_decode() makes
+ * it), read by the txt reader. */
 int vs_docbuild_file(vs_docbuilder *b, vs_part *const *parts, size_t nparts, const char *name, const char *text,
                      size_t len, vs_build_stats *stats, char *err, size_t cap);
 

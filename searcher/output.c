@@ -122,7 +122,12 @@ static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
     json_str(b, r->id);
     sb_puts(b, ",\"file\":");
     json_str(b, r->file);
-    sb_printf(b, ",\"line\":%ld,\"end_line\":%ld,\"framework\":", r->line, r->end_line);
+    sb_printf(b, ",\"line\":%ld,\"end_line\":%ld,", r->line, r->end_line);
+    if (r->page > 0)
+        sb_printf(b, "\"page\":%ld,", r->page);
+    sb_puts(b, "\"where\":");
+    json_str(b, r->where);
+    sb_puts(b, ",\"framework\":");
     json_str(b, r->fw);
     sb_puts(b, ",\"frameworks\":");
     json_list(b, r->fws);
@@ -282,7 +287,7 @@ void out_tsv_header(strbuf *b, int with_qid)
 {
     if (with_qid)
         sb_puts(b, "query_id\t");
-    sb_puts(b, "rank\tscore\tid\tfile\tline\tframework\tframeworks\tdates\tsection\theading\tsnippet\ttext\n");
+    sb_puts(b, "rank\tscore\tid\tfile\tline\twhere\tframework\tframeworks\tdates\tsection\theading\tsnippet\ttext\n");
 }
 
 /* A TREC document id is one token: blanks, control characters (C1 ones
@@ -312,6 +317,25 @@ static void trec_qid(strbuf *b, const char *qid)
     for (; *qid; qid++) {
         unsigned char c = (unsigned char)*qid;
         sb_putc(b, c <= 0x20 || c == 0x7f ? '_' : *qid);
+    }
+}
+
+/* Where a passage is, as the analyst opens the file: file:line for text,
+ * "file.pdf p. 12" for PDF, "file.docx › heading path" for Word, ODF and
+ * HTML (a note keeps its #fnN). */
+static void location(strbuf *b, const record *rec)
+{
+    if (!*rec->where) {
+        visible_str(b, rec->id, 1);
+        return;
+    }
+    visible_str(b, rec->file, 1);
+    sb_puts(b, rec->page > 0 ? " " : " › ");
+    visible_str(b, rec->where, 0);
+    const char *note = strrchr(rec->id, '#');
+    if (note) {
+        sb_putc(b, ' ');
+        visible_str(b, note, 1);
     }
 }
 
@@ -347,8 +371,9 @@ static void text_result(strbuf *b, const vs_result *r, const out_options *o)
         if (d && *d)
             sb_puts(b, ", …");
         sb_puts(b, " · ");
-        visible_str(b, rec->id, 1);
-        if (*rec->heading || *rec->section) {
+        location(b, rec);
+        if (!(*rec->where && rec->page <= 0) && (*rec->heading || *rec->section)) {
+            /* (a heading path in `where` says it all) */
             sb_puts(b, " · ");
             visible_str(b, *rec->heading ? rec->heading : rec->section, 0);
         }
@@ -412,6 +437,8 @@ void out_result(strbuf *b, const vs_result *r, const out_options *o)
             sb_putc(b, '\t');
             tsv_field(b, rec->file);
             sb_printf(b, "\t%ld\t", rec->line);
+            tsv_field(b, rec->where);
+            sb_putc(b, '\t');
             tsv_field(b, rec->fw);
             sb_putc(b, '\t');
             tsv_field(b, rec->fws);

@@ -361,10 +361,101 @@ static void test_decode_cp1258_and_binary(void)
     CHECK(vn_errmsg(-999) != NULL, "errmsg unknown");
 }
 
+static char *read_whole(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    CHECK(fp != NULL, "cannot open %s", path);
+    if (!fp)
+        return NULL;
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    *len = buf ? fread(buf, 1, (size_t)n, fp) : 0;
+    fclose(fp);
+    return buf;
+}
+
+/* tests/data/encodings: corpus paragraphs in every encoding, made by iconv
+ * and an independent VNI table (make-encodings.py); each must be detected
+ * with confidence and decode to the UTF-8 reference byte for byte. */
+static void test_decode_legacy_encodings_of_corpus_paragraphs(const char *dir)
+{
+    static const char *const sets[] = {"gms", "mkc", "mjc"};
+    static const struct { const char *suffix; vn_encoding enc; } encs[] = {
+        {"cp1258", VN_ENC_CP1258}, {"viscii", VN_ENC_VISCII}, {"tcvn3", VN_ENC_TCVN3},
+        {"vni", VN_ENC_VNI},       {"utf16le", VN_ENC_UTF16LE}, {"utf8", VN_ENC_UTF8},
+    };
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+        char path[1024];
+        size_t ref_len = 0;
+        snprintf(path, sizeof path, "%s/%s.utf8.txt", dir, sets[i]);
+        char *ref = read_whole(path, &ref_len);
+        for (size_t k = 0; ref && k < sizeof encs / sizeof encs[0]; k++) {
+            size_t len = 0, n = 0;
+            snprintf(path, sizeof path, "%s/%s.%s.txt", dir, sets[i], encs[k].suffix);
+            char *raw = read_whole(path, &len);
+            vn_decode_report r;
+            int rc;
+            char *s = raw ? decode(raw, len, &n, &r, &rc) : NULL;
+            CHECK(s && rc == VN_OK && r.encoding == encs[k].enc, "%s: read as %s, want %s", path,
+                  vn_encoding_name(r.encoding), vn_encoding_name(encs[k].enc));
+            CHECK(s && !r.uncertain, "%s: uncertain (runner-up %s)", path, vn_encoding_name(r.runner_up));
+            CHECK(s && r.invalid_bytes == 0, "%s: %zu invalid", path, r.invalid_bytes);
+            CHECK(s && n == ref_len && memcmp(s, ref, n) == 0, "%s: decoded text differs:\n%s", path, s ? s : "");
+            free(s);
+            free(raw);
+        }
+        free(ref);
+    }
+}
+
+static void test_decode_short_legacy_text_is_read_but_uncertain(void)
+{
+    vn_decode_report r;
+    size_t n;
+    int rc;
+    char *s = decode("H\xB5", 2, &n, &r, &rc); /* "Hà" in TCVN3: one word proves little */
+    CHECK(rc == VN_OK && s && r.uncertain, "one TCVN3 word: uncertain=%d", r.uncertain);
+    free(s);
+    const char french[] = "\xE9t\xE9 \xE0 Paris"; /* Latin-1 French: no decoding reads as Vietnamese */
+    s = decode(french, sizeof french - 1, &n, &r, &rc);
+    CHECK(rc == VN_OK && s && r.uncertain && r.encoding == VN_ENC_CP1258, "French Latin-1: %s uncertain=%d",
+          vn_encoding_name(r.encoding), r.uncertain);
+    free(s);
+}
+
+static void test_decode_ascii_stays_ascii(void)
+{
+    vn_decode_report r;
+    size_t n;
+    int rc;
+    char *s = decode("Ha Noi 2019, GMS.\n", strlen("Ha Noi 2019, GMS.\n"), &n, &r, &rc);
+    CHECK(rc == VN_OK && r.encoding == VN_ENC_UTF8 && !r.uncertain && s && strcmp(s, "Ha Noi 2019, GMS.\n") == 0,
+          "ascii: %s", s ? s : "(null)");
+    free(s);
+}
+
+static void test_decode_vni_marks_and_one_byte_letters(void)
+{
+    vn_decode_report r;
+    size_t n;
+    int rc;
+    /* VNI: ơ ư đ, ỉ ỵ are one byte; ấ ặ ờ are a letter and a mark byte; upper case
+     * marks are the lower-case byte minus 0x20 */
+    const char in[] = "\xD1" "a\xF8 Na\xFC" "ng ng\xF6\xF4\xF8i M\xEE a\xE1p NG\xD6\xD4\xD8I \xF1o\xE1i ta\xF9" "c "
+                      "c\xF4 che\xE1 l\xF3nh ch\xE6 k\xF2p A\xCBN";
+    char *s = decode(in, sizeof in - 1, &n, &r, &rc);
+    CHECK(rc == VN_OK && r.encoding == VN_ENC_VNI && s &&
+              strcmp(s, "Đà Nẵng người Mỵ ấp NGƯỜI đối tác cơ chế lĩnh chỉ kịp ẶN") == 0,
+          "vni: %s (%s)", s ? s : "(null)", vn_encoding_name(r.encoding));
+    free(s);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s vntext-vectors.tsv\n", argv[0]);
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s vntext-vectors.tsv encodings-dir\n", argv[0]);
         return 2;
     }
     int rows = test_vectors_file(argv[1]);
@@ -390,6 +481,10 @@ int main(int argc, char **argv)
     RUN(test_decode_invalid_utf8_replaced);
     RUN(test_decode_utf16);
     RUN(test_decode_cp1258_and_binary);
+    test_decode_legacy_encodings_of_corpus_paragraphs(argv[2]);
+    RUN(test_decode_short_legacy_text_is_read_but_uncertain);
+    RUN(test_decode_ascii_stays_ascii);
+    RUN(test_decode_vni_marks_and_one_byte_letters);
     printf("vectors: %d rows\n", rows);
     return check_summary("vntext");
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unicode/ucnv.h>
 
+#include "legacy.h"
 #include "letters.h"
 
 const char *vn_encoding_name(vn_encoding enc)
@@ -23,6 +24,9 @@ const char *vn_encoding_name(vn_encoding enc)
     case VN_ENC_UTF16LE: return "UTF-16LE";
     case VN_ENC_UTF16BE: return "UTF-16BE";
     case VN_ENC_CP1258: return "CP1258";
+    case VN_ENC_VISCII: return "VISCII";
+    case VN_ENC_TCVN3: return "TCVN3";
+    case VN_ENC_VNI: return "VNI-Windows";
     }
     return "unknown";
 }
@@ -64,15 +68,13 @@ static vn_encoding sniff_utf16(const unsigned char *b, size_t len)
     return VN_ENC_UTF8;
 }
 
-/* Converts with ICU into a malloc'd UTF-8 buffer. */
+/* Converts UTF-16 with ICU into a malloc'd UTF-8 buffer. */
 static int icu_to_utf8(const char *from, const char *src, size_t len, char **out, size_t *out_len)
 {
     if (len > INT32_MAX / 2)
         return VN_ERR_ENCODING;
     UErrorCode err = U_ZERO_ERROR;
-    int32_t cap = (int32_t)(len * 2 + 16); /* UTF-16 -> UTF-8 at most 3/2, CP1258 -> UTF-8 at most 3 */
-    if (strcmp(from, "windows-1258") == 0)
-        cap = (int32_t)(len * 3 + 16);
+    int32_t cap = (int32_t)(len * 2 + 16); /* UTF-16 -> UTF-8: at most 3/2 */
     char *dst = malloc((size_t)cap);
     if (!dst)
         return VN_ERR_NOMEM;
@@ -148,11 +150,11 @@ static size_t repair_utf8(const unsigned char *s, size_t len, char *dst, vn_deco
     return o;
 }
 
-/* 1 if no byte >= 0x80 starts a valid multi-byte sequence but some exist:
- * the signature of an 8-bit legacy encoding. */
-static int no_valid_multibyte(const unsigned char *s, size_t len)
+/* Counts the bytes >= 0x80 that start a valid UTF-8 sequence and those that
+ * do not. */
+static void count_utf8(const unsigned char *s, size_t len, size_t *valid, size_t *invalid)
 {
-    size_t high = 0;
+    *valid = *invalid = 0;
     for (size_t i = 0; i < len;) {
         if (s[i] < 0x80) {
             i++;
@@ -160,12 +162,89 @@ static int no_valid_multibyte(const unsigned char *s, size_t len)
         }
         uint32_t cp;
         int k = vn_utf8_decode(s + i, len - i, &cp);
-        if (k > 0)
-            return 0;
-        high++;
-        i++;
+        if (k > 0) {
+            (*valid)++;
+            i += (size_t)k;
+        } else {
+            (*invalid)++;
+            i++;
+        }
     }
-    return high > 0;
+}
+
+/* The sample the candidates are scored on: enough text to tell them apart,
+ * cut at a line end so no multi-byte sequence is split. */
+#define SAMPLE_BYTES 65536
+
+static size_t sample_length(const unsigned char *b, size_t len)
+{
+    if (len <= SAMPLE_BYTES)
+        return len;
+    for (size_t i = SAMPLE_BYTES; i > SAMPLE_BYTES / 2; i--)
+        if (b[i - 1] == '\n' || b[i - 1] == ' ')
+            return i;
+    return SAMPLE_BYTES;
+}
+
+static int score_candidate(vn_encoding enc, const unsigned char *b, size_t len, vn_syllable_score *sc)
+{
+    if (enc == VN_ENC_UTF8) {
+        vn_score_syllables((const char *)b, len, sc); /* invalid bytes count as U+FFFD */
+        return VN_OK;
+    }
+    char *text = NULL;
+    size_t n = 0, invalid = 0;
+    int rc = vn_legacy_to_utf8(enc, (const char *)b, len, &text, &n, &invalid);
+    if (rc == VN_OK)
+        vn_score_syllables(text, n, sc);
+    free(text);
+    return rc;
+}
+
+/*
+ * Which encoding an 8-bit text is in: the one whose decoding has the most
+ * Vietnamese syllables (less the words that are not), on the first 64 KiB.
+ * Ties go to the earlier candidate: UTF-8 when some of the text is valid
+ * UTF-8, else CP1258, the encoding Windows itself offers; a text that reads
+ * as Vietnamese in none of them stays UTF-8 if some of it is.  Uncertain when no
+ * decoding gives three syllables more than it spoils, or the runner-up
+ * comes within a quarter of the winner.
+ */
+static void choose_8bit(const unsigned char *b, size_t len, int some_utf8, vn_decode_report *r)
+{
+    static const vn_encoding order[] = {VN_ENC_UTF8, VN_ENC_CP1258, VN_ENC_TCVN3, VN_ENC_VNI, VN_ENC_VISCII};
+    size_t sample = sample_length(b, len);
+    long best = 0, second = 0;
+    int have_best = 0, have_second = 0;
+    for (size_t i = some_utf8 ? 0 : 1; i < sizeof order / sizeof order[0]; i++) {
+        vn_syllable_score sc;
+        if (score_candidate(order[i], b, sample, &sc) != VN_OK)
+            continue;
+        long score = (long)sc.good - (long)sc.bad;
+        if (!have_best || score > best) {
+            if (have_best) {
+                second = best;
+                r->runner_up = r->encoding;
+                have_second = 1;
+            }
+            best = score;
+            r->encoding = order[i];
+            r->syllables = sc.good;
+            have_best = 1;
+        } else if (!have_second || score > second) {
+            second = score;
+            r->runner_up = order[i];
+            have_second = 1;
+        }
+    }
+    if (!have_best || (some_utf8 && best <= 0)) {
+        /* Nothing reads as Vietnamese: damaged UTF-8 stays UTF-8, and text
+         * with no valid sequence at all is read as Windows' own CP1258. */
+        r->encoding = some_utf8 ? VN_ENC_UTF8 : VN_ENC_CP1258;
+        r->uncertain = !some_utf8;
+        return;
+    }
+    r->uncertain = !have_best || best < 3 || (have_second && second > 0 && second * 4 > best * 3);
 }
 
 int vn_decode(const char *bytes, size_t len, char **out, size_t *out_len, vn_decode_report *report)
@@ -198,11 +277,20 @@ int vn_decode(const char *bytes, size_t len, char **out, size_t *out_len, vn_dec
         icu_from = r->encoding == VN_ENC_UTF16LE ? "UTF-16LE" : "UTF-16BE";
     } else if (looks_binary(b, len)) {
         return VN_ERR_BINARY;
-    } else if (no_valid_multibyte(b, len)) {
-        r->encoding = VN_ENC_CP1258;
-        icu_from = "windows-1258";
+    } else {
+        size_t valid, invalid;
+        count_utf8(b, len, &valid, &invalid);
+        if (invalid) /* not all UTF-8: which decoding reads as Vietnamese? */
+            choose_8bit(b, len, valid > 0, r);
     }
-    if (icu_from) {
+    if (r->encoding >= VN_ENC_CP1258) {
+        size_t ignored = 0; /* U+FFFD in the output: counted by repair_utf8() */
+        int rc = vn_legacy_to_utf8(r->encoding, bytes, len, &converted, &conv_len, &ignored);
+        if (rc)
+            return rc;
+        b = (const unsigned char *)converted;
+        len = conv_len;
+    } else if (icu_from) {
         int rc = icu_to_utf8(icu_from, bytes + skip, len - skip, &converted, &conv_len);
         if (rc)
             return rc;
@@ -219,7 +307,7 @@ int vn_decode(const char *bytes, size_t len, char **out, size_t *out_len, vn_dec
         free(converted);
         return VN_ERR_NOMEM;
     }
-    size_t n = repair_utf8(b + skip, len - skip, dst, r, icu_from != NULL);
+    size_t n = repair_utf8(b + skip, len - skip, dst, r, converted != NULL);
     dst[n] = '\0';
     free(converted);
     *out = dst;

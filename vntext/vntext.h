@@ -106,12 +106,21 @@ typedef enum vn_encoding {
     VN_ENC_UTF8_BOM,
     VN_ENC_UTF16LE,
     VN_ENC_UTF16BE,
-    VN_ENC_CP1258 /* legacy Windows Vietnamese, chosen when no byte is valid UTF-8 */
+    /* The 8-bit encodings of older Vietnamese files, told apart by which one
+     * decodes the most words into Vietnamese syllables: */
+    VN_ENC_CP1258, /* Windows-1258 (tones as combining marks) */
+    VN_ENC_VISCII, /* VISCII (RFC 1456) */
+    VN_ENC_TCVN3,  /* TCVN 5712:1993 VN3, the ABC fonts (.VnTime) */
+    VN_ENC_VNI     /* VNI-Windows, the VNI fonts (VNI-Times): a letter, then a byte for its marks */
 } vn_encoding;
 
 typedef struct vn_decode_report {
     vn_encoding encoding;
-    size_t invalid_bytes;   /* bytes replaced by U+FFFD (UTF-16, CP1258: sequences ICU could not convert) */
+    int uncertain;          /* 8-bit input whose encoding could not be told with confidence: too few
+                               Vietnamese words, or `runner_up` read almost as well */
+    vn_encoding runner_up;  /* the next best 8-bit reading (when `encoding` was chosen by score) */
+    size_t syllables;       /* Vietnamese syllables with marks read in the scored sample */
+    size_t invalid_bytes;   /* bytes replaced by U+FFFD (UTF-16, legacy: sequences that could not be converted) */
     size_t first_invalid_line; /* 1-based line of the first one, 0 if none */
     size_t first_invalid_col;  /* 1-based byte column of the first one */
     size_t nul_bytes;       /* NUL bytes replaced by spaces */
@@ -121,9 +130,14 @@ typedef struct vn_decode_report {
 
 /*
  * Turns the bytes of a file into valid UTF-8 with LF line ends: a UTF-8 BOM
- * is dropped, UTF-16 (with or without BOM) and CP1258 are converted with ICU,
- * invalid UTF-8 (overlong forms, surrogates, stray bytes) becomes U+FFFD,
- * NUL becomes a space, CRLF and lone CR become LF.
+ * is dropped, UTF-16 (with or without BOM) is converted with ICU, NUL becomes
+ * a space, CRLF and lone CR become LF.  Pure ASCII and valid UTF-8 stay as
+ * they are.  Text with bytes that are not valid UTF-8 is decoded as UTF-8,
+ * CP1258, TCVN3, VNI-Windows and VISCII in turn (on its first 64 KiB), and
+ * read in the one that yields the most Vietnamese syllables (see
+ * vn_decode_report.uncertain); legacy text comes out in NFC.  In text read
+ * as UTF-8, invalid sequences (overlong forms, surrogates, stray bytes)
+ * become U+FFFD.
  *
  * On success returns VN_OK and a malloc'd buffer in *out (caller frees),
  * NUL-terminated, its length in *out_len.  Returns VN_ERR_BINARY for data

@@ -7,8 +7,10 @@ sequences).  Generated, not committed: run it before fuzzing.
     make-seeds.py SOURCE_DIR OUTDIR
 """
 import hashlib
+import io
 import os
 import sys
+import zipfile
 
 SOURCE, OUT = sys.argv[1], sys.argv[2]
 CORPUS = os.path.join(SOURCE, "corpus")
@@ -112,3 +114,50 @@ put("batch", "\n".join(lines) + "\n")
 put("batch", "# comment\n\n" + "\r\n".join(queries) + "\r\n")
 put("batch", "\n".join(queries[:5]))
 put("batch", "id only\t\n\t\n  \t# indented comment\nno newline at the end")
+
+# readers: the fixtures made by LibreOffice and pandoc, the encodings
+# folder; docx and odt also as their XML parts (mode byte 1, see
+# fuzz-readers.c), doc and rtf as their converters' output
+FORMATS = os.path.join(DATA, "formats")
+ENCODINGS = os.path.join(DATA, "encodings")
+
+
+def fixture(name):
+    with open(os.path.join(FORMATS, name), "rb") as fp:
+        return fp.read()
+
+
+for t in texts():
+    lines = t.split("\n")
+    for start in range(0, len(lines), 40):
+        put("txt", "\n".join(lines[start:start + 40])[:6000])
+put("txt", fixture("dossier.txt"))
+for name in sorted(os.listdir(ENCODINGS)):
+    if name.endswith(".txt"):
+        with open(os.path.join(ENCODINGS, name), "rb") as fp:
+            put("txt", fp.read())
+for fmt, parts in (("docx", ("word/document.xml", "word/footnotes.xml", "word/styles.xml")), ("odt", ("content.xml",))):
+    for name in sorted(os.listdir(FORMATS)):
+        if name.endswith("." + fmt):
+            data = fixture(name)
+            put(fmt, b"\x00" + data)
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                for part in parts:
+                    if part in z.namelist():
+                        put(fmt, b"\x01" + z.read(part)[:60000])
+for name in ("dossier.pdf", "encrypted.pdf", "scanned.pdf"):
+    put("pdf", fixture(name))
+put("html", fixture("dossier.pandoc.html"))
+for name in sorted(os.listdir(ENCODINGS)):
+    if name.endswith(".txt") and "gms" in name:
+        with open(os.path.join(ENCODINGS, name), "rb") as fp:
+            body = fp.read()
+        put("html", b"<html><body><h1>T</h1><p>" + body.replace(b"\n\n", b"</p><p>") + b"</p></body></html>")
+# what antiword and unrtf write, when they are installed to say it
+import shutil
+import subprocess
+for prog, fmt, args in (("antiword", "doc", ["-w", "0", "-m", "UTF-8.txt"]), ("unrtf", "rtf", ["--html"])):
+    if shutil.which(prog):
+        out = subprocess.run([prog] + args + [os.path.join(FORMATS, "dossier." + fmt)], capture_output=True).stdout
+        put(fmt, out)
+        put(fmt, out[: len(out) // 3])

@@ -14,7 +14,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from e2e import VNINDEX, Failure, expect, main, scratch, vnindex, vnsearch, wrapped  # noqa: E402
+from e2e import TIMEOUT_SCALE, VNINDEX, Failure, expect, main, scratch, vnindex, vnsearch, wrapped  # noqa: E402
 
 import hostile  # noqa: E402
 
@@ -128,6 +128,42 @@ def test_symlink_loops_and_special_files_do_not_hang():
     fifo = os.path.join(CASES["special-files"].dir, "fifo.txt")
     p = vnindex("--db", os.path.join(TMP, "db-fifo"), fifo, timeout=60)
     expect(p.returncode == 1 and "not a regular file or directory, skipped" in p.stderr, p.stderr)
+
+
+def test_damaged_and_hostile_documents_are_one_warning_each():
+    c, db, secs = index_case("documents", timeout=120)
+    for w in c.warnings:  # one line per file, naming it
+        name = w.split(":")[0]
+        lines = [l for l in c.stderr.splitlines() if "/" + name + ":" in l]
+        expect(len(lines) == 1, f"{name}: {len(lines)} lines: {lines}")
+    expect(secs < 60, f"damaged documents took {secs:.0f} s")
+
+
+def test_zip_bomb_is_refused_within_time_and_memory():
+    c = CASES["zip-bomb"]
+    db = os.path.join(TMP, "db-zip-bomb")
+    with tempfile.TemporaryFile() as err:
+        t0 = time.monotonic()
+        p = subprocess.Popen(wrapped([VNINDEX, "--db", db, c.dir]), stdout=subprocess.DEVNULL, stderr=err)
+        killer = threading.Timer(300 * TIMEOUT_SCALE, p.kill)
+        killer.start()
+        _, status, usage = os.wait4(p.pid, 0)
+        killer.cancel()
+        secs = time.monotonic() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        p.stderr = err.read().decode("utf-8", "replace")
+    check_case(c, p, db)
+    # bounded, not small: 128 MiB inflated at most, half of it kept as text
+    # (sanitizers keep freed memory in quarantine: more room for them)
+    rss_mb = usage.ru_maxrss / 1024
+    expect(secs < 60 * TIMEOUT_SCALE, f"the bomb took {secs:.0f} s")
+    expect(rss_mb < (1024 if TIMEOUT_SCALE == 1 else 3072), f"the bomb took {rss_mb:.0f} MB")
+
+
+def test_huge_word_paragraph_is_indexed_in_pieces():
+    c, db, secs = index_case("huge-paragraph-docx", timeout=300)
+    expect(secs < 120, f"huge paragraph took {secs:.0f} s")
 
 
 def test_nothing_valid_exits_1():

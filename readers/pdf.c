@@ -1,0 +1,657 @@
+/*
+ * .pdf -> blocks, from the text layer poppler-glib extracts.
+ *
+ * A PDF has lines, not paragraphs: poppler gives each page's text in
+ * reading order with the position and font size of every character, and
+ * this reader puts the structure back:
+ *   - running headers and footers (the same top or bottom line on most
+ *     pages, digits aside) and page numbers ("12", "Trang 12", "- 12 -")
+ *     are dropped;
+ *   - footnotes are the smaller-type lines at the foot of a page that start
+ *     with their number; the same number raised in smaller type in the body
+ *     is the citation, taken out of the text;
+ *   - lines are rejoined into paragraphs: a paragraph ends at a wider gap,
+ *     a change of type size, a bullet or numbered line, or a line that ends
+ *     a sentence short of the right margin; a paragraph that runs on to
+ *     the next page is continued there;
+ *   - a hyphen at a line end between two plain ASCII fragments is undone
+ *     ("Minis-" "terial"), but kept in Vietnamese compounds ("Cam-" "pu-chia",
+ *     "Viên-" "chăn"), which the tokeniser joins anyway;
+ *   - larger or bold short lines are headings, levelled by type size.
+ * Every block keeps the page it starts on.  Tables come out as lines of
+ * text, and a page with no text at all (a scan) has nothing to give: a
+ * document with no text layer is refused as such.
+ */
+#include <ctype.h>
+#include <glib.h>
+#include <math.h>
+#include <poppler.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct pline {
+    char *text;          /* UTF-8, citations removed */
+    int *cites;          /* note numbers raised in small type in this line */
+    size_t ncites;
+    double top, bottom, left, right;
+    double size;         /* dominant font size */
+    int bold;            /* all of it in a bold face */
+    int note_start;      /* a footnote line: the note's number, else 0 */
+    int is_note;         /* part of a footnote */
+    int dropped;         /* running header/footer, page number */
+    unsigned page;
+} pline;
+
+typedef struct page_lines {
+    pline *lines;
+    size_t count;
+    double width;
+} page_lines;
+
+static int is_space_cp(gunichar c)
+{
+    return c == ' ' || c == '\t' || c == 0xA0;
+}
+
+/* Splits one page's text into lines with their geometry and type. */
+static int read_page(PopplerPage *page, unsigned pno, page_lines *out)
+{
+    memset(out, 0, sizeof *out);
+    double w = 0, h = 0;
+    poppler_page_get_size(page, &w, &h);
+    out->width = w;
+    char *text = poppler_page_get_text(page);
+    if (!text)
+        return 0;
+    PopplerRectangle *rects = NULL;
+    guint nrects = 0;
+    poppler_page_get_text_layout(page, &rects, &nrects);
+    GList *attrs = poppler_page_get_text_attributes(page);
+    glong nchars = g_utf8_strlen(text, -1);
+    double *sizes = calloc((size_t)nchars + 1, sizeof *sizes);
+    char *bold = calloc((size_t)nchars + 1, 1);
+    if (!sizes || !bold) {
+        free(sizes);
+        free(bold);
+        g_free(text);
+        g_free(rects);
+        poppler_page_free_text_attributes(attrs);
+        return -1;
+    }
+    for (GList *l = attrs; l; l = l->next) {
+        PopplerTextAttributes *a = l->data;
+        int b = a->font_name && (strstr(a->font_name, "Bold") || strstr(a->font_name, "bold"));
+        for (gint k = a->start_index; k <= a->end_index && k < nchars; k++)
+            if (k >= 0) {
+                sizes[k] = a->font_size;
+                bold[k] = (char)b;
+            }
+    }
+    size_t cap = 0;
+    int rc = 0;
+    const char *p = text;
+    glong ci = 0;
+    while (*p && rc == 0) {
+        const char *eol = strchr(p, '\n');
+        size_t blen = eol ? (size_t)(eol - p) : strlen(p);
+        glong lchars = g_utf8_strlen(p, (gssize)blen);
+        /* dominant size, geometry */
+        double top = 1e9, bottom = -1e9, left = 1e9, right = -1e9, dom = 0;
+        int allbold = 1, any = 0;
+        double best = 0;
+        for (glong k = ci; k < ci + lchars; k++) {
+            gunichar c = g_utf8_get_char(g_utf8_offset_to_pointer(text, k));
+            if (is_space_cp(c))
+                continue;
+            any = 1;
+            if ((guint)k < nrects) {
+                PopplerRectangle *r = &rects[k];
+                top = fmin(top, fmin(r->y1, r->y2));
+                bottom = fmax(bottom, fmax(r->y1, r->y2));
+                left = fmin(left, fmin(r->x1, r->x2));
+                right = fmax(right, fmax(r->x1, r->x2));
+            }
+            allbold &= bold[k];
+            /* the size that covers the most characters */
+            double cnt = 0;
+            for (glong m = ci; m < ci + lchars; m++)
+                if (fabs(sizes[m] - sizes[k]) < 0.1)
+                    cnt++;
+            if (cnt > best) {
+                best = cnt;
+                dom = sizes[k];
+            }
+            if (lchars > 400)
+                break; /* long lines: the first characters decide; keeps this linear enough */
+        }
+        if (any) {
+            if (out->count == cap) {
+                cap = cap ? cap * 2 : 64;
+                pline *np = realloc(out->lines, cap * sizeof *np);
+                if (!np) {
+                    rc = -1;
+                    break;
+                }
+                out->lines = np;
+            }
+            pline *pl = &out->lines[out->count];
+            memset(pl, 0, sizeof *pl);
+            pl->top = top;
+            pl->bottom = bottom;
+            pl->left = left;
+            pl->right = right;
+            pl->size = dom;
+            pl->bold = allbold;
+            pl->page = pno;
+            /* text, with raised small digits after a letter or mark taken out as citations */
+            rd_buf t = {0};
+            int *cites = NULL;
+            size_t ncites = 0;
+            const char *q = p;
+            glong k = ci;
+            while (q < p + blen) {
+                gunichar c = g_utf8_get_char(q);
+                const char *next = g_utf8_next_char(q);
+                /* a gap wider than a third of the type with no space in the text: cells of a table row */
+                if (k > ci && (guint)k < nrects && t.len && t.s[t.len - 1] != ' ' && !is_space_cp(c) && dom > 0 &&
+                    fmin(rects[k].x1, rects[k].x2) - fmax(rects[k - 1].x1, rects[k - 1].x2) > dom * 0.33)
+                    rd_buf_putc(&t, ' ');
+                if (c < 0x80 && isdigit((int)c) && dom > 0 && sizes[k] > 0 && sizes[k] < dom * 0.8 && t.len > 0 &&
+                    k > ci) {
+                    int v = 0;
+                    glong m = k;
+                    const char *r = q;
+                    while (r < p + blen && isdigit((unsigned char)*r) && sizes[m] < dom * 0.8 && v < 100000) {
+                        v = v * 10 + (*r - '0');
+                        r++;
+                        m++;
+                    }
+                    if (t.len && t.s[t.len - 1] == ' ')
+                        t.len--; /* "thứ 7 ²": the space was the layout's */
+                    int *nc = realloc(cites, (ncites + 1) * sizeof *nc);
+                    if (nc) {
+                        cites = nc;
+                        cites[ncites++] = v;
+                    }
+                    k = m;
+                    q = r;
+                    continue;
+                }
+                rd_buf_append(&t, q, (size_t)(next - q));
+                q = next;
+                k++;
+            }
+            pl->text = t.s ? t.s : strdup("");
+            pl->cites = cites;
+            pl->ncites = ncites;
+            if (!pl->text)
+                rc = -1;
+            out->count++;
+        }
+        ci += lchars + (eol ? 1 : 0);
+        if (!eol)
+            break;
+        p = eol + 1;
+    }
+    free(sizes);
+    free(bold);
+    g_free(text);
+    g_free(rects);
+    poppler_page_free_text_attributes(attrs);
+    return rc;
+}
+
+static void free_pages(page_lines *pages, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < pages[i].count; k++) {
+            free(pages[i].lines[k].text);
+            free(pages[i].lines[k].cites);
+        }
+        free(pages[i].lines);
+    }
+    free(pages);
+}
+
+/* A line's text with digits made '#': what repeats on every page. */
+static void shape_of(const char *s, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (; *s && o + 1 < cap; s++)
+        out[o++] = isdigit((unsigned char)*s) ? '#' : *s;
+    out[o] = '\0';
+}
+
+/* "12", "- 12 -", "Trang 12", "Page 3 of 9", "12/40". */
+static int is_page_number(const char *s)
+{
+    while (*s == ' ' || *s == '-' || *s == '[' || *s == '(')
+        s++;
+    static const char *const words[] = {"Trang ", "trang ", "Page ", "page ", "p. ", "Tr. "};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (!strncmp(s, words[i], strlen(words[i])))
+            s += strlen(words[i]);
+    if (!isdigit((unsigned char)*s))
+        return 0;
+    while (isdigit((unsigned char)*s))
+        s++;
+    while (*s == ' ')
+        s++;
+    if (*s == '/' || !strncmp(s, "of ", 3) || !strncmp(s, "trên ", strlen("trên "))) {
+        s += *s == '/' ? 1 : !strncmp(s, "of ", 3) ? 3 : strlen("trên ");
+        while (*s == ' ')
+            s++;
+        while (isdigit((unsigned char)*s))
+            s++;
+    }
+    while (*s == ' ' || *s == '-' || *s == ']' || *s == ')')
+        s++;
+    return *s == '\0';
+}
+
+/* Marks running headers and footers: the top or bottom line of a page
+ * whose shape recurs on at least half the pages (and two), or a page number. */
+static void drop_running_lines(page_lines *pages, size_t n)
+{
+    for (int end = 0; end < 2; end++) {
+        for (size_t i = 0; i < n; i++) {
+            if (!pages[i].count)
+                continue;
+            pline *l = end ? &pages[i].lines[pages[i].count - 1] : &pages[i].lines[0];
+            if (is_page_number(l->text)) {
+                l->dropped = 1;
+                continue;
+            }
+            if (n < 2)
+                continue;
+            char shape[256], other[256];
+            shape_of(l->text, shape, sizeof shape);
+            size_t same = 0;
+            for (size_t k = 0; k < n; k++) {
+                if (!pages[k].count)
+                    continue;
+                pline *m = end ? &pages[k].lines[pages[k].count - 1] : &pages[k].lines[0];
+                shape_of(m->text, other, sizeof other);
+                same += strcmp(shape, other) == 0;
+            }
+            if (same >= 2 && same * 2 >= n)
+                l->dropped = 1;
+        }
+    }
+    /* a page number just above a dropped footer, or below a dropped header */
+    for (size_t i = 0; i < n; i++) {
+        page_lines *pg = &pages[i];
+        if (pg->count >= 2 && pg->lines[pg->count - 1].dropped && is_page_number(pg->lines[pg->count - 2].text))
+            pg->lines[pg->count - 2].dropped = 1;
+        if (pg->count >= 2 && pg->lines[0].dropped && is_page_number(pg->lines[1].text))
+            pg->lines[1].dropped = 1;
+    }
+}
+
+/* The body's type size: the one most characters are set in. */
+static double body_size(page_lines *pages, size_t n)
+{
+    double sizes[64] = {0}, weight[64] = {0};
+    size_t ns = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < pages[i].count; k++) {
+            pline *l = &pages[i].lines[k];
+            if (l->dropped || l->size <= 0)
+                continue;
+            size_t j = 0;
+            while (j < ns && fabs(sizes[j] - l->size) > 0.1)
+                j++;
+            if (j == ns && ns < 64)
+                sizes[ns++] = l->size;
+            if (j < ns)
+                weight[j] += (double)strlen(l->text);
+        }
+    double best = 0, size = 0;
+    for (size_t j = 0; j < ns; j++)
+        if (weight[j] > best) {
+            best = weight[j];
+            size = sizes[j];
+        }
+    return size;
+}
+
+/* Footnotes: from the bottom of each page up, the run of smaller lines; a
+ * line in it that starts with a number opens a note. */
+static void find_notes(page_lines *pages, size_t n, double body)
+{
+    for (size_t i = 0; i < n; i++) {
+        page_lines *pg = &pages[i];
+        size_t k = pg->count;
+        while (k > 0 && pg->lines[k - 1].dropped)
+            k--;
+        size_t first = k;
+        while (first > 0 && !pg->lines[first - 1].dropped && pg->lines[first - 1].size > 0 &&
+               pg->lines[first - 1].size < body * 0.9)
+            first--;
+        /* the run must start with a numbered line to be notes */
+        while (first < k && !isdigit((unsigned char)pg->lines[first].text[0]))
+            first++;
+        int last = 0;
+        for (size_t m = first; m < k; m++) {
+            pline *l = &pg->lines[m];
+            l->is_note = 1;
+            if (isdigit((unsigned char)l->text[0])) {
+                int v = 0;
+                size_t d = 0;
+                while (isdigit((unsigned char)l->text[d]) && d < 6)
+                    v = v * 10 + (l->text[d++] - '0');
+                /* a number opens a note when it is the next one (or the
+                 * page's first); "2022, và ..." is a body running on */
+                if (v > 0 && (last == 0 || v == last + 1)) {
+                    l->note_start = v;
+                    last = v;
+                    memmove(l->text, l->text + d, strlen(l->text + d) + 1);
+                }
+            }
+        }
+    }
+}
+
+static int starts_item(const char *s)
+{
+    if (!strncmp(s, "• ", strlen("• ")) || !strncmp(s, "◦ ", strlen("◦ ")) || !strncmp(s, "▪ ", strlen("▪ ")) ||
+        !strncmp(s, "· ", strlen("· ")) || !strncmp(s, "- ", 2) || !strncmp(s, "– ", strlen("– ")))
+        return 1;
+    size_t i = 0;
+    while (isdigit((unsigned char)s[i]) || s[i] == '.')
+        i++;
+    if (i > 0 && s[i - 1] == '.' && s[i] == ' ')
+        return 1;
+    i = 0;
+    while (s[i] && strchr("ivxIVX", s[i]))
+        i++;
+    return i > 0 && i <= 4 && (s[i] == '.' || s[i] == ')') && s[i + 1] == ' ';
+}
+
+static int ends_sentence(const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '"' || s[n - 1] == ')'))
+        n--;
+    if (n >= 3 && (!strncmp(s + n - 3, "”", 3) || !strncmp(s + n - 3, "’", 3)))
+        n -= 3;
+    return n > 0 && strchr(".!?:;", s[n - 1]);
+}
+
+static int is_bullet_glyph(const char *s, size_t *len)
+{
+    static const char *const glyphs[] = {"• ", "◦ ", "▪ ", "· "};
+    for (size_t i = 0; i < sizeof glyphs / sizeof glyphs[0]; i++)
+        if (!strncmp(s, glyphs[i], strlen(glyphs[i]))) {
+            *len = strlen(glyphs[i]);
+            return 1;
+        }
+    return 0;
+}
+
+/* Appends a line to the pending block, undoing hyphenation at the join. */
+static void join_line(rd_builder *b, rd_buf *para, const char *s)
+{
+    if (para->len && para->s[para->len - 1] == '-') {
+        /* the fragment before: letters back to a space */
+        size_t a = para->len - 1;
+        int plain = 1, hyphen_before = 0;
+        size_t letters = 0;
+        while (a > 0 && para->s[a - 1] != ' ') {
+            unsigned char c = (unsigned char)para->s[a - 1];
+            if (c == '-')
+                hyphen_before = 1;
+            else if (c >= 0x80 || !isalpha(c))
+                plain = 0;
+            else
+                letters++;
+            a--;
+        }
+        int after_plain = islower((unsigned char)s[0]) != 0;
+        for (size_t i = 0; s[i] && s[i] != ' ' && after_plain; i++)
+            if ((unsigned char)s[i] >= 0x80 || s[i] == '-')
+                after_plain = 0;
+        if (plain && !hyphen_before && letters >= 2 && after_plain)
+            para->len--; /* Minis- terial: hyphenation */
+        rd_buf_append(para, s, strlen(s));
+    } else {
+        /* "2004–" "2022": a dash that ends a line with no space before it
+         * binds the next line's word (LibreOffice and Word break after it) */
+        size_t l = para->len;
+        int dash = l >= 4 && (!memcmp(para->s + l - 3, "–", 3) || !memcmp(para->s + l - 3, "—", 3)) &&
+                   para->s[l - 4] != ' ';
+        if (para->len && !dash)
+            rd_buf_putc(para, ' ');
+        rd_buf_append(para, s, strlen(s));
+    }
+    (void)b;
+}
+
+typedef struct assembler {
+    rd_builder *b;
+    rd_buf para;
+    int *cites;
+    size_t ncites;
+    rd_kind kind;
+    int level;
+    unsigned page;
+    double last_bottom, last_size, last_right, last_left;
+    int open;
+    /* notes waiting for the end of the paragraph that cites them */
+    struct pnote {
+        int number;
+        char *text;
+        unsigned page;
+    } *notes;
+    size_t nnotes;
+} assembler;
+
+static void flush(assembler *as)
+{
+    if (!as->open)
+        return;
+    as->open = 0;
+    rd_builder *b = as->b;
+    b->page = as->page;
+    rb_text(b, as->para.s, as->para.len);
+    for (size_t i = 0; i < as->ncites; i++)
+        rb_cite(b, as->cites[i]);
+    rb_end(b, as->kind, as->level);
+    as->para.len = 0;
+    as->ncites = 0;
+    /* the notes this paragraph cites, now that it has ended */
+    int *cited = b->doc->count ? b->doc->blocks[b->doc->count - 1].cites : NULL;
+    size_t nc = b->doc->count ? b->doc->blocks[b->doc->count - 1].ncites : 0;
+    for (size_t c = 0; c < nc; c++)
+        for (size_t i = 0; i < as->nnotes; i++)
+            if (as->notes[i].text && as->notes[i].number == cited[c]) {
+                b->page = as->notes[i].page;
+                rb_text(b, as->notes[i].text, strlen(as->notes[i].text));
+                rd_block *blk = rb_end(b, RD_NOTE, 0);
+                if (blk)
+                    blk->note = as->notes[i].number;
+                free(as->notes[i].text);
+                as->notes[i].text = NULL;
+            }
+}
+
+static void add_cites(assembler *as, const pline *l)
+{
+    for (size_t i = 0; i < l->ncites; i++) {
+        int *p = realloc(as->cites, (as->ncites + 1) * sizeof *p);
+        if (!p)
+            return;
+        as->cites = p;
+        as->cites[as->ncites++] = l->cites[i];
+    }
+}
+
+int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options *o, rd_builder *b, char *err,
+                size_t errcap)
+{
+    (void)path;
+    (void)o;
+    GError *gerr = NULL;
+    GBytes *bytes = g_bytes_new_static(data, len);
+    PopplerDocument *doc = poppler_document_new_from_bytes(bytes, NULL, &gerr);
+    if (!doc) {
+        int enc = gerr && gerr->domain == POPPLER_ERROR && gerr->code == POPPLER_ERROR_ENCRYPTED;
+        snprintf(err, errcap, "%s", enc ? "encrypted (password-protected); not read"
+                                        : "not a PDF poppler can read (damaged or truncated?)");
+        if (gerr)
+            g_error_free(gerr);
+        g_bytes_unref(bytes);
+        return enc ? RD_ERR_ENCRYPTED : RD_ERR_DAMAGED;
+    }
+    int npages = poppler_document_get_n_pages(doc);
+    b->doc->pages = npages > 0 ? (size_t)npages : 0;
+    page_lines *pages = calloc((size_t)(npages > 0 ? npages : 1), sizeof *pages);
+    int rc = pages ? RD_OK : RD_ERR_NOMEM;
+    size_t chars = 0;
+    int read = 0;
+    for (int i = 0; i < npages && rc == RD_OK; i++, read++) {
+        if (rb_late(b)) {
+            rb_warn(b, 0, "stopped at page %d of %d: past the time limit", i + 1, npages);
+            break;
+        }
+        PopplerPage *page = poppler_document_get_page(doc, i);
+        if (!page)
+            continue;
+        if (read_page(page, (unsigned)i + 1, &pages[i]) != 0)
+            rc = RD_ERR_NOMEM;
+        for (size_t k = 0; k < pages[i].count; k++)
+            chars += strlen(pages[i].lines[k].text);
+        g_object_unref(page);
+        if (chars > b->text_limit) {
+            rb_warn(b, 0, "stopped at page %d of %d: more than %zu MiB of text", i + 1, npages, b->text_limit >> 20);
+            read++;
+            break;
+        }
+    }
+    if (rc == RD_OK && npages > 0 && chars == 0) {
+        snprintf(err, errcap, "no text layer: scanned? (%d page%s of images; OCR it first)", npages,
+                 npages == 1 ? "" : "s");
+        rc = RD_ERR_NO_TEXT;
+    }
+    if (rc == RD_OK) {
+        size_t n = (size_t)read;
+        drop_running_lines(pages, n);
+        double body = body_size(pages, n);
+        find_notes(pages, n, body);
+        /* heading sizes, largest first, give the levels */
+        double hsizes[8];
+        size_t nh = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < pages[i].count; k++) {
+                pline *l = &pages[i].lines[k];
+                if (l->dropped || l->is_note || l->size < body * 1.05)
+                    continue;
+                size_t j = 0;
+                while (j < nh && fabs(hsizes[j] - l->size) > 0.1)
+                    j++;
+                if (j == nh && nh < 8)
+                    hsizes[nh++] = l->size;
+            }
+        for (size_t i = 0; i + 1 < nh; i++)
+            for (size_t j = i + 1; j < nh; j++)
+                if (hsizes[j] > hsizes[i]) {
+                    double t = hsizes[i];
+                    hsizes[i] = hsizes[j];
+                    hsizes[j] = t;
+                }
+        assembler as;
+        memset(&as, 0, sizeof as);
+        as.b = b;
+        for (size_t i = 0; i < n; i++) {
+            page_lines *pg = &pages[i];
+            /* the page's notes, kept until their citing paragraph ends */
+            for (size_t k = 0; k < pg->count; k++) {
+                pline *l = &pg->lines[k];
+                if (!l->is_note || l->dropped)
+                    continue;
+                if (l->note_start || !as.nnotes) {
+                    void *p = realloc(as.notes, (as.nnotes + 1) * sizeof *as.notes);
+                    if (!p)
+                        break;
+                    as.notes = p;
+                    as.notes[as.nnotes++] = (struct pnote){l->note_start, strdup(l->text), l->page};
+                } else if (as.notes[as.nnotes - 1].text) {
+                    struct pnote *pn = &as.notes[as.nnotes - 1];
+                    rd_buf t = {0};
+                    rd_buf_append(&t, pn->text, strlen(pn->text));
+                    join_line(b, &t, l->text);
+                    if (t.s) {
+                        free(pn->text);
+                        pn->text = t.s;
+                    }
+                }
+            }
+            for (size_t k = 0; k < pg->count; k++) {
+                pline *l = &pg->lines[k];
+                if (l->dropped || l->is_note)
+                    continue;
+                int heading = nh && l->size >= body * 1.05;
+                int level = 1;
+                for (size_t j = 0; j < nh; j++)
+                    if (fabs(hsizes[j] - l->size) <= 0.1)
+                        level = (int)j + 1;
+                size_t tl = strlen(l->text);
+                if (!heading && l->bold && tl && !strchr(".;,", l->text[tl - 1]) && tl < 120 &&
+                    l->right < pg->width * 0.7) {
+                    heading = 1; /* a bold line of its own, in body type: the lowest heading level */
+                    level = (int)nh + 1;
+                }
+                size_t glyph = 0;
+                int bullet = is_bullet_glyph(l->text, &glyph);
+                const char *s = l->text + glyph;
+                double gap = as.open ? l->top - as.last_bottom : 0;
+                int new_page = as.open && as.page != l->page;
+                int breaks = !as.open || heading || as.kind == RD_HEADING || bullet || starts_item(l->text) ||
+                             fabs(l->size - as.last_size) > 0.1 ||
+                             (!new_page && gap > l->size * 0.9) ||
+                             (ends_sentence(as.para.s ? as.para.s : "") && as.last_right < pg->width * 0.72);
+                if (new_page && !heading && !bullet && !starts_item(l->text) && !ends_sentence(as.para.s ? as.para.s : "") &&
+                    as.kind != RD_HEADING && islower((unsigned char)s[0]))
+                    breaks = 0; /* a paragraph running on to the next page */
+                else if (new_page && as.open && ends_sentence(as.para.s ? as.para.s : ""))
+                    breaks = 1;
+                if (breaks) {
+                    flush(&as);
+                    as.open = 1;
+                    as.kind = heading ? RD_HEADING : bullet ? RD_LIST_ITEM : RD_PARAGRAPH;
+                    as.level = heading ? level : bullet ? 1 : 0;
+                    as.page = l->page;
+                }
+                join_line(b, &as.para, s);
+                add_cites(&as, l);
+                as.last_bottom = l->bottom;
+                as.last_size = l->size;
+                as.last_right = l->right;
+                as.last_left = l->left;
+                if (as.page != l->page && !as.open)
+                    as.page = l->page;
+            }
+        }
+        flush(&as);
+        /* notes no paragraph cited (their mark was not found raised) */
+        for (size_t i = 0; i < as.nnotes; i++)
+            if (as.notes[i].text) {
+                b->page = as.notes[i].page;
+                rb_text(b, as.notes[i].text, strlen(as.notes[i].text));
+                rd_block *blk = rb_end(b, RD_NOTE, 0);
+                if (blk)
+                    blk->note = as.notes[i].number;
+                free(as.notes[i].text);
+            }
+        free(as.notes);
+        free(as.cites);
+        rd_buf_free(&as.para);
+    }
+    free_pages(pages, (size_t)(npages > 0 ? npages : 0));
+    g_object_unref(doc);
+    g_bytes_unref(bytes);
+    return rc;
+}

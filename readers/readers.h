@@ -1,0 +1,154 @@
+/*
+ * readers: documents as analysts keep them -> one stream of blocks.
+ *
+ * Dossiers arrive as Word (.docx, .doc), OpenDocument (.odt), PDF, HTML, RTF
+ * and plain text exported from any of them.  Each format has a reader of
+ * its own (txt.c, docx.c, odt.c, pdf.c, html.c, doc.c, rtf.c) and every
+ * reader turns a file into the same thing: an ordered list of blocks
+ * (headings with their level, paragraphs, list items, table cells, footnote
+ * and endnote bodies with their number, the notes each block cites), each
+ * with where it came from (line, paragraph ordinal, page, heading path).
+ * Whatever consumes the blocks (vnsearch's passage builder) never needs to
+ * know which format they came from.
+ *
+ * A reader knows its format and nothing of the index.  Containers and
+ * formats are parsed by the libraries made for them (libzip, libxml2 with
+ * entity expansion and network access off, poppler-glib); .doc and .rtf go
+ * through a Debian-packaged converter (antiword, unrtf) run as a filter
+ * with a time and output limit, as Recoll does.  Every reader bounds the
+ * bytes it decompresses and the time it takes, so a hostile file (zip bomb,
+ * entity bomb, endless PDF) costs a warning, never a hang or a crash.
+ *
+ * Errors are negative rd_status values with a one-line message (no file
+ * name: the caller adds it); rd_errmsg() names the class.  Thread-safe: one
+ * call of rd_read() per file, any number at once.
+ */
+#ifndef VN_READERS_H
+#define VN_READERS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum rd_status {
+    RD_OK = 0,
+    RD_ERR_NOMEM = -1,        /* allocation failed */
+    RD_ERR_DAMAGED = -2,      /* not a valid file of its format: truncated zip, broken XML or PDF */
+    RD_ERR_LIMIT = -3,        /* past a safety limit: decompressed size (zip bomb), time, DTD in XML */
+    RD_ERR_ENCRYPTED = -4,    /* password-protected */
+    RD_ERR_NO_TEXT = -5,      /* a PDF with no text layer (scanned?) */
+    RD_ERR_NO_CONVERTER = -6, /* .doc or .rtf, and the converter program is not installed */
+    RD_ERR_CONVERTER = -7,    /* the converter failed, timed out or wrote too much */
+    RD_ERR_BINARY = -8,       /* a text file that is not text */
+    RD_ERR_UNSUPPORTED = -9   /* no reader for this format */
+} rd_status;
+
+/* A static English name for a status; never NULL. */
+const char *rd_errmsg(int status);
+
+typedef enum rd_format {
+    RD_FORMAT_NONE = 0,
+    RD_FORMAT_TXT,  /* .txt: plain text, Word/PDF exports included, any Vietnamese encoding */
+    RD_FORMAT_DOCX, /* .docx: WordprocessingML */
+    RD_FORMAT_ODT,  /* .odt: OpenDocument text */
+    RD_FORMAT_PDF,  /* .pdf: the text layer */
+    RD_FORMAT_HTML, /* .html, .htm */
+    RD_FORMAT_DOC,  /* .doc: Word 97-2003, through antiword */
+    RD_FORMAT_RTF   /* .rtf: through unrtf */
+} rd_format;
+
+/* The format a file name says (its extension, any case), or RD_FORMAT_NONE. */
+rd_format rd_format_of(const char *name);
+/* "txt", "docx", ...; "" for RD_FORMAT_NONE. */
+const char *rd_format_name(rd_format f);
+
+typedef enum rd_kind {
+    RD_HEADING = 0,   /* level 1 is the top: Heading 1, <h1>, a capitalised title in a text export */
+    RD_PARAGRAPH,
+    RD_LIST_ITEM,     /* level: nesting depth, 1 for a top-level item */
+    RD_TABLE_CELL,    /* table, row, col; row_end on a row's last cell */
+    RD_NOTE,          /* a footnote or endnote body: note (its number), endnote */
+    RD_BREAK          /* a separator (a line of dashes, <hr>): a new section without a title */
+} rd_kind;
+
+/* Flags of a block. */
+#define RD_FLAG_INDENTED 1u /* text exports: the first line was indented (may open an untitled section) */
+
+typedef struct rd_block {
+    rd_kind kind;
+    char *text;           /* UTF-8, NUL-terminated; whitespace collapsed, no markers; "" for RD_BREAK */
+    size_t len;
+    int level;            /* RD_HEADING: 1..9; RD_LIST_ITEM: 1..; else 0 */
+    unsigned table, row, col; /* RD_TABLE_CELL: 1-based table number, row and column */
+    int row_end;          /* RD_TABLE_CELL: the last cell of its row */
+    int note;             /* RD_NOTE: its number (1, 2, ...: as displayed, or in order of citation) */
+    int endnote;          /* RD_NOTE: 1 for an endnote */
+    int *cites;           /* other kinds: the numbers of the notes the block cites, in order */
+    size_t ncites;
+    /* where it came from */
+    size_t line, end_line; /* txt (and converter output): 1-based lines; 0 elsewhere */
+    size_t ordinal;       /* 1-based position among the document's blocks in reading order; a note
+                             takes the ordinal of the block that cites it */
+    unsigned page;        /* 1-based page, 0 where the format has no pages */
+    long heading;         /* index of the heading the block sits under (for a heading: its
+                             parent), or -1 */
+    unsigned flags;       /* RD_FLAG_* */
+} rd_block;
+
+typedef struct rd_warning {
+    size_t line;          /* 1-based line it concerns, or 0 */
+    char *text;           /* one line, without the file name */
+} rd_warning;
+
+typedef struct rd_document {
+    rd_format format;
+    rd_block *blocks;
+    size_t count;
+    rd_warning *warnings; /* things the reader repaired or dropped; the file was still read */
+    size_t nwarnings;
+    size_t pages;         /* page count where the format has pages, else 0 */
+    void *private_;
+} rd_document;
+
+typedef struct rd_options {
+    size_t max_bytes;     /* most bytes a reader decompresses or takes from a converter (the
+                             text kept is at most half of it); 0 = RD_DEFAULT_MAX_BYTES */
+    unsigned timeout_s;   /* most seconds a converter or the PDF reader may take; 0 = RD_DEFAULT_TIMEOUT */
+    const char *converter_path; /* where to look for antiword and unrtf (a PATH-like list); NULL = $PATH */
+} rd_options;
+
+#define RD_DEFAULT_MAX_BYTES ((size_t)128 << 20)
+#define RD_DEFAULT_TIMEOUT 60
+
+/*
+ * Reads one file.  `data`/`len` are its bytes (the caller has read them, to
+ * hash them for instance); `path` is used only by the readers that run a
+ * converter, which reads the file itself, and may be NULL otherwise (the
+ * converter then gets the bytes through a temporary file).  `fmt` is
+ * usually rd_format_of(path); o may be NULL for the defaults.
+ *
+ * Returns RD_OK and a document in *out (free with rd_document_free()), or a
+ * negative rd_status with *out NULL and a one-line reason in err ("no text
+ * layer: scanned?", "word/document.xml: more than 256 MiB decompressed (a
+ * zip bomb?)").  A document may have no blocks (an empty file).
+ */
+int rd_read(const char *path, const char *data, size_t len, rd_format fmt, const rd_options *o,
+            rd_document **out, char *err, size_t errcap);
+
+void rd_document_free(rd_document *doc);
+
+/* The headings block i sits under, outermost first, joined by " > " into
+ * buf (cut to fit, NUL-terminated).  Returns the length written. */
+size_t rd_heading_path(const rd_document *doc, size_t i, char *buf, size_t cap);
+
+/* The program a format's converter needs ("antiword", "unrtf") and the
+ * Debian package that has it, or NULL for formats read in-process. */
+const char *rd_converter_program(rd_format f);
+const char *rd_converter_package(rd_format f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VN_READERS_H */

@@ -1,0 +1,352 @@
+#!/usr/bin/env python3
+"""Regenerates the document fixtures the readers are tested on.
+
+    apt-get install libreoffice-writer-nogui pandoc     (only to regenerate)
+    python3 tests/data/formats/make-fixtures.py
+
+The text is the GMS section of corpus/mekong-frameworks.txt (lines 147-185,
+copied here as dossier.txt, the reference the e2e tests compare with) and
+the framework names of corpus/frameworks.tsv (a table).  The Word export's
+conventions are turned back into structure: [bookmark: _Toc] and capitalised
+lines become Heading 1, numbered short lines Heading 2, "- X:" sub-headings
+Heading 3, "·" lines a bulleted list, [footnoteRef:N] and their inline
+bodies real footnotes, hard-wrapped lines one paragraph.  Two producers then
+write the documents:
+
+  LibreOffice (soffice --headless --convert-to) from a flat ODF file written
+  here, with a running header, a page-number footer and footnotes:
+      dossier.odt dossier.docx dossier.doc dossier.rtf dossier.pdf
+  pandoc from Markdown with footnotes:
+      dossier.pandoc.docx dossier.pandoc.odt dossier.pandoc.html
+  and two hostile PDFs: encrypted.pdf (LibreOffice, a document-open
+  password) and scanned.pdf (written here: one page that only draws, as a
+  scan without OCR has no text layer); and hyphens.pdf (LibreOffice, a
+  narrow column where English words break at their soft hyphens and
+  Vietnamese compounds at their own hyphens).
+
+    make-fixtures.py [NAME...]     only those (dossier, encrypted, scanned, hyphens)
+
+The test suite never runs either program; the files are committed.
+"""
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.join(HERE, "..", "..", "..", "corpus")
+FIRST, LAST = 147, 185
+
+
+def read_blocks(lines):
+    """Word-export text -> [(kind, text-with-note-refs, level)] and notes."""
+    notes = {}
+    blocks = []
+    open_note = None
+    clean = []
+    for raw in lines:
+        out = ""
+        i = 0
+        while i < len(raw):
+            if open_note is not None:
+                j = raw.find("]", i)
+                if j < 0:
+                    notes[open_note] += raw[i:] + " "
+                    break
+                notes[open_note] += raw[i:j]
+                open_note = None
+                i = j + 1
+                continue
+            m = re.match(r"\[bookmark: [^\]]*\]|\[footnoteRef:(\d+)\]|\[(\d+):\s+", raw[i:])
+            if m:
+                if m.group(1):
+                    out += "\x00%s\x00" % m.group(1)
+                elif m.group(2):
+                    open_note = m.group(2)
+                    notes[open_note] = ""
+                i += m.end()
+                continue
+            out += raw[i]
+            i += 1
+        clean.append((raw, out.strip()))
+    para = None
+    for raw, line in clean:
+        if not line:
+            if para:
+                blocks.append(para)
+            para = None
+            continue
+        text = re.sub(r"\s+", " ", line)
+        plain = text.replace("\x00", "")
+        words = len(plain.split())
+        is_top = plain.upper() == plain and sum(c.isalpha() for c in plain) >= 3
+        is_sub = bool(re.match(r"^\d+(\.\d+)*\.\s", plain)) and words <= 20 and not plain.rstrip().endswith(".")
+        is_sub3 = plain.startswith("- ") and plain.rstrip().endswith(":") and words <= 8
+        if is_top or is_sub or is_sub3:
+            if para:
+                blocks.append(para)
+            para = None
+            blocks.append(("h", text.removeprefix("- "), 1 if is_top else 2 if is_sub else 3))
+            continue
+        bullet = plain.startswith("· ")
+        if para and not bullet and not para[1].rstrip().endswith((".", ":", "!", "?")) and plain[:1].islower():
+            para = (para[0], para[1].rstrip() + " " + text, 0)
+            continue
+        if para:
+            blocks.append(para)
+        para = ("li", text[2:], 0) if bullet else ("p", text, 0)
+    if para:
+        blocks.append(para)
+    for k in notes:
+        notes[k] = re.sub(r"\s+", " ", notes[k]).strip()
+    return blocks, notes
+
+
+def frameworks():
+    rows = []
+    with open(os.path.join(SOURCE, "frameworks.tsv"), encoding="utf-8") as fp:
+        for line in fp:
+            if line.startswith("#") or line.startswith("code\t") or not line.strip():
+                continue
+            cols = line.rstrip("\n").split("\t")
+            rows.append((cols[0], cols[1]))
+    return rows[:6]
+
+
+# ------------------------------------------------------------- flat ODF
+
+FODT_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+ xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
+ office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text">
+ <office:font-face-decls>
+  <style:font-face style:name="DejaVu Serif" svg:font-family="'DejaVu Serif'" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"/>
+ </office:font-face-decls>
+ <office:styles>
+  <style:default-style style:family="paragraph">
+   <style:paragraph-properties fo:margin-bottom="0.2cm"/>
+   <style:text-properties style:font-name="DejaVu Serif" fo:font-size="11pt" fo:language="vi" fo:country="VN"/>
+  </style:default-style>
+  <style:style style:name="Standard" style:family="paragraph"/>
+  <style:style style:name="Heading_20_1" style:display-name="Heading 1" style:family="paragraph" style:default-outline-level="1">
+   <style:text-properties fo:font-size="14pt" fo:font-weight="bold"/></style:style>
+  <style:style style:name="Heading_20_2" style:display-name="Heading 2" style:family="paragraph" style:default-outline-level="2">
+   <style:text-properties fo:font-size="12pt" fo:font-weight="bold"/></style:style>
+  <style:style style:name="Heading_20_3" style:display-name="Heading 3" style:family="paragraph" style:default-outline-level="3">
+   <style:text-properties fo:font-weight="bold" fo:font-style="italic"/></style:style>
+  <style:style style:name="Footnote" style:family="paragraph"><style:text-properties fo:font-size="9pt"/></style:style>
+  <style:style style:name="Header" style:family="paragraph"><style:text-properties fo:font-size="9pt"/></style:style>
+  <style:style style:name="Footer" style:family="paragraph"><style:paragraph-properties fo:text-align="center"/></style:style>
+ </office:styles>
+ <office:automatic-styles>
+  <style:page-layout style:name="pm1">
+   <style:page-layout-properties fo:page-width="21cm" fo:page-height="29.7cm" fo:margin-top="1.5cm"
+     fo:margin-bottom="1.5cm" fo:margin-left="2.5cm" fo:margin-right="2cm"/>
+   <style:header-style><style:header-footer-properties fo:min-height="0.6cm" fo:margin-bottom="0.3cm"/></style:header-style>
+   <style:footer-style><style:header-footer-properties fo:min-height="0.6cm" fo:margin-top="0.3cm"/></style:footer-style>
+  </style:page-layout>
+  <text:list-style style:name="L1">
+   <text:list-level-style-bullet text:level="1" text:bullet-char="•">
+    <style:list-level-properties text:list-level-position-and-space-mode="label-alignment">
+     <style:list-level-label-alignment text:label-followed-by="listtab" fo:text-indent="-0.5cm" fo:margin-left="1cm"/>
+    </style:list-level-properties>
+   </text:list-level-style-bullet>
+  </text:list-style>
+ </office:automatic-styles>
+ <office:master-styles>
+  <style:master-page style:name="Standard" style:page-layout-name="pm1">
+   <style:header><text:p text:style-name="Header">Hồ sơ tham khảo – Hợp tác Tiểu vùng Mê Công</text:p></style:header>
+   <style:footer><text:p text:style-name="Footer">Trang <text:page-number text:select-page="current">1</text:page-number></text:p></style:footer>
+  </style:master-page>
+ </office:master-styles>
+ <office:body>
+  <office:text>
+"""
+
+
+def fodt_inline(text, notes):
+    out = []
+    for i, part in enumerate(text.split("\x00")):
+        if i % 2 == 0:
+            out.append(html.escape(part, quote=False))
+        else:
+            body = html.escape(notes[part], quote=False)
+            out.append(f'<text:note text:id="ftn{part}" text:note-class="footnote"><text:note-citation>{part}'
+                       f'</text:note-citation><text:note-body><text:p text:style-name="Footnote">{body}</text:p>'
+                       f'</text:note-body></text:note>')
+    return "".join(out)
+
+
+def fodt(blocks, notes, table):
+    out = [FODT_HEAD]
+    in_list = False
+    for kind, text, level in blocks:
+        if kind != "li" and in_list:
+            out.append("</text:list>\n")
+            in_list = False
+        if kind == "h":
+            out.append(f'<text:h text:style-name="Heading_20_{level}" text:outline-level="{level}">'
+                       f'{fodt_inline(text, notes)}</text:h>\n')
+        elif kind == "li":
+            if not in_list:
+                out.append('<text:list text:style-name="L1">\n')
+                in_list = True
+            out.append(f'<text:list-item><text:p>{fodt_inline(text, notes)}</text:p></text:list-item>\n')
+        else:
+            out.append(f'<text:p text:style-name="Standard">{fodt_inline(text, notes)}</text:p>\n')
+    if in_list:
+        out.append("</text:list>\n")
+    out.append('<text:h text:style-name="Heading_20_2" text:outline-level="2">Phụ lục: Các cơ chế hợp tác</text:h>\n')
+    out.append('<table:table table:name="Frameworks"><table:table-column table:number-columns-repeated="2"/>\n')
+    for code, name in [("Mã", "Tên")] + table:
+        out.append("<table:table-row>" + "".join(
+            f'<table:table-cell office:value-type="string"><text:p>{html.escape(c)}</text:p></table:table-cell>'
+            for c in (code, name)) + "</table:table-row>\n")
+    out.append("</table:table>\n</office:text>\n </office:body>\n</office:document>\n")
+    return "".join(out)
+
+
+# ------------------------------------------------------------- Markdown
+
+def md_inline(text, used):
+    out = []
+    for i, part in enumerate(text.split("\x00")):
+        if i % 2 == 0:
+            out.append(re.sub(r"([\\`*_\[\]#<>|])", r"\\\1", part))
+        else:
+            used.append(part)
+            out.append(f"[^{part}]")
+    return "".join(out)
+
+
+def markdown(blocks, notes, table):
+    out, used = [], []
+    for kind, text, level in blocks:
+        if kind == "h":
+            out.append("#" * level + " " + md_inline(text, used) + "\n")
+        elif kind == "li":
+            out.append("-   " + md_inline(text, used) + "\n")
+        else:
+            # a leading "- " or "i." would turn into a list: escape it
+            t = md_inline(text, used)
+            t = re.sub(r"^([-+*]) ", r"\\\1 ", t)
+            t = re.sub(r"^(\d+|[ivxIVX]+)\. ", r"\1\\. ", t)
+            out.append(t + "\n")
+    out.append("\n## Phụ lục: Các cơ chế hợp tác\n")
+    out.append("| Mã | Tên |\n|---|---|")
+    for code, name in table:
+        out.append(f"| {code} | {name} |")
+    out.append("")
+    for n in used:
+        out.append(f"[^{n}]: {md_inline(notes[n], [])}")
+    return "\n".join(out) + "\n"
+
+
+def scanned_pdf():
+    """A one-page PDF whose page only paints a grey rectangle: no text layer."""
+    content = b"0.5 g 72 72 451 698 re f"
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
+            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for i, o in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return out
+
+
+HYPHENS = [
+    "The GMS Min\u00adis\u00adte\u00adri\u00adal Con\u00adfer\u00adence in\u00adter\u00adna\u00adtion\u00adal\u00adly "
+    "ac\u00adknowl\u00adedged the in\u00adfra\u00adstruc\u00adture com\u00admit\u00adments of the "
+    "Ayeyawady-Chao Phraya-Mekong part\u00adner\u00adships.",
+    "Các nước Cam-pu-chia, Lào, Mi-an-ma, Thái Lan và Việt Nam hợp tác với Tô-ki-ô, Viên-chăn và "
+    "Băng-cốc trong khuôn khổ Mê Công - Nhật Bản.",
+]
+
+
+def hyphens_fodt():
+    head = FODT_HEAD.replace('fo:page-width="21cm"', 'fo:page-width="8cm"').replace(
+        'fo:margin-left="2.5cm" fo:margin-right="2cm"', 'fo:margin-left="1cm" fo:margin-right="1cm"')
+    head = head.replace("<style:header>", "<!--").replace("</style:footer>", "-->")
+    body = "".join(f'<text:p text:style-name="Standard">{html.escape(p, quote=False)}</text:p>\n' for p in HYPHENS)
+    return head + body + "</office:text>\n </office:body>\n</office:document>\n"
+
+
+def main():
+    wanted = set(sys.argv[1:]) or {"dossier", "encrypted", "scanned", "hyphens"}
+    for tool in ("soffice", "pandoc"):
+        if not shutil.which(tool):
+            sys.exit(f"make-fixtures: {tool} not found: apt-get install libreoffice-writer-nogui pandoc")
+    with open(os.path.join(SOURCE, "mekong-frameworks.txt"), encoding="utf-8") as fp:
+        lines = fp.read().split("\n")[FIRST - 1:LAST]
+    blocks, notes = read_blocks(lines)
+    table = frameworks()
+    tmp = tempfile.mkdtemp(prefix="vnsearch-fixtures-")
+    env = dict(os.environ, HOME=tmp)  # a throwaway LibreOffice profile
+    if "hyphens" in wanted:
+        src = os.path.join(tmp, "hyphens.fodt")
+        with open(src, "w", encoding="utf-8") as fp:
+            fp.write(hyphens_fodt())
+        subprocess.run(["soffice", "--headless", "--convert-to", "pdf:writer_pdf_Export", "--outdir", tmp, src],
+                       check=True, env=env, capture_output=True, timeout=300)
+        shutil.copy(os.path.join(tmp, "hyphens.pdf"), os.path.join(HERE, "hyphens.pdf"))
+    if "dossier" in wanted:
+        with open(os.path.join(HERE, "dossier.txt"), "w", encoding="utf-8") as fp:
+            fp.write("\n".join(lines) + "\n")
+        src = os.path.join(tmp, "dossier.fodt")
+        with open(src, "w", encoding="utf-8") as fp:
+            fp.write(fodt(blocks, notes, table))
+        for fmt, filt in (("odt", "odt"), ("docx", "docx:MS Word 2007 XML"), ("doc", "doc:MS Word 97"),
+                          ("rtf", "rtf"), ("pdf", "pdf:writer_pdf_Export")):
+            subprocess.run(["soffice", "--headless", "--convert-to", filt, "--outdir", tmp, src], check=True,
+                           env=env, capture_output=True, timeout=300)
+            shutil.copy(os.path.join(tmp, f"dossier.{fmt}"), os.path.join(HERE, f"dossier.{fmt}"))
+    if "encrypted" in wanted:
+        make_encrypted(tmp, lines, env)
+    if "scanned" in wanted:
+        with open(os.path.join(HERE, "scanned.pdf"), "wb") as fp:
+            fp.write(scanned_pdf())
+    if "dossier" in wanted:
+        make_pandoc(tmp, blocks, notes, table)
+    shutil.rmtree(tmp)
+    for f in sorted(os.listdir(HERE)):
+        if f.startswith(("dossier.", "encrypted.", "scanned.", "hyphens.")):
+            print(f"{f}: {os.path.getsize(os.path.join(HERE, f))} bytes", file=sys.stderr)
+
+
+def make_encrypted(tmp, lines, env):
+    secret = os.path.join(tmp, "encrypted.txt")
+    with open(secret, "w", encoding="utf-8") as fp:
+        fp.write("\n".join(lines[:4]) + "\n")
+    opts = ('pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},'
+            '"DocumentOpenPassword":{"type":"string","value":"mekong"}}')
+    subprocess.run(["soffice", "--headless", "--convert-to", opts, "--outdir", tmp, secret], check=True, env=env,
+                   capture_output=True, timeout=300)
+    shutil.copy(os.path.join(tmp, "encrypted.pdf"), os.path.join(HERE, "encrypted.pdf"))
+
+
+def make_pandoc(tmp, blocks, notes, table):
+    md = os.path.join(tmp, "dossier.md")
+    with open(md, "w", encoding="utf-8") as fp:
+        fp.write(markdown(blocks, notes, table))
+    for fmt in ("docx", "odt", "html"):
+        args = ["pandoc", md, "-o", os.path.join(HERE, f"dossier.pandoc.{fmt}"), "--metadata", "lang=vi"]
+        if fmt == "html":
+            args += ["--standalone", "--metadata", "title=Hồ sơ GMS"]
+        subprocess.run(args, check=True, timeout=120)
+
+
+if __name__ == "__main__":
+    main()
