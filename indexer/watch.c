@@ -276,10 +276,8 @@ static void rewatch(watcher *w)
 {
     w->need_rewatch = 0;
     w->limit_hit = 0;
-    for (size_t i = 0; i < w->ndirs; i++) {
+    for (size_t i = 0; i < w->ndirs; i++)
         w->dirs[i].seen = 0;
-        w->dirs[i].kind = 0;
-    }
     visited stack[MAX_DEPTH];
     for (size_t i = 0; i < w->ntargets; i++) {
         target *t = &w->targets[i];
