@@ -371,6 +371,32 @@ def test_watch_limit_reached_falls_back_to_rescans():
     no_failed_updates(w)
 
 
+def test_no_inotify_at_all_falls_back_to_rescans():
+    why = in_own_user_namespace()
+    if why:
+        if os.environ.get("CI"):
+            raise Failure(why)
+        print(f"     skipped: {why}")
+        return
+    src = os.path.join(TMP, "noinotify")
+    write(os.path.join(src, "a.txt"), "Không có inotify.\n")
+    db = os.path.join(TMP, "noinotify.db")
+    log = os.path.join(TMP, "noinotify.log")
+    w = Watcher(db, src, "--rescan", "1", log=log, prefix=(
+        "unshare", "--user", "--map-root-user", "sh", "-c",
+        'echo 0 > /proc/sys/user/max_inotify_instances && exec "$@"', "sh")).start()
+    try:
+        wait_until("message", lambda: "cannot watch the folders (inotify" in w.log() or w.log()[-300:])
+        expect("max_user_instances" in w.log(), f"the message names the setting: {w.log()[:600]}")
+        wait_until("first pass", lambda: os.path.exists(os.path.join(db, "XAPIANDB")) or "no index yet")
+        write(os.path.join(src, "b.txt"), "Tìm thấy nhờ quét lại aaqnoinotify.\n")
+        wait_until("found by a rescan", lambda: run([VNSEARCH, "--db", db, "-n", "1", "aaqnoinotify"]).returncode == 0
+                   or "not yet")
+    finally:
+        expect(w.stop() == 0, f"exit status after SIGTERM: {w.log()[-500:]}")
+    no_failed_updates(w)
+
+
 def test_nothing_to_watch_is_an_error():
     p = run([VNINDEX, "--watch", "--db", os.path.join(TMP, "none.db"), os.path.join(TMP, "no-such-folder")])
     expect(p.returncode == 2 and "nothing to watch" in p.stderr, f"exit {p.returncode}: {p.stderr}")
@@ -386,6 +412,7 @@ if __name__ == "__main__":
                    test_sigterm_abandons_the_update_in_progress,
                    test_restarted_after_sigkill_resumes_from_the_index,
                    test_watch_limit_reached_falls_back_to_rescans,
+                   test_no_inotify_at_all_falls_back_to_rescans,
                    test_nothing_to_watch_is_an_error])
     _stop_all()
     if SERVER:
