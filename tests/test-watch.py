@@ -329,38 +329,50 @@ def test_restarted_after_sigkill_resumes_from_the_index():
 
 
 def in_own_user_namespace():
-    """Why the watch-limit test cannot run here, or None."""
+    """Why the tests of inotify's limits cannot run here, or None."""
     p = subprocess.run(["unshare", "--user", "--map-root-user", "sh", "-c",
                         "echo 3 > /proc/sys/user/max_inotify_watches && cat /proc/sys/user/max_inotify_watches"],
                        capture_output=True, text=True)
     if p.returncode != 0 or p.stdout.strip() != "3":
-        return f"cannot lower the inotify watch limit in a user namespace (unshare: {p.stderr.strip()})"
+        return f"cannot lower the inotify limits in a user namespace (unshare: {p.stderr.strip()})"
     return None
 
 
-def test_watch_limit_reached_falls_back_to_rescans():
+def limited_watcher(name, limit, value, rescan):
+    """A watcher of TMP/name, in a user namespace of its own where the inotify
+    limit /proc/sys/user/`limit` is `value` (so the machine's is untouched);
+    None, said, when there can be no such namespace here (but not in CI)."""
     why = in_own_user_namespace()
     if why:
         if os.environ.get("CI"):
             raise Failure(why)
         print(f"     skipped: {why}")
-        return
-    src = os.path.join(TMP, "limit")
-    for d in ("a", "a/b", "a/b/c", "a/b/c/d"):
-        write(os.path.join(src, d, "x.txt"), f"Thư mục {d}.\n")
-    db = os.path.join(TMP, "limit.db")
-    log = os.path.join(TMP, "limit.log")
-    # three watches: the parent of the PATH, the PATH and a/; not a/b and below
-    w = Watcher(db, src, "--rescan", "2", log=log, prefix=(
+        return None
+    src, db, log = (os.path.join(TMP, name + ext) for ext in ("", ".db", ".log"))
+    return Watcher(db, src, "--rescan", str(rescan), log=log, prefix=(
         "unshare", "--user", "--map-root-user", "sh", "-c",
-        'echo 3 > /proc/sys/user/max_inotify_watches && exec "$@"', "sh")).start()
+        f'echo {value} > /proc/sys/user/{limit} && exec "$@"', "sh")).start()
+
+
+def rescans_find_a_new_file(w, name, path):
+    db = os.path.join(TMP, name + ".db")
+    wait_until("first pass", lambda: os.path.exists(os.path.join(db, "XAPIANDB")) or "no index yet")
+    write(os.path.join(TMP, name, path), "Tìm thấy nhờ quét lại aaqrescanned.\n")
+    wait_until(f"{path}, found by a rescan", lambda: run([VNSEARCH, "--db", db, "-n", "1", "aaqrescanned"]).returncode
+               == 0 or "not yet")
+
+
+def test_watch_limit_reached_falls_back_to_rescans():
+    for d in ("a", "a/b", "a/b/c", "a/b/c/d"):
+        write(os.path.join(TMP, "limit", d, "x.txt"), f"Thư mục {d}.\n")
+    # three watches: the parent of the PATH, the PATH and a/; not a/b and below
+    w = limited_watcher("limit", "max_inotify_watches", 3, rescan=2)
+    if not w:
+        return
     try:
         wait_until("limit message", lambda: "inotify watch limit is reached" in w.log() or w.log()[-300:])
         expect("fs.inotify.max_user_watches" in w.log(), f"the message names the setting: {w.log()[:600]}")
-        wait_until("first pass", lambda: os.path.exists(os.path.join(db, "XAPIANDB")) or "no index yet")
-        write(os.path.join(src, "a", "b", "c", "d", "new.txt"), "Sâu quá aaqunwatched.\n")
-        wait_until("file past the limit, found by a rescan", lambda: run(
-            [VNSEARCH, "--db", db, "-n", "1", "aaqunwatched"]).returncode == 0 or "not yet")
+        rescans_find_a_new_file(w, "limit", "a/b/c/d/new.txt")
         # the limit raised, SIGHUP: every folder watched again
         subprocess.run(["nsenter", "--user", "--target", str(w.proc.pid), "sh", "-c",
                         "echo 100 > /proc/sys/user/max_inotify_watches"], check=True)
@@ -372,26 +384,14 @@ def test_watch_limit_reached_falls_back_to_rescans():
 
 
 def test_no_inotify_at_all_falls_back_to_rescans():
-    why = in_own_user_namespace()
-    if why:
-        if os.environ.get("CI"):
-            raise Failure(why)
-        print(f"     skipped: {why}")
+    write(os.path.join(TMP, "noinotify", "a.txt"), "Không có inotify.\n")
+    w = limited_watcher("noinotify", "max_inotify_instances", 0, rescan=1)
+    if not w:
         return
-    src = os.path.join(TMP, "noinotify")
-    write(os.path.join(src, "a.txt"), "Không có inotify.\n")
-    db = os.path.join(TMP, "noinotify.db")
-    log = os.path.join(TMP, "noinotify.log")
-    w = Watcher(db, src, "--rescan", "1", log=log, prefix=(
-        "unshare", "--user", "--map-root-user", "sh", "-c",
-        'echo 0 > /proc/sys/user/max_inotify_instances && exec "$@"', "sh")).start()
     try:
         wait_until("message", lambda: "cannot watch the folders (inotify" in w.log() or w.log()[-300:])
         expect("max_user_instances" in w.log(), f"the message names the setting: {w.log()[:600]}")
-        wait_until("first pass", lambda: os.path.exists(os.path.join(db, "XAPIANDB")) or "no index yet")
-        write(os.path.join(src, "b.txt"), "Tìm thấy nhờ quét lại aaqnoinotify.\n")
-        wait_until("found by a rescan", lambda: run([VNSEARCH, "--db", db, "-n", "1", "aaqnoinotify"]).returncode == 0
-                   or "not yet")
+        rescans_find_a_new_file(w, "noinotify", "b.txt")
     finally:
         expect(w.stop() == 0, f"exit status after SIGTERM: {w.log()[-500:]}")
     no_failed_updates(w)
