@@ -84,6 +84,19 @@ class Watcher:
             time.sleep(0.01)
         raise Failure(f"no update started within {limit} s:\n{self.log()[-2000:]}")
 
+    def wait_idle(self, limit=30):
+        """Until no update has run for half a second: what an update leaves
+        behind is looked at once it has finished, not while it works."""
+        deadline = time.monotonic() + limit * TIMEOUT_SCALE
+        quiet_since = time.monotonic()
+        while time.monotonic() < deadline:
+            if self.update_pid():
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= 0.5:
+                return
+            time.sleep(0.01)
+        raise Failure(f"updates still running after {limit} s:\n{self.log()[-1500:]}")
+
     def stop(self, sig=signal.SIGTERM, timeout=30):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
@@ -253,6 +266,7 @@ def test_changes_are_findable_within_10s_while_searches_run():
         searchers.join()
     expect(searchers.count >= 10, f"only {searchers.count} search rounds ran")
     expect(not searchers.errors, f"{len(searchers.errors)} failed searches, e.g. {searchers.errors[:3]}")
+    WATCHER.wait_idle()
     no_scratch(DB)
     no_failed_updates(WATCHER)
 
@@ -326,6 +340,7 @@ def test_restarted_after_sigkill_resumes_from_the_index():
     wait_until("resumed after SIGKILL", lambda: (ids(SERVER, "aaqwhiledown"), matches(SERVER, "aaqbig"),
                                                  ids(SERVER, "aaqkilled")) == (["c00/trong-luc.txt:1"], 0, [])
                or "not yet", watcher=WATCHER)
+    WATCHER.wait_idle()
     no_scratch(DB)
     write(os.path.join(SRC, "c00", "sau-khi.txt"), "Sau khi khởi động lại: aaqrestarted.\n")
     wait_until("watching again", lambda: ids(SERVER, "aaqrestarted") == ["c00/sau-khi.txt:1"] or "not yet")
