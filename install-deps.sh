@@ -6,7 +6,10 @@
 #                                       unrtf read .doc and .rtf files
 #   ./install-deps.sh --tests         + the test suite: headless Chromium and
 #                                       Node.js for the search page's browser test,
-#                                       man-db to render the man pages
+#                                       man-db to render the man pages,
+#                                       systemd-analyze and bash-completion for the
+#                                       units' and completion tests, debhelper,
+#                                       lintian and debootstrap for .ci/package
 #   ./install-deps.sh --reliability   + clang, LLVM and valgrind for .ci/sanitize
 #                                       and the fuzzers (.ci/fuzz-short)
 #   ./install-deps.sh --bench         + wrk for bench/bench-serve.sh (bench/run
@@ -22,7 +25,7 @@ BUILD="build-essential pkg-config meson ninja-build
   libxapian-dev xapian-tools libicu-dev libutf8proc-dev
   libxml2-dev libzip-dev libpoppler-glib-dev antiword unrtf
   python3 libmicrohttpd-dev"
-TESTS="chromium fonts-dejavu-core man-db"
+TESTS="chromium fonts-dejavu-core man-db systemd bash-completion debhelper lintian debootstrap"
 RELIABILITY="clang libclang-rt-14-dev llvm valgrind"
 BENCH="wrk"
 FIXTURES="libreoffice-writer-nogui pandoc"
@@ -36,7 +39,7 @@ for arg in "$@"; do
   --bench) packages="$packages $BENCH" ;;
   --fixtures) packages="$packages $FIXTURES" ;;
   --all) tests=1; packages="$packages $RELIABILITY $BENCH" ;;
-  -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "install-deps: unknown option '$arg' (--tests, --reliability, --bench, --fixtures, --all)" >&2; exit 2 ;;
   esac
 done

@@ -11,6 +11,7 @@
 #include "index.h"
 #include "readers.h"
 #include "vnsearch.h"
+#include "watch.h"
 
 static void print_field(const char *s)
 {
@@ -105,6 +106,7 @@ static void usage(FILE *out)
 {
     fputs("usage: vnindex [--db DIR] [--update] [--force] [--progress|--quiet] [--threads N] [--shards N]\n"
           "               [--frameworks FILE] [--aliases FILE] PATH...\n"
+          "       vnindex --watch [--rescan SECONDS] [options] PATH...\n"
           "\n"
           "Indexes the documents under each PATH (directories recursively: .txt, .docx,\n"
           ".odt, .pdf, .html, .htm, .doc, .rtf) into DIR (default: $VNSEARCH_DB, else\n"
@@ -124,6 +126,12 @@ static void usage(FILE *out)
           "  --dump=blocks     print what each file's reader made of it (headings, paragraphs,\n"
           "                    list items, table cells, notes, with page and heading path)\n"
           "  --version         print the version and the index format, and exit\n"
+          "  --watch           stay running: after a first pass, follow the folders (inotify)\n"
+          "                    and --update the index a second after changes settle, until\n"
+          "                    SIGTERM or Ctrl-C; SIGHUP rescans at once\n"
+          "  --rescan SECONDS  with --watch: also rescan every SECONDS (folders on network file\n"
+          "                    systems, whose remote changes inotify does not see); without it,\n"
+          "                    only folders that cannot be watched are rescanned, every 300 s\n"
           "\n"
           "Exit status: 0 indexed or already up to date, 1 nothing could be indexed, 2 error.\n",
           out);
@@ -149,13 +157,15 @@ int main(int argc, char **argv)
         {"shards", required_argument, NULL, 's'},   {"frameworks", required_argument, NULL, 'F'},
         {"aliases", required_argument, NULL, 'A'},  {"help", no_argument, NULL, 'h'},
         {"dump", optional_argument, NULL, 'D'},           {"version", no_argument, NULL, 'V'},
+        {"watch", no_argument, NULL, 'W'},          {"rescan", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     index_options o;
     memset(&o, 0, sizeof o);
     const char *env = getenv("VNSEARCH_DB");
     o.db = env && *env ? env : "vnsearch.db";
-    int progress = -1, dump_only = 0;
+    int progress = -1, dump_only = 0, watch = 0;
+    watch_options wo = {0};
     int c;
     while ((c = getopt_long(argc, argv, "d:ufpqt:s:F:A:h", longopts, NULL)) != -1) {
         switch (c) {
@@ -175,6 +185,8 @@ int main(int argc, char **argv)
             }
             dump_only = optarg ? 2 : 1;
             break;
+        case 'W': watch = 1; break;
+        case 'R': wo.rescan = parse_count("--rescan", optarg, 86400); break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("vnindex %s (index format %s)\n", VNSEARCH_VERSION, VS_INDEX_FORMAT); return 0;
         default: usage(stderr); return 2;
@@ -188,5 +200,15 @@ int main(int argc, char **argv)
     o.paths = (const char *const *)argv + optind;
     o.npaths = (size_t)(argc - optind);
     o.progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
+    if (watch && dump_only) {
+        fprintf(stderr, "vnindex: --watch and --dump do not go together\n");
+        return 2;
+    }
+    if (wo.rescan && !watch) {
+        fprintf(stderr, "vnindex: --rescan goes with --watch\n");
+        return 2;
+    }
+    if (watch)
+        return watch_run(&o, &wo);
     return dump_only ? dump(&o, dump_only == 2) : index_run(&o);
 }
