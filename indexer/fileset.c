@@ -104,6 +104,8 @@ static void add_file(walker *w, const char *path, const char *name, const struct
         f->real = strdup(path);
     f->size = (uint64_t)st->st_size;
     f->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    f->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+    f->ino = (uint64_t)st->st_ino;
     if (!f->path || !f->name || !f->real) {
         free(f->path);
         free(f->name);

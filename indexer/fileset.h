@@ -16,6 +16,8 @@ typedef struct input_file {
     char *real;      /* realpath, to know which indexed files a PATH covers */
     uint64_t size;
     int64_t mtime_ns;
+    int64_t ctime_ns; /* which nobody can set: a restored mtime still moves it */
+    uint64_t ino;     /* a file swapped for another by rename has another inode */
 } input_file;
 
 typedef struct fileset {

@@ -7,6 +7,23 @@
  * merges the scratch databases into the new generation, which also leaves
  * it in its smallest form.  Nothing a reader can see changes until
  * generation.c swaps the stub.
+ *
+ * Updates.  The index has no term lists (schema.h), so Xapian cannot
+ * delete a passage from it.  A full build writes one database, the base.
+ * An --update leaves the base as it is (the new generation hard-links its
+ * files), writes every file changed or added since the base was built into
+ * a second, small database, the delta, and lists the base passages of the
+ * files changed or deleted since (their XV term) as retired: the searcher
+ * leaves them out.  The delta is rewritten whole at each update, so it never
+ * holds a stale passage itself.  When the delta outgrows a quarter of the
+ * base, or the retired passages a quarter of it, the update is a full
+ * build instead, and the index is one database again.  A sharded index is
+ * always rebuilt in full.
+ *
+ * "Changed" is decided by size, mtime, ctime and inode, which no edit can
+ * leave all as they were (ctime cannot be set back, and a file swapped in
+ * by rename has another inode); when any differs, the content hash says
+ * whether the bytes did.
  */
 #include "index.h"
 
@@ -18,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +46,8 @@
 
 #define MAX_SHARDS 64
 #define FLUSH_THRESHOLD "300" /* documents per scratch flush; $XAPIAN_FLUSH_THRESHOLD wins */
+#define SAMPLE_BYTES (1 << 20) /* records the compression dictionary is trained on */
+#define DELTA_SLACK (4u << 20) /* a delta may always be this big, whatever the base's size */
 
 /* What this run does with a file the current generation has. */
 enum seen_as {
@@ -45,6 +65,7 @@ typedef struct file_state {
     int hashed;
     size_t passages;
     int indexed;
+    long build;    /* ACT_KEEP: the build its passages are in */
 } file_state;
 
 typedef struct run {
@@ -54,8 +75,14 @@ typedef struct run {
     vs_index_info known;
     int *seen;           /* enum seen_as, per known file */
     vs_tables *tables;
+    vs_codec *codec;
     size_t nshards;
     long gen, current;
+    int layered;         /* this run writes a delta beside the current base */
+    int sharded_update;  /* this run copies the current shards less the changed files */
+    int codec_ok;
+    strbuf retired;      /* XV terms the new generation leaves out */
+    size_t retired_passages;
     char scratch[PATH_MAX];
 
     /* work queue and progress, shared with the workers */
@@ -115,17 +142,20 @@ static int *seen_of(run *r, const vs_file_info *kf)
     return &r->seen[kf - r->known.files];
 }
 
-/* Hashes an input file (reading it) unless size and mtime already match. */
+/* 1 if the input file is the one the index holds: its stat says so, or,
+ * where it leaves any doubt, its content hash does. */
 static int unchanged(run *r, size_t i, const vs_file_info *kf)
 {
     input_file *f = &r->fs.files[i];
     if (!kf)
         return 0;
-    if (kf->size == f->size && kf->mtime_ns == f->mtime_ns) {
+    if (kf->size == f->size && kf->mtime_ns == f->mtime_ns && kf->ctime_ns == f->ctime_ns && kf->ino == f->ino) {
         r->state[i].hash = kf->hash;
         r->state[i].hashed = 1;
         return 1;
     }
+    if (kf->size != f->size)
+        return 0;
     char *data;
     size_t len;
     int changed;
@@ -222,15 +252,16 @@ static void *worker_main(void *arg)
 {
     worker *w = arg;
     run *r = w->r;
-    vs_docbuilder *b = vs_docbuilder_new(r->tables);
+    vs_docbuilder *b = vs_docbuilder_new(r->tables, r->codec);
     if (!b) {
         fail(r, "out of memory");
         return NULL;
     }
+    vs_docbuilder_set_build(b, r->gen);
     for (size_t s = 0; s < r->nshards && !atomic_load(&r->failed); s++) {
         char path[PATH_MAX], err[PATH_MAX + 256];
         scratch_path(r, w->index, s, path, sizeof path);
-        if (vs_part_create(path, &w->shards[s], err, sizeof err))
+        if (vs_part_create(path, r->nshards > 1, &w->shards[s], err, sizeof err))
             fail(r, "cannot create scratch database: %s", err);
     }
     while (!atomic_load(&r->failed)) {
@@ -287,7 +318,8 @@ static vs_file_info *new_file_list(run *r, size_t *n)
         input_file *f = &r->fs.files[i];
         file_state *s = &r->state[i];
         if (s->action == ACT_KEEP || (s->action == ACT_INDEX && s->indexed))
-            v[k++] = (vs_file_info){f->name, f->real, f->size, s->hash, f->mtime_ns, s->passages};
+            v[k++] = (vs_file_info){f->name, f->real, f->size, s->hash, f->mtime_ns, f->ctime_ns, f->ino,
+                                    s->passages, s->action == ACT_KEEP ? s->build : r->gen};
     }
     for (size_t i = 0; i < r->known.nfiles; i++)
         if (r->seen[i] == KEPT_UNLISTED)
@@ -296,8 +328,9 @@ static vs_file_info *new_file_list(run *r, size_t *n)
     return v;
 }
 
-/* In --update: a compacted copy of the current shard with the passages of
- * changed and deleted files removed. */
+/* In an --update of a sharded index (which has term lists): a compacted
+ * copy of the current shard with the passages of changed and deleted files
+ * removed. */
 static int base_copy(run *r, size_t shard, char *out, size_t cap)
 {
     char cur[PATH_MAX], err[PATH_MAX + 256];
@@ -326,11 +359,49 @@ static int base_copy(run *r, size_t shard, char *out, size_t cap)
     return rc;
 }
 
+/* In a layered update: the current base, its files hard-linked into the
+ * new generation (copied where links cannot be made). */
+static int link_base(run *r, const char *dest)
+{
+    char src[PATH_MAX];
+    vs_gen_path(r->o->db, r->current, -1, src, sizeof src);
+    if (r->known.layered)
+        strncat(src, "/base", sizeof src - strlen(src) - 1);
+    if (mkdir(dest, 0777) != 0) {
+        fail(r, "%s: %s", dest, strerror(errno));
+        return -1;
+    }
+    DIR *d = opendir(src);
+    if (!d) {
+        fail(r, "%s: %s", src, strerror(errno));
+        return -1;
+    }
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char a[PATH_MAX], b[PATH_MAX];
+        snprintf(a, sizeof a, "%s/%s", src, e->d_name);
+        snprintf(b, sizeof b, "%s/%s", dest, e->d_name);
+        if (link(a, b) == 0)
+            continue;
+        if (errno != EXDEV && errno != EPERM && errno != EMLINK) {
+            fail(r, "%s: cannot link the base: %s", b, strerror(errno));
+            rc = -1;
+        } else if (vs_copy_file(a, b) != 0) {
+            fail(r, "%s: cannot copy the base: %s", b, strerror(errno));
+            rc = -1;
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
 /* Merges the scratch databases of one shard into the new generation. */
 typedef struct merge_job {
     run *r;
     size_t shard, nworkers;
-    int incremental;
     const vs_file_info *files; /* what the new generation holds */
     size_t nfiles;
     uint32_t docs;
@@ -348,7 +419,7 @@ static void *merge_shard(void *arg)
     size_t n = 0;
     char base[PATH_MAX];
     j->failed = 1;
-    if (j->incremental) {
+    if (r->sharded_update) {
         if (base_copy(r, s, base, sizeof base))
             return NULL;
         sources[n++] = strdup(base);
@@ -362,6 +433,8 @@ static void *merge_shard(void *arg)
     char dest[PATH_MAX];
     if (r->nshards > 1)
         snprintf(dest, sizeof dest, "%s/out/shard-%zu", r->scratch, s);
+    else if (r->layered)
+        snprintf(dest, sizeof dest, "%s/out/delta", r->scratch);
     else
         snprintf(dest, sizeof dest, "%s/out", r->scratch);
     char err[PATH_MAX + 256] = "";
@@ -373,8 +446,11 @@ static void *merge_shard(void *arg)
         rc = vs_part_open(dest, &part, err, sizeof err);
     if (rc == 0)
         rc = vs_part_doccount(part, &j->docs);
+    vs_index_meta meta = {r->tables, r->codec, j->files, j->nfiles, r->nshards,
+                          r->layered ? r->known.base : r->gen, r->layered, r->layered ? r->retired.s : NULL,
+                          r->layered ? r->retired_passages : 0};
     if (rc == 0)
-        rc = vs_index_write_meta(part, r->tables, j->files, j->nfiles, r->nshards, err, sizeof err);
+        rc = vs_index_write_meta(part, &meta, err, sizeof err);
     vs_part_close(part);
     if (rc) {
         fail(r, "%s: cannot write the new index: %s", r->o->db, err);
@@ -386,13 +462,19 @@ static void *merge_shard(void *arg)
 
 /* Merges every shard (in parallel: each is an independent compaction) and
  * moves the result to the new generation's directory. */
-static int merge(run *r, size_t nworkers, int incremental, size_t *total_docs)
+static int merge(run *r, size_t nworkers, size_t *total_docs)
 {
     char out[PATH_MAX];
     snprintf(out, sizeof out, "%s/out", r->scratch);
-    if (r->nshards > 1 && mkdir(out, 0777) != 0) {
+    if ((r->nshards > 1 || r->layered) && mkdir(out, 0777) != 0) {
         fail(r, "%s: %s", out, strerror(errno));
         return -1;
+    }
+    if (r->layered) {
+        char base[PATH_MAX + 8];
+        snprintf(base, sizeof base, "%s/base", out);
+        if (link_base(r, base))
+            return -1;
     }
     merge_job jobs[MAX_SHARDS];
     size_t nfiles = 0;
@@ -407,7 +489,7 @@ static int merge(run *r, size_t nworkers, int incremental, size_t *total_docs)
     for (size_t first = 0; first < r->nshards; first += parallel) {
         size_t last = first + parallel < r->nshards ? first + parallel : r->nshards;
         for (size_t s = first; s < last; s++) {
-            jobs[s] = (merge_job){r, s, nworkers, incremental, files, nfiles, 0, 1, 0, 0};
+            jobs[s] = (merge_job){r, s, nworkers, files, nfiles, 0, 1, 0, 0};
             jobs[s].threaded = last - first > 1 && pthread_create(&jobs[s].thread, NULL, merge_shard, &jobs[s]) == 0;
             if (!jobs[s].threaded)
                 merge_shard(&jobs[s]);
@@ -431,7 +513,7 @@ static int merge(run *r, size_t nworkers, int incremental, size_t *total_docs)
     return 0;
 }
 
-static int build(run *r, int incremental, size_t *total_docs)
+static int build(run *r, size_t *total_docs)
 {
     vs_gen_path(r->o->db, r->gen, -1, r->scratch, sizeof r->scratch);
     strncat(r->scratch, ".tmp", sizeof r->scratch - strlen(r->scratch) - 1);
@@ -483,9 +565,153 @@ static int build(run *r, int incremental, size_t *total_docs)
     for (size_t i = 0; i < r->known.nfiles; i++)
         if (r->seen[i] == KEPT_UNLISTED)
             kept += r->known.files[i].passages;
-    if (indexed + kept == 0)
+    if (indexed + kept == 0 && !r->layered && !r->sharded_update)
         return 1; /* nothing to publish */
-    return merge(r, nworkers, incremental, total_docs);
+    return merge(r, nworkers, total_docs);
+}
+
+/* ------------------------------------------------------------- updates */
+
+/* Adds a file indexed before from a path not given this time, to be read
+ * again (its old name kept). */
+static int add_unlisted(run *r, const vs_file_info *k)
+{
+    const char *p = k->real;
+    fileset extra;
+    int rc = 0;
+    if (p && fileset_collect(&extra, &p, 1, stderr) == 0) {
+        if (extra.count == 1) {
+            input_file *grown = realloc(r->fs.files, (r->fs.count + 1) * sizeof *grown);
+            if (grown)
+                r->fs.files = grown;
+            file_state *st = realloc(r->state, (r->fs.count + 2) * sizeof *st);
+            if (st)
+                r->state = st;
+            size_t *td = realloc(r->todo, (r->fs.count + 2) * sizeof *td);
+            if (td)
+                r->todo = td;
+            char *name = strdup(k->name);
+            if (grown && st && td && name) {
+                r->fs.files[r->fs.count] = extra.files[0];
+                free(r->fs.files[r->fs.count].name);
+                r->fs.files[r->fs.count].name = name;
+                memset(&r->state[r->fs.count], 0, sizeof r->state[0]);
+                r->state[r->fs.count].action = ACT_INDEX;
+                r->fs.count++;
+                extra.count = 0;
+            } else {
+                free(name);
+                rc = -1;
+            }
+        }
+        fileset_free(&extra);
+    }
+    return rc;
+}
+
+static void retire(run *r, const vs_file_info *k)
+{
+    char term[64];
+    size_t tl;
+    vs_version_term(k->name, r->known.base, term, sizeof term, &tl);
+    if (r->retired.len)
+        sb_putc(&r->retired, ' ');
+    sb_append(&r->retired, term, tl);
+}
+
+/* Decides an --update: the files changed since the base go into the delta,
+ * the base passages they replace are retired.  Returns 1 for a layered
+ * update, 0 when a full build is the better deal (say why). */
+static int plan_update(run *r)
+{
+    const vs_index_info *k = &r->known;
+    uint64_t base_bytes = 0, delta_bytes = 0;
+    size_t base_passages = 0, retired_passages = k->retired_passages, retired_terms = 0;
+    sb_reset(&r->retired);
+    if (k->retired && *k->retired) {
+        sb_puts(&r->retired, k->retired);
+        for (const char *p = k->retired; *p; p++)
+            retired_terms += *p == ' ';
+        retired_terms++;
+    }
+    for (size_t i = 0; i < r->fs.count; i++) {
+        const vs_file_info *kf = vs_index_info_find(k, r->fs.files[i].name);
+        file_state *s = &r->state[i];
+        if (s->action == ACT_KEEP && kf->build == k->base) {
+            s->build = kf->build;
+            base_bytes += r->fs.files[i].size;
+            base_passages += kf->passages;
+            continue;
+        }
+        if (kf && kf->build == k->base) { /* changed: its base passages retire */
+            retire(r, kf);
+            retired_terms++;
+            retired_passages += kf->passages;
+        }
+        s->action = ACT_INDEX; /* changed, new, or in the delta: written again */
+        delta_bytes += r->fs.files[i].size;
+    }
+    for (size_t i = 0; i < k->nfiles; i++) {
+        const vs_file_info *kf = &k->files[i];
+        if (r->seen[i] == KEPT_UNLISTED) {
+            if (kf->build == k->base) {
+                base_bytes += kf->size;
+                base_passages += kf->passages;
+            } else {
+                delta_bytes += kf->size;
+            }
+        } else if (r->seen[i] == NOT_SEEN && kf->build == k->base) { /* deleted */
+            retire(r, kf);
+            retired_terms++;
+            retired_passages += kf->passages;
+        }
+    }
+    r->retired_passages = retired_passages;
+    if (r->retired.failed)
+        return 0;
+    const char *why = NULL;
+    if (delta_bytes > base_bytes / 4 + DELTA_SLACK)
+        why = "the files changed since the last full build are over a quarter of the index";
+    else if (retired_passages > base_passages / 4 + 1000 || retired_terms > 4096)
+        why = "over a quarter of the index has changed since the last full build";
+    if (why && !r->o->quiet)
+        fprintf(stderr, "vnindex: %s: rebuilding it in full\n", why);
+    return why == NULL;
+}
+
+/* The records' compression dictionary for a full build: trained on the
+ * records of a sample of the files, taken evenly across them. */
+static int train_codec(run *r, char *err, size_t cap)
+{
+    vs_samples *samples = vs_samples_new(SAMPLE_BYTES);
+    vs_docbuilder *b = samples ? vs_docbuilder_new(r->tables, NULL) : NULL;
+    if (!b) {
+        vs_samples_free(samples);
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    vs_docbuilder_sample_into(b, samples);
+    /* every file when there are few, else a spread of them */
+    size_t step = r->ntodo > 64 ? r->ntodo / 64 : 1;
+    for (size_t k = 0; k < r->ntodo && !vs_samples_full(samples); k += step) {
+        input_file *f = &r->fs.files[r->todo[k]];
+        char *raw = NULL, e[256];
+        size_t len;
+        int changed;
+        rd_document *doc = NULL;
+        if (vs_read_file(f->path, &raw, &len, &changed) != 0)
+            continue; /* the workers will say why */
+        if (index_read_document(f->path, raw, len, &doc, e, sizeof e) == RD_OK) {
+            vs_build_stats st = {0, 0};
+            vs_docbuild_document(b, NULL, 0, f->name, doc, &st, e, sizeof e);
+        }
+        rd_document_free(doc);
+        free(raw);
+    }
+    vs_docbuilder_free(b);
+    int rc = vs_codec_train_samples(samples, &r->codec, err, cap);
+    vs_samples_free(samples);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ run */
@@ -559,6 +785,7 @@ int index_run(const index_options *o)
         if (same_tables && unchanged(&r, i, kf)) {
             r.state[i].action = ACT_KEEP;
             r.state[i].passages = kf->passages;
+            r.state[i].build = kf->build;
             *seen_of(&r, kf) = SEEN_SAME;
         } else {
             r.state[i].action = ACT_INDEX;
@@ -576,52 +803,43 @@ int index_run(const index_options *o)
         else
             deleted++;
     }
-    int incremental = o->update && same_tables && !o->force;
     if (!o->force && same_tables && changed == 0 && deleted == 0) {
         if (!o->quiet)
             fprintf(stderr, "vnindex: %s is up to date (%zu files)\n", o->db, r.fs.count);
         status = 0;
         goto out;
     }
-    if (!incremental) {
-        /* A full rebuild re-reads every input, and in --update mode also the
-         * files indexed before from paths not given this time. */
-        for (size_t i = 0; i < r.fs.count; i++)
-            r.state[i].action = ACT_INDEX;
-        for (size_t i = 0; i < r.known.nfiles; i++)
-            if (r.seen[i] == KEPT_UNLISTED) {
-                const char *p = r.known.files[i].real;
-                fileset extra;
-                if (fileset_collect(&extra, &p, 1, stderr) == 0 && extra.count == 1) {
-                    input_file *grown = realloc(r.fs.files, (r.fs.count + 1) * sizeof *grown);
-                    file_state *st = realloc(r.state, (r.fs.count + 2) * sizeof *st);
-                    size_t *td = realloc(r.todo, (r.fs.count + 2) * sizeof *td);
-                    if (grown)
-                        r.fs.files = grown;
-                    if (st)
-                        r.state = st;
-                    if (td)
-                        r.todo = td;
-                    if (grown && st && td) {
-                        r.fs.files[r.fs.count] = extra.files[0];
-                        free(r.fs.files[r.fs.count].name);
-                        r.fs.files[r.fs.count].name = strdup(r.known.files[i].name);
-                        memset(&r.state[r.fs.count], 0, sizeof r.state[0]);
-                        r.state[r.fs.count].action = ACT_INDEX;
-                        r.fs.count++;
-                        extra.count = 0;
-                    }
-                }
-                fileset_free(&extra);
-                r.seen[i] = SEEN_CHANGED;
+    /* An --update of a one-database index writes a delta (see "Updates"
+     * above) unless it has grown too big for that. */
+    if (o->update && same_tables && !o->force && r.nshards == 1)
+        r.layered = plan_update(&r);
+    r.sharded_update = o->update && same_tables && !o->force && r.nshards > 1;
+    for (size_t i = 0; !r.layered && !r.sharded_update && i < r.fs.count; i++)
+        r.state[i].action = ACT_INDEX; /* a full build re-reads every input */
+    /* Files indexed before from paths not given this time: re-read too, by
+     * a full build, or by an update when they are in the delta. */
+    for (size_t i = 0; o->update && !r.sharded_update && i < r.known.nfiles; i++)
+        if (r.seen[i] == KEPT_UNLISTED && (!r.layered || r.known.files[i].build != r.known.base)) {
+            if (add_unlisted(&r, &r.known.files[i]) != 0) {
+                fprintf(stderr, "vnindex: out of memory\n");
+                goto out;
             }
-    }
+            r.seen[i] = SEEN_CHANGED;
+        }
     for (size_t i = 0; i < r.fs.count; i++)
         if (r.state[i].action == ACT_INDEX)
             r.todo[r.ntodo++] = i;
+    if (r.layered || r.sharded_update)
+        r.codec_ok = vs_codec_from_dict(r.known.dict, r.known.dict_len, &r.codec) == 0;
+    else
+        r.codec_ok = train_codec(&r, err, sizeof err) == 0;
+    if (!r.codec_ok) {
+        fprintf(stderr, "vnindex: %s\n", err[0] ? err : "out of memory");
+        goto out;
+    }
 
     size_t total_docs = 0;
-    int b = build(&r, incremental, &total_docs);
+    int b = build(&r, &total_docs);
     if (b == 1) {
         fprintf(stderr, "vnindex: nothing indexed: no passages in %zu file%s; %s left as it was\n", r.ntodo,
                 r.ntodo == 1 ? "" : "s", o->db);
@@ -632,7 +850,7 @@ int index_run(const index_options *o)
         fprintf(stderr, "vnindex: %s; the previous index is unchanged\n", r.error[0] ? r.error : "failed");
         goto out;
     }
-    if (vs_gen_publish(o->db, r.gen, r.nshards, err, sizeof err) != 0) {
+    if (vs_gen_publish(o->db, r.gen, r.nshards, r.layered, err, sizeof err) != 0) {
         fprintf(stderr, "vnindex: %s; the previous index is unchanged\n", err);
         goto out;
     }
@@ -645,7 +863,7 @@ int index_run(const index_options *o)
         fprintf(stderr,
                 "vnindex: %s %zu file%s (%.1f MB, %zu passages) into %s in %.2f s (%.1f MB/s): %zu passages in "
                 "the index, %zu warning%s\n",
-                incremental ? "updated" : "indexed", r.ntodo, r.ntodo == 1 ? "" : "s", mb,
+                r.layered || r.sharded_update ? "updated" : "indexed", r.ntodo, r.ntodo == 1 ? "" : "s", mb,
                 atomic_load(&r.passages_done), o->db, secs, secs > 0 ? mb / secs : 0.0, total_docs, w,
                 w == 1 ? "" : "s");
     }
@@ -658,6 +876,8 @@ out:
     free(r.seen);
     vs_index_info_free(&r.known);
     vs_tables_free(r.tables);
+    vs_codec_free(r.codec);
+    sb_free(&r.retired);
     fileset_free(&r.fs);
     pthread_mutex_destroy(&r.out_lock);
     return status;

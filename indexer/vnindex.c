@@ -55,7 +55,7 @@ static int dump(const index_options *o, int blocks)
     }
     fileset fs;
     int status = fileset_collect(&fs, o->paths, o->npaths, stderr) == 0 ? 0 : 2;
-    vs_docbuilder *b = vs_docbuilder_new(t);
+    vs_docbuilder *b = vs_docbuilder_new(t, NULL);
     if (!b)
         status = 2;
     else

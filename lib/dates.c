@@ -313,6 +313,7 @@ size_t date_parse(const char *text, size_t len, date_span *out, size_t max)
         date_span d;
         size_t end = glued ? i : match_at(&sc, i, &d);
         if (end > i) {
+            d.end = end;
             found++;
             if (stored < sizeof tmp / sizeof tmp[0])
                 tmp[stored++] = d;

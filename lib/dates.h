@@ -28,6 +28,7 @@ typedef struct date_span {
     uint32_t from, to; /* YYYYMMDD, inclusive: a month is its first to last day */
     date_precision precision;
     size_t offset;     /* byte offset of the match in the text */
+    size_t end;        /* and of its end */
 } date_span;
 
 /* Finds the dates in text.  Returns how many were found (possibly more than

@@ -2,6 +2,11 @@
  * One file's text -> Xapian documents: split into passages, tag frameworks
  * and dates, and turn every passage into terms, values and a stored record
  * (see schema.h for the terms and why).
+ *
+ * A passage's terms are gathered in a small hash set first, each with its
+ * count, and handed to Xapian once each: Xapian keeps a document's terms in
+ * a std::map, and three terms a syllable (folded, exact, pair) called it
+ * three times as often as there are distinct terms.
  */
 #include "docbuild.h"
 
@@ -10,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "dates.h"
 #include "frameworks.h"
 #include "passage.h"
@@ -20,12 +26,38 @@
 
 #define MAX_DATES 64
 
+/* The distinct terms of one passage with their counts (wdf). */
+typedef struct term_slot {
+    uint32_t off, len; /* into the arena */
+    uint32_t wdf;      /* 0: a boolean (filter) term */
+    uint32_t gen;      /* the passage it belongs to: the set is emptied by bumping gen */
+} term_slot;
+
+typedef struct termset {
+    term_slot *slots;
+    size_t cap, count;
+    uint32_t gen;
+    strbuf arena;
+    uint32_t *order; /* slot indices in insertion order */
+    size_t order_cap;
+} termset;
+
 struct vs_docbuilder {
     const alias_table *aliases;
     vn_tokenizer *tok;
     xc_doc *doc;
-    strbuf term, data, scratch;
+    strbuf term, data, scratch, packed;
+    termset terms;
+    codec_ctx *codec;
+    vs_samples *samples;
+    long build;
     FILE *dump;
+};
+
+struct vs_samples {
+    strbuf bytes;     /* records back to back */
+    size_t *sizes;
+    size_t n, cap, max_bytes;
 };
 
 void vs_docbuilder_set_dump(vs_docbuilder *b, FILE *out)
@@ -51,18 +83,78 @@ static void dump_record(FILE *out, const record *r)
     fputc('\n', out);
 }
 
-vs_docbuilder *vs_docbuilder_new(const vs_tables *t)
+vs_docbuilder *vs_docbuilder_new(const vs_tables *t, const vs_codec *codec)
 {
     vs_docbuilder *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
     b->aliases = t->table;
     b->tok = vn_tokenizer_new();
-    if (!b->tok || xc_doc_new(&b->doc) != XC_OK) {
+    b->codec = codec_ctx_new(codec);
+    if (!b->tok || !b->codec || xc_doc_new(&b->doc) != XC_OK) {
         vs_docbuilder_free(b);
         return NULL;
     }
     return b;
+}
+
+void vs_docbuilder_set_build(vs_docbuilder *b, long build)
+{
+    b->build = build;
+}
+
+void vs_docbuilder_sample_into(vs_docbuilder *b, vs_samples *s)
+{
+    b->samples = s;
+}
+
+vs_samples *vs_samples_new(size_t max_bytes)
+{
+    vs_samples *s = calloc(1, sizeof *s);
+    if (s)
+        s->max_bytes = max_bytes;
+    return s;
+}
+
+int vs_samples_full(const vs_samples *s)
+{
+    return s->bytes.len >= s->max_bytes;
+}
+
+void vs_samples_free(vs_samples *s)
+{
+    if (!s)
+        return;
+    sb_free(&s->bytes);
+    free(s->sizes);
+    free(s);
+}
+
+int vs_codec_train_samples(const vs_samples *s, vs_codec **out, char *err, size_t cap)
+{
+    if (s->bytes.failed) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    return vs_codec_train(s->bytes.s, s->sizes, s->n, out, err, cap);
+}
+
+static void sample_add(vs_samples *s, const char *rec, size_t len)
+{
+    if (vs_samples_full(s) || s->bytes.failed)
+        return;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 1024;
+        size_t *p = realloc(s->sizes, cap * sizeof *p);
+        if (!p) {
+            s->bytes.failed = 1;
+            return;
+        }
+        s->sizes = p;
+        s->cap = cap;
+    }
+    sb_append(&s->bytes, rec, len);
+    s->sizes[s->n++] = len;
 }
 
 void vs_docbuilder_free(vs_docbuilder *b)
@@ -71,15 +163,120 @@ void vs_docbuilder_free(vs_docbuilder *b)
         return;
     vn_tokenizer_free(b->tok);
     xc_doc_free(b->doc);
+    codec_ctx_free(b->codec);
     sb_free(&b->term);
     sb_free(&b->data);
     sb_free(&b->scratch);
+    sb_free(&b->packed);
+    free(b->terms.slots);
+    free(b->terms.order);
+    sb_free(&b->terms.arena);
     free(b);
 }
 
+/* ------------------------------------------------------------ term set */
+
+static uint64_t fnv64(const char *s, size_t n, uint64_t h)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+#define FNV_START 0xcbf29ce484222325ULL
+
+static void terms_clear(termset *t)
+{
+    t->gen++;
+    t->count = 0;
+    sb_reset(&t->arena);
+    if (t->gen == 0) { /* wrapped: every slot would look current */
+        for (size_t i = 0; i < t->cap; i++)
+            t->slots[i].gen = 0;
+        t->gen = 1;
+    }
+}
+
+static int terms_grow(termset *t)
+{
+    size_t cap = t->cap ? t->cap * 2 : 1024;
+    term_slot *slots = calloc(cap, sizeof *slots);
+    uint32_t *order = malloc(cap * sizeof *order);
+    if (!slots || !order) {
+        free(slots);
+        free(order);
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t k = 0; k < t->count; k++) { /* re-insert in insertion order */
+        term_slot *old = &t->slots[t->order[k]];
+        size_t h = (size_t)fnv64(t->arena.s + old->off, old->len, FNV_START) & (cap - 1);
+        while (slots[h].gen == t->gen)
+            h = (h + 1) & (cap - 1);
+        slots[h] = *old;
+        order[n++] = (uint32_t)h;
+    }
+    free(t->slots);
+    free(t->order);
+    t->slots = slots;
+    t->order = order;
+    t->cap = t->order_cap = cap;
+    return 0;
+}
+
+/* Adds `wdf` occurrences of a term (0: a boolean term). */
+static int terms_add(termset *t, const char *term, size_t len, uint32_t wdf)
+{
+    if (len == 0 || len > TERM_MAX)
+        return 0; /* Xapian refuses longer terms; such a key is not searchable anyway */
+    if ((t->count + 1) * 2 > t->cap && terms_grow(t))
+        return -1;
+    size_t h = (size_t)fnv64(term, len, FNV_START) & (t->cap - 1);
+    for (;; h = (h + 1) & (t->cap - 1)) {
+        term_slot *sl = &t->slots[h];
+        if (sl->gen != t->gen)
+            break;
+        if (sl->len == len && memcmp(t->arena.s + sl->off, term, len) == 0) {
+            sl->wdf += wdf;
+            return 0;
+        }
+    }
+    term_slot *sl = &t->slots[h];
+    sl->off = (uint32_t)t->arena.len;
+    sl->len = (uint32_t)len;
+    sl->wdf = wdf;
+    sl->gen = t->gen;
+    sb_append(&t->arena, term, len);
+    if (t->arena.failed)
+        return -1;
+    t->order[t->count++] = (uint32_t)h;
+    return 0;
+}
+
+static int terms_add2(termset *t, const char *prefix, const char *a, size_t al, uint32_t wdf, strbuf *scratch)
+{
+    sb_reset(scratch);
+    sb_puts(scratch, prefix);
+    sb_append(scratch, a, al);
+    return scratch->failed ? -1 : terms_add(t, scratch->s, scratch->len, wdf);
+}
+
+/* Hands the set to the document. */
+static int terms_flush(termset *t, xc_doc *doc)
+{
+    int rc = XC_OK;
+    for (size_t k = 0; k < t->count && rc == XC_OK; k++) {
+        const term_slot *sl = &t->slots[t->order[k]];
+        const char *s = t->arena.s + sl->off;
+        rc = sl->wdf ? xc_doc_add_term(doc, s, sl->len, sl->wdf) : xc_doc_add_boolean_term(doc, s, sl->len);
+    }
+    return rc;
+}
+
 /* A key worth an exact term: it has marks, or letters that could carry them
- * (so --exact can tell "hoa" from "hòa").  Pure numbers and consonant-only
- * acronyms need none: their folded term is exact already. */
+ * (so an unmarked "hoa" can be told from "hòa").  Pure numbers and
+ * consonant-only acronyms need none: their folded term is exact already. */
 static int wants_exact(const vn_token *t)
 {
     if (t->exact_len != t->folded_len || memcmp(t->exact, t->folded, t->exact_len) != 0)
@@ -90,44 +287,52 @@ static int wants_exact(const vn_token *t)
     return 0;
 }
 
-/* prefix + value as a term: boolean (wdf 0, filters only) when count is 0,
- * else ranking with wdf = count (how often the passage names it). */
-static int add_prefixed(vs_docbuilder *b, const char *prefix, const char *value, unsigned count)
+/* The terms of a passage's text: every syllable folded and exact, every
+ * hyphenated run also joined (Cam-pu-chia: campuchia), and every two
+ * syllables that follow each other in a sentence as a pair (schema.h).
+ * *dupkey gets a hash of the folded syllables in order: two passages with
+ * the same words have the same key whatever their marks, case, spacing or
+ * punctuation. */
+static int add_text_terms(vs_docbuilder *b, const char *text, size_t len, vs_build_stats *st, uint64_t *dupkey)
 {
-    sb_reset(&b->term);
-    sb_puts(&b->term, prefix);
-    sb_puts(&b->term, value);
-    if (b->term.failed)
-        return XC_ERR_NOMEM;
-    if (b->term.len > TERM_MAX)
-        return XC_OK;
-    return count ? xc_doc_add_term(b->doc, b->term.s, b->term.len, count)
-                 : xc_doc_add_boolean_term(b->doc, b->term.s, b->term.len);
-}
-
-static int add_bool(vs_docbuilder *b, const char *prefix, const char *value)
-{
-    return add_prefixed(b, prefix, value, 0);
-}
-
-static int add_text_terms(vs_docbuilder *b, const char *text, size_t len, vs_build_stats *st)
-{
+    termset *ts = &b->terms;
     vn_tokenizer_reset(b->tok, text, len, 1);
     vn_token t;
-    int rc = XC_OK;
-    while (rc == XC_OK && vn_tokenizer_next(b->tok, &t)) {
-        if (t.folded_len > TERM_MAX)
+    char prev[VN_KEY_MAX];
+    size_t prev_len = 0, prev_end = 0;
+    uint64_t h = FNV_START;
+    int rc = 0;
+    while (rc == 0 && vn_tokenizer_next(b->tok, &t)) {
+        if (t.kind == VN_TOKEN_NUMPART) { /* 27/11/2019 also finds 2019: its parts, no pairs */
+            rc = terms_add(ts, t.folded, t.folded_len, 1);
             continue;
-        rc = xc_doc_add_posting(b->doc, t.folded, t.folded_len, t.pos);
-        st->terms++;
-        if (rc == XC_OK && wants_exact(&t) && t.exact_len + 2 <= TERM_MAX) {
-            sb_reset(&b->term);
-            sb_puts(&b->term, PREFIX_EXACT);
-            sb_append(&b->term, t.exact, t.exact_len);
-            rc = b->term.failed ? XC_ERR_NOMEM : xc_doc_add_term(b->doc, b->term.s, b->term.len, 1);
         }
+        rc = terms_add(ts, t.folded, t.folded_len, 1);
+        if (rc == 0 && wants_exact(&t))
+            rc = terms_add2(ts, PREFIX_EXACT, t.exact, t.exact_len, 1, &b->scratch);
+        st->terms++;
+        if (t.kind == VN_TOKEN_JOINED)
+            continue;
+        h = fnv64(t.folded, t.folded_len, h);
+        h = fnv64(" ", 1, h);
+        if (rc == 0 && prev_len && vn_glued(text, prev_end, t.start)) {
+            sb_reset(&b->scratch);
+            sb_puts(&b->scratch, PREFIX_PAIR);
+            sb_append(&b->scratch, prev, prev_len);
+            sb_putc(&b->scratch, ' ');
+            sb_append(&b->scratch, t.folded, t.folded_len);
+            rc = b->scratch.failed ? -1 : terms_add(ts, b->scratch.s, b->scratch.len, 1);
+        }
+        if (t.folded_len < sizeof prev) {
+            memcpy(prev, t.folded, t.folded_len);
+            prev_len = t.folded_len;
+        } else {
+            prev_len = 0;
+        }
+        prev_end = t.end;
     }
-    return rc;
+    *dupkey = h;
+    return rc ? XC_ERR_NOMEM : XC_OK;
 }
 
 static int cmp_unsigned(const void *a, const void *b)
@@ -136,43 +341,49 @@ static int cmp_unsigned(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int add_date_terms(vs_docbuilder *b, const date_span *d, size_t n)
+static int date_term(vs_docbuilder *b, const char *inh, const char *prefix, const char *v)
+{
+    sb_reset(&b->scratch);
+    sb_puts(&b->scratch, inh);
+    sb_puts(&b->scratch, prefix);
+    sb_puts(&b->scratch, v);
+    return b->scratch.failed ? -1 : terms_add(&b->terms, b->scratch.s, b->scratch.len, 0);
+}
+
+/* The filter terms of a passage's dates (schema.h), each behind `inh`
+ * ("" for its own dates, PREFIX_INHERITED for those it takes from the
+ * passage it continues); the years go to years[] for the facet slot. */
+static int add_date_terms(vs_docbuilder *b, const date_span *d, size_t n, const char *inh, unsigned *years,
+                          size_t *nyears, size_t max_years)
 {
     char v[32];
-    int rc = XC_OK;
-    unsigned years[MAX_DATES * 2];
-    size_t nyears = 0;
-    uint32_t first = 0, last = 0;
-    for (size_t i = 0; i < n && rc == XC_OK; i++) {
-        if (!first || d[i].from < first)
-            first = d[i].from;
-        if (d[i].to > last)
-            last = d[i].to;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
         if (d[i].precision == DATE_PERIOD) {
             snprintf(v, sizeof v, "%04u%04u", d[i].from / 10000, d[i].to / 10000);
-            rc = add_bool(b, PREFIX_PERIOD, v);
+            rc = date_term(b, inh, PREFIX_PERIOD, v);
             continue;
         }
         /* a day range may cross a year end (30/12 - 2/1) */
-        for (unsigned y = d[i].from / 10000; y <= d[i].to / 10000 && rc == XC_OK; y++) {
+        for (unsigned y = d[i].from / 10000; y <= d[i].to / 10000 && rc == 0; y++) {
             snprintf(v, sizeof v, "%04u", y);
-            rc = add_bool(b, PREFIX_YEAR, v);
-            if (nyears < sizeof years / sizeof years[0])
-                years[nyears++] = y;
+            rc = date_term(b, inh, PREFIX_YEAR, v);
+            if (*nyears < max_years)
+                years[(*nyears)++] = y;
         }
         if (d[i].precision == DATE_YEAR)
             continue;
-        for (uint32_t m = d[i].from / 100; m <= d[i].to / 100 && rc == XC_OK;) {
+        for (uint32_t m = d[i].from / 100; m <= d[i].to / 100 && rc == 0;) {
             snprintf(v, sizeof v, "%06u", m);
-            rc = add_bool(b, PREFIX_MONTH, v);
+            rc = date_term(b, inh, PREFIX_MONTH, v);
             m = (m % 100 == 12) ? (m / 100 + 1) * 100 + 1 : m + 1;
         }
         if (d[i].precision != DATE_DAY)
             continue;
         /* day ranges are short; the cap only guards odd input */
-        for (uint32_t day = d[i].from, steps = 0; day <= d[i].to && rc == XC_OK && steps < 62; steps++) {
+        for (uint32_t day = d[i].from, steps = 0; day <= d[i].to && rc == 0 && steps < 62; steps++) {
             snprintf(v, sizeof v, "%08u", day);
-            rc = add_bool(b, PREFIX_DAY, v);
+            rc = date_term(b, inh, PREFIX_DAY, v);
             int y = (int)(day / 10000), m = (int)(day / 100 % 100), dd = (int)(day % 100) + 1;
             if (!date_valid(y, m, dd)) {
                 dd = 1;
@@ -184,7 +395,22 @@ static int add_date_terms(vs_docbuilder *b, const date_span *d, size_t n)
             day = (uint32_t)(y * 10000 + m * 100 + dd);
         }
     }
-    if (rc == XC_OK && n > 0) {
+    return rc ? XC_ERR_NOMEM : XC_OK;
+}
+
+/* The sort and facet values of a passage's dates. */
+static int set_date_values(vs_docbuilder *b, const date_span *d, size_t n, unsigned *years, size_t nyears)
+{
+    char v[32];
+    int rc = XC_OK;
+    uint32_t first = 0, last = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!first || d[i].from < first)
+            first = d[i].from;
+        if (d[i].to > last)
+            last = d[i].to;
+    }
+    if (n > 0) {
         snprintf(v, sizeof v, "%08u", first);
         rc = xc_doc_set_value(b->doc, SLOT_FIRST_DATE, v, 8);
         snprintf(v, sizeof v, "%08u", last);
@@ -201,6 +427,17 @@ static int add_date_terms(vs_docbuilder *b, const date_span *d, size_t n)
         rc = xc_doc_set_value(b->doc, SLOT_YEARS, list, ll);
     }
     return rc;
+}
+
+static void iso_list(const date_span *d, size_t n, strbuf *out)
+{
+    for (size_t k = 0; k < n; k++) {
+        char iso[48];
+        date_iso(&d[k], iso, sizeof iso);
+        if (out->len)
+            sb_putc(out, ' ');
+        sb_puts(out, iso);
+    }
 }
 
 /* Stable ids: file:N (N the first line of a .txt passage, the ordinal of
@@ -244,6 +481,57 @@ int vs_docbuild_file(vs_docbuilder *b, vs_part *const *parts, size_t nparts, con
     return rc;
 }
 
+/* The dates of every passage: its own, and for one with none the dates of
+ * the passage it continues (the nearest earlier passage of its section that
+ * has dates of its own; a footnote's, the passage that cites it).  from[i]
+ * is the passage the dates came from, or i for its own, or -1. */
+typedef struct passage_dates {
+    date_span d[MAX_DATES];
+    size_t n;
+    long from;
+} passage_dates;
+
+static void find_dates(const passage_list *pl, passage_dates *pd)
+{
+    for (size_t i = 0; i < pl->count; i++) {
+        const passage *p = &pl->items[i];
+        size_t n = date_parse(p->text, p->text_len, pd[i].d, MAX_DATES);
+        pd[i].n = n > MAX_DATES ? MAX_DATES : n;
+        pd[i].from = pd[i].n ? (long)i : -1;
+    }
+    long last = -1; /* the last passage of the current section with dates of its own */
+    size_t section = (size_t)-1;
+    for (size_t i = 0; i < pl->count; i++) {
+        const passage *p = &pl->items[i];
+        if (p->note)
+            continue;
+        if (p->section != section) {
+            section = p->section;
+            last = -1;
+        }
+        if (pd[i].n)
+            last = (long)i;
+        else if (last >= 0)
+            pd[i].from = last;
+    }
+    for (size_t i = 0; i < pl->count; i++) {
+        const passage *p = &pl->items[i];
+        if (p->note && !pd[i].n && p->cited_by >= 0 && (size_t)p->cited_by < pl->count)
+            pd[i].from = pd[p->cited_by].from;
+    }
+}
+
+/* The boolean term of the passages of file `name` written by build
+ * `build`: what an --update names to retire them (schema.h). */
+void vs_version_term(const char *name, long build, char *term, size_t cap, size_t *len)
+{
+    char b[32];
+    int n = snprintf(b, sizeof b, "%ld:", build);
+    uint64_t h = fnv64(name, strlen(name), fnv64(b, (size_t)n, FNV_START));
+    n = snprintf(term, cap, "%s%016llx", PREFIX_VERSION, (unsigned long long)h);
+    *len = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
 int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts, const char *name,
                          const rd_document *doc, vs_build_stats *stats, char *err, size_t errcap)
 {
@@ -259,15 +547,26 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
         snprintf(err, errcap, "out of memory tagging frameworks");
         rc = XC_ERR_NOMEM;
     }
-    char fileterm[TERM_MAX + 1], idterm[TERM_MAX + 1];
-    size_t ftlen;
+    passage_dates *pd = calloc(pl.count + 1, sizeof *pd);
+    if (!pd && rc == XC_OK) {
+        snprintf(err, errcap, "out of memory finding dates");
+        rc = XC_ERR_NOMEM;
+    }
+    if (pd)
+        find_dates(&pl, pd);
+    char fileterm[TERM_MAX + 1], idterm[TERM_MAX + 1], verterm[64];
+    size_t ftlen, vtlen;
     docbuild_file_term(name, fileterm, sizeof fileterm, &ftlen);
-    strbuf id = STRBUF_INIT, fws = STRBUF_INIT, dates = STRBUF_INIT, notes = STRBUF_INIT, note_of = STRBUF_INIT;
+    vs_version_term(name, b->build, verterm, sizeof verterm, &vtlen);
+    strbuf id = STRBUF_INIT, fws = STRBUF_INIT, dates = STRBUF_INIT, hdates = STRBUF_INIT, hfrom = STRBUF_INIT,
+           notes = STRBUF_INIT, note_of = STRBUF_INIT;
     for (size_t i = 0; i < pl.count && rc == XC_OK; i++) {
         const passage *p = &pl.items[i];
         sb_reset(&id);
         sb_reset(&fws);
         sb_reset(&dates);
+        sb_reset(&hdates);
+        sb_reset(&hfrom);
         sb_reset(&notes);
         sb_reset(&note_of);
         passage_id(name, p, &id);
@@ -280,18 +579,23 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
         if (p->note && p->cited_by >= 0)
             passage_id(name, &pl.items[p->cited_by], &note_of);
 
+        terms_clear(&b->terms);
+        uint64_t dupkey = 0;
         rc = xc_doc_clear(b->doc);
-        if (rc == XC_OK)
-            rc = add_text_terms(b, p->text, p->text_len, stats);
+        if (rc == XC_OK && !b->samples) /* samples are records: no terms needed */
+            rc = add_text_terms(b, p->text, p->text_len, stats, &dupkey);
         if (rc == XC_OK) {
             size_t il = schema_term(PREFIX_ID, id.s ? id.s : "", idterm, sizeof idterm);
-            rc = xc_doc_add_boolean_term(b->doc, idterm, il);
+            rc = terms_add(&b->terms, idterm, il, 0) ? XC_ERR_NOMEM : XC_OK;
         }
-        if (rc == XC_OK)
-            rc = xc_doc_add_boolean_term(b->doc, fileterm, ftlen);
+        if (rc == XC_OK && terms_add(&b->terms, fileterm, ftlen, 0))
+            rc = XC_ERR_NOMEM;
+        if (rc == XC_OK && terms_add(&b->terms, verterm, vtlen, 0))
+            rc = XC_ERR_NOMEM;
         const char *code = tags[i].primary >= 0 ? alias_framework_code(b->aliases, (size_t)tags[i].primary) : "";
         if (rc == XC_OK && *code) {
-            rc = add_bool(b, PREFIX_FRAMEWORK, code);
+            if (terms_add2(&b->terms, PREFIX_FRAMEWORK, code, strlen(code), 0, &b->scratch))
+                rc = XC_ERR_NOMEM;
             if (rc == XC_OK)
                 rc = xc_doc_set_value(b->doc, SLOT_FRAMEWORK, code, strlen(code));
         }
@@ -299,27 +603,44 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
             if (!tags[i].mentions[f])
                 continue;
             const char *c = alias_framework_code(b->aliases, f);
-            rc = add_prefixed(b, PREFIX_MENTION, c, tags[i].mentions[f]);
+            if (terms_add2(&b->terms, PREFIX_MENTION, c, strlen(c), tags[i].mentions[f], &b->scratch))
+                rc = XC_ERR_NOMEM;
             if (fws.len)
                 sb_putc(&fws, ' ');
             sb_puts(&fws, c);
         }
         for (size_t g = 0; g < alias_group_count(b->aliases) && rc == XC_OK; g++)
-            if (tags[i].groups[g])
-                rc = add_prefixed(b, PREFIX_ALIAS, alias_group_key(b->aliases, g), tags[i].groups[g]);
-        date_span ds[MAX_DATES];
-        size_t nd = date_parse(p->text, p->text_len, ds, MAX_DATES);
-        if (nd > MAX_DATES)
-            nd = MAX_DATES;
-        for (size_t k = 0; k < nd; k++) {
-            char iso[48];
-            date_iso(&ds[k], iso, sizeof iso);
-            if (dates.len)
-                sb_putc(&dates, ' ');
-            sb_puts(&dates, iso);
-        }
+            if (tags[i].groups[g]) {
+                const char *k = alias_group_key(b->aliases, g);
+                if (terms_add2(&b->terms, PREFIX_ALIAS, k, strlen(k), tags[i].groups[g], &b->scratch))
+                    rc = XC_ERR_NOMEM;
+            }
+        /* dates: its own, or those of the passage it continues */
+        unsigned years[MAX_DATES * 2];
+        size_t nyears = 0;
+        const passage_dates *own = &pd[i], *src = pd[i].from >= 0 ? &pd[pd[i].from] : own;
+        int inherited = own->n == 0 && pd[i].from >= 0;
         if (rc == XC_OK)
-            rc = add_date_terms(b, ds, nd);
+            rc = add_date_terms(b, src->d, src->n, inherited ? PREFIX_INHERITED : "", years, &nyears,
+                                sizeof years / sizeof years[0]);
+        if (rc == XC_OK)
+            rc = set_date_values(b, src->d, src->n, years, nyears);
+        iso_list(own->d, own->n, &dates);
+        if (inherited) {
+            iso_list(src->d, src->n, &hdates);
+            passage_id(name, &pl.items[pd[i].from], &hfrom);
+        }
+        unsigned char v[8];
+        for (int k = 0; k < 8; k++)
+            v[k] = (unsigned char)(dupkey >> (56 - 8 * k));
+        if (rc == XC_OK)
+            rc = xc_doc_set_value(b->doc, SLOT_DUPKEY, (const char *)v, 8);
+        for (int k = 0; k < 4; k++)
+            v[k] = (unsigned char)((uint32_t)i >> (24 - 8 * k));
+        if (rc == XC_OK)
+            rc = xc_doc_set_value(b->doc, SLOT_SEQ, (const char *)v, 4);
+        if (rc == XC_OK)
+            rc = terms_flush(&b->terms, b->doc);
 
         /* A section with no heading of its own is named after its framework. */
         const char *section = p->section < pl.section_count ? pl.sections[p->section].title : NULL;
@@ -330,7 +651,8 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
             .id = id.s, .file = (char *)name, .line = (long)p->line, .end_line = (long)p->end_line,
             .page = (long)p->page, .where = p->where,
             .section = (char *)section, .heading = (char *)heading, .fw = (char *)code, .fws = fws.s,
-            .dates = dates.s, .notes = notes.s, .note_of = note_of.s, .text = p->text,
+            .dates = dates.s, .hdates = hdates.s, .hdates_from = hfrom.s, .notes = notes.s, .note_of = note_of.s,
+            .text = p->text,
         };
         if (b->dump) {
             dump_record(b->dump, &r);
@@ -339,10 +661,19 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
         }
         sb_reset(&b->data);
         record_encode(&r, &b->data);
-        if (b->data.failed || id.failed || fws.failed || dates.failed || notes.failed || note_of.failed)
+        if (b->data.failed || id.failed || fws.failed || dates.failed || hdates.failed || hfrom.failed ||
+            notes.failed || note_of.failed)
+            rc = XC_ERR_NOMEM;
+        if (rc == XC_OK && b->samples) { /* collecting records to train the dictionary on */
+            sample_add(b->samples, b->data.s, b->data.len);
+            stats->passages++;
+            continue;
+        }
+        sb_reset(&b->packed);
+        if (rc == XC_OK && codec_pack(b->codec, b->data.s, b->data.len, &b->packed))
             rc = XC_ERR_NOMEM;
         if (rc == XC_OK)
-            rc = xc_doc_set_data(b->doc, b->data.s, b->data.len);
+            rc = xc_doc_set_value(b->doc, SLOT_RECORD, b->packed.s, b->packed.len);
         if (rc == XC_OK)
             rc = xc_wdb_add_document(vs_part_wdb(parts[docbuild_shard_of(id.s, nparts)]), b->doc, NULL);
         if (rc != XC_OK)
@@ -350,6 +681,9 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
         else
             stats->passages++;
     }
+    free(pd);
+    sb_free(&hdates);
+    sb_free(&hfrom);
     sb_free(&id);
     sb_free(&fws);
     sb_free(&dates);

@@ -18,6 +18,9 @@ size_t docbuild_shard_of(const char *id, size_t nshards);
 /* The boolean term of the file `name` (for --update deletes). */
 void docbuild_file_term(const char *name, char *term, size_t cap, size_t *len);
 
+/* The term of the passages of `name` written by build `build`. */
+void docbuild_version_term(const char *name, long build, char *term, size_t cap, size_t *len);
+
 /* The writable database behind a part (indexdb.c). */
 xc_wdb *vs_part_wdb(vs_part *p);
 

@@ -94,3 +94,46 @@ uint64_t vs_content_hash(const char *data, size_t len)
     }
     return h;
 }
+
+int vs_copy_file(const char *from, const char *to)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return -1;
+    int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (out < 0) {
+        int e = errno;
+        close(in);
+        errno = e;
+        return -1;
+    }
+    char buf[65536];
+    int rc = 0;
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = n < 0 ? -1 : 0;
+            break;
+        }
+        for (ssize_t w = 0; w < n;) {
+            ssize_t k = write(out, buf + w, (size_t)(n - w));
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k < 0) {
+                rc = -1;
+                break;
+            }
+            w += k;
+        }
+        if (rc)
+            break;
+    }
+    int e = errno;
+    if (close(out) != 0)
+        rc = -1;
+    close(in);
+    errno = e;
+    return rc;
+}

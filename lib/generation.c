@@ -3,9 +3,12 @@
  *
  * A database path is a directory that Xapian opens as a stub directory:
  *
- *   vnsearch.db/XAPIANDB       "auto g000007" (or one line per shard)
+ *   vnsearch.db/XAPIANDB       "auto g000007" (or one line per shard, or
+ *                              "auto g000007/delta" then "auto g000007/base")
  *   vnsearch.db/g000007/       the current generation (a glass database,
- *                              or shard-0 .. shard-N-1)
+ *                              or shard-0 .. shard-N-1, or after an --update
+ *                              delta/ and base/, whose files are hard links
+ *                              to the base of the generation before)
  *   vnsearch.db/g000006/       the previous one, kept for readers that
  *                              opened it just before the swap
  *   vnsearch.db/vnindex.lock   held (flock) by the running vnindex
@@ -126,12 +129,12 @@ long vs_gen_current(const char *db, size_t *shards)
         long g;
         if (sscanf(line, "auto g%ld", &g) == 1) {
             gen = g;
-            n++;
+            n += strstr(line, "/shard-") != NULL;
         }
     }
     fclose(fp);
     if (shards)
-        *shards = n;
+        *shards = n ? n : (gen >= 0 ? 1 : 0);
     return gen;
 }
 
@@ -145,7 +148,7 @@ static int fsync_dir(const char *dir)
     return rc;
 }
 
-int vs_gen_publish(const char *db, long gen, size_t shards, char *err, size_t cap)
+int vs_gen_publish(const char *db, long gen, size_t shards, int layered, char *err, size_t cap)
 {
     char tmp[PATH_MAX], final[PATH_MAX];
     snprintf(tmp, sizeof tmp, "%s/%s.tmp", db, STUB_NAME);
@@ -155,7 +158,9 @@ int vs_gen_publish(const char *db, long gen, size_t shards, char *err, size_t ca
         snprintf(err, cap, "%s: %s", tmp, strerror(errno));
         return -1;
     }
-    if (shards <= 1)
+    if (layered) /* the update part first: Xapian reads metadata from the first database */
+        fprintf(fp, "auto g%06ld/delta\nauto g%06ld/base\n", gen, gen);
+    else if (shards <= 1)
         fprintf(fp, "auto g%06ld\n", gen);
     else
         for (size_t s = 0; s < shards; s++)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "docbuild.h"
 #include "schema.h"
 #include "tables.h"
@@ -43,14 +44,15 @@ static int part_open(const char *path, int mode, vs_part **out, char *err, size_
     return 0;
 }
 
-int vs_part_create(const char *path, vs_part **out, char *err, size_t cap)
+int vs_part_create(const char *path, int termlists, vs_part **out, char *err, size_t cap)
 {
-    return part_open(path, XC_WDB_CREATE | XC_WDB_NO_SYNC, out, err, cap);
+    return part_open(path, XC_WDB_CREATE | XC_WDB_NO_SYNC | (termlists ? 0 : XC_WDB_NO_TERMLIST), out, err, cap);
 }
 
 int vs_part_open(const char *path, vs_part **out, char *err, size_t cap)
 {
-    return part_open(path, XC_WDB_OPEN, out, err, cap);
+    /* (a database made without term lists must be opened saying so) */
+    return part_open(path, XC_WDB_OPEN | XC_WDB_NO_TERMLIST, out, err, cap);
 }
 
 int vs_part_commit(vs_part *p, char *err, size_t cap)
@@ -158,6 +160,16 @@ int vs_index_info_read(const char *db_path, vs_index_info *k, char *err, size_t 
     xc_db_get_metadata(db, META_VERSION, &k->format, &len);
     xc_db_get_metadata(db, META_FRAMEWORKS, &k->frameworks, &len);
     xc_db_get_metadata(db, META_ALIASES, &k->aliases, &len);
+    xc_db_get_metadata(db, META_DICT, &k->dict, &k->dict_len);
+    xc_db_get_metadata(db, META_RETIRED, &k->retired, &len);
+    char *stats = NULL;
+    xc_db_get_metadata(db, META_STATS, &stats, &len);
+    const char *b = stats ? strstr(stats, "base=") : NULL, *l = stats ? strstr(stats, "layered=") : NULL;
+    k->base = b ? strtol(b + 5, NULL, 10) : k->generation;
+    k->layered = l ? l[8] == '1' : 0;
+    const char *rp = stats ? strstr(stats, "retired_passages=") : NULL;
+    k->retired_passages = rp ? (size_t)strtoull(rp + 17, NULL, 10) : 0;
+    free(stats);
     if (xc_db_metadata_keys(db, META_FILE, add_file_name, k) != XC_OK) {
         xc_db_close(db);
         return -1;
@@ -178,17 +190,10 @@ int vs_index_info_read(const char *db_path, vs_index_info *k, char *err, size_t 
             *whole = '\0';
         }
         char real[PATH_MAX] = "";
-        uint64_t size = 0, hash = 0;
-        int64_t mtime = 0;
-        size_t passages = 0;
-        if (sscanf(v, "%" SCNu64 " %" SCNd64 " %" SCNx64 " %zu %4095[^\n]", &size, &mtime, &hash, &passages,
-                   real) >= 4) {
-            k->files[i].size = size;
-            k->files[i].mtime_ns = mtime;
-            k->files[i].hash = hash;
-            k->files[i].passages = passages;
-            k->files[i].real = strdup(real);
-        }
+        vs_file_info *f = &k->files[i];
+        if (sscanf(v, "%" SCNu64 " %" SCNd64 " %" SCNd64 " %" SCNu64 " %" SCNx64 " %zu %ld %4095[^\n]", &f->size,
+                   &f->mtime_ns, &f->ctime_ns, &f->ino, &f->hash, &f->passages, &f->build, real) >= 7)
+            f->real = strdup(real);
         free(v);
     }
     if (k->nfiles > 1) /* sorted by name for vs_index_info_find() */
@@ -207,6 +212,8 @@ void vs_index_info_free(vs_index_info *k)
     free(k->format);
     free(k->frameworks);
     free(k->aliases);
+    free(k->dict);
+    free(k->retired);
     memset(k, 0, sizeof *k);
 }
 
@@ -230,30 +237,40 @@ int vs_index_info_same_tables(const vs_index_info *k, const vs_tables *t)
            same_text(k->aliases, t->aliases, t->aliases_len);
 }
 
-int vs_index_write_meta(vs_part *p, const vs_tables *t, const vs_file_info *files, size_t nfiles, size_t shards,
-                        char *err, size_t cap)
+int vs_index_write_meta(vs_part *p, const vs_index_meta *m, char *err, size_t cap)
 {
     xc_wdb *db = p->db;
+    const vs_tables *t = m->tables;
     int rc = xc_wdb_set_metadata(db, META_VERSION, VS_INDEX_FORMAT, strlen(VS_INDEX_FORMAT));
     if (rc == XC_OK)
         rc = xc_wdb_set_metadata(db, META_FRAMEWORKS, t->frameworks ? t->frameworks : "", t->frameworks_len);
     if (rc == XC_OK)
         rc = xc_wdb_set_metadata(db, META_ALIASES, t->aliases ? t->aliases : "", t->aliases_len);
+    size_t dl = 0;
+    const char *dict = vs_codec_dict(m->codec, &dl);
+    if (rc == XC_OK)
+        rc = xc_wdb_set_metadata(db, META_DICT, dict ? dict : "", dl);
+    if (rc == XC_OK)
+        rc = xc_wdb_set_metadata(db, META_RETIRED, m->retired ? m->retired : "", m->retired ? strlen(m->retired) : 0);
     size_t passages = 0;
-    for (size_t i = 0; i < nfiles && rc == XC_OK; i++) {
-        const vs_file_info *f = &files[i];
-        char key[TERM_MAX + 1], val[2 * PATH_MAX + 128];
+    for (size_t i = 0; i < m->nfiles && rc == XC_OK; i++) {
+        const vs_file_info *f = &m->files[i];
+        char key[TERM_MAX + 1], val[2 * PATH_MAX + 192];
         schema_term(META_FILE, f->name, key, sizeof key);
-        int n = snprintf(val, sizeof val, "%" PRIu64 " %" PRId64 " %016" PRIx64 " %zu %s\n%s", f->size,
-                         f->mtime_ns, f->hash, f->passages, f->real ? f->real : "", f->name);
+        int n = snprintf(val, sizeof val,
+                         "%" PRIu64 " %" PRId64 " %" PRId64 " %" PRIu64 " %016" PRIx64 " %zu %ld %s\n%s", f->size,
+                         f->mtime_ns, f->ctime_ns, f->ino, f->hash, f->passages, f->build, f->real ? f->real : "",
+                         f->name);
         if (n < 0 || (size_t)n >= sizeof val)
             n = (int)sizeof val - 1;
         rc = xc_wdb_set_metadata(db, key, val, (size_t)n);
         passages += f->passages;
     }
     if (rc == XC_OK) {
-        char stats[128];
-        int n = snprintf(stats, sizeof stats, "files=%zu passages=%zu shards=%zu", nfiles, passages, shards);
+        char stats[192];
+        int n = snprintf(stats, sizeof stats,
+                         "files=%zu passages=%zu shards=%zu base=%ld layered=%d retired_passages=%zu", m->nfiles,
+                         passages, m->shards, m->base, m->layered, m->retired_passages);
         rc = xc_wdb_set_metadata(db, META_STATS, stats, (size_t)n);
     }
     if (rc == XC_OK)

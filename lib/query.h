@@ -32,42 +32,25 @@
 #define QUERY_MAX_FRAMEWORKS 64
 #define QUERY_MAX_WILDCARDS 32 /* each prefix* expands to up to 200 terms; 1000 of them took seconds */
 
-typedef struct query_word query_word;
+enum qkind { QN_TEXT, QN_PHRASE, QN_WILDCARD, QN_SEQ, QN_OR };
 
-/* The words of a parsed query that a hit can highlight and the restorer can
- * look up: folded keys and exact keys, one entry per word typed. */
-typedef struct query_terms {
-    char **folded;      /* folded key per word typed (not excluded) */
-    char **exact;       /* its exact key */
-    int *marked;        /* 1 if it was typed with marks */
-    size_t count;
-} query_terms;
-
-#define QUERY_MAX_PAIRS 16
-/* Added to passages that have every word of a word list, so that they rank
- * above those that miss one (query.c: ranked()). */
-#define QUERY_ALL_WORDS_BONUS 100.0
+/* The parsed query: a tree of text chunks, phrases, prefix* words,
+ * sequences (implicit: ranked; strict: an explicit AND) and ORs. */
+typedef struct qnode {
+    enum qkind kind;
+    int sign;   /* -1 excluded, +1 required, 0 ranked */
+    int strict; /* QN_SEQ: an explicit AND joined its items */
+    char *text;
+    struct qnode **kids;
+    size_t nkids, cap;
+} qnode;
 
 typedef struct parsed_query {
-    struct qnode *root;          /* NULL if the query has only filters */
-    xc_query *pairs[QUERY_MAX_PAIRS]; /* adjacent words as phrases, from query_build() */
-    size_t npairs;
-    /* The query restricted to passages with every word and weighted without
-     * QUERY_ALL_WORDS_BONUS, from query_build() when the query is one list
-     * of words.  Its best hits are the full query's, bonus apart, when it
-     * has enough of them and nothing outside it can outweigh them; it costs
-     * less to run (search.c: strict_page()).  NULL otherwise. */
-    xc_query *strict;
+    qnode *root;                 /* NULL if the query has only filters */
     char *frameworks[QUERY_MAX_FRAMEWORKS]; /* framework: filters (codes as typed) */
     size_t nframeworks;
     uint32_t date_from, date_to; /* date: filter, YYYYMMDD, 0 = open */
     int has_date;
-    query_terms terms;
-    /* Every index term the built query looks for, prefixes included, and the
-     * prefix* words: what a hit can highlight (search.c), without reading
-     * each hit's term list back from the index. */
-    char **hl_terms, **hl_prefixes;
-    size_t nhl_terms, nhl_prefixes;
 } parsed_query;
 
 /* Parses text.  Returns 0, or -1 with a one-line message in err (unbalanced
@@ -85,18 +68,77 @@ typedef struct query_context {
     int exact;                   /* --exact */
 } query_context;
 
-/* Builds the Xapian query for the parsed query's words, restricted to
- * `filter` (NULL for none; see filtered() in query.c for where it goes).
- * Returns NULL if there are no positive words (filters only), with *empty
- * set; NULL with *empty = 0 is an error (message in err). */
-xc_query *query_build(const parsed_query *q, const query_context *ctx, const xc_query *filter, int *empty,
-                      char *err, size_t cap);
+/* ------------------------------------------------------------ the plan */
+
+/* How a passage matched (plan.c): every word in the spelling typed, every
+ * word but some only with other marks, or only some of the words. */
+enum { TIER_EXACT = 0, TIER_MARKS = 1, TIER_SOME = 2 };
+#define QUERY_MAX_TIERS 3
+
+/* The words of a query that a hit can highlight and the restorer can look
+ * up: folded keys and exact keys, one entry per syllable typed. */
+typedef struct query_terms {
+    char **folded;      /* folded key per syllable typed (not excluded) */
+    char **exact;       /* its exact key */
+    int *marked;        /* 1 if it was typed with marks */
+    size_t count;
+} query_terms;
+
+/* A phrase typed in quotes, for the check against a hit's text: its
+ * syllables' folded keys in order (plan.c finds it through its pairs). */
+typedef struct query_phrase {
+    char **keys;
+    size_t n;
+} query_phrase;
+
+/* What plan_build() makes of a parsed query (see plan.c for the why):
+ *
+ *   weight    every term that weighs, one OR: each tier ranks by it
+ *   tier[k]   which passages are in tier k (no weight of its own), the
+ *             tiers disjoint and in order: TIER_EXACT before TIER_MARKS
+ *             before TIER_SOME
+ *   match     every passage the query matches (the tiers' union)
+ *   exclude   the passages -words exclude, or NULL
+ *
+ * The caller adds its filters and runs FILTER(weight, tier[k] AND filter)
+ * AND_NOT exclude, tier by tier. */
+typedef struct query_plan {
+    xc_query *weight;
+    size_t nweights;             /* the terms it ORs: bounds any passage's weight (search.c) */
+    xc_query *tier[QUERY_MAX_TIERS];
+    int kind[QUERY_MAX_TIERS];
+    size_t ntiers;
+    xc_query *match;
+    xc_query *exclude;
+    query_terms terms;
+    query_phrase *phrases;       /* of three syllables or more: checked in the hits' text */
+    size_t nphrases;
+    /* Every index term the plan looks for, prefixes included, and the
+     * prefix* words: what a hit can highlight (search.c), without reading
+     * each hit's term list back from the index; and the folded keys of the
+     * syllables typed with marks, highlighted in an exact hit only in the
+     * spelling typed. */
+    char **hl_terms, **hl_prefixes, **hl_marked;
+    size_t nhl_terms, nhl_prefixes, nhl_marked;
+} query_plan;
+
+/* Builds the plan of a parsed query.  Returns 0 with plan filled (plan
+ * ->weight NULL when the query has only filters), or -1 with a message in
+ * err.  Free with plan_free() either way. */
+int plan_build(const parsed_query *q, const query_context *ctx, query_plan *plan, char *err, size_t cap);
+void plan_free(query_plan *plan);
+
+/* 1 if the text holds the phrase: its syllables in order, each following
+ * the one before within a sentence (vn_glued). */
+int plan_phrase_in(const query_phrase *ph, const char *text, size_t len);
 
 /* The filter for frameworks (OR of primary framework terms) and a date range
- * [from, to] (either may be 0 for open).  Returns NULL for "no filter", or
- * with *impossible set when nothing can match (a date range with no
- * indexed date inside). */
+ * [from, to] (either may be 0 for open): on the passages' own dates, or with
+ * `inherited` on those they take from the passage they continue (schema.h).
+ * Returns NULL for "no filter", or with *impossible set when nothing can
+ * match (a date range with no indexed date inside). */
 xc_query *query_framework_filter(char *const *codes, size_t n);
-xc_query *query_date_filter(xc_db *db, uint32_t from, uint32_t to, int *impossible, char *err, size_t cap);
+xc_query *query_date_filter(xc_db *db, uint32_t from, uint32_t to, int inherited, int *impossible, char *err,
+                             size_t cap);
 
 #endif

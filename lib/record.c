@@ -63,7 +63,7 @@ static void field(strbuf *out, const char *name, const char *value, int escape, 
 
 static int needs_escape(const record *r)
 {
-    const char *v[] = {r->id, r->file, r->notes, r->note_of};
+    const char *v[] = {r->id, r->file, r->notes, r->note_of, r->hdates_from};
     for (size_t i = 0; i < sizeof v / sizeof *v; i++)
         if (v[i] && strpbrk(v[i], "\\\n"))
             return 1;
@@ -86,6 +86,8 @@ void record_encode(const record *r, strbuf *out)
     field(out, "fw", r->fw, esc, 0);
     field(out, "fws", r->fws, esc, 0);
     field(out, "dates", r->dates, esc, 0);
+    field(out, "hdates", r->hdates, esc, 0);
+    field(out, "hdates_from", r->hdates_from, esc, 0);
     field(out, "notes", r->notes, esc, 0);
     field(out, "note_of", r->note_of, esc, 0);
     field(out, "text", r->text, esc, 1);
@@ -114,7 +116,7 @@ int record_decode(const char *data, size_t len, record *r)
     r->buf_[len] = '\0';
     static char empty[] = "";
     r->id = r->file = r->section = r->heading = r->fw = r->fws = r->dates = r->notes = r->note_of = r->text = empty;
-    r->where = empty;
+    r->where = r->hdates = r->hdates_from = empty;
     char *p = r->buf_, *end = r->buf_ + len;
     size_t ml = strlen(ESCAPED_MARK);
     int escaped = len >= ml && memcmp(p, ESCAPED_MARK, ml) == 0;
@@ -140,6 +142,8 @@ int record_decode(const char *data, size_t len, record *r)
             else if (!strcmp(p, "fw")) r->fw = v;
             else if (!strcmp(p, "fws")) r->fws = v;
             else if (!strcmp(p, "dates")) r->dates = v;
+            else if (!strcmp(p, "hdates")) r->hdates = v;
+            else if (!strcmp(p, "hdates_from")) r->hdates_from = v;
             else if (!strcmp(p, "notes")) r->notes = v;
             else if (!strcmp(p, "note_of")) r->note_of = v;
             else if (!strcmp(p, "text")) r->text = v;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "codec.h"
 #include "dates.h"
 #include "query.h"
 #include "schema.h"
@@ -30,7 +31,11 @@
 struct vs_engine {
     xc_db *db;
     xc_enquire *enq;
-    xc_enquire *rerank; /* no match spies: the adjacent-pair pass (run_query) */
+    xc_enquire *plain; /* no match spies: the pages (fetch_page) and plain counts */
+    codec_ctx *codec;  /* the records' compression (codec.c) */
+    vs_codec *dict;
+    strbuf record;     /* a record unpacked */
+    xc_query *retired; /* passages an --update replaced (schema.h, XV), or NULL */
     alias_table *aliases;
     size_t facet_fw, facet_year;
     char *path;
@@ -63,6 +68,55 @@ static int db_failure(const char *path, const char *what, char *err, size_t cap)
     else
         snprintf(err, cap, "%s: %s", path, detail);
     return VS_ERR_DB;
+}
+
+/* The dictionary the records are compressed with, and the passages an
+ * --update retired (index.c, "Updates"): both from the index's metadata. */
+static int load_codec(vs_engine *e, char *err, size_t cap)
+{
+    char *dict = NULL, *retired = NULL;
+    size_t dl = 0, rl = 0;
+    if (xc_db_get_metadata(e->db, META_DICT, &dict, &dl) != XC_OK ||
+        xc_db_get_metadata(e->db, META_RETIRED, &retired, &rl) != XC_OK) {
+        free(dict);
+        free(retired);
+        return db_failure(e->path, "cannot read its metadata", err, cap);
+    }
+    vs_codec *c = NULL;
+    codec_ctx *x = NULL;
+    int rc = vs_codec_from_dict(dict, dl, &c) == 0 && (x = codec_ctx_new(c)) ? VS_OK : VS_ERR_DB;
+    xc_query *ret = NULL;
+    if (rc == VS_OK && retired && rl) { /* space-separated XV terms */
+        size_t n = 1;
+        for (size_t i = 0; i < rl; i++)
+            n += retired[i] == ' ';
+        xc_query **terms = calloc(n, sizeof *terms);
+        size_t k = 0;
+        for (char *t = retired, *save = NULL, *tok; terms && (tok = strtok_r(t, " ", &save)); t = NULL)
+            if (k < n && !(terms[k++] = xc_query_term(tok, strlen(tok), 1)))
+                rc = VS_ERR_DB;
+        if (!terms || (rc == VS_OK && !(ret = xc_query_combine(XC_OP_OR, terms, k, 0))))
+            rc = VS_ERR_DB;
+        for (size_t i = 0; terms && i < k; i++)
+            xc_query_free(terms[i]);
+        free(terms);
+    }
+    free(dict);
+    free(retired);
+    if (rc != VS_OK) {
+        codec_ctx_free(x);
+        vs_codec_free(c);
+        xc_query_free(ret);
+        snprintf(err, cap, "%s: out of memory", e->path);
+        return rc;
+    }
+    codec_ctx_free(e->codec);
+    vs_codec_free(e->dict);
+    xc_query_free(e->retired);
+    e->codec = x;
+    e->dict = c;
+    e->retired = ret;
+    return VS_OK;
 }
 
 static int load_tables(vs_engine *e, char *err, size_t cap)
@@ -152,8 +206,10 @@ int vs_open(const char *db_path, unsigned flags, vs_engine **out, char *err, siz
     }
     free(version);
     rc = load_tables(e, err, cap);
-    if (rc == VS_OK && (xc_enquire_new(e->db, &e->enq) != XC_OK || xc_enquire_new(e->db, &e->rerank) != XC_OK ||
-                        xc_enquire_set_bm25(e->rerank, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN) != XC_OK ||
+    if (rc == VS_OK)
+        rc = load_codec(e, err, cap);
+    if (rc == VS_OK && (xc_enquire_new(e->db, &e->enq) != XC_OK || xc_enquire_new(e->db, &e->plain) != XC_OK ||
+                        xc_enquire_set_bm25(e->plain, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN) != XC_OK ||
                         xc_enquire_set_bm25(e->enq, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN) != XC_OK ||
                         xc_enquire_add_facet(e->enq, SLOT_FRAMEWORK, 0, &e->facet_fw) != XC_OK ||
                         xc_enquire_add_facet(e->enq, SLOT_YEARS, ' ', &e->facet_year) != XC_OK)) {
@@ -172,7 +228,11 @@ void vs_close(vs_engine *e)
     if (!e)
         return;
     xc_enquire_free(e->enq);
-    xc_enquire_free(e->rerank);
+    xc_enquire_free(e->plain);
+    codec_ctx_free(e->codec);
+    vs_codec_free(e->dict);
+    sb_free(&e->record);
+    xc_query_free(e->retired);
     xc_db_close(e->db);
     alias_table_free(e->aliases);
     free(e->path);
@@ -205,16 +265,16 @@ int vs_refresh(vs_engine *e)
     if (xc_db_reopen(e->db, &changed) != XC_OK || !changed)
         return 0;
     /* the enquire holds the old database; the tables may have changed too */
-    xc_enquire *enq = NULL, *rerank = NULL;
-    if (xc_enquire_new(e->db, &enq) == XC_OK && xc_enquire_new(e->db, &rerank) == XC_OK) {
+    xc_enquire *enq = NULL, *plain = NULL;
+    if (xc_enquire_new(e->db, &enq) == XC_OK && xc_enquire_new(e->db, &plain) == XC_OK) {
         xc_enquire_set_bm25(enq, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN);
-        xc_enquire_set_bm25(rerank, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN);
+        xc_enquire_set_bm25(plain, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN);
         xc_enquire_add_facet(enq, SLOT_FRAMEWORK, 0, &e->facet_fw);
         xc_enquire_add_facet(enq, SLOT_YEARS, ' ', &e->facet_year);
         xc_enquire_free(e->enq);
-        xc_enquire_free(e->rerank);
+        xc_enquire_free(e->plain);
         e->enq = enq;
-        e->rerank = rerank;
+        e->plain = plain;
     } else {
         xc_enquire_free(enq);
     }
@@ -224,6 +284,7 @@ int vs_refresh(vs_engine *e)
         alias_table_free(old);
     else
         e->aliases = old;
+    load_codec(e, err, sizeof err); /* on failure the old ones stay */
     return 1;
 }
 
@@ -317,7 +378,7 @@ static int cmp_count(const void *a, const void *b)
     return strcmp(x->value, y->value);
 }
 
-static void restore(vs_engine *e, const parsed_query *q, vs_result *res)
+static void restore(vs_engine *e, const query_plan *q, vs_result *res)
 {
     /* Only for a query typed without marks: in a query with marks, a word
      * without them was meant that way. */
@@ -395,143 +456,250 @@ static int year_order(const void *a, const void *b)
     return strcmp(((const vs_count *)a)->value, ((const vs_count *)b)->value);
 }
 
-/* How many of the best candidates the adjacent-pair boost may reorder.  A
- * fixed window, so the order of the first results does not depend on -n
- * or --offset. */
-#define RERANK_WINDOW 20
+/* Counts are exact up to this many matches; above it "about". */
+#define COUNT_EXACT_MAX 10000
 
-typedef struct candidate {
-    xc_docid docid;
-    double weight;
-    size_t index;   /* position in the mset */
-    record rec;
-    int have_rec;
-} candidate;
-
-static int by_weight(const void *a, const void *b)
+/* The stored record of a hit, from its value slot (codec.c). */
+static int load_record(vs_engine *e, xc_mset *m, size_t i, record *rec, char *err, size_t cap)
 {
-    const candidate *x = a, *y = b;
-    if (x->weight != y->weight)
-        return x->weight > y->weight ? -1 : 1;
-    return x->index < y->index ? -1 : x->index > y->index; /* stable */
-}
-
-static int load_record(vs_engine *e, xc_mset *m, candidate *c, char *err, size_t cap)
-{
-    if (c->have_rec)
-        return 0;
     char *data = NULL;
     size_t dl = 0;
-    if (xc_mset_data(m, c->index, &data, &dl) != XC_OK) {
-        db_failure(e->path, "cannot read a passage", err, cap);
-        return -1;
-    }
-    if (record_decode(data, dl, &c->rec) != 0) {
-        free(data);
-        snprintf(err, cap, "out of memory");
-        return -1;
-    }
+    if (xc_mset_value(m, i, SLOT_RECORD, &data, &dl) != XC_OK)
+        return db_failure(e->path, "cannot read a passage", err, cap);
+    int bad = codec_unpack(e->codec, data, dl, &e->record) != 0 || record_decode(e->record.s, e->record.len, rec) != 0;
     free(data);
-    c->have_rec = 1;
-    return 0;
+    if (bad) {
+        damaged_message(e->path, "a passage's record cannot be decoded", err, cap);
+        return VS_ERR_DB;
+    }
+    return VS_OK;
 }
 
-/* Adds to the first candidates the weight of the adjacent query words they
- * hold as phrases.  The phrases run against those passages only (an OR of
- * their Q terms), so the positional checks are a handful, not one per
- * passage holding both words; each phrase is its own FILTER branch of a
- * top-level OR (see filtered() in query.c for why). */
-static int rerank(vs_engine *e, xc_mset *m, candidate *c, size_t n, const parsed_query *pq, char *err, size_t cap)
+/* One search: the plan, the filters, and the stages it is run in. */
+typedef struct search {
+    vs_engine *e;
+    const vs_request *req;
+    double t0;
+    query_plan plan;
+    xc_query *layer[2];  /* the filter of each date layer: own dates, then inherited only (or one: all) */
+    size_t nlayers;
+    xc_query *drop;      /* -words and retired passages, or NULL */
+    xc_query *match_all; /* weight of a filters-only query */
+    snippet_terms st;
+} search;
+
+/* Stage s: tier s % ntiers of date layer s / ntiers, weighted by the plan. */
+static xc_query *stage_query(search *sr, size_t s)
 {
-    if (n < 2 || pq->npairs == 0)
+    size_t nt = sr->plan.ntiers ? sr->plan.ntiers : 1;
+    xc_query *layer = sr->layer[s / nt];
+    xc_query *tier = sr->plan.ntiers ? sr->plan.tier[s % nt] : NULL;
+    xc_query *weight = sr->plan.weight ? sr->plan.weight : sr->match_all;
+    xc_query *f = NULL, *q = NULL, *tmp[2];
+    if (tier && layer) {
+        tmp[0] = tier;
+        tmp[1] = layer;
+        f = xc_query_combine(XC_OP_AND, tmp, 2, 0);
+    } else {
+        f = xc_query_copy(tier ? tier : layer);
+    }
+    if (f) {
+        tmp[0] = weight;
+        tmp[1] = f;
+        q = xc_query_combine(XC_OP_FILTER, tmp, 2, 0);
+    } else if (!tier && !layer) {
+        q = xc_query_copy(weight);
+    }
+    xc_query_free(f);
+    if (q && sr->drop) {
+        tmp[0] = q;
+        tmp[1] = sr->drop;
+        xc_query *d = xc_query_combine(XC_OP_AND_NOT, tmp, 2, 0);
+        xc_query_free(q);
+        q = d;
+    }
+    return q;
+}
+
+/* Every match of the query (boolean): the count and the facets run on it. */
+static xc_query *union_query(search *sr)
+{
+    xc_query *m = sr->plan.match ? xc_query_copy(sr->plan.match) : xc_query_match_all();
+    xc_query *layers = NULL, *tmp[2];
+    if (sr->nlayers == 2)
+        layers = xc_query_combine(XC_OP_OR, sr->layer, 2, 0);
+    else if (sr->layer[0])
+        layers = xc_query_copy(sr->layer[0]);
+    if (m && layers) {
+        tmp[0] = m;
+        tmp[1] = layers;
+        xc_query *f = xc_query_combine(XC_OP_FILTER, tmp, 2, 0);
+        xc_query_free(m);
+        m = f;
+    }
+    xc_query_free(layers);
+    if (m && sr->drop) {
+        tmp[0] = m;
+        tmp[1] = sr->drop;
+        xc_query *d = xc_query_combine(XC_OP_AND_NOT, tmp, 2, 0);
+        xc_query_free(m);
+        m = d;
+    }
+    return m;
+}
+
+static void show_query(const char *what, const xc_query *q)
+{
+    if (!getenv("VNSEARCH_SHOW_QUERY")) /* what Xapian is asked, for questions about ranking */
+        return;
+    char *d = xc_query_describe(q);
+    fprintf(stderr, "vnsearch: %s %s\n", what, d ? d : "(cannot describe)");
+    free(d);
+}
+
+/* 1 if the passage holds every quoted phrase of three syllables or more in
+ * order (the pairs the index matched could in principle lie apart). */
+static int phrases_hold(const query_plan *p, const char *text)
+{
+    for (size_t i = 0; i < p->nphrases; i++)
+        if (!plan_phrase_in(&p->phrases[i], text, strlen(text)))
+            return 0;
+    return 1;
+}
+
+static int add_hit(search *sr, vs_result *res, record *rec, double score, int kind, uint32_t count)
+{
+    if (!phrases_hold(&sr->plan, rec->text)) {
+        record_free(rec);
         return 0;
-    xc_query **ids = calloc(n, sizeof *ids);
-    xc_query **branches = calloc(pq->npairs, sizeof *branches);
-    int rc = ids && branches ? 0 : -1;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        if (load_record(e, m, &c[i], err, cap))
-            rc = -1;
-        else {
-            char t[TERM_MAX + 1];
-            size_t tl = schema_term(PREFIX_ID, c[i].rec.id, t, sizeof t);
-            if (!(ids[i] = xc_query_term(t, tl, 1)))
-                rc = -1;
-        }
     }
-    xc_query *among = rc == 0 ? xc_query_combine(XC_OP_OR, ids, n, 0) : NULL;
-    size_t nb = 0;
-    for (size_t i = 0; among && i < pq->npairs; i++) {
-        xc_query *two[2] = {pq->pairs[i], among};
-        if ((branches[nb] = xc_query_combine(XC_OP_FILTER, two, 2, 0)))
-            nb++;
-    }
-    xc_query *boost = nb ? xc_query_combine(XC_OP_OR, branches, nb, 0) : NULL;
-    xc_mset *m2 = NULL;
-    if (boost && xc_enquire_set_query(e->rerank, boost) == XC_OK &&
-        xc_enquire_mset(e->rerank, 0, (uint32_t)n, 0, &m2) == XC_OK) {
-        for (size_t k = 0; k < xc_mset_size(m2); k++) {
-            xc_docid d;
-            double w;
-            xc_mset_docid(m2, k, &d);
-            xc_mset_weight(m2, k, &w);
-            for (size_t i = 0; i < n; i++)
-                if (c[i].docid == d)
-                    c[i].weight += w;
-        }
-        qsort(c, n, sizeof *c, by_weight);
-    } else if (rc == 0 && boost) {
-        db_failure(e->path, "search failed", err, cap);
-        rc = -1;
-    }
-    xc_mset_free(m2);
-    xc_query_free(boost);
-    for (size_t i = 0; i < nb; i++)
-        xc_query_free(branches[i]);
-    xc_query_free(among);
-    for (size_t i = 0; ids && i < n; i++)
-        xc_query_free(ids[i]);
-    free(ids);
-    free(branches);
-    return rc;
+    vs_hit *h = &res->hits[res->nhits];
+    h->rec = *rec;
+    memset(rec, 0, sizeof *rec);
+    h->score = score;
+    h->match = kind == TIER_EXACT ? VS_MATCH_EXACT : kind == TIER_MARKS ? VS_MATCH_MARKS : VS_MATCH_SOME;
+    h->rank = sr->req->offset + (uint32_t)res->nhits + 1;
+    size_t tl = strlen(h->rec.text), max_chars = sr->req->snippet_chars ? sr->req->snippet_chars : 200;
+    snippet_highlight(h->rec.text, tl, &sr->st, sr->e->aliases, kind == TIER_EXACT, &h->text_spans,
+                      &h->ntext_spans);
+    snippet_make(h->rec.text, tl, h->text_spans, h->ntext_spans, max_chars, &h->snippet, &h->spans, &h->nspans);
+    res->nhits++;
+    (void)count;
+    return 1;
 }
 
-/* The page from the all-words query (query.h: strict) instead of the full
- * one, when that is provably the same page: the all-words query fills it,
- * and Xapian's upper bound for a passage missing a word (the all-words
- * query's maximum weight, bonus excluded) stays below the page's last
- * weight plus the bonus.  It skips the bonus branch, which decodes every
- * word's postings a second time: a third of the time of a query of common
- * words.  Returns XC_OK with *out and *matches set (the full query's
- * estimate, which Xapian gives without matching when asked for no hits),
- * XC_OK with *out left NULL when the full query must run, or an XC_ERR_*
- * status. */
-static int strict_page(vs_engine *e, xc_query *full, xc_query *strict, uint32_t first, uint32_t want, xc_mset **out,
-                       uint32_t *matches)
+static int xapian_failure(search *sr, int rc, const char *what, char *err, size_t cap)
 {
-    xc_mset *m = NULL, *est = NULL;
-    int rc = xc_enquire_set_query(e->enq, strict);
+    if (rc == XC_ERR_INVALID) {
+        snprintf(err, cap, "%s: %s: %s", sr->e->path, what, xc_errmsg());
+        return VS_ERR_QUERY;
+    }
+    return db_failure(sr->e->path, what, err, cap);
+}
+
+/* The page: stage after stage, from the first that reaches the offset,
+ * until it is full.  Sets *exhausted and *seen (the exact number of
+ * matches) when every stage was run to its end. */
+static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen, char *err, size_t cap)
+{
+    vs_engine *e = sr->e;
+    uint32_t count = sr->req->count ? sr->req->count : 10;
+    uint32_t skip = sr->req->offset, total = 0;
+    size_t nt = sr->plan.ntiers ? sr->plan.ntiers : 1, nstages = nt * sr->nlayers;
+    double step = 0;
+    *exhausted = 1;
+    for (size_t s = 0; s < nstages && res->nhits < count; s++) {
+        xc_query *q = stage_query(sr, s);
+        if (!q)
+            return xapian_failure(sr, XC_ERR_NOMEM, "cannot build the search", err, cap);
+        show_query("stage", q);
+        uint32_t need = count - (uint32_t)res->nhits;
+        /* a few more where the phrase check may drop some */
+        uint32_t ask = sr->plan.nphrases ? need + need / 2 + 5 : need;
+        xc_mset *m = NULL;
+        int rc = xc_enquire_set_query(e->plain, q);
+        if (rc == XC_OK)
+            rc = xc_enquire_mset(e->plain, skip, ask, 0, &m);
+        xc_query_free(q);
+        if (rc != XC_OK)
+            return xapian_failure(sr, rc, "search failed", err, cap);
+        size_t n = xc_mset_size(m);
+        if (step == 0) /* tiers apart: a stage's scores all stay above the next one's.  One
+                        * term weighs at most (k1 + 1) * idf < 50 (2.2 * ln 1e9), so this
+                        * bounds any weight, and is the same on shards as on one database. */
+            step = 50.0 * (double)(sr->plan.nweights + 1);
+        int kind = sr->plan.ntiers ? sr->plan.kind[s % nt] : TIER_EXACT;
+        for (size_t i = 0; i < n && res->nhits < count; i++) {
+            record rec;
+            double w = 0;
+            xc_mset_weight(m, i, &w);
+            int st = load_record(e, m, i, &rec, err, cap);
+            if (st != VS_OK) {
+                xc_mset_free(m);
+                return st;
+            }
+            add_hit(sr, res, &rec, w + step * (double)(nstages - 1 - s), kind, count);
+        }
+        uint32_t est = xc_mset_matches_estimated(m);
+        int done = n < ask; /* the stage ran to its end: est is exact */
+        xc_mset_free(m);
+        if (!done) {
+            *exhausted = 0;
+            if (res->nhits < count) /* the phrase check dropped some: ask this stage again, further on */
+                return VS_OK;      /* (rare: the page is then short, not wrong) */
+            break;
+        }
+        total += est;
+        skip = skip > est ? skip - est : 0;
+    }
+    if (res->nhits >= count)
+        *exhausted = 0;
+    *seen = total;
+    return VS_OK;
+}
+
+/* The number of matches, exact below COUNT_EXACT_MAX; and with facets, the
+ * framework and year counts over all of them. */
+static int count_matches(search *sr, vs_result *res, char *err, size_t cap)
+{
+    vs_engine *e = sr->e;
+    xc_query *u = union_query(sr);
+    if (!u)
+        return xapian_failure(sr, XC_ERR_NOMEM, "cannot build the count", err, cap);
+    show_query("count", u);
+    xc_enquire *enq = sr->req->facets ? e->enq : e->plain;
+    uint32_t check = COUNT_EXACT_MAX + 1;
+    if (sr->req->facets)
+        xc_db_doccount(e->db, &check);
+    xc_mset *m = NULL;
+    int rc = xc_enquire_set_query(enq, u);
+    if (rc == XC_OK && !sr->req->facets) { /* a cheap estimate first: many matches need no more */
+        rc = xc_enquire_mset(enq, 0, 0, 0, &m);
+        if (rc == XC_OK && xc_mset_matches_lower_bound(m) > COUNT_EXACT_MAX) {
+            res->matches = xc_mset_matches_estimated(m);
+            res->matches_exact = 0;
+            xc_mset_free(m);
+            xc_query_free(u);
+            return VS_OK;
+        }
+        xc_mset_free(m);
+        m = NULL;
+    }
     if (rc == XC_OK)
-        rc = xc_enquire_mset(e->enq, first, want, 0, &m);
+        rc = xc_enquire_mset(enq, 0, 0, check, &m);
+    xc_query_free(u);
     if (rc != XC_OK)
-        return rc;
-    size_t n = xc_mset_size(m);
-    double last = 0;
-    if (n < want || xc_mset_weight(m, n - 1, &last) != XC_OK ||
-        !(xc_mset_max_possible(m) < last + QUERY_ALL_WORDS_BONUS)) {
-        xc_mset_free(m);
-        return XC_OK;
+        return xapian_failure(sr, rc, "counting failed", err, cap);
+    res->matches = xc_mset_matches_estimated(m);
+    res->matches_exact = xc_mset_matches_lower_bound(m) == xc_mset_matches_upper_bound(m);
+    xc_mset_free(m);
+    if (sr->req->facets) {
+        facet_list(e, e->facet_fw, &res->frameworks, &res->nframeworks);
+        facet_list(e, e->facet_year, &res->years, &res->nyears);
+        if (res->nyears)
+            qsort(res->years, res->nyears, sizeof *res->years, year_order);
     }
-    rc = xc_enquire_set_query(e->enq, full);
-    if (rc == XC_OK)
-        rc = xc_enquire_mset(e->enq, 0, 0, 0, &est);
-    if (rc != XC_OK) {
-        xc_mset_free(m);
-        return rc;
-    }
-    *matches = xc_mset_matches_estimated(est);
-    xc_mset_free(est);
-    *out = m;
-    return XC_OK;
+    return VS_OK;
 }
 
 static double monotonic(void)
@@ -549,112 +717,92 @@ static void arm_deadline(vs_engine *e, const vs_request *req, double t0)
     if (req->time_limit > 0 && left <= 0)
         left = 1e-9; /* already past: the next match ends at once */
     xc_enquire_set_deadline(e->enq, left);
-    xc_enquire_set_deadline(e->rerank, left);
+    xc_enquire_set_deadline(e->plain, left);
 }
 
-static int run_query(vs_engine *e, const vs_request *req, xc_query *q, const parsed_query *pq, vs_result *res,
-                     double t0, char *err, size_t cap)
+static int run_search(search *sr, vs_result *res, char *err, size_t cap)
 {
-    arm_deadline(e, req, t0);
-    uint32_t count = req->count ? req->count : 10, check = 0;
-    if (req->facets)
-        xc_db_doccount(e->db, &check);
-    /* With adjacent pairs to weigh, fetch from the top so the first
-     * RERANK_WINDOW can be reordered whatever page is asked for. */
-    int pairs = pq->npairs > 0;
-    uint32_t first = pairs ? 0 : req->offset;
-    uint32_t want = pairs ? req->offset + count : count;
-    if (pairs && want < RERANK_WINDOW)
-        want = RERANK_WINDOW;
-    xc_mset *m = NULL;
-    uint32_t matches = 0;
-    /* facets count every match: only the full query visits them all */
-    int rc = pq->strict && !req->facets ? strict_page(e, q, pq->strict, first, want, &m, &matches) : XC_OK;
-    double raise = m ? QUERY_ALL_WORDS_BONUS : 0.0; /* the page came from the all-words query */
-    if (rc == XC_OK && !m) {
-        rc = xc_enquire_set_query(e->enq, q);
-        if (rc == XC_OK)
-            rc = xc_enquire_mset(e->enq, first, want, check, &m);
-        if (rc == XC_OK)
-            matches = xc_mset_matches_estimated(m);
-    }
-    if (rc != XC_OK) {
-        if (rc == XC_ERR_INVALID) {
-            snprintf(err, cap, "%s: search failed: %s", e->path, xc_errmsg());
-            return VS_ERR_QUERY;
-        }
-        return db_failure(e->path, "search failed", err, cap);
-    }
-    size_t n = xc_mset_size(m);
-    res->matches = matches;
-    candidate *c = calloc(n + 1, sizeof *c);
+    arm_deadline(sr->e, sr->req, sr->t0);
+    uint32_t count = sr->req->count ? sr->req->count : 10;
     res->hits = calloc(count + 1, sizeof *res->hits);
-    if (!c || !res->hits) {
-        free(c);
-        xc_mset_free(m);
+    if (!res->hits) {
         snprintf(err, cap, "out of memory");
         return VS_ERR_DB;
     }
-    for (size_t i = 0; i < n; i++) {
-        c[i].index = i;
-        xc_mset_docid(m, i, &c[i].docid);
-        xc_mset_weight(m, i, &c[i].weight);
-        c[i].weight += raise;
+    int exhausted = 0;
+    uint32_t seen = 0;
+    int rc = fetch_page(sr, res, &exhausted, &seen, err, cap);
+    if (rc == VS_OK && exhausted && !sr->req->facets) {
+        res->matches = seen; /* every stage ran to its end: the count is known */
+        res->matches_exact = 1;
+    } else if (rc == VS_OK) {
+        rc = count_matches(sr, res, err, cap);
     }
-    int status = VS_OK;
-    if (pairs && rerank(e, m, c, n < RERANK_WINDOW ? n : RERANK_WINDOW, pq, err, cap))
-        status = VS_ERR_DB;
-    size_t lo = pairs ? req->offset : 0;
-    size_t max_chars = req->snippet_chars ? req->snippet_chars : 200;
-    /* What to highlight: the query's own terms.  Reading each hit's term
-     * list back (Enquire::get_matching_terms) cost a quarter of a batch. */
-    snippet_terms st;
-    memset(&st, 0, sizeof st);
-    for (size_t i = 0; i < pq->nhl_terms; i++)
-        snippet_terms_add(&st, pq->hl_terms[i], strlen(pq->hl_terms[i]));
-    for (size_t i = 0; i < pq->nhl_prefixes; i++)
-        snippet_terms_add_prefix(&st, pq->hl_prefixes[i], strlen(pq->hl_prefixes[i]));
-    snippet_terms_sort(&st);
-    for (size_t i = lo; i < n && res->nhits < count && status == VS_OK; i++) {
-        if (load_record(e, m, &c[i], err, cap)) {
-            status = VS_ERR_DB;
-            break;
+    if (rc == VS_OK && sr->req->restore)
+        restore(sr->e, &sr->plan, res);
+    res->partial = xc_enquire_timed_out(sr->e->enq) || xc_enquire_timed_out(sr->e->plain);
+    return rc;
+}
+
+static void search_free(search *sr)
+{
+    plan_free(&sr->plan);
+    for (size_t i = 0; i < 2; i++)
+        xc_query_free(sr->layer[i]);
+    xc_query_free(sr->drop);
+    xc_query_free(sr->match_all);
+    snippet_terms_free(&sr->st);
+}
+
+/* The date layers of a filter: passages with a date of their own in the
+ * range first, then those that only inherit one (schema.h). */
+static int date_layers(search *sr, xc_query *fw, uint32_t from, uint32_t to, int *impossible, char *err, size_t cap)
+{
+    vs_engine *e = sr->e;
+    int imp_own = 0, imp_inh = 0;
+    xc_errclear();
+    xc_query *own = query_date_filter(e->db, from, to, 0, &imp_own, err, cap);
+    if (!own && !imp_own)
+        return -1;
+    xc_query *inh = query_date_filter(e->db, from, to, 1, &imp_inh, err, cap);
+    if (!inh && !imp_inh) {
+        xc_query_free(own);
+        return -1;
+    }
+    *impossible = imp_own && imp_inh;
+    xc_query *tmp[2];
+    if (inh && own) { /* inherited only: not also carrying one */
+        tmp[0] = inh;
+        tmp[1] = own;
+        xc_query *x = xc_query_combine(XC_OP_AND_NOT, tmp, 2, 0);
+        xc_query_free(inh);
+        inh = x;
+    }
+    xc_query *parts[2] = {own, inh};
+    for (size_t i = 0; i < 2; i++) {
+        if (!parts[i])
+            continue;
+        xc_query *l = parts[i];
+        if (fw) {
+            tmp[0] = parts[i];
+            tmp[1] = fw;
+            l = xc_query_combine(XC_OP_AND, tmp, 2, 0);
+            xc_query_free(parts[i]);
         }
-        vs_hit *h = &res->hits[res->nhits];
-        h->rec = c[i].rec;
-        c[i].have_rec = 0; /* the hit owns it now */
-        h->score = c[i].weight;
-        h->rank = req->offset + (uint32_t)res->nhits + 1;
-        size_t tl = strlen(h->rec.text);
-        snippet_highlight(h->rec.text, tl, &st, e->aliases, &h->text_spans, &h->ntext_spans);
-        snippet_make(h->rec.text, tl, h->text_spans, h->ntext_spans, max_chars, &h->snippet, &h->spans, &h->nspans);
-        res->nhits++;
+        sr->layer[sr->nlayers++] = l;
     }
-    snippet_terms_free(&st);
-    for (size_t i = 0; i < n; i++)
-        if (c[i].have_rec)
-            record_free(&c[i].rec);
-    free(c);
-    xc_mset_free(m);
-    if (status != VS_OK)
-        return status;
-    if (req->facets) {
-        facet_list(e, e->facet_fw, &res->frameworks, &res->nframeworks);
-        facet_list(e, e->facet_year, &res->years, &res->nyears);
-        if (res->nyears)
-            qsort(res->years, res->nyears, sizeof *res->years, year_order);
-    }
-    if (req->restore)
-        restore(e, pq, res);
-    res->partial = xc_enquire_timed_out(e->enq) || xc_enquire_timed_out(e->rerank);
-    return VS_OK;
+    return 0;
 }
 
 int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, size_t cap)
 {
     memset(res, 0, sizeof *res);
     err[0] = '\0';
-    double t0 = monotonic();
+    search sr;
+    memset(&sr, 0, sizeof sr);
+    sr.e = e;
+    sr.req = req;
+    sr.t0 = monotonic();
     parsed_query pq;
     if (query_parse(req->query ? req->query : "", &pq, err, cap) != 0)
         return VS_ERR_QUERY;
@@ -706,72 +854,62 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
     }
     int has_filter = ncodes > 0 || from || to;
 
-    /* The filters first: the query builder pushes them into its branches. */
-    xc_query *filters[2] = {NULL, NULL};
-    size_t nf = 0;
-    if (ncodes)
-        filters[nf++] = query_framework_filter(codes, ncodes);
-    int impossible = 0;
+    int rc = VS_OK, impossible = 0;
+    xc_query *fw = ncodes ? query_framework_filter(codes, ncodes) : NULL;
     if (from || to) {
-        xc_errclear();
-        xc_query *d = query_date_filter(e->db, from, to, &impossible, err, cap);
-        if (d)
-            filters[nf++] = d;
-        else if (!impossible) {
+        if (date_layers(&sr, fw, from, to, &impossible, err, cap) != 0) {
             if (db_damaged())
                 damaged_message(e->path, err, err, cap);
-            for (size_t i = 0; i < nf; i++)
-                xc_query_free(filters[i]);
-            query_free(&pq);
-            return VS_ERR_DB;
+            rc = VS_ERR_DB;
         }
+        xc_query_free(fw);
+    } else {
+        sr.layer[0] = fw;
+        sr.nlayers = 1;
     }
-    xc_query *filter = nf == 2 ? xc_query_combine(XC_OP_AND, filters, 2, 0) : (nf ? xc_query_copy(filters[0]) : NULL);
-    for (size_t i = 0; i < nf; i++)
-        xc_query_free(filters[i]);
-
     query_context ctx = {e->db, e->aliases, req->exact};
-    int empty = 0;
     xc_errclear();
-    xc_query *q = query_build(&pq, &ctx, filter, &empty, err, cap);
-    int rc = VS_OK;
-    if (!q && !empty && db_damaged()) {
-        damaged_message(e->path, err, err, cap); /* reading terms failed (prefix*): not the query's fault */
-        rc = VS_ERR_DB;
-    } else if (!q && !empty) {
-        rc = VS_ERR_QUERY;
-    } else if (!q && !has_filter) {
+    if (rc == VS_OK && plan_build(&pq, &ctx, &sr.plan, err, cap) != 0)
+        rc = db_damaged() ? (damaged_message(e->path, err, err, cap), VS_ERR_DB) : VS_ERR_QUERY;
+    if (rc == VS_OK && !sr.plan.weight && !has_filter) {
         snprintf(err, cap, pq.root ? "nothing to search for: every word is excluded"
                                    : "nothing to search for: the query has no words");
         rc = VS_ERR_QUERY;
-    } else if (!q && !impossible) {
-        /* filters only: every passage they let through, in index order */
-        xc_query *all = xc_query_match_all();
-        xc_query *subs[2] = {all, filter};
-        q = filter ? xc_query_combine(XC_OP_FILTER, subs, 2, 0) : NULL;
-        xc_query_free(all);
-        if (!q)
-            rc = VS_ERR_DB;
     }
-    if (q && getenv("VNSEARCH_SHOW_QUERY")) { /* what Xapian is asked, for debugging ranking */
-        char *d = xc_query_describe(q);
-        fprintf(stderr, "vnsearch: query %s\n", d ? d : "(cannot describe)");
-        free(d);
+    /* what no search may return: -words, and passages an --update retired */
+    xc_query *drop[2] = {sr.plan.exclude, e->retired};
+    size_t nd = 0;
+    for (size_t i = 0; i < 2; i++)
+        if (drop[i])
+            drop[nd++] = drop[i];
+    if (rc == VS_OK && nd)
+        sr.drop = nd == 2 ? xc_query_combine(XC_OP_OR, drop, 2, 0) : xc_query_copy(drop[0]);
+    if (rc == VS_OK && !sr.plan.weight)
+        sr.match_all = xc_query_match_all(); /* filters only: every passage they let through, in index order */
+    if (rc == VS_OK) {
+        for (size_t i = 0; i < sr.plan.nhl_terms; i++)
+            snippet_terms_add(&sr.st, sr.plan.hl_terms[i], strlen(sr.plan.hl_terms[i]));
+        for (size_t i = 0; i < sr.plan.nhl_prefixes; i++)
+            snippet_terms_add_prefix(&sr.st, sr.plan.hl_prefixes[i], strlen(sr.plan.hl_prefixes[i]));
+        for (size_t i = 0; i < sr.plan.nhl_marked; i++)
+            snippet_terms_add_marked(&sr.st, sr.plan.hl_marked[i], strlen(sr.plan.hl_marked[i]));
+        snippet_terms_sort(&sr.st);
     }
     if (rc == VS_OK && !impossible) {
-        rc = run_query(e, req, q, &pq, res, t0, err, cap);
+        rc = run_search(&sr, res, err, cap);
         if (rc == VS_ERR_DB && vs_refresh(e)) {
             /* the index was swapped under us, or a remote shard came back:
              * once more with fresh handles */
             vs_result_free(res);
             err[0] = '\0';
-            rc = run_query(e, req, q, &pq, res, t0, err, cap);
+            rc = run_search(&sr, res, err, cap);
         }
     } else if (rc == VS_OK && req->restore) {
-        restore(e, &pq, res);
+        restore(e, &sr.plan, res);
     }
-    xc_query_free(q);
-    xc_query_free(filter);
+    if (rc == VS_OK && impossible)
+        res->matches_exact = 1;
+    search_free(&sr);
     query_free(&pq);
     return rc;
 }

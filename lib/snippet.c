@@ -28,8 +28,11 @@ static int push_str(char ***arr, size_t *n, size_t *cap, const char *s, size_t l
 
 void snippet_terms_add(snippet_terms *t, const char *term, size_t len)
 {
-    size_t pl = strlen(PREFIX_EXACT), al = strlen(PREFIX_ALIAS), ml = strlen(PREFIX_MENTION);
-    if (len > al && memcmp(term, PREFIX_ALIAS, al) == 0)
+    size_t pl = strlen(PREFIX_EXACT), al = strlen(PREFIX_ALIAS), ml = strlen(PREFIX_MENTION),
+           wl = strlen(PREFIX_PAIR);
+    if (len > wl && memcmp(term, PREFIX_PAIR, wl) == 0)
+        push_str(&t->pairs, &t->npairs, &t->capr, term + wl, len - wl);
+    else if (len > al && memcmp(term, PREFIX_ALIAS, al) == 0)
         push_str(&t->groups, &t->ngroups, &t->capg, term + al, len - al);
     else if (len > ml && memcmp(term, PREFIX_MENTION, ml) == 0)
         push_str(&t->frameworks, &t->nframeworks, &t->capw, term + ml, len - ml);
@@ -47,6 +50,11 @@ static int cmp_str(const void *a, const void *b)
 void snippet_terms_add_prefix(snippet_terms *t, const char *prefix, size_t len)
 {
     push_str(&t->prefixes, &t->nprefixes, &t->capp, prefix, len);
+}
+
+void snippet_terms_add_marked(snippet_terms *t, const char *folded, size_t len)
+{
+    push_str(&t->marked, &t->nmarked, &t->capm, folded, len);
 }
 
 /* 1 if the token's folded key (or, for an XE prefix, its exact key) starts
@@ -73,6 +81,10 @@ void snippet_terms_sort(snippet_terms *t)
         qsort(t->folded, t->nfolded, sizeof *t->folded, cmp_str);
     if (t->nexact)
         qsort(t->exact, t->nexact, sizeof *t->exact, cmp_str);
+    if (t->nmarked)
+        qsort(t->marked, t->nmarked, sizeof *t->marked, cmp_str);
+    if (t->npairs)
+        qsort(t->pairs, t->npairs, sizeof *t->pairs, cmp_str);
 }
 
 void snippet_terms_free(snippet_terms *t)
@@ -90,8 +102,14 @@ void snippet_terms_free(snippet_terms *t)
         free(t->folded[i]);
     for (size_t i = 0; i < t->nexact; i++)
         free(t->exact[i]);
+    for (size_t i = 0; i < t->nmarked; i++)
+        free(t->marked[i]);
+    for (size_t i = 0; i < t->npairs; i++)
+        free(t->pairs[i]);
     free(t->folded);
     free(t->exact);
+    free(t->marked);
+    free(t->pairs);
     memset(t, 0, sizeof *t);
 }
 
@@ -106,7 +124,11 @@ static int has(char *const *arr, size_t n, const char *s, size_t len)
     return bsearch(&k, arr, n, sizeof *arr, cmp_str) != NULL;
 }
 
-static int add_span(vs_span **spans, size_t *n, size_t *cap, size_t start, size_t end)
+#define WEIGHT_FOLDED 1 /* matched with other marks, or typed without */
+#define WEIGHT_EXACT 3  /* in the spelling typed, or an alias */
+#define WEIGHT_PAIR 2   /* added to each of two words typed together, found together */
+
+static int add_span(vs_span **spans, size_t *n, size_t *cap, size_t start, size_t end, int weight)
 {
     if (*n == *cap) {
         *cap = *cap ? *cap * 2 : 16;
@@ -115,7 +137,7 @@ static int add_span(vs_span **spans, size_t *n, size_t *cap, size_t start, size_
             return -1;
         *spans = p;
     }
-    (*spans)[(*n)++] = (vs_span){start, end};
+    (*spans)[(*n)++] = (vs_span){start, end, weight};
     return 0;
 }
 
@@ -149,7 +171,8 @@ static void alias_hit(void *ctx, alias_kind kind, size_t id, size_t first, size_
                      ? in_list(h->terms->frameworks, h->terms->nframeworks, alias_framework_code(h->aliases, id))
                      : in_list(h->terms->groups, h->terms->ngroups, alias_group_key(h->aliases, id));
     if (wanted && !h->failed)
-        h->failed = add_span(h->spans, h->n, h->cap, h->text->start[first], h->text->end[first + count - 1]);
+        h->failed = add_span(h->spans, h->n, h->cap, h->text->start[first], h->text->end[first + count - 1],
+                             WEIGHT_EXACT);
 }
 
 /* Spans where a matched alias is named, found exactly as the indexer
@@ -169,7 +192,21 @@ static int alias_spans(const char *text, size_t len, const snippet_terms *t, con
     return rc;
 }
 
-int snippet_highlight(const char *text, size_t len, const snippet_terms *t, const alias_table *aliases,
+/* 1 if "a b" is a pair of the query. */
+static int is_pair(const snippet_terms *t, const char *a, size_t al, const char *b, size_t bl)
+{
+    char key[2 * VN_KEY_MAX + 2];
+    if (t->npairs == 0 || al + bl + 2 > sizeof key)
+        return 0;
+    memcpy(key, a, al);
+    key[al] = ' ';
+    memcpy(key + al + 1, b, bl);
+    key[al + bl + 1] = '\0';
+    const char *k = key;
+    return bsearch(&k, t->pairs, t->npairs, sizeof *t->pairs, cmp_str) != NULL;
+}
+
+int snippet_highlight(const char *text, size_t len, const snippet_terms *t, const alias_table *aliases, int exact,
                       vs_span **spans, size_t *n)
 {
     *spans = NULL;
@@ -181,12 +218,42 @@ int snippet_highlight(const char *text, size_t len, const snippet_terms *t, cons
     vn_token tk;
     size_t cap = 0;
     int rc = 0;
+    /* the previous main token: its folded key and whether it is a span */
+    char prev[VN_KEY_MAX];
+    size_t prev_len = 0, prev_end = 0;
+    long prev_span = -1;
     while (rc == 0 && vn_tokenizer_next(tok, &tk)) {
         if (tk.kind == VN_TOKEN_NUMPART)
             continue;
-        if (has(t->folded, t->nfolded, tk.folded, tk.folded_len) || has(t->exact, t->nexact, tk.exact, tk.exact_len) ||
-            (t->nprefixes && prefixed(t, &tk)))
-            rc = add_span(spans, n, &cap, tk.start, tk.end);
+        int folded = has(t->folded, t->nfolded, tk.folded, tk.folded_len);
+        int exact_hit = has(t->exact, t->nexact, tk.exact, tk.exact_len);
+        int weight = 0;
+        if (exact_hit)
+            weight = WEIGHT_EXACT;
+        else if (folded && !(exact && has(t->marked, t->nmarked, tk.folded, tk.folded_len)))
+            weight = has(t->marked, t->nmarked, tk.folded, tk.folded_len) ? WEIGHT_FOLDED : WEIGHT_EXACT;
+        else if (t->nprefixes && prefixed(t, &tk))
+            weight = WEIGHT_EXACT;
+        long span = -1;
+        if (weight) {
+            span = (long)*n;
+            rc = add_span(spans, n, &cap, tk.start, tk.end, weight);
+        }
+        if (tk.kind == VN_TOKEN_JOINED)
+            continue;
+        if (rc == 0 && span >= 0 && prev_span >= 0 && vn_glued(text, prev_end, tk.start) &&
+            is_pair(t, prev, prev_len, tk.folded, tk.folded_len)) {
+            (*spans)[prev_span].weight += WEIGHT_PAIR;
+            (*spans)[span].weight += WEIGHT_PAIR;
+        }
+        if (tk.folded_len < sizeof prev) {
+            memcpy(prev, tk.folded, tk.folded_len);
+            prev_len = tk.folded_len;
+        } else {
+            prev_len = 0;
+        }
+        prev_end = tk.end;
+        prev_span = span;
     }
     if (rc == 0 && aliases && (t->ngroups || t->nframeworks))
         rc = alias_spans(text, len, t, aliases, spans, n, &cap);
@@ -194,7 +261,7 @@ int snippet_highlight(const char *text, size_t len, const snippet_terms *t, cons
     if (rc)
         return rc;
     /* in order, overlaps merged (a part inside a highlighted joined word, a
-     * word inside a highlighted alias) */
+     * word inside a highlighted alias), keeping the heavier weight */
     if (*n > 1) /* *spans is NULL when nothing matched: no qsort(NULL, 0) */
         qsort(*spans, *n, sizeof **spans, cmp_span);
     size_t k = 0;
@@ -202,6 +269,8 @@ int snippet_highlight(const char *text, size_t len, const snippet_terms *t, cons
         if (k > 0 && (*spans)[i].start < (*spans)[k - 1].end) {
             if ((*spans)[i].end > (*spans)[k - 1].end)
                 (*spans)[k - 1].end = (*spans)[i].end;
+            if ((*spans)[i].weight > (*spans)[k - 1].weight)
+                (*spans)[k - 1].weight = (*spans)[i].weight;
             continue;
         }
         (*spans)[k++] = (*spans)[i];
@@ -258,7 +327,7 @@ int snippet_make(const char *text, size_t len, const vs_span *spans, size_t n, s
             size_t score = 0;
             for (size_t k = 0; k < n; k++)
                 if (spans[k].start >= s && spans[k].end <= e)
-                    score++;
+                    score += (size_t)spans[k].weight;
             if (score > best_score || i == 0) {
                 best_score = score;
                 best_start = s;
@@ -307,7 +376,7 @@ int snippet_make(const char *text, size_t len, const vs_span *spans, size_t n, s
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (spans[i].start >= start && spans[i].end <= end)
-            sp[k++] = (vs_span){spans[i].start - start + pre, spans[i].end - start + pre};
+            sp[k++] = (vs_span){spans[i].start - start + pre, spans[i].end - start + pre, spans[i].weight};
     *out = s;
     *out_spans = sp;
     *out_n = k;

@@ -20,7 +20,15 @@ typedef struct snippet_terms {
     size_t ngroups, nframeworks, capg, capw;
     char **prefixes;             /* prefix* words: folded, or XE-prefixed exact */
     size_t nprefixes, capp;
+    char **marked;               /* folded keys of the syllables typed with marks */
+    size_t nmarked, capm;
+    char **pairs;                /* "a b": two syllables typed together (XW terms) */
+    size_t npairs, capr;
 } snippet_terms;
+
+/* A syllable typed with marks (its folded key): an exact hit highlights it
+ * only in the spelling typed. */
+void snippet_terms_add_marked(snippet_terms *t, const char *folded, size_t len);
 
 /* A prefix* word: tokens whose folded key (or with PREFIX_EXACT, exact key)
  * starts with it are highlighted. */
@@ -31,11 +39,15 @@ void snippet_terms_sort(snippet_terms *t);
 void snippet_terms_free(snippet_terms *t);
 
 /* Highlight spans over the whole text (merged, in order): the words whose
- * folded or exact key matched, and every spelling of a matched alias. */
-int snippet_highlight(const char *text, size_t len, const snippet_terms *t, const alias_table *aliases,
+ * folded or exact key matched, and every spelling of a matched alias.  With
+ * `exact`, a syllable typed with marks is highlighted only in the spelling
+ * typed.  Each span weighs: a word in the spelling typed more than one
+ * matched only folded, and one next to another word of the query, as typed,
+ * more again (the snippet shows the phrase if the passage holds it). */
+int snippet_highlight(const char *text, size_t len, const snippet_terms *t, const alias_table *aliases, int exact,
                       vs_span **spans, size_t *n);
 
-/* A snippet of about max_chars characters around the best cluster of spans,
+/* A snippet of about max_chars characters around the heaviest cluster of spans,
  * with "…" where it cuts the text; its spans are rebased onto it. */
 int snippet_make(const char *text, size_t len, const vs_span *spans, size_t n, size_t max_chars, char **out,
                  vs_span **out_spans, size_t *out_n);

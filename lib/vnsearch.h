@@ -52,7 +52,7 @@ extern "C" {
 /* The index format this build reads and writes.  Any change to terms,
  * values or stored fields bumps it; an index of another format is refused
  * by vs_open() and rebuilt by vnindex. */
-#define VS_INDEX_FORMAT "2"
+#define VS_INDEX_FORMAT "3"
 
 /* Status codes of the search side. */
 enum {
@@ -91,6 +91,10 @@ char *sb_take(strbuf *b);
  * or an errno value. */
 int vs_read_file(const char *path, char **data, size_t *len, int *changed);
 
+/* Copies a file (where a hard link cannot be made).  Returns 0, or -1 with
+ * errno set. */
+int vs_copy_file(const char *from, const char *to);
+
 /* FNV-1a, 64 bits: enough to tell a changed file from an unchanged one. */
 uint64_t vs_content_hash(const char *data, size_t len);
 
@@ -111,6 +115,8 @@ typedef struct record {
     char *fw;       /* primary framework code, or "" */
     char *fws;      /* mentioned codes, space-separated */
     char *dates;    /* ISO dates, space-separated */
+    char *hdates;   /* for a passage with none of its own, the dates of the passage it continues */
+    char *hdates_from; /* ... and that passage's id */
     char *notes;    /* ids of its footnotes, space-separated */
     char *note_of;  /* for a footnote: id of the citing passage */
     char *text;
@@ -126,7 +132,13 @@ typedef struct vs_engine vs_engine;
 /* A highlight: bytes [start, end) of a snippet or a passage's text. */
 typedef struct vs_span {
     size_t start, end;
+    int weight; /* how well it matches the query (the snippet is cut around the best) */
 } vs_span;
+
+/* How a hit matched the query: every word in the spelling typed; every word,
+ * but some only with other marks (a word typed "hạn" found as "Hàn"); or
+ * only some of the words.  A query typed without marks has no MARKS hits. */
+enum { VS_MATCH_EXACT = 0, VS_MATCH_MARKS = 1, VS_MATCH_SOME = 2 };
 
 typedef struct vs_request {
     const char *query;
@@ -144,7 +156,8 @@ typedef struct vs_request {
 
 typedef struct vs_hit {
     uint32_t rank;               /* 1-based, counting from the first result */
-    double score;
+    double score;                /* decreasing with rank: the tier, then BM25 */
+    int match;                   /* VS_MATCH_* */
     record rec;
     char *snippet;
     vs_span *spans;              /* highlights in the snippet */
@@ -167,7 +180,8 @@ typedef struct vs_restoration {
 typedef struct vs_result {
     vs_hit *hits;
     size_t nhits;
-    uint32_t matches;            /* estimated number of matching passages */
+    uint32_t matches;            /* the number of matching passages... */
+    int matches_exact;           /* ... exact (always below 10,000), else an estimate */
     vs_count *frameworks, *years;
     size_t nframeworks, nyears;
     vs_restoration *restorations;
@@ -224,6 +238,7 @@ const char *vs_framework_name(const vs_engine *e, size_t i, int english);
 /* --- the alias tables an index is built with ------------------------- */
 
 typedef struct vs_tables vs_tables;
+typedef struct vs_codec vs_codec; /* how records are compressed (below) */
 
 /* Finds and parses frameworks.tsv and aliases.tsv: the explicit paths if
  * given (else NULL), else in the first PATH argument that is a directory
@@ -252,8 +267,10 @@ long vs_gen_current(const char *db, size_t *shards);
 void vs_gen_path(const char *db, long gen, long shard, char *out, size_t cap);
 
 /* Points XAPIANDB at generation `gen` atomically (write, fsync, rename,
- * fsync the directory).  Returns 0, or -1 with a message. */
-int vs_gen_publish(const char *db, long gen, size_t shards, char *err, size_t cap);
+ * fsync the directory): its shards, or with `layered` its update part
+ * (gNNNNNN/delta) and its base part (gNNNNNN/base).  Returns 0, or -1 with a
+ * message. */
+int vs_gen_publish(const char *db, long gen, size_t shards, int layered, char *err, size_t cap);
 
 /* Removes every generation except `keep` and the newest one older than it
  * (kept for readers that opened it just before the last swap), and any
@@ -270,15 +287,23 @@ typedef struct vs_file_info {
     char *name;      /* as cited */
     char *real;      /* realpath when it was indexed */
     uint64_t size, hash;
-    int64_t mtime_ns;
+    int64_t mtime_ns, ctime_ns;
+    uint64_t ino;
     size_t passages;
+    long build;      /* the build its passages were written by (vs_docbuilder_set_build) */
 } vs_file_info;
 
 typedef struct vs_index_info {
     long generation;          /* -1: no index yet */
-    size_t shards;
+    size_t shards;            /* 1, or the shards a --shards build made */
+    long base;                /* the build of its base part (a full build) */
+    int layered;              /* 1: a base part and an update part (index.c, "Updates") */
     char *format;             /* VS_INDEX_FORMAT it was written with, or NULL */
     char *frameworks, *aliases; /* the tables' text it was built with */
+    char *dict;               /* the records' compression dictionary (vs_codec_from_dict) */
+    size_t dict_len;
+    char *retired;            /* XV terms of the base passages an update replaced, space-separated */
+    size_t retired_passages;
     vs_file_info *files;      /* sorted by name */
     size_t nfiles;
 } vs_index_info;
@@ -297,8 +322,11 @@ int vs_index_info_same_tables(const vs_index_info *info, const vs_tables *t);
 
 typedef struct vs_part vs_part;
 
-/* Creates a new scratch part at path (no fsync: it is merged, not kept). */
-int vs_part_create(const char *path, vs_part **out, char *err, size_t cap);
+/* Creates a new scratch part at path (no fsync: it is merged, not kept).
+ * Parts have no term lists (schema.h) unless `termlists` says so: a sharded
+ * index keeps them, since xapian-tcpsrv needs them to send a document, and
+ * its --update deletes passages (vs_part_delete_files). */
+int vs_part_create(const char *path, int termlists, vs_part **out, char *err, size_t cap);
 /* Opens a merged part to record its metadata (vs_index_write_meta). */
 int vs_part_open(const char *path, vs_part **out, char *err, size_t cap);
 int vs_part_commit(vs_part *p, char *err, size_t cap);
@@ -309,16 +337,33 @@ int vs_part_doccount(vs_part *p, uint32_t *out);
 /* Number of passages in the database at path, 0 if it cannot be opened. */
 uint32_t vs_db_doccount(const char *path);
 
+/* Removes every passage of the named files from a part with term lists. */
+int vs_part_delete_files(vs_part *p, char *const *names, size_t n, char *err, size_t cap);
+
 /* Merges databases into a new, compact one at dest (xapian-compact). */
 int vs_merge(const char *const *sources, size_t n, const char *dest, char *err, size_t cap);
 
-/* Removes every passage of the named files from a part (--update). */
-int vs_part_delete_files(vs_part *p, char *const *names, size_t n, char *err, size_t cap);
 
-/* Records in a merged part the format, the tables and the files it holds,
- * with the totals (vs_index_info_read() reads them back), and commits. */
-int vs_index_write_meta(vs_part *p, const vs_tables *t, const vs_file_info *files, size_t nfiles, size_t shards,
-                        char *err, size_t cap);
+/* What a generation records about itself, in its first part. */
+typedef struct vs_index_meta {
+    const vs_tables *tables;
+    const vs_codec *codec;
+    const vs_file_info *files;
+    size_t nfiles;
+    size_t shards;
+    long base;               /* the build of the base part */
+    int layered;
+    const char *retired;     /* space-separated XV terms, or NULL */
+    size_t retired_passages; /* how many passages they name */
+} vs_index_meta;
+
+/* Records the generation's metadata in a merged part (vs_index_info_read()
+ * reads it back) and commits. */
+int vs_index_write_meta(vs_part *p, const vs_index_meta *m, char *err, size_t cap);
+
+/* The term that names the passages of file `name` written by `build` (an
+ * --update lists the replaced ones in vs_index_meta.retired). */
+void vs_version_term(const char *name, long build, char *term, size_t cap, size_t *len);
 
 /* --- turning a file into passages -------------------------------------- */
 
@@ -329,9 +374,33 @@ typedef struct vs_build_stats {
     size_t terms;   /* postings added */
 } vs_build_stats;
 
+/* --- record compression ------------------------------------------------- */
+
+/* A codec whose dictionary is trained on sample records (n of them, back to
+ * back in samples, sizes[i] bytes each); too few samples give a codec with
+ * no dictionary, which is still valid.  Returns 0, or -1 with a message. */
+int vs_codec_train(const char *samples, const size_t *sizes, size_t n, vs_codec **out, char *err, size_t cap);
+/* The codec of an existing index, from its dictionary (vs_index_info.dict). */
+int vs_codec_from_dict(const char *dict, size_t len, vs_codec **out);
+void vs_codec_free(vs_codec *c);
+
+/* Sample records collected by a docbuilder (vs_docbuilder_sample_into) to
+ * train the codec on, up to max_bytes of them. */
+typedef struct vs_samples vs_samples;
+vs_samples *vs_samples_new(size_t max_bytes);
+int vs_samples_full(const vs_samples *s);
+int vs_codec_train_samples(const vs_samples *s, vs_codec **out, char *err, size_t cap);
+void vs_samples_free(vs_samples *s);
+
 /* A builder holds reusable scratch space (tokeniser, document, buffers); one
- * per thread.  The tables are shared and read-only. */
-vs_docbuilder *vs_docbuilder_new(const vs_tables *t);
+ * per thread.  The tables and the codec are shared and read-only; codec may
+ * be NULL only for --dump and sampling. */
+vs_docbuilder *vs_docbuilder_new(const vs_tables *t, const vs_codec *codec);
+/* The build the documents belong to (the generation number): their XV
+ * terms, which a later --update retires them by, name it. */
+void vs_docbuilder_set_build(vs_docbuilder *b, long build);
+/* Instead of writing documents, add their records to s. */
+void vs_docbuilder_sample_into(vs_docbuilder *b, vs_samples *s);
 void vs_docbuilder_free(vs_docbuilder *b);
 
 /* Instead of adding documents, print each passage as one TSV line

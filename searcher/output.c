@@ -9,6 +9,11 @@
 #define HL_ON "\033[1;33m"
 #define HL_OFF "\033[0m"
 
+const char *out_match_name(int match)
+{
+    return match == VS_MATCH_EXACT ? "exact" : match == VS_MATCH_MARKS ? "marks" : "some";
+}
+
 int out_format_parse(const char *s)
 {
     if (!strcmp(s, "text"))
@@ -118,7 +123,7 @@ static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
         json_str(b, qid);
         sb_putc(b, ',');
     }
-    sb_printf(b, "\"rank\":%u,\"score\":%.4f,\"id\":", h->rank, h->score);
+    sb_printf(b, "\"rank\":%u,\"score\":%.4f,\"match\":\"%s\",\"id\":", h->rank, h->score, out_match_name(h->match));
     json_str(b, r->id);
     sb_puts(b, ",\"file\":");
     json_str(b, r->file);
@@ -133,6 +138,12 @@ static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
     json_list(b, r->fws);
     sb_puts(b, ",\"dates\":");
     json_list(b, r->dates);
+    if (*r->hdates) { /* the dates of the passage it continues */
+        sb_puts(b, ",\"inherited_dates\":");
+        json_list(b, r->hdates);
+        sb_puts(b, ",\"dates_from\":");
+        json_str(b, r->hdates_from);
+    }
     sb_puts(b, ",\"section\":");
     json_str(b, r->section);
     sb_puts(b, ",\"heading\":");
@@ -189,7 +200,7 @@ static void json_restorations(strbuf *b, const vs_result *r)
 
 void out_json_object(strbuf *b, const vs_result *r)
 {
-    sb_printf(b, "{\"matches\":%u,\"hits\":[", r->matches);
+    sb_printf(b, "{\"matches\":%u,\"matches_exact\":%s,\"hits\":[", r->matches, r->matches_exact ? "true" : "false");
     for (size_t i = 0; i < r->nhits; i++) {
         if (i)
             sb_putc(b, ',');
@@ -287,7 +298,8 @@ void out_tsv_header(strbuf *b, int with_qid)
 {
     if (with_qid)
         sb_puts(b, "query_id\t");
-    sb_puts(b, "rank\tscore\tid\tfile\tline\twhere\tframework\tframeworks\tdates\tsection\theading\tsnippet\ttext\n");
+    sb_puts(b, "rank\tscore\tid\tfile\tline\twhere\tframework\tframeworks\tdates\tsection\theading\tsnippet\ttext"
+               "\tmatch\tinherited_dates\n");
 }
 
 /* A TREC document id is one token: blanks, control characters (C1 ones
@@ -359,8 +371,9 @@ static void text_result(strbuf *b, const vs_result *r, const out_options *o)
         sb_printf(b, "%s", *rec->fw ? rec->fw : "-");
         if (o->color)
             sb_puts(b, HL_OFF);
-        /* at most three dates, so the line stays readable */
-        const char *d = rec->dates;
+        /* at most three dates, so the line stays readable; those it
+         * inherits from the passage it continues marked so */
+        const char *d = *rec->dates ? rec->dates : rec->hdates;
         for (int k = 0; k < 3 && d && *d; k++) {
             const char *e = strchr(d, ' ');
             size_t n = e ? (size_t)(e - d) : strlen(d);
@@ -370,6 +383,8 @@ static void text_result(strbuf *b, const vs_result *r, const out_options *o)
         }
         if (d && *d)
             sb_puts(b, ", …");
+        if (!*rec->dates && *rec->hdates)
+            sb_puts(b, " (inherited)");
         sb_puts(b, " · ");
         location(b, rec);
         if (!(*rec->where && rec->page <= 0) && (*rec->heading || *rec->section)) {
@@ -377,7 +392,10 @@ static void text_result(strbuf *b, const vs_result *r, const out_options *o)
             sb_puts(b, " · ");
             visible_str(b, *rec->heading ? rec->heading : rec->section, 0);
         }
-        sb_printf(b, "  (%.2f)\n   ", h->score);
+        sb_printf(b, "  (%.2f)", h->score);
+        if (h->match != VS_MATCH_EXACT)
+            sb_printf(b, " · %s", h->match == VS_MATCH_MARKS ? "other marks" : "some words");
+        sb_puts(b, "\n   ");
         marked(b, h->snippet, h->spans, h->nspans, o->color ? HL_ON : "[", o->color ? HL_OFF : "]", 0);
         sb_puts(b, "\n\n");
     }
@@ -415,7 +433,8 @@ void out_result(strbuf *b, const vs_result *r, const out_options *o)
                 json_str(b, o->qid);
                 sb_putc(b, ',');
             }
-            sb_printf(b, "\"matches\":%u,\"facets\":{\"framework\":", r->matches);
+            sb_printf(b, "\"matches\":%u,\"matches_exact\":%s,\"facets\":{\"framework\":", r->matches,
+                      r->matches_exact ? "true" : "false");
             json_counts(b, r->frameworks, r->nframeworks);
             sb_puts(b, ",\"year\":");
             json_counts(b, r->years, r->nyears);
@@ -452,6 +471,8 @@ void out_result(strbuf *b, const vs_result *r, const out_options *o)
             marked(b, h->snippet, h->spans, h->nspans, "[", "]", 1);
             sb_putc(b, '\t');
             tsv_field(b, rec->text);
+            sb_printf(b, "\t%s\t", out_match_name(h->match));
+            tsv_field(b, rec->hdates);
             sb_putc(b, '\n');
         }
         break;

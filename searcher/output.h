@@ -11,6 +11,11 @@
 
 typedef enum out_format { OUT_TEXT, OUT_JSON, OUT_TSV, OUT_TREC } out_format;
 
+/* How a hit matched (VS_MATCH_*), as the outputs name it: "exact" (every
+ * word, in the spelling typed), "marks" (every word, some with other
+ * marks), "some" (some of the words). */
+const char *out_match_name(int match);
+
 /* Parses "text", "json", "tsv", "trec"; -1 if none of them. */
 int out_format_parse(const char *s);
 

@@ -230,7 +230,8 @@ int main(int argc, char **argv)
             status = 1;
         } else {
             if (oo.format == OUT_TEXT)
-                fprintf(stderr, "%zu of about %u matching passages\n", res.nhits, res.matches);
+                fprintf(stderr, "%zu of %s%u matching passage%s\n", res.nhits, res.matches_exact ? "" : "about ",
+                        res.matches, res.matches == 1 ? "" : "s");
             status = 0;
         }
         vs_result_free(&res);

@@ -59,7 +59,9 @@ def check(kind, expected, hits):
         lo_s, hi_s = kind.split("=", 1)[1].split("..")
         lo, hi = bound(lo_s, False), bound(hi_s, True)
         def inside(h):
-            return any(lo <= date_bounds(d)[0] and date_bounds(d)[1] <= hi for d in h["dates"])
+            # a passage with none of its own carries the dates of the one it continues
+            dates = h["dates"] or h.get("inherited_dates", [])
+            return any(lo <= date_bounds(d)[0] and date_bounds(d)[1] <= hi for d in dates)
         return len(hits) > 0 and all(inside(h) for h in hits)
     raise ValueError("unknown check " + kind)
 

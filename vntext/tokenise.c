@@ -284,3 +284,24 @@ int vn_tokenizer_next(vn_tokenizer *tok, vn_token *out)
     *out = tok->queue[tok->qhead++];
     return 1;
 }
+
+int vn_glued(const char *text, size_t a, size_t b)
+{
+    if (b <= a)
+        return 0;
+    const unsigned char *t = (const unsigned char *)text;
+    if (b - a == 1 && t[a] == '-')
+        return 1;
+    if (b - a == 3 && t[a] == 0xE2 && t[a + 1] == 0x80 && (t[a + 2] == 0x90 || t[a + 2] == 0x91))
+        return 1; /* U+2010, U+2011: the hyphens the tokeniser joins on */
+    for (size_t i = a; i < b; i++) {
+        if (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')
+            continue;
+        if (t[i] == 0xC2 && i + 1 < b && t[i + 1] == 0xA0) { /* no-break space, as Word writes them */
+            i++;
+            continue;
+        }
+        return 0;
+    }
+    return 1;
+}

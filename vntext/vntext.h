@@ -96,6 +96,12 @@ void vn_tokenizer_reset(vn_tokenizer *tok, const char *buf, size_t len, uint32_t
 /* 1 and *out filled, 0 at the end of the buffer. */
 int vn_tokenizer_next(vn_tokenizer *tok, vn_token *out);
 
+/* 1 if two tokens whose bytes end at `a` and start at `b` follow each
+ * other within a sentence: nothing but spaces between them, or one hyphen
+ * with no space (vắc-xin = vắc xin).  Punctuation, dashes and spaced
+ * hyphens part them.  Index and query pair syllables by this rule. */
+int vn_glued(const char *text, size_t a, size_t b);
+
 /* The position the next main token would get: one past the last one. */
 uint32_t vn_tokenizer_next_pos(const vn_tokenizer *tok);
 

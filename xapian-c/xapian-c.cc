@@ -635,6 +635,32 @@ int xc_db_get_data(xc_db *db, xc_docid id, char **data, size_t *len)
     XC_CATCH
 }
 
+int xc_db_get_value(xc_db *db, xc_docid id, unsigned slot, char **value, size_t *len)
+{
+    XC_TRY
+    return copy_out(db->db.get_document(id).get_value(slot), value, len);
+    XC_CATCH
+}
+
+int xc_db_postings(xc_db *db, const char *term, size_t len, size_t limit, xc_docid **ids, size_t *count)
+{
+    XC_TRY
+    std::string t(term, len);
+    std::vector<xc_docid> v;
+    for (auto it = db->db.postlist_begin(t); it != db->db.postlist_end(t); ++it) {
+        v.push_back(*it);
+        if (limit && v.size() >= limit)
+            break;
+    }
+    *ids = static_cast<xc_docid *>(std::malloc((v.size() + 1) * sizeof(xc_docid)));
+    if (!*ids)
+        return set_error(XC_ERR_NOMEM, "out of memory");
+    std::copy(v.begin(), v.end(), *ids);
+    *count = v.size();
+    return XC_OK;
+    XC_CATCH
+}
+
 int xc_db_shard_count(xc_db *db, size_t *out)
 {
     XC_TRY
@@ -680,6 +706,8 @@ int xc_wdb_open(const char *path, int mode, xc_wdb **out)
     }
     if (mode & XC_WDB_NO_SYNC)
         flags |= Xapian::DB_NO_SYNC;
+    if (mode & XC_WDB_NO_TERMLIST)
+        flags |= Xapian::DB_NO_TERMLIST;
     *out = new xc_wdb{Xapian::WritableDatabase(path, flags)};
     return XC_OK;
     XC_CATCH
@@ -1046,6 +1074,11 @@ uint32_t xc_mset_matches_lower_bound(const xc_mset *m)
     return m ? m->mset.get_matches_lower_bound() : 0;
 }
 
+uint32_t xc_mset_matches_upper_bound(const xc_mset *m)
+{
+    return m ? m->mset.get_matches_upper_bound() : 0;
+}
+
 double xc_mset_max_possible(const xc_mset *m)
 {
     return m ? m->mset.get_max_possible() : 0.0;
@@ -1077,6 +1110,15 @@ int xc_mset_data(xc_mset *m, size_t i, char **data, size_t *len)
     if (i >= m->mset.size())
         return invalid("xc_mset_data: index out of range");
     return copy_out(m->mset[static_cast<Xapian::doccount>(i)].get_document().get_data(), data, len);
+    XC_CATCH
+}
+
+int xc_mset_value(xc_mset *m, size_t i, unsigned slot, char **value, size_t *len)
+{
+    XC_TRY
+    if (i >= m->mset.size())
+        return invalid("xc_mset_value: index out of range");
+    return copy_out(m->mset[static_cast<Xapian::doccount>(i)].get_document().get_value(slot), value, len);
     XC_CATCH
 }
 

@@ -112,6 +112,11 @@ int xc_db_get_metadata(xc_db *db, const char *key, char **value, size_t *len);
 int xc_db_metadata_keys(xc_db *db, const char *prefix, xc_term_fn fn, void *ctx);
 /* The data of a document by id, malloc'd. */
 int xc_db_get_data(xc_db *db, xc_docid id, char **data, size_t *len);
+/* A value slot of a document by id, malloc'd ("" if unset). */
+int xc_db_get_value(xc_db *db, xc_docid id, unsigned slot, char **value, size_t *len);
+/* Ids of the documents indexed by a term, at most `limit` (0 = all), in
+ * increasing order (malloc'd array). */
+int xc_db_postings(xc_db *db, const char *term, size_t len, size_t limit, xc_docid **ids, size_t *count);
 /* Number of shards (sub-databases) behind the handle. */
 int xc_db_shard_count(xc_db *db, size_t *out);
 
@@ -124,7 +129,9 @@ enum {
     XC_WDB_CREATE = 1,    /* create a new database; fail if one exists */
     XC_WDB_OPEN = 2,      /* open an existing one */
     XC_WDB_OVERWRITE = 3, /* create, replacing what is there */
-    XC_WDB_NO_SYNC = 0x10 /* or'd in: skip fsync (scratch databases only) */
+    XC_WDB_NO_SYNC = 0x10,    /* or'd in: skip fsync (scratch databases only) */
+    XC_WDB_NO_TERMLIST = 0x20 /* or'd in when creating: no term lists (smaller and faster to
+                               * write; documents can then be neither deleted nor replaced) */
 };
 int xc_wdb_open(const char *path, int mode, xc_wdb **out);
 /* Commits nothing: call xc_wdb_commit() first.  Releases the lock. */
@@ -216,6 +223,7 @@ void xc_mset_free(xc_mset *m);
 size_t xc_mset_size(const xc_mset *m);
 uint32_t xc_mset_matches_estimated(const xc_mset *m);
 uint32_t xc_mset_matches_lower_bound(const xc_mset *m);
+uint32_t xc_mset_matches_upper_bound(const xc_mset *m);
 /* The highest weight any document could get from the query (an upper bound
  * from the terms' statistics), 0 for a NULL mset. */
 double xc_mset_max_possible(const xc_mset *m);
@@ -223,6 +231,8 @@ int xc_mset_docid(const xc_mset *m, size_t i, xc_docid *id);
 int xc_mset_weight(const xc_mset *m, size_t i, double *w);
 /* The document's data (malloc'd). */
 int xc_mset_data(xc_mset *m, size_t i, char **data, size_t *len);
+/* A value slot of hit i (malloc'd, "" if unset). */
+int xc_mset_value(xc_mset *m, size_t i, unsigned slot, char **value, size_t *len);
 /* Calls fn for each query term that matches hit i. */
 int xc_mset_matching_terms(xc_enquire *enq, xc_mset *m, size_t i, xc_term_fn fn, void *ctx);
 

@@ -112,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static vs_docbuilder *b;
     static FILE *null_out;
     if (!b) {
-        b = vs_docbuilder_new(corpus_tables());
+        b = vs_docbuilder_new(corpus_tables(), NULL);
         null_out = fopen("/dev/null", "w");
         vs_docbuilder_set_dump(b, null_out);
     }

@@ -3,7 +3,7 @@
  *
  * On the first input it indexes the bundled corpus (index_run(), as vnindex
  * does) into a scratch directory, then for every input: query_parse(), and
- * for a query that parses, query_build() with the index's alias table, the
+ * for a query that parses, plan_build() with the index's alias table, the
  * framework and date filters, and a whole vs_search() written out in one of
  * the four output formats (the first byte picks the options).  A query that
  * is refused must come back with a one-line message, never a crash; one that
@@ -82,21 +82,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (q.has_date) {
             int impossible = 0;
             err[0] = '\0';
-            xc_query *dates = query_date_filter(db, q.date_from, q.date_to, &impossible, err, sizeof err);
+            xc_query *dates = query_date_filter(db, q.date_from, q.date_to, (flags >> 1) & 1, &impossible, err,
+                                                sizeof err);
             FUZZ_CHECK(dates || impossible || err[0], "no date filter, not impossible, and no message");
-            if (dates && !filter && (flags & 2)) {
-                filter = dates; /* sometimes build with the date filter instead */
-                dates = NULL;
-            }
             xc_query_free(dates);
         }
-        int empty = 0;
-        err[0] = '\0';
-        xc_query *xq = query_build(&q, &ctx, (flags & 4) ? NULL : filter, &empty, err, sizeof err);
-        FUZZ_CHECK(xq || empty || err[0], "no query, not empty, and no message");
-        FUZZ_CHECK(!xq || !empty, "a query that is empty");
-        xc_query_free(xq);
         xc_query_free(filter);
+        query_plan plan;
+        err[0] = '\0';
+        int rc = plan_build(&q, &ctx, &plan, err, sizeof err);
+        FUZZ_CHECK(rc == 0 || err[0], "no plan and no message");
+        if (rc == 0) {
+            FUZZ_CHECK(!plan.weight == !plan.ntiers, "a plan with weights and no tiers, or tiers and no weights");
+            FUZZ_CHECK(plan.ntiers <= QUERY_MAX_TIERS && (!plan.ntiers || plan.kind[0] == TIER_EXACT),
+                       "tiers out of order");
+            for (size_t i = 1; i < plan.ntiers; i++)
+                FUZZ_CHECK(plan.kind[i] > plan.kind[i - 1], "tiers out of order");
+            FUZZ_CHECK(!plan.ntiers || plan.match, "tiers with no match query");
+        }
+        plan_free(&plan);
         query_free(&q);
     }
 
