@@ -45,7 +45,14 @@
 #include "vnsearch.h"
 
 #define MAX_SHARDS 64
-#define FLUSH_THRESHOLD "300" /* documents per scratch flush; $XAPIAN_FLUSH_THRESHOLD wins */
+/* Xapian's own flush, off: the parts commit every VNSEARCH_FLUSH_DOCS (1000)
+ * documents themselves (indexdb.c says why) */
+#define FLUSH_THRESHOLD "2000000000"
+/* Passages per scratch part before a worker starts a fresh one
+ * ($VNSEARCH_PART_DOCS wins): each flush rewrites the last chunk of every
+ * term it touches, which costs more the bigger the part has grown; fresh
+ * parts are merged by one compaction at the end. */
+#define PART_DOCS 1000000
 #define SAMPLE_BYTES (1 << 20) /* records the compression dictionary is trained on */
 #define DELTA_SLACK (4u << 20) /* a delta may always be this big, whatever the base's size */
 
@@ -89,7 +96,7 @@ typedef struct run {
     size_t *todo;
     size_t ntodo;
     atomic_size_t next;
-    atomic_size_t files_done, passages_done, warnings;
+    atomic_size_t files_done, passages_done, headings_done, warnings;
     atomic_uint_least64_t bytes_done;
     atomic_int failed;
     pthread_mutex_t out_lock;
@@ -175,11 +182,53 @@ typedef struct worker {
     vs_part *shards[MAX_SHARDS];
     pthread_t thread;
     int started;
+    size_t part;       /* the worker's current scratch part (per shard), from 0 */
+    size_t part_docs;  /* passages written into it */
 } worker;
 
-static void scratch_path(const run *r, size_t w, size_t shard, char *out, size_t cap)
+static void scratch_path(const run *r, size_t w, size_t shard, size_t part, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s/w%zu-s%zu", r->scratch, w, shard);
+    snprintf(out, cap, "%s/w%zu-s%zu-p%zu", r->scratch, w, shard, part);
+}
+
+static size_t part_docs_limit(void)
+{
+    static size_t limit;
+    if (!limit) {
+        const char *e = getenv("VNSEARCH_PART_DOCS");
+        limit = e && atol(e) > 0 ? (size_t)atol(e) : PART_DOCS;
+    }
+    return limit;
+}
+
+/* Opens the worker's scratch parts (one per shard), numbered w->part. */
+static int open_parts(worker *w)
+{
+    run *r = w->r;
+    for (size_t s = 0; s < r->nshards; s++) {
+        char path[PATH_MAX], err[PATH_MAX + 256];
+        scratch_path(r, w->index, s, w->part, path, sizeof path);
+        if (vs_part_create(path, r->nshards > 1, &w->shards[s], err, sizeof err)) {
+            fail(r, "cannot create scratch database: %s", err);
+            return -1;
+        }
+    }
+    w->part_docs = 0;
+    return 0;
+}
+
+static void close_parts(worker *w)
+{
+    run *r = w->r;
+    for (size_t s = 0; s < r->nshards; s++) {
+        if (!w->shards[s])
+            continue;
+        char err[512];
+        if (!atomic_load(&r->failed) && vs_part_commit(w->shards[s], err, sizeof err))
+            fail(r, "cannot write scratch database: %s", err);
+        vs_part_close(w->shards[s]);
+        w->shards[s] = NULL;
+    }
 }
 
 /* Reads one file with the reader for its format: a file given by name
@@ -231,20 +280,21 @@ static void index_one(worker *w, vs_docbuilder *b, size_t i)
         say(r, "vnindex: %s: changed while being read; indexed what was read\n", f->path);
         atomic_fetch_add(&r->warnings, 1);
     }
-    vs_build_stats st = {0, 0};
+    vs_build_stats st = {0, 0, 0};
     rc = vs_docbuild_document(b, w->shards, r->nshards, f->name, doc, &st, err, sizeof err);
     rd_document_free(doc);
     if (rc) {
         fail(r, "%s: cannot index: %s", f->path, err);
         return;
     }
-    if (st.passages == 0) {
+    if (st.passages + st.headings == 0) {
         say(r, "vnindex: %s: no text to index\n", f->path);
         atomic_fetch_add(&r->warnings, 1);
     }
-    r->state[i].passages = st.passages;
+    r->state[i].passages = st.passages + st.headings; /* documents in the index */
     r->state[i].indexed = 1;
     atomic_fetch_add(&r->passages_done, st.passages);
+    atomic_fetch_add(&r->headings_done, st.headings);
     atomic_fetch_add(&r->bytes_done, raw_len);
 }
 
@@ -258,28 +308,22 @@ static void *worker_main(void *arg)
         return NULL;
     }
     vs_docbuilder_set_build(b, r->gen);
-    for (size_t s = 0; s < r->nshards && !atomic_load(&r->failed); s++) {
-        char path[PATH_MAX], err[PATH_MAX + 256];
-        scratch_path(r, w->index, s, path, sizeof path);
-        if (vs_part_create(path, r->nshards > 1, &w->shards[s], err, sizeof err))
-            fail(r, "cannot create scratch database: %s", err);
-    }
+    open_parts(w);
     while (!atomic_load(&r->failed)) {
         size_t k = atomic_fetch_add(&r->next, 1);
         if (k >= r->ntodo)
             break;
         index_one(w, b, r->todo[k]);
         atomic_fetch_add(&r->files_done, 1);
+        w->part_docs += r->state[r->todo[k]].passages;
+        if (w->part_docs >= part_docs_limit() * r->nshards) { /* a fresh part (see PART_DOCS) */
+            close_parts(w);
+            w->part++;
+            if (open_parts(w))
+                break;
+        }
     }
-    for (size_t s = 0; s < r->nshards; s++) {
-        if (!w->shards[s])
-            continue;
-        char err[512];
-        if (!atomic_load(&r->failed) && vs_part_commit(w->shards[s], err, sizeof err))
-            fail(r, "cannot write scratch database: %s", err);
-        vs_part_close(w->shards[s]);
-        w->shards[s] = NULL;
-    }
+    close_parts(w);
     vs_docbuilder_free(b);
     return NULL;
 }
@@ -415,20 +459,43 @@ static void *merge_shard(void *arg)
     merge_job *j = arg;
     run *r = j->r;
     size_t s = j->shard;
-    char *sources[MAX_SHARDS + 1];
-    size_t n = 0;
+    size_t n = 0, cap = 16;
+    char **sources = calloc(cap, sizeof *sources);
     char base[PATH_MAX];
     j->failed = 1;
+    if (!sources) {
+        fail(r, "out of memory");
+        return NULL;
+    }
     if (r->sharded_update) {
-        if (base_copy(r, s, base, sizeof base))
+        if (base_copy(r, s, base, sizeof base)) {
+            free(sources);
             return NULL;
+        }
         sources[n++] = strdup(base);
     }
-    for (size_t w = 0; w < j->nworkers; w++) {
-        char p[PATH_MAX];
-        scratch_path(r, w, s, p, sizeof p);
-        if (vs_db_doccount(p) > 0 || (n == 0 && w == j->nworkers - 1))
+    for (size_t w = 0; w < j->nworkers; w++)
+        for (size_t k = 0;; k++) {
+            char p[PATH_MAX];
+            struct stat st;
+            scratch_path(r, w, s, k, p, sizeof p);
+            if (stat(p, &st) != 0)
+                break;
+            if (vs_db_doccount(p) == 0)
+                continue;
+            if (n + 1 >= cap) {
+                char **more = realloc(sources, 2 * cap * sizeof *more);
+                if (!more)
+                    break;
+                sources = more;
+                cap *= 2;
+            }
             sources[n++] = strdup(p);
+        }
+    if (n == 0) { /* nothing written (an update that only deletes): an empty part to merge */
+        char p[PATH_MAX];
+        scratch_path(r, 0, s, 0, p, sizeof p);
+        sources[n++] = strdup(p);
     }
     char dest[PATH_MAX];
     if (r->nshards > 1)
@@ -441,6 +508,7 @@ static void *merge_shard(void *arg)
     int rc = vs_merge((const char *const *)sources, n, dest, err, sizeof err);
     for (size_t k = 0; k < n; k++)
         free(sources[k]);
+    free(sources);
     vs_part *part = NULL;
     if (rc == 0)
         rc = vs_part_open(dest, &part, err, sizeof err);
@@ -557,7 +625,7 @@ static int build(run *r, size_t *total_docs)
         draw_progress(r, 1);
     if (atomic_load(&r->failed))
         return -1;
-    size_t indexed = atomic_load(&r->passages_done);
+    size_t indexed = atomic_load(&r->passages_done) + atomic_load(&r->headings_done);
     size_t kept = 0;
     for (size_t i = 0; i < r->fs.count; i++)
         if (r->state[i].action == ACT_KEEP)
@@ -702,7 +770,7 @@ static int train_codec(run *r, char *err, size_t cap)
         if (vs_read_file(f->path, &raw, &len, &changed) != 0)
             continue; /* the workers will say why */
         if (index_read_document(f->path, raw, len, &doc, e, sizeof e) == RD_OK) {
-            vs_build_stats st = {0, 0};
+            vs_build_stats st = {0, 0, 0};
             vs_docbuild_document(b, NULL, 0, f->name, doc, &st, e, sizeof e);
         }
         rd_document_free(doc);
@@ -716,17 +784,33 @@ static int train_codec(run *r, char *err, size_t cap)
 
 /* ------------------------------------------------------------------ run */
 
+/* The run in progress, for on_fatal(). */
+static run *current_run;
+
+/* Xapian failed where it could not throw (vs_on_fatal): say so as any
+ * failed write, clear the scratch, and stop; the previous index stands. */
+static void on_fatal(const char *what)
+{
+    fprintf(stderr, "vnindex: cannot write the new index: %s; the previous index is unchanged\n", what);
+    if (current_run && current_run->scratch[0])
+        vs_remove_tree(current_run->scratch);
+    _exit(2);
+}
+
 int index_run(const index_options *o)
 {
     run r;
     memset(&r, 0, sizeof r);
     r.o = o;
     pthread_mutex_init(&r.out_lock, NULL);
-    /* Xapian holds this many documents' changes in memory before writing
-     * them out (default 10000).  Small batches of our short passages stay in
-     * cache: measured on the 200 MB benchmark corpus, 300 runs 3.5x faster
-     * than the default with a sixth of the memory (bench/README.md). */
-    setenv("XAPIAN_FLUSH_THRESHOLD", FLUSH_THRESHOLD, 0);
+    /* Xapian would flush after 10000 documents by itself; the parts commit
+     * every 1000 instead (FLUSH_THRESHOLD).  Small batches of our short
+     * passages stay in cache: on the 200 MB benchmark corpus 300 ran 3.5x
+     * faster than 10000 with positions and term lists, and without them
+     * 1000 ran faster than 300 or 3000 (bench/README.md). */
+    setenv("XAPIAN_FLUSH_THRESHOLD", FLUSH_THRESHOLD, 1);
+    current_run = &r;
+    vs_on_fatal(on_fatal);
     r.nshards = o->shards > 1 ? (size_t)o->shards : 1;
     int status = 2, lock = -1;
     char err[1024] = "";
@@ -860,16 +944,23 @@ int index_run(const index_options *o)
         double secs = now() - t0;
         double mb = (double)atomic_load(&r.bytes_done) / 1e6;
         size_t w = atomic_load(&r.warnings);
+        size_t nf = 0, in_index = 0;
+        vs_file_info *files = new_file_list(&r, &nf);
+        for (size_t i = 0; files && i < nf; i++)
+            in_index += files[i].passages;
+        free(files);
+        (void)total_docs;
         fprintf(stderr,
-                "vnindex: %s %zu file%s (%.1f MB, %zu passages) into %s in %.2f s (%.1f MB/s): %zu passages in "
-                "the index, %zu warning%s\n",
+                "vnindex: %s %zu file%s (%.1f MB, %zu passages, %zu headings) into %s in %.2f s (%.1f MB/s): %zu "
+                "passages and headings in the index, %zu warning%s\n",
                 r.layered || r.sharded_update ? "updated" : "indexed", r.ntodo, r.ntodo == 1 ? "" : "s", mb,
-                atomic_load(&r.passages_done), o->db, secs, secs > 0 ? mb / secs : 0.0, total_docs, w,
-                w == 1 ? "" : "s");
+                atomic_load(&r.passages_done), atomic_load(&r.headings_done), o->db, secs, secs > 0 ? mb / secs : 0.0,
+                in_index, w, w == 1 ? "" : "s");
     }
 out:
     if (r.scratch[0])
         vs_remove_tree(r.scratch);
+    current_run = NULL;
     vs_gen_unlock(lock);
     free(r.state);
     free(r.todo);

@@ -87,7 +87,7 @@ static int dump(const index_options *o, int blocks)
             else
                 fprintf(stderr, "vnindex: %s: %s\n", f->path, doc->warnings[k].text);
         }
-        vs_build_stats st = {0, 0};
+        vs_build_stats st = {0, 0, 0};
         if (blocks) {
             dump_blocks(f->name, doc);
         } else if (vs_docbuild_document(b, NULL, 0, f->name, doc, &st, err, sizeof err) != 0) {

@@ -532,6 +532,148 @@ void vs_version_term(const char *name, long build, char *term, size_t cap, size_
     *len = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
+/* The stored record of the document being built, then the document itself
+ * (or, in --dump and sampling, what they want of it).  Returns an xc_status
+ * with a message in err. */
+static int write_doc(vs_docbuilder *b, vs_part *const *parts, size_t nparts, const record *r, vs_build_stats *stats,
+                     char *err, size_t errcap)
+{
+    size_t *count = r->is_heading ? &stats->headings : &stats->passages;
+    if (b->dump) {
+        if (!r->is_heading) /* --dump lists passages; --dump=blocks shows the headings */
+            dump_record(b->dump, r);
+        (*count)++;
+        return XC_OK;
+    }
+    sb_reset(&b->data);
+    record_encode(r, &b->data);
+    int rc = b->data.failed ? XC_ERR_NOMEM : XC_OK;
+    if (rc == XC_OK && b->samples) { /* collecting records to train the dictionary on */
+        sample_add(b->samples, b->data.s, b->data.len);
+        (*count)++;
+        return XC_OK;
+    }
+    sb_reset(&b->packed);
+    if (rc == XC_OK && codec_pack(b->codec, b->data.s, b->data.len, &b->packed))
+        rc = XC_ERR_NOMEM;
+    if (rc == XC_OK)
+        rc = xc_doc_set_value(b->doc, SLOT_RECORD, b->packed.s, b->packed.len);
+    if (rc == XC_OK)
+        rc = vs_part_add(parts[docbuild_shard_of(r->id, nparts)], b->doc, b->packed.len + strlen(r->text));
+    if (rc != XC_OK)
+        snprintf(err, errcap, "%s", rc == XC_ERR_NOMEM ? "out of memory" : xc_errmsg());
+    else
+        (*count)++;
+    return rc;
+}
+
+static void set_seq(vs_docbuilder *b, uint32_t seq, int *rc)
+{
+    unsigned char v[4];
+    for (int k = 0; k < 4; k++)
+        v[k] = (unsigned char)(seq >> (24 - 8 * k));
+    if (*rc == XC_OK)
+        *rc = xc_doc_set_value(b->doc, SLOT_SEQ, (const char *)v, 4);
+}
+
+/* Every heading as a document of its own: its words are found (a search
+ * for a section's title finds the title), ranked after the paragraphs
+ * (TERM_HEADING).  It takes the framework of the passages it heads and the
+ * dates it names itself. */
+static int add_headings(vs_docbuilder *b, vs_part *const *parts, size_t nparts, const char *name,
+                        const passage_list *pl, const passage_tags *tags, const passage_dates *pd,
+                        vs_build_stats *stats, char *err, size_t errcap)
+{
+    size_t nfw = alias_framework_count(b->aliases), ngroups = alias_group_count(b->aliases);
+    unsigned short *fw = calloc(nfw + 1, sizeof *fw), *groups = calloc(ngroups + 1, sizeof *groups);
+    char fileterm[TERM_MAX + 1], idterm[TERM_MAX + 1], verterm[64];
+    size_t ftlen, vtlen;
+    docbuild_file_term(name, fileterm, sizeof fileterm, &ftlen);
+    vs_version_term(name, b->build, verterm, sizeof verterm, &vtlen);
+    strbuf id = STRBUF_INIT, fws = STRBUF_INIT, dates = STRBUF_INIT;
+    int rc = fw && groups ? XC_OK : XC_ERR_NOMEM;
+    for (size_t h = 0; h < pl->heading_count && rc == XC_OK; h++) {
+        const heading_info *hi = &pl->headings[h];
+        size_t len = strlen(hi->text);
+        sb_reset(&id);
+        sb_reset(&fws);
+        sb_reset(&dates);
+        sb_printf(&id, "%s:%zu", name, hi->line);
+        /* the framework of the passages under it, else of those before */
+        long near = hi->before < pl->count ? (long)hi->before : (long)pl->count - 1;
+        long primary = near >= 0 ? tags[near].primary : -1;
+        const char *code = primary >= 0 ? alias_framework_code(b->aliases, (size_t)primary) : "";
+        terms_clear(&b->terms);
+        uint64_t dupkey = 0;
+        rc = xc_doc_clear(b->doc);
+        if (rc == XC_OK && !b->samples)
+            rc = add_text_terms(b, hi->text, len, stats, &dupkey);
+        size_t il = schema_term(PREFIX_ID, id.s ? id.s : "", idterm, sizeof idterm);
+        if (rc == XC_OK && (terms_add(&b->terms, idterm, il, 0) || terms_add(&b->terms, fileterm, ftlen, 0) ||
+                            terms_add(&b->terms, verterm, vtlen, 0) ||
+                            terms_add(&b->terms, TERM_HEADING, strlen(TERM_HEADING), 0)))
+            rc = XC_ERR_NOMEM;
+        if (rc == XC_OK && *code) {
+            if (terms_add2(&b->terms, PREFIX_FRAMEWORK, code, strlen(code), 0, &b->scratch))
+                rc = XC_ERR_NOMEM;
+            if (rc == XC_OK)
+                rc = xc_doc_set_value(b->doc, SLOT_FRAMEWORK, code, strlen(code));
+        }
+        memset(fw, 0, (nfw + 1) * sizeof *fw);
+        memset(groups, 0, (ngroups + 1) * sizeof *groups);
+        if (rc == XC_OK && framework_count(b->aliases, hi->text, len, fw, groups))
+            rc = XC_ERR_NOMEM;
+        for (size_t f = 0; f < nfw && rc == XC_OK; f++)
+            if (fw[f]) {
+                const char *c = alias_framework_code(b->aliases, f);
+                if (terms_add2(&b->terms, PREFIX_MENTION, c, strlen(c), fw[f], &b->scratch))
+                    rc = XC_ERR_NOMEM;
+                if (fws.len)
+                    sb_putc(&fws, ' ');
+                sb_puts(&fws, c);
+            }
+        for (size_t g = 0; g < ngroups && rc == XC_OK; g++)
+            if (groups[g]) {
+                const char *k = alias_group_key(b->aliases, g);
+                if (terms_add2(&b->terms, PREFIX_ALIAS, k, strlen(k), groups[g], &b->scratch))
+                    rc = XC_ERR_NOMEM;
+            }
+        date_span ds[MAX_DATES];
+        size_t nd = date_parse(hi->text, len, ds, MAX_DATES);
+        nd = nd > MAX_DATES ? MAX_DATES : nd;
+        unsigned years[MAX_DATES * 2];
+        size_t nyears = 0;
+        if (rc == XC_OK)
+            rc = add_date_terms(b, ds, nd, "", years, &nyears, sizeof years / sizeof years[0]);
+        if (rc == XC_OK)
+            rc = set_date_values(b, ds, nd, years, nyears);
+        iso_list(ds, nd, &dates);
+        /* in reading order: just before the passage it heads */
+        set_seq(b, (uint32_t)(2 * hi->before), &rc);
+        if (rc == XC_OK)
+            rc = terms_flush(&b->terms, b->doc);
+        const char *section = hi->section < pl->section_count ? pl->sections[hi->section].title : NULL;
+        record r = {
+            .id = id.s, .file = (char *)name, .line = (long)hi->line, .end_line = (long)hi->line,
+            .page = (long)hi->page, .section = (char *)section, .fw = (char *)code, .fws = fws.s,
+            .dates = dates.s, .text = hi->text, .is_heading = 1,
+        };
+        if (rc == XC_OK && (id.failed || fws.failed || dates.failed))
+            rc = XC_ERR_NOMEM;
+        if (rc == XC_OK)
+            rc = write_doc(b, parts, nparts, &r, stats, err, errcap);
+    }
+    if (rc == XC_ERR_NOMEM && !err[0])
+        snprintf(err, errcap, "out of memory");
+    (void)pd;
+    sb_free(&id);
+    sb_free(&fws);
+    sb_free(&dates);
+    free(fw);
+    free(groups);
+    return rc;
+}
+
 int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts, const char *name,
                          const rd_document *doc, vs_build_stats *stats, char *err, size_t errcap)
 {
@@ -635,10 +777,7 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
             v[k] = (unsigned char)(dupkey >> (56 - 8 * k));
         if (rc == XC_OK)
             rc = xc_doc_set_value(b->doc, SLOT_DUPKEY, (const char *)v, 8);
-        for (int k = 0; k < 4; k++)
-            v[k] = (unsigned char)((uint32_t)i >> (24 - 8 * k));
-        if (rc == XC_OK)
-            rc = xc_doc_set_value(b->doc, SLOT_SEQ, (const char *)v, 4);
+        set_seq(b, (uint32_t)(2 * i + 1), &rc);
         if (rc == XC_OK)
             rc = terms_flush(&b->terms, b->doc);
 
@@ -654,33 +793,14 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
             .dates = dates.s, .hdates = hdates.s, .hdates_from = hfrom.s, .notes = notes.s, .note_of = note_of.s,
             .text = p->text,
         };
-        if (b->dump) {
-            dump_record(b->dump, &r);
-            stats->passages++;
-            continue;
-        }
-        sb_reset(&b->data);
-        record_encode(&r, &b->data);
-        if (b->data.failed || id.failed || fws.failed || dates.failed || hdates.failed || hfrom.failed ||
-            notes.failed || note_of.failed)
-            rc = XC_ERR_NOMEM;
-        if (rc == XC_OK && b->samples) { /* collecting records to train the dictionary on */
-            sample_add(b->samples, b->data.s, b->data.len);
-            stats->passages++;
-            continue;
-        }
-        sb_reset(&b->packed);
-        if (rc == XC_OK && codec_pack(b->codec, b->data.s, b->data.len, &b->packed))
+        if (rc == XC_OK && (id.failed || fws.failed || dates.failed || hdates.failed || hfrom.failed ||
+                            notes.failed || note_of.failed))
             rc = XC_ERR_NOMEM;
         if (rc == XC_OK)
-            rc = xc_doc_set_value(b->doc, SLOT_RECORD, b->packed.s, b->packed.len);
-        if (rc == XC_OK)
-            rc = xc_wdb_add_document(vs_part_wdb(parts[docbuild_shard_of(id.s, nparts)]), b->doc, NULL);
-        if (rc != XC_OK)
-            snprintf(err, errcap, "%s", rc == XC_ERR_NOMEM ? "out of memory" : xc_errmsg());
-        else
-            stats->passages++;
+            rc = write_doc(b, parts, nparts, &r, stats, err, errcap);
     }
+    if (rc == XC_OK && pd)
+        rc = add_headings(b, parts, nparts, name, &pl, tags, pd, stats, err, errcap);
     free(pd);
     sb_free(&hdates);
     sb_free(&hfrom);

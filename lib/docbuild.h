@@ -21,6 +21,10 @@ void docbuild_file_term(const char *name, char *term, size_t cap, size_t *len);
 /* The term of the passages of `name` written by build `build`. */
 void docbuild_version_term(const char *name, long build, char *term, size_t cap, size_t *len);
 
+/* Adds a document (of about `bytes` on disk) to a part, committing every so
+ * many (indexdb.c). */
+int vs_part_add(vs_part *p, xc_doc *doc, size_t bytes);
+
 /* The writable database behind a part (indexdb.c). */
 xc_wdb *vs_part_wdb(vs_part *p);
 

@@ -62,6 +62,19 @@ size_t framework_mentions(const alias_table *t, const char *text, size_t len, lo
     return n;
 }
 
+int framework_count(const alias_table *t, const char *text, size_t len, unsigned short *fw, unsigned short *groups)
+{
+    alias_text ks;
+    memset(&ks, 0, sizeof ks);
+    int rc = alias_text_fill(&ks, text, len);
+    if (rc == 0) {
+        counts c = {fw, groups};
+        alias_scan(t, &ks, count_one, &c);
+    }
+    alias_text_free(&ks);
+    return rc ? -1 : 0;
+}
+
 int framework_tag(const alias_table *t, const passage_list *list, passage_tags *tags)
 {
     size_t nfw = alias_framework_count(t);

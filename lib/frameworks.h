@@ -35,6 +35,11 @@ typedef struct passage_tags {
 int framework_tag(const alias_table *t, const passage_list *list, passage_tags *tags);
 void framework_tags_free(passage_tags *tags, size_t n);
 
+/* Counts the frameworks and alias groups a text names into fw[] and
+ * groups[] (zeroed by the caller), as framework_tag() counts a passage's.
+ * Returns 0, or -1 on allocation failure. */
+int framework_count(const alias_table *t, const char *text, size_t len, unsigned short *fw, unsigned short *groups);
+
 /* The frameworks named in a text, in order of first mention: writes up to
  * max indices and their byte offsets; returns how many there are. */
 size_t framework_mentions(const alias_table *t, const char *text, size_t len, long *fws, size_t *offsets,

@@ -5,11 +5,15 @@
  * built with, and for every file its size, mtime, content hash and number
  * of passages).  The only place the indexer touches Xapian.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "codec.h"
 #include "docbuild.h"
@@ -20,11 +24,72 @@
 
 struct vs_part {
     xc_wdb *db;
+    char *path;
+    size_t pending;       /* documents added since the last commit */
+    uint64_t pending_bytes; /* and roughly what they will take on disk */
 };
 
 xc_wdb *vs_part_wdb(vs_part *p)
 {
     return p->db;
+}
+
+/* Documents per commit while a part is written; $VNSEARCH_FLUSH_DOCS
+ * wins.  Xapian's own flush (inside add_document) is turned off by
+ * index.c: a disk that fills during it can make Xapian throw while
+ * unwinding, which ends the process; a commit of ours fails cleanly. */
+static size_t flush_every(void)
+{
+    static size_t n;
+    if (!n) {
+        const char *e = getenv("VNSEARCH_FLUSH_DOCS");
+        n = e && atol(e) > 0 ? (size_t)atol(e) : 1000;
+    }
+    return n;
+}
+
+/* 1 if the part's filesystem (and the file size limit) leave room for a
+ * commit of `bytes`; else sets errno.  A commit that runs out of room can
+ * end the process (xc_set_fatal): refusing it first is the clean failure. */
+static int room_for(const char *path, uint64_t bytes)
+{
+    uint64_t need = 4 * bytes + (1u << 20);
+    struct statvfs fs;
+    if (statvfs(path, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < need) {
+        errno = ENOSPC;
+        return 0;
+    }
+    struct rlimit rl;
+    char table[PATH_MAX];
+    struct stat st;
+    snprintf(table, sizeof table, "%s/postlist.glass", path);
+    if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && stat(table, &st) == 0 &&
+        (uint64_t)st.st_size + need > (uint64_t)rl.rlim_cur) {
+        errno = EFBIG;
+        return 0;
+    }
+    return 1;
+}
+
+int vs_part_add(vs_part *p, xc_doc *doc, size_t bytes)
+{
+    int rc = xc_wdb_add_document(p->db, doc, NULL);
+    p->pending_bytes += bytes;
+    if (rc == XC_OK && ++p->pending >= flush_every()) {
+        if (!room_for(p->path, p->pending_bytes)) {
+            xc_set_error(XC_ERR_XAPIAN, strerror(errno));
+            return XC_ERR_XAPIAN;
+        }
+        rc = xc_wdb_commit(p->db);
+        p->pending = 0;
+        p->pending_bytes = 0;
+    }
+    return rc;
+}
+
+void vs_on_fatal(void (*fn)(const char *what))
+{
+    xc_set_fatal(fn);
 }
 
 static int part_open(const char *path, int mode, vs_part **out, char *err, size_t cap)
@@ -35,8 +100,9 @@ static int part_open(const char *path, int mode, vs_part **out, char *err, size_
         snprintf(err, cap, "out of memory");
         return -1;
     }
-    if (xc_wdb_open(path, mode, &p->db) != XC_OK) {
-        snprintf(err, cap, "%s: %s", path, xc_errmsg());
+    if (!(p->path = strdup(path)) || xc_wdb_open(path, mode, &p->db) != XC_OK) {
+        snprintf(err, cap, "%s: %s", path, p->path ? xc_errmsg() : "out of memory");
+        free(p->path);
         free(p);
         return -1;
     }
@@ -57,6 +123,10 @@ int vs_part_open(const char *path, vs_part **out, char *err, size_t cap)
 
 int vs_part_commit(vs_part *p, char *err, size_t cap)
 {
+    if (!room_for(p->path, p->pending_bytes)) {
+        snprintf(err, cap, "%s: %s", p->path, strerror(errno));
+        return -1;
+    }
     if (xc_wdb_commit(p->db) != XC_OK) {
         snprintf(err, cap, "%s", xc_errmsg());
         return -1;
@@ -69,6 +139,7 @@ void vs_part_close(vs_part *p)
     if (!p)
         return;
     xc_wdb_close(p->db);
+    free(p->path);
     free(p);
 }
 

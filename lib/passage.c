@@ -32,7 +32,7 @@
 typedef struct assembler {
     const rd_document *doc;
     passage_list *out;
-    size_t items_cap, sections_cap;
+    size_t items_cap, sections_cap, headings_cap;
     char *heading;            /* current sub-heading (owned) */
     size_t section_passages;  /* passages in the current section so far */
     int section_titled_last;  /* the last block was a top heading */
@@ -250,6 +250,21 @@ static void assemble(assembler *as)
             as->section_titled_last = 0;
             continue;
         case RD_HEADING:
+            if (b->len) {
+                GROW(o->headings, o->heading_count, as->headings_cap, as->failed);
+                if (as->failed)
+                    continue;
+                strbuf h = STRBUF_INIT;
+                collapse(b->text, b->len, &h);
+                heading_info *hi = &o->headings[o->heading_count];
+                *hi = (heading_info){sb_take(&h), line, b->page, 0, 0};
+                if (!hi->text)
+                    as->failed = 1;
+                else if (*hi->text)
+                    o->heading_count++;
+                else
+                    free(hi->text);
+            }
             if (b->level <= 1) {
                 if (!as->section_titled_last &&
                     (as->section_passages > 0 || o->sections[o->section_count - 1].title))
@@ -261,6 +276,10 @@ static void assemble(assembler *as)
             } else {
                 set_heading(as, b->text, b->len);
                 as->section_titled_last = 0;
+            }
+            if (o->heading_count && o->headings[o->heading_count - 1].line == line) {
+                o->headings[o->heading_count - 1].section = o->section_count - 1;
+                o->headings[o->heading_count - 1].before = o->count; /* the passages to come */
             }
             continue;
         case RD_TABLE_CELL:
@@ -350,7 +369,10 @@ void passage_list_free(passage_list *list)
     }
     for (size_t i = 0; i < list->section_count; i++)
         free(list->sections[i].title);
+    for (size_t i = 0; i < list->heading_count; i++)
+        free(list->headings[i].text);
     free(list->items);
     free(list->sections);
+    free(list->headings);
     memset(list, 0, sizeof *list);
 }

@@ -47,11 +47,23 @@ typedef struct section_info {
     size_t line;     /* line of the title or of its first passage */
 } section_info;
 
+/* A heading, kept as a passage of its own too (a search for its words finds
+ * it: nothing the file says is lost), after the passages in ranking. */
+typedef struct heading_info {
+    char *text;
+    size_t line;      /* as passage.line */
+    unsigned page;
+    size_t section;   /* the section it titles or sits in */
+    size_t before;    /* the index of the passage after it (count if none) */
+} heading_info;
+
 typedef struct passage_list {
     passage *items;
     size_t count;
     section_info *sections;
     size_t section_count;
+    heading_info *headings;
+    size_t heading_count;
 } passage_list;
 
 /* The passages of a document.  Returns 0, or -1 on allocation failure.

@@ -80,6 +80,8 @@ void record_encode(const record *r, strbuf *out)
     sb_printf(out, "line=%ld\nend=%ld\n", r->line, r->end_line);
     if (r->page > 0)
         sb_printf(out, "page=%ld\n", r->page);
+    if (r->is_heading)
+        sb_puts(out, "kind=heading\n");
     field(out, "where", r->where, esc, 1);
     field(out, "section", r->section, esc, 1);
     field(out, "heading", r->heading, esc, 1);
@@ -136,6 +138,7 @@ int record_decode(const char *data, size_t len, record *r)
             else if (!strcmp(p, "line")) r->line = strtol(v, NULL, 10);
             else if (!strcmp(p, "end")) r->end_line = strtol(v, NULL, 10);
             else if (!strcmp(p, "page")) r->page = strtol(v, NULL, 10);
+            else if (!strcmp(p, "kind")) r->is_heading = !strcmp(v, "heading");
             else if (!strcmp(p, "where")) r->where = v;
             else if (!strcmp(p, "section")) r->section = v;
             else if (!strcmp(p, "heading")) r->heading = v;

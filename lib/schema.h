@@ -23,6 +23,8 @@
  *   XFILE:   the source file                  XFILE:mekong-frameworks.txt
  *   XV       the file's passages written by   XV1f3a...: what an --update
  *            one build                         names to retire them
+ *   XKheading a heading (a document of its own, so its words are found;
+ *            ranked after the paragraphs of the same tier)
  *
  * No positions and no term lists.  Vietnamese words are one to four
  * syllables, and the pair terms (XW) are what ranking reads as words: a
@@ -78,6 +80,7 @@
 #define PREFIX_PAIR "XW"
 #define PREFIX_INHERITED "XH"
 #define PREFIX_VERSION "XV"
+#define TERM_HEADING "XKheading" /* on a heading's own document */
 
 #define SLOT_FRAMEWORK 0  /* primary framework code: facet counts */
 #define SLOT_FIRST_DATE 1 /* YYYYMMDD of the earliest date: sorting */
@@ -85,7 +88,8 @@
 #define SLOT_YEARS 3      /* years of its day/month/year dates, space-separated: facet counts */
 #define SLOT_RECORD 4     /* the stored record, compressed (codec.c) */
 #define SLOT_DUPKEY 5     /* 8 bytes, big-endian: a hash of its folded syllables (copies collapse) */
-#define SLOT_SEQ 6        /* 4 bytes, big-endian: its ordinal in its file (the passages around it) */
+#define SLOT_SEQ 6        /* 4 bytes, big-endian: its place in its file's reading order (the passages
+                           * around it): 2i+1 for the i-th passage, 2i for a heading just before it */
 
 #define META_VERSION "vnsearch.version"
 #define META_FRAMEWORKS "vnsearch.frameworks.tsv"

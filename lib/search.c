@@ -488,36 +488,62 @@ typedef struct search {
     snippet_terms st;
 } search;
 
-/* Stage s: tier s % ntiers of date layer s / ntiers, weighted by the plan. */
+/* The stages of a search, in order: for each date layer, for each tier,
+ * the paragraphs then the headings (schema.h). */
+static size_t stage_count(const search *sr)
+{
+    return 2 * (sr->plan.ntiers ? sr->plan.ntiers : 1) * sr->nlayers;
+}
+
+static int stage_tier(const search *sr, size_t s)
+{
+    return sr->plan.ntiers ? sr->plan.kind[(s / 2) % sr->plan.ntiers] : TIER_EXACT;
+}
+
 static xc_query *stage_query(search *sr, size_t s)
 {
     size_t nt = sr->plan.ntiers ? sr->plan.ntiers : 1;
-    xc_query *layer = sr->layer[s / nt];
-    xc_query *tier = sr->plan.ntiers ? sr->plan.tier[s % nt] : NULL;
+    xc_query *layer = sr->layer[s / (2 * nt)];
+    xc_query *tier = sr->plan.ntiers ? sr->plan.tier[(s / 2) % nt] : NULL;
     xc_query *weight = sr->plan.weight ? sr->plan.weight : sr->match_all;
-    xc_query *f = NULL, *q = NULL, *tmp[2];
-    if (tier && layer) {
-        tmp[0] = tier;
-        tmp[1] = layer;
-        f = xc_query_combine(XC_OP_AND, tmp, 2, 0);
-    } else {
-        f = xc_query_copy(tier ? tier : layer);
-    }
+    xc_query *parts[3], *tmp[2];
+    size_t n = 0;
+    if (tier)
+        parts[n++] = tier;
+    if (layer)
+        parts[n++] = layer;
+    xc_query *headings = xc_query_term(TERM_HEADING, strlen(TERM_HEADING), 1);
+    if (s % 2)
+        parts[n++] = headings;
+    xc_query *f = n == 1 ? xc_query_copy(parts[0]) : n ? xc_query_combine(XC_OP_AND, parts, n, 0) : NULL;
+    xc_query *q = NULL;
     if (f) {
         tmp[0] = weight;
         tmp[1] = f;
         q = xc_query_combine(XC_OP_FILTER, tmp, 2, 0);
-    } else if (!tier && !layer) {
+    } else if (n == 0) {
         q = xc_query_copy(weight);
     }
     xc_query_free(f);
-    if (q && sr->drop) {
+    xc_query *drop = sr->drop, *d2 = NULL;
+    if (!(s % 2)) { /* the paragraphs: not the headings */
+        if (drop) {
+            tmp[0] = drop;
+            tmp[1] = headings;
+            drop = d2 = xc_query_combine(XC_OP_OR, tmp, 2, 0);
+        } else {
+            drop = headings;
+        }
+    }
+    if (q && drop) {
         tmp[0] = q;
-        tmp[1] = sr->drop;
+        tmp[1] = drop;
         xc_query *d = xc_query_combine(XC_OP_AND_NOT, tmp, 2, 0);
         xc_query_free(q);
         q = d;
     }
+    xc_query_free(d2);
+    xc_query_free(headings);
     return q;
 }
 
@@ -567,7 +593,7 @@ static int phrases_hold(const query_plan *p, const char *text)
     return 1;
 }
 
-static int add_hit(search *sr, vs_result *res, record *rec, double score, int kind, uint32_t count)
+static int add_hit(search *sr, vs_result *res, record *rec, double score, double rank_score, int kind)
 {
     if (!phrases_hold(&sr->plan, rec->text)) {
         record_free(rec);
@@ -577,6 +603,7 @@ static int add_hit(search *sr, vs_result *res, record *rec, double score, int ki
     h->rec = *rec;
     memset(rec, 0, sizeof *rec);
     h->score = score;
+    h->rank_score = rank_score;
     h->match = kind == TIER_EXACT ? VS_MATCH_EXACT : kind == TIER_MARKS ? VS_MATCH_MARKS : VS_MATCH_SOME;
     h->rank = sr->req->offset + (uint32_t)res->nhits + 1;
     size_t tl = strlen(h->rec.text), max_chars = sr->req->snippet_chars ? sr->req->snippet_chars : 200;
@@ -584,7 +611,6 @@ static int add_hit(search *sr, vs_result *res, record *rec, double score, int ki
                       &h->ntext_spans);
     snippet_make(h->rec.text, tl, h->text_spans, h->ntext_spans, max_chars, &h->snippet, &h->spans, &h->nspans);
     res->nhits++;
-    (void)count;
     return 1;
 }
 
@@ -605,7 +631,7 @@ static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen
     vs_engine *e = sr->e;
     uint32_t count = sr->req->count ? sr->req->count : 10;
     uint32_t skip = sr->req->offset, total = 0;
-    size_t nt = sr->plan.ntiers ? sr->plan.ntiers : 1, nstages = nt * sr->nlayers;
+    size_t nstages = stage_count(sr);
     double step = 0;
     *exhausted = 1;
     for (size_t s = 0; s < nstages && res->nhits < count; s++) {
@@ -628,7 +654,7 @@ static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen
                         * term weighs at most (k1 + 1) * idf < 50 (2.2 * ln 1e9), so this
                         * bounds any weight, and is the same on shards as on one database. */
             step = 50.0 * (double)(sr->plan.nweights + 1);
-        int kind = sr->plan.ntiers ? sr->plan.kind[s % nt] : TIER_EXACT;
+        int kind = stage_tier(sr, s);
         for (size_t i = 0; i < n && res->nhits < count; i++) {
             record rec;
             double w = 0;
@@ -638,7 +664,7 @@ static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen
                 xc_mset_free(m);
                 return st;
             }
-            add_hit(sr, res, &rec, w + step * (double)(nstages - 1 - s), kind, count);
+            add_hit(sr, res, &rec, w, w + step * (double)(nstages - 1 - s), kind);
         }
         uint32_t est = xc_mset_matches_estimated(m);
         int done = n < ask; /* the stage ran to its end: est is exact */

@@ -120,6 +120,7 @@ typedef struct record {
     char *notes;    /* ids of its footnotes, space-separated */
     char *note_of;  /* for a footnote: id of the citing passage */
     char *text;
+    int is_heading; /* a heading, not a paragraph: searchable, ranked after the paragraphs */
     char *buf_;     /* owns the strings above */
 } record;
 
@@ -156,7 +157,8 @@ typedef struct vs_request {
 
 typedef struct vs_hit {
     uint32_t rank;               /* 1-based, counting from the first result */
-    double score;                /* decreasing with rank: the tier, then BM25 */
+    double score;                /* BM25 (it decreases with rank within a tier, VS_MATCH_*) */
+    double rank_score;           /* decreasing with rank, whatever the tier (TREC run files) */
     int match;                   /* VS_MATCH_* */
     record rec;
     char *snippet;
@@ -340,6 +342,11 @@ uint32_t vs_db_doccount(const char *path);
 /* Removes every passage of the named files from a part with term lists. */
 int vs_part_delete_files(vs_part *p, char *const *names, size_t n, char *err, size_t cap);
 
+/* What to do if Xapian fails where it cannot report it (a disk that fills
+ * during a commit can make it throw from a destructor): fn gets the error
+ * and must end the process, having cleaned up. */
+void vs_on_fatal(void (*fn)(const char *what));
+
 /* Merges databases into a new, compact one at dest (xapian-compact). */
 int vs_merge(const char *const *sources, size_t n, const char *dest, char *err, size_t cap);
 
@@ -371,7 +378,8 @@ typedef struct vs_docbuilder vs_docbuilder;
 
 typedef struct vs_build_stats {
     size_t passages;
-    size_t terms;   /* postings added */
+    size_t headings; /* documents of their own too */
+    size_t terms;    /* postings added */
 } vs_build_stats;
 
 /* --- record compression ------------------------------------------------- */

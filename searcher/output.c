@@ -123,7 +123,8 @@ static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
         json_str(b, qid);
         sb_putc(b, ',');
     }
-    sb_printf(b, "\"rank\":%u,\"score\":%.4f,\"match\":\"%s\",\"id\":", h->rank, h->score, out_match_name(h->match));
+    sb_printf(b, "\"rank\":%u,\"score\":%.4f,\"match\":\"%s\",%s\"id\":", h->rank, h->score,
+              out_match_name(h->match), r->is_heading ? "\"kind\":\"heading\"," : "");
     json_str(b, r->id);
     sb_puts(b, ",\"file\":");
     json_str(b, r->file);
@@ -395,6 +396,8 @@ static void text_result(strbuf *b, const vs_result *r, const out_options *o)
         sb_printf(b, "  (%.2f)", h->score);
         if (h->match != VS_MATCH_EXACT)
             sb_printf(b, " · %s", h->match == VS_MATCH_MARKS ? "other marks" : "some words");
+        if (rec->is_heading)
+            sb_puts(b, " · a heading");
         sb_puts(b, "\n   ");
         marked(b, h->snippet, h->spans, h->nspans, o->color ? HL_ON : "[", o->color ? HL_OFF : "]", 0);
         sb_puts(b, "\n\n");
@@ -481,7 +484,7 @@ void out_result(strbuf *b, const vs_result *r, const out_options *o)
             trec_qid(b, o->qid ? o->qid : "1");
             sb_puts(b, " Q0 ");
             trec_id(b, r->hits[i].rec.id);
-            sb_printf(b, " %u %.4f vnsearch\n", r->hits[i].rank, r->hits[i].score);
+            sb_printf(b, " %u %.4f vnsearch\n", r->hits[i].rank, r->hits[i].rank_score);
         }
         break;
     }

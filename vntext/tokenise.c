@@ -290,7 +290,7 @@ int vn_glued(const char *text, size_t a, size_t b)
     if (b <= a)
         return 0;
     const unsigned char *t = (const unsigned char *)text;
-    if (b - a == 1 && t[a] == '-')
+    if (b - a == 1 && (t[a] == '-' || t[a] == '_')) /* TÙY_CHỌN, as man pages write placeholders */
         return 1;
     if (b - a == 3 && t[a] == 0xE2 && t[a + 1] == 0x80 && (t[a + 2] == 0x90 || t[a + 2] == 0x91))
         return 1; /* U+2010, U+2011: the hyphens the tokeniser joins on */

@@ -98,7 +98,7 @@ int vn_tokenizer_next(vn_tokenizer *tok, vn_token *out);
 
 /* 1 if two tokens whose bytes end at `a` and start at `b` follow each
  * other within a sentence: nothing but spaces between them, or one hyphen
- * with no space (vắc-xin = vắc xin).  Punctuation, dashes and spaced
+ * or underscore with no space (vắc-xin = vắc xin, TÙY_CHỌN = tùy chọn).  Punctuation, dashes and spaced
  * hyphens part them.  Index and query pair syllables by this rule. */
 int vn_glued(const char *text, size_t a, size_t b);
 

@@ -7,6 +7,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <exception>
 #include <cerrno>
 #include <ctime>
 #include <memory>
@@ -753,6 +754,51 @@ int xc_wdb_delete_by_term(xc_wdb *db, const char *term, size_t len)
     db->db.delete_document(std::string(term, len));
     return XC_OK;
     XC_CATCH
+}
+
+/* ----------------------------------------------------- fatal errors */
+
+namespace {
+xc_fatal_fn fatal_fn;
+std::terminate_handler previous_terminate;
+
+// Xapian 1.4 writes from some destructors (glass's ValueUpdater flushes its
+// chunk from ~ValueUpdater): when the disk fills during a commit, such a
+// destructor throws while the first exception unwinds, and C++ calls
+// std::terminate.  No catch can stop that; this handler at least ends the
+// process the caller's way (a message, its own cleanup) instead of abort().
+[[noreturn]] void on_terminate()
+{
+    std::string what = "an error escaped while Xapian was cleaning up";
+    try {
+        std::exception_ptr e = std::current_exception();
+        if (e)
+            std::rethrow_exception(e);
+    } catch (const Xapian::Error &e) {
+        what = e.get_description();
+    } catch (const std::exception &e) {
+        what = e.what();
+    } catch (...) {
+    }
+    if (fatal_fn)
+        fatal_fn(what.c_str());
+    if (previous_terminate)
+        previous_terminate();
+    std::abort();
+}
+} // namespace
+
+int xc_set_error(int status, const char *msg)
+{
+    return set_error(status, msg ? msg : "");
+}
+
+void xc_set_fatal(xc_fatal_fn fn)
+{
+    fatal_fn = fn;
+    std::terminate_handler old = std::set_terminate(on_terminate);
+    if (old != on_terminate)
+        previous_terminate = old;
 }
 
 int xc_wdb_commit(xc_wdb *db)

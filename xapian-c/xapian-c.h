@@ -150,6 +150,15 @@ int xc_wdb_allterms(xc_wdb *db, const char *prefix, size_t plen, size_t limit, x
 int xc_wdb_postings(xc_wdb *db, const char *term, size_t len, xc_docid **ids, size_t *count);
 int xc_wdb_get_data(xc_wdb *db, xc_docid id, char **data, size_t *len);
 
+/* What to do when Xapian throws where nothing can catch it (from a
+ * destructor while another exception unwinds: glass does, when a disk
+ * fills during a commit): fn gets the error's description and should end
+ * the process (it is called from std::terminate).  NULL: abort(). */
+typedef void (*xc_fatal_fn)(const char *what);
+void xc_set_fatal(xc_fatal_fn fn);
+/* Sets this thread's error (xc_errmsg) from the caller's own check; returns status. */
+int xc_set_error(int status, const char *msg);
+
 /* Merges databases into a new compact one at dest (xapian-compact).  The
  * sources are opened as xc_db_open(XC_OPEN_LOCAL) opens them. */
 int xc_compact(const char *const *sources, size_t n, const char *dest);

@@ -116,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         null_out = fopen("/dev/null", "w");
         vs_docbuilder_set_dump(b, null_out);
     }
-    vs_build_stats st = {0, 0};
+    vs_build_stats st = {0, 0, 0};
     char err[256];
     FUZZ_CHECK(vs_docbuild_file(b, NULL, 0, "fuzz.txt", text, len, &st, err, sizeof err) == 0, "docbuild: %s", err);
     free(text);
