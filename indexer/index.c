@@ -37,6 +37,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -791,7 +792,13 @@ static run *current_run;
  * failed write, clear the scratch, and stop; the previous index stands. */
 static void on_fatal(const char *what)
 {
-    fprintf(stderr, "vnindex: cannot write the new index: %s; the previous index is unchanged\n", what);
+    /* the exception may be lost on the way (C++ calls terminate with none
+     * when a destructor throws while another unwinds): say what ran out */
+    char why[256] = "";
+    struct statvfs fs;
+    if (current_run && statvfs(current_run->scratch, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < (4u << 20))
+        snprintf(why, sizeof why, " (No space left on device)");
+    fprintf(stderr, "vnindex: cannot write the new index: %s%s; the previous index is unchanged\n", what, why);
     if (current_run && current_run->scratch[0])
         vs_remove_tree(current_run->scratch);
     _exit(2);

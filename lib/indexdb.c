@@ -159,10 +159,39 @@ uint32_t vs_db_doccount(const char *path)
     return n;
 }
 
+/* Bytes of the files in a database directory. */
+static uint64_t db_bytes(const char *dir)
+{
+    uint64_t total = 0;
+    const char *tables[] = {"postlist.glass", "termlist.glass", "docdata.glass", "position.glass"};
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+        char p[PATH_MAX];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", dir, tables[i]);
+        if (stat(p, &st) == 0)
+            total += (uint64_t)st.st_size;
+    }
+    return total;
+}
+
 int vs_merge(const char *const *sources, size_t n, const char *dest, char *err, size_t cap)
 {
     if (n == 0) {
         snprintf(err, cap, "%s: nothing to merge", dest);
+        return -1;
+    }
+    /* the merged database is at most the sources' size: refuse first a
+     * merge that cannot fit (see room_for) */
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        bytes += db_bytes(sources[i]);
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", dest);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    if (!room_for(dir, bytes / 4)) {
+        snprintf(err, cap, "%s: %s", dest, strerror(errno));
         return -1;
     }
     if (xc_compact(sources, n, dest) != XC_OK) {

@@ -75,6 +75,11 @@ typedef struct builder {
     size_t nweights, capweights;
     size_t wildcards;
     size_t wild_terms; /* the terms prefix* words expand to (they weigh in one OR each) */
+    /* the pairs of syllables typed together in the query's top-level words,
+     * and how many of them are not words of their own: the "in order" tier */
+    const qnode *top;
+    xc_query **inorder;
+    size_t ninorder, capinorder, inorder_extra;
 } builder;
 
 /* ------------------------------------------------------------ helpers */
@@ -514,7 +519,7 @@ static int is_date_word(const char *folded)
 
 /* A run of plain words typed one after another: its words as units (see the
  * top of the file), and every term that weighs. */
-static void run_units(builder *b, const char *text, unit_list *out)
+static void run_units(builder *b, const char *text, unit_list *out, int top)
 {
     run r;
     if (run_fill(b, &r, text))
@@ -598,10 +603,30 @@ static void run_units(builder *b, const char *text, unit_list *out)
         }
         i++;
     }
-    /* every two syllables typed together weigh as a pair, words or not */
+    /* every two syllables typed together weigh as a pair, words or not; at
+     * the top level, all of them together make the "in order" tier */
     for (size_t i = 1; i < r.n; i++)
-        if (r.s[i].glued)
-            weigh(b, pair_term(b, r.s[i - 1].f, r.s[i].f), PAIR_WEIGHT);
+        if (r.s[i].glued) {
+            xc_query *pt = pair_term(b, r.s[i - 1].f, r.s[i].f);
+            weigh(b, pt, PAIR_WEIGHT);
+            if (!top || !pt)
+                continue;
+            if (b->ninorder == b->capinorder) {
+                size_t cap = b->capinorder ? 2 * b->capinorder : 16;
+                xc_query **p = realloc(b->inorder, cap * sizeof *p);
+                if (!p) {
+                    fail_nomem(b);
+                    continue;
+                }
+                b->inorder = p;
+                b->capinorder = cap;
+            }
+            b->inorder[b->ninorder++] = pt;
+            /* a pair that is a word (or inside one) is a unit already */
+            if (!(word[i] || (r.s[i].group >= 0 && r.s[i].group == r.s[i - 1].group) ||
+                  (r.s[i].taken && r.s[i - 1].taken)))
+                b->inorder_extra++;
+        }
     run_free(&r);
 }
 
@@ -823,7 +848,7 @@ static void seq_collect(builder *b, const qnode *n, seq_parts *sp)
             if (words.failed)
                 fail_nomem(b);
             else
-                run_units(b, words.s, &sp->units);
+                run_units(b, words.s, &sp->units, n == b->top);
             sb_reset(&words);
         }
         if (!k)
@@ -886,7 +911,7 @@ static bq build_node(builder *b, const qnode *n)
     switch (n->kind) {
     case QN_TEXT: {
         unit_list l = {NULL, 0, 0};
-        run_units(b, n->text, &l);
+        run_units(b, n->text, &l, 0);
         bq q = {units_op(b, &l, 0, XC_OP_AND), units_op(b, &l, 1, XC_OP_AND)};
         free(l.u);
         return q;
@@ -928,6 +953,7 @@ static void build_tiers(builder *b, const qnode *root)
     xc_query *all_f, *all_e, *some, *excl = NULL;
     if (root->kind == QN_SEQ && !root->strict) {
         seq_parts sp;
+        b->top = root;
         seq_collect(b, root, &sp);
         xc_query *rf = units_op(b, &sp.required, 0, XC_OP_AND), *re = units_op(b, &sp.required, 1, XC_OP_AND);
         all_f = both(b, XC_OP_AND, rf, units_op(b, &sp.units, 0, XC_OP_AND));
@@ -948,6 +974,15 @@ static void build_tiers(builder *b, const qnode *root)
     if (b->failed || !some)
         return;
     size_t k = 0;
+    /* first, the passages holding the query's words as typed, in order:
+     * every pair of syllables typed together (when some pair is more than
+     * a word of the query, so this says more than all_e) */
+    xc_query *inorder = b->inorder_extra ? combine(b, XC_OP_AND, b->inorder, b->ninorder) : NULL;
+    if (inorder) {
+        p->tier[k] = both(b, XC_OP_AND, all_e, inorder);
+        p->kind[k++] = TIER_EXACT;
+        all_e = both(b, XC_OP_AND_NOT, all_e, inorder);
+    }
     p->tier[k] = all_e;
     p->kind[k++] = TIER_EXACT;
     if (b->marks && !b->ctx->exact) {
@@ -1009,6 +1044,7 @@ int plan_build(const parsed_query *q, const query_context *ctx, query_plan *plan
         xc_query_free(b.made[i]);
     free(b.made);
     free(b.weights);
+    free(b.inorder);
     if (b.failed) {
         plan_free(plan);
         if (!err[0])

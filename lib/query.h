@@ -70,10 +70,11 @@ typedef struct query_context {
 
 /* ------------------------------------------------------------ the plan */
 
-/* How a passage matched (plan.c): every word in the spelling typed, every
- * word but some only with other marks, or only some of the words. */
+/* How a passage matched (plan.c): every word in the spelling typed (first
+ * those holding them in the order typed), every word but some only with
+ * other marks, or only some of the words. */
 enum { TIER_EXACT = 0, TIER_MARKS = 1, TIER_SOME = 2 };
-#define QUERY_MAX_TIERS 3
+#define QUERY_MAX_TIERS 4
 
 /* The words of a query that a hit can highlight and the restorer can look
  * up: folded keys and exact keys, one entry per syllable typed. */
