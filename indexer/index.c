@@ -55,7 +55,6 @@
  * parts are merged by one compaction at the end. */
 #define PART_DOCS 1000000
 #define SAMPLE_BYTES (1 << 20) /* records the compression dictionary is trained on */
-#define DELTA_SLACK (4u << 20) /* a delta may always be this big, whatever the base's size */
 
 /* What this run does with a file the current generation has. */
 enum seen_as {
@@ -739,9 +738,10 @@ static int plan_update(run *r)
     if (r->retired.failed)
         return 0;
     const char *why = NULL;
-    if (delta_bytes > base_bytes / 4 + DELTA_SLACK)
+    /* (a small index rebuilds in a moment: ratios, no floor) */
+    if (delta_bytes > base_bytes / 4)
         why = "the files changed since the last full build are over a quarter of the index";
-    else if (retired_passages > base_passages / 4 + 1000 || retired_terms > 4096)
+    else if (retired_passages > base_passages / 4 || retired_terms > 4096)
         why = "over a quarter of the index has changed since the last full build";
     if (why && !r->o->quiet)
         fprintf(stderr, "vnindex: %s: rebuilding it in full\n", why);

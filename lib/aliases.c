@@ -38,6 +38,9 @@ struct alias_table {
     size_t ngroups, nfws;
     struct order_entry *order; /* seqs sorted by first key */
     size_t norder;
+    /* Bloom-style filter of the first keys: most syllables of a text begin
+     * no alias, and one probe says so without the binary search */
+    uint64_t first_bits[1024];
 };
 
 static char *dup_n(const char *s, size_t n)
@@ -154,14 +157,38 @@ static int cmp_order(const void *a, const void *b)
     return strcmp(((const order_entry *)a)->first, ((const order_entry *)b)->first);
 }
 
+static uint64_t key_hash(const char *k)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *k; k++) {
+        h ^= (unsigned char)*k;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static int maybe_first(const alias_table *t, const char *k)
+{
+    uint64_t h = key_hash(k);
+    size_t bit = (size_t)(h % (sizeof t->first_bits * 8)), bit2 = (size_t)((h >> 32) % (sizeof t->first_bits * 8));
+    return (t->first_bits[bit / 64] >> (bit % 64) & 1) && (t->first_bits[bit2 / 64] >> (bit2 % 64) & 1);
+}
+
 static int build_order(alias_table *t)
 {
     free(t->order);
     t->order = malloc((t->nseqs + 1) * sizeof *t->order);
     if (!t->order)
         return -1;
-    for (size_t i = 0; i < t->nseqs; i++)
+    memset(t->first_bits, 0, sizeof t->first_bits);
+    for (size_t i = 0; i < t->nseqs; i++) {
         t->order[i] = (order_entry){t->seqs[i].keys[0], i};
+        uint64_t h = key_hash(t->seqs[i].keys[0]);
+        size_t bit = (size_t)(h % (sizeof t->first_bits * 8)),
+               bit2 = (size_t)((h >> 32) % (sizeof t->first_bits * 8));
+        t->first_bits[bit / 64] |= (uint64_t)1 << (bit % 64);
+        t->first_bits[bit2 / 64] |= (uint64_t)1 << (bit2 % 64);
+    }
     t->norder = t->nseqs;
     qsort(t->order, t->norder, sizeof *t->order, cmp_order);
     return 0;
@@ -184,7 +211,7 @@ size_t alias_match_kind(const alias_table *t, const char *const *keys, size_t n,
 
 static size_t match(const alias_table *t, const char *const *keys, size_t n, size_t i, int kinds, alias_match *m)
 {
-    if (!t || i >= n || t->norder == 0)
+    if (!t || i >= n || t->norder == 0 || !maybe_first(t, keys[i]))
         return 0;
     size_t lo = 0, hi = t->norder;
     while (lo < hi) {

@@ -48,15 +48,20 @@ static void field(strbuf *out, const char *name, const char *value, int escape, 
         return;
     sb_puts(out, name);
     sb_putc(out, '=');
-    for (const char *p = value; *p; p++) {
+    const char *stop = escape ? "\n\\" : "\n";
+    for (const char *p = value;;) {
+        size_t run = strcspn(p, stop); /* copied as a run: most values need no change */
+        sb_append(out, p, run);
+        p += run;
+        if (!*p)
+            break;
         if (*p == '\n' && (prose || !escape))
             sb_putc(out, ' ');
         else if (*p == '\n')
             sb_puts(out, "\\n");
-        else if (*p == '\\' && escape)
-            sb_puts(out, "\\\\");
         else
-            sb_putc(out, *p);
+            sb_puts(out, "\\\\");
+        p++;
     }
     sb_putc(out, '\n');
 }

@@ -133,7 +133,19 @@ void rb_text(rd_builder *b, const char *s, size_t n)
     }
     b->text_total += n;
     const unsigned char *p = (const unsigned char *)s;
+    size_t run = 0; /* start of the pending run of characters kept as they are */
     for (size_t i = 0; i < n;) {
+        if (p[i] > 0x20 && p[i] < 0x7F) { /* plain ASCII: part of the run, no decoding */
+            if (b->space) {
+                if (b->text.len)
+                    rd_buf_putc(&b->text, ' ');
+                b->space = 0;
+                run = i;
+            }
+            i++;
+            continue;
+        }
+        rd_buf_append(&b->text, s + run, i - run); /* the run so far */
         unsigned cp;
         int k = utf8_seq(p + i, n - i, &cp), invalid = k == 0;
         if (invalid) { /* invalid UTF-8 from a converter: U+FFFD */
@@ -143,25 +155,24 @@ void rb_text(rd_builder *b, const char *s, size_t n)
         int space = cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' ||
                     cp == 0xA0 ||
                     (!b->verbatim && (cp == 0x2028 || cp == 0x2029 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200A)));
-        if (space) {
-            b->space = 1;
-            i += (size_t)k;
-            continue;
-        }
         /* control characters, soft hyphens, byte order marks, zero widths: nothing to read */
-        if (!b->verbatim && (cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0xAD || cp == 0xFEFF || cp == 0x200B)) {
-            i += (size_t)k;
-            continue;
+        int skip = !space && !b->verbatim &&
+                   (cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0xAD || cp == 0xFEFF || cp == 0x200B);
+        if (space)
+            b->space = 1;
+        if (!space && !skip) {
+            if (b->space && b->text.len)
+                rd_buf_putc(&b->text, ' ');
+            b->space = 0;
+            if (invalid)
+                rd_buf_append(&b->text, "\xEF\xBF\xBD", 3);
+            else
+                rd_buf_append(&b->text, s + i, (size_t)k);
         }
-        if (b->space && b->text.len)
-            rd_buf_putc(&b->text, ' ');
-        b->space = 0;
-        if (invalid)
-            rd_buf_append(&b->text, "\xEF\xBF\xBD", 3);
-        else
-            rd_buf_append(&b->text, s + i, (size_t)k);
         i += (size_t)k;
+        run = i;
     }
+    rd_buf_append(&b->text, s + run, n - run);
 }
 
 void rb_cite(rd_builder *b, int note)

@@ -487,7 +487,10 @@ int xc_doc_clear(xc_doc *doc)
     XC_TRY
     if (!doc)
         return invalid("xc_doc_clear: NULL document");
-    doc->doc = Xapian::Document();
+    // emptied in place: a new Document costs an allocation and a destructor a passage
+    doc->doc.clear_terms();
+    doc->doc.clear_values();
+    doc->doc.set_data(std::string());
     return XC_OK;
     XC_CATCH
 }
