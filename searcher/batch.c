@@ -269,8 +269,22 @@ typedef struct batch {
     char fatal_msg[1024];
     uint64_t total;                   /* input size when known, for the ETA */
     pthread_mutex_t lock;
-    pthread_cond_t changed;           /* any of the counters above moved */
+    /* Three conditions, so that each thread wakes only for what it waits
+     * for: with one, every answer woke the reader, the writer and the
+     * other workers, and on two cores two worker threads ran no faster
+     * than one. */
+    pthread_cond_t room;              /* the writer wrote a slot: the reader may read on */
+    pthread_cond_t work;              /* an item was read (or the end came): a worker may take it */
+    pthread_cond_t answered;          /* a slot is done (or the end came): the writer may write */
 } batch;
+
+/* Under the lock: the end of the input or a fatal error, for every thread. */
+static void wake_all(batch *b)
+{
+    pthread_cond_broadcast(&b->room);
+    pthread_cond_broadcast(&b->work);
+    pthread_cond_broadcast(&b->answered);
+}
 
 /* Under the lock: the first fatal error wins. */
 static void set_fatal(batch *b, const char *msg)
@@ -278,7 +292,7 @@ static void set_fatal(batch *b, const char *msg)
     if (!b->fatal)
         snprintf(b->fatal_msg, sizeof b->fatal_msg, "%s", msg);
     b->fatal = 1;
-    pthread_cond_broadcast(&b->changed);
+    wake_all(b);
 }
 
 static void *reader_thread(void *arg)
@@ -296,15 +310,15 @@ static void *reader_thread(void *arg)
                 set_fatal(b, msg);
             }
             b->eof = 1;
-            pthread_cond_broadcast(&b->changed);
+            wake_all(b);
             pthread_mutex_unlock(&b->lock);
             return NULL;
         }
         while (b->nread - b->nwritten >= b->window && !b->fatal)
-            pthread_cond_wait(&b->changed, &b->lock);
+            pthread_cond_wait(&b->room, &b->lock);
         if (b->fatal) {
             b->eof = 1;
-            pthread_cond_broadcast(&b->changed);
+            wake_all(b);
             pthread_mutex_unlock(&b->lock);
             batch_item_free(&it);
             return NULL;
@@ -314,7 +328,7 @@ static void *reader_thread(void *arg)
         s->item = it;
         s->done = it.error != NULL; /* a bad line needs no worker */
         b->nread++;
-        pthread_cond_broadcast(&b->changed);
+        pthread_cond_signal(s->done ? &b->answered : &b->work);
         pthread_mutex_unlock(&b->lock);
     }
 }
@@ -354,7 +368,7 @@ static void *worker(void *arg)
     pthread_mutex_lock(&b->lock);
     for (;;) {
         while (b->nstarted == b->nread && !b->eof && !b->fatal)
-            pthread_cond_wait(&b->changed, &b->lock);
+            pthread_cond_wait(&b->work, &b->lock);
         if (b->fatal || b->nstarted == b->nread)
             break;
         slot *s = &b->ring[b->nstarted++ % b->window];
@@ -364,7 +378,8 @@ static void *worker(void *arg)
         answer(b, e, &req, s);
         pthread_mutex_lock(&b->lock);
         s->done = 1;
-        pthread_cond_broadcast(&b->changed);
+        if (s == &b->ring[b->nwritten % b->window]) /* the one the writer waits for */
+            pthread_cond_signal(&b->answered);
     }
     pthread_mutex_unlock(&b->lock);
     vs_close(e);
@@ -468,7 +483,9 @@ int batch_run(const batch_options *o)
         return 2;
     }
     pthread_mutex_init(&b.lock, NULL);
-    pthread_cond_init(&b.changed, NULL);
+    pthread_cond_init(&b.room, NULL);
+    pthread_cond_init(&b.work, NULL);
+    pthread_cond_init(&b.answered, NULL);
     size_t started = 0;
     int reading = pthread_create(&reader, NULL, reader_thread, &b) == 0;
     for (size_t i = 0; reading && i < nthreads; i++)
@@ -511,13 +528,13 @@ int batch_run(const batch_options *o)
                     ts.tv_sec++;
                     ts.tv_nsec -= 1000000000;
                 }
-                pthread_cond_timedwait(&b.changed, &b.lock, &ts);
+                pthread_cond_timedwait(&b.answered, &b.lock, &ts);
                 if (now() - last > 0.2) {
                     progress(&b, b.nwritten, t0, 0);
                     last = now();
                 }
             } else {
-                pthread_cond_wait(&b.changed, &b.lock);
+                pthread_cond_wait(&b.answered, &b.lock);
             }
         }
         if (!(b.nwritten < b.nread && s->done))
@@ -527,7 +544,7 @@ int batch_run(const batch_options *o)
         unflushed = 1;
         pthread_mutex_lock(&b.lock);
         b.nwritten++;
-        pthread_cond_broadcast(&b.changed);
+        pthread_cond_signal(&b.room);
     }
     size_t total = b.nread;
     pthread_mutex_unlock(&b.lock);
@@ -556,7 +573,9 @@ int batch_run(const batch_options *o)
     if (fd != STDIN_FILENO)
         close(fd);
     pthread_mutex_destroy(&b.lock);
-    pthread_cond_destroy(&b.changed);
+    pthread_cond_destroy(&b.room);
+    pthread_cond_destroy(&b.work);
+    pthread_cond_destroy(&b.answered);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "vnsearch: cannot write the results\n");
         return 2;
