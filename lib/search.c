@@ -623,9 +623,22 @@ static int xapian_failure(search *sr, int rc, const char *what, char *err, size_
     return db_failure(sr->e->path, what, err, cap);
 }
 
+int vs_sort_parse(const char *name)
+{
+    if (!strcmp(name, "relevance"))
+        return VS_SORT_RELEVANCE;
+    if (!strcmp(name, "date"))
+        return VS_SORT_DATE;
+    return -1;
+}
+
 /* The page: stage after stage, from the first that reaches the offset,
  * until it is full.  Sets *exhausted and *seen (the exact number of
- * matches) when every stage was run to its end. */
+ * matches) when every stage was run to its end.  With --sort date each
+ * stage is in date order, the latest first (SLOT_LAST_DATE; undated
+ * passages have no value and come last), relevance between passages of
+ * the same date: the tiers stay in their order, so the passages with
+ * every word come first, and those missing one do not bury them. */
 static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen, char *err, size_t cap)
 {
     vs_engine *e = sr->e;
@@ -634,6 +647,9 @@ static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen
     size_t nstages = stage_count(sr);
     double step = 0;
     *exhausted = 1;
+    int order = xc_enquire_set_sort(e->plain, sr->req->sort == VS_SORT_DATE ? SLOT_LAST_DATE : XC_SORT_RELEVANCE, 1);
+    if (order != XC_OK)
+        return xapian_failure(sr, order, "search failed", err, cap);
     for (size_t s = 0; s < nstages && res->nhits < count; s++) {
         xc_query *q = stage_query(sr, s);
         if (!q)

@@ -141,6 +141,16 @@ typedef struct vs_span {
  * only some of the words.  A query typed without marks has no MARKS hits. */
 enum { VS_MATCH_EXACT = 0, VS_MATCH_MARKS = 1, VS_MATCH_SOME = 2 };
 
+/* The order of the passages (vs_request.sort). */
+enum {
+    VS_SORT_RELEVANCE = 0, /* best first (the default) */
+    VS_SORT_DATE = 1       /* within each tier of VS_MATCH_*, the latest date first, then by relevance;
+                              passages without a date last */
+};
+
+/* "relevance" or "date" -> VS_SORT_*, -1 for anything else. */
+int vs_sort_parse(const char *name);
+
 typedef struct vs_request {
     const char *query;
     char *const *frameworks;     /* --framework codes */
@@ -153,6 +163,7 @@ typedef struct vs_request {
     size_t snippet_chars;        /* 0 = 200 */
     double time_limit;           /* seconds, 0 = none: past it the search stops and returns what it
                                     found, with vs_result.partial set (xc_enquire_set_deadline) */
+    int sort;                    /* VS_SORT_RELEVANCE or VS_SORT_DATE (--sort) */
 } vs_request;
 
 typedef struct vs_hit {

@@ -63,6 +63,7 @@
 #define MAX_COUNT 100           /* n */
 #define MAX_OFFSET 10000
 #define CONNECTION_MEMORY (16 * 1024)
+#define KNOWN_PARAMS "q, framework, from, to, exact, sort, n, offset"
 #define REFRESH_SECONDS 2.0
 #define SWEEP_SECONDS 0.25      /* how often the watchdog looks for connections past their deadline */
 #define LOG_SECONDS 10.0        /* refusals are logged as counts over this interval */
@@ -279,8 +280,9 @@ typedef struct api_params {
     size_t nfws;
     const char *from, *to;
     int exact;
+    int sort;
     long n, offset;
-    int seen_q, seen_from, seen_to, seen_exact, seen_n, seen_offset;
+    int seen_q, seen_from, seen_to, seen_exact, seen_n, seen_offset, seen_sort;
     char err[256];
 } api_params;
 
@@ -311,7 +313,7 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
     (void)kind;
     api_params *p = cls;
     if (key_size > 16 || vn_utf8_text_prefix(key, key_size) != key_size) {
-        snprintf(p->err, sizeof p->err, "unknown parameter (known: q, framework, from, to, exact, n, offset)");
+        snprintf(p->err, sizeof p->err, "unknown parameter (known: " KNOWN_PARAMS ")");
         return MHD_NO;
     }
     const char *v = value ? value : "";
@@ -358,6 +360,14 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
             snprintf(p->err, sizeof p->err, "exact: expected 1 or 0 (true/false, on/off), got '%s'", v);
             return MHD_NO;
         }
+    } else if (!strcmp(key, "sort")) {
+        if (once(p, &p->seen_sort, key))
+            return MHD_NO;
+        p->sort = vl ? vs_sort_parse(v) : VS_SORT_RELEVANCE;
+        if (p->sort < 0) {
+            snprintf(p->err, sizeof p->err, "sort: expected relevance or date, got '%s'", v);
+            return MHD_NO;
+        }
     } else if (!strcmp(key, "n")) {
         if (once(p, &p->seen_n, key))
             return MHD_NO;
@@ -373,7 +383,7 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
             return MHD_NO;
         }
     } else {
-        snprintf(p->err, sizeof p->err, "unknown parameter '%s' (known: q, framework, from, to, exact, n, offset)",
+        snprintf(p->err, sizeof p->err, "unknown parameter '%s' (known: " KNOWN_PARAMS ")",
                  key);
         return MHD_NO;
     }
@@ -434,6 +444,7 @@ static void run_search(worker *w, job *j)
     req.from = p->from;
     req.to = p->to;
     req.exact = p->exact;
+    req.sort = p->sort;
     req.count = (uint32_t)p->n;
     req.offset = (uint32_t)p->offset;
     req.facets = 1;

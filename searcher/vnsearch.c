@@ -18,7 +18,8 @@
 static void usage(FILE *out)
 {
     fputs("usage: vnsearch [--db DIR] [-n N] [--offset K] [--format text|json|tsv|trec]\n"
-          "                [--framework CODE]... [--from DATE] [--to DATE] [--exact] [--facets] QUERY...\n"
+          "                [--framework CODE]... [--from DATE] [--to DATE] [--exact] [--facets]\n"
+          "                [--sort relevance|date] QUERY...\n"
           "       vnsearch --batch FILE [--threads N] [options]\n"
           "       vnsearch serve [--db DIR] [--listen 127.0.0.1:8080]   (the search page; serve --help)\n"
           "\n"
@@ -38,6 +39,9 @@ static void usage(FILE *out)
           "  --to DATE         ... on or before DATE\n"
           "  --exact           words typed with marks match only that spelling\n"
           "  --facets          count matches per framework and per year\n"
+          "  --sort ORDER      relevance (default), or date: the latest date first within\n"
+          "                    each match (every word, other marks, some words), undated last\n"
+          "                    (vnsearch --sort date hop tac kinh te)\n"
           "  --color WHEN      highlight with colour: auto (default), always, never\n"
           "  --batch FILE      run every query in FILE (- for stdin): one per line, QUERY or\n"
           "                    ID<TAB>QUERY; blank lines and # comments skipped; results in\n"
@@ -92,6 +96,7 @@ int main(int argc, char **argv)
         {"progress", no_argument, NULL, 'p'},        {"no-progress", no_argument, NULL, 'P'},
         {"allow-remote", no_argument, NULL, 'R'},    {"allow-remote-programs", no_argument, NULL, 'X'},
         {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
+        {"sort", required_argument, NULL, 's'},
         {NULL, 0, NULL, 0},
     };
     const char *env = getenv("VNSEARCH_DB");
@@ -135,6 +140,15 @@ int main(int argc, char **argv)
         case 't': req.to = optarg; break;
         case 'e': req.exact = 1; break;
         case 'a': req.facets = 1; break;
+        case 's': {
+            int sort = vs_sort_parse(optarg);
+            if (sort < 0) {
+                fprintf(stderr, "vnsearch: --sort: expected relevance or date, got '%s'\n", optarg);
+                return 2;
+            }
+            req.sort = sort;
+            break;
+        }
         case 'c':
             if (!strcmp(optarg, "always"))
                 color = 1;

@@ -119,6 +119,16 @@ def test_frameworks_list():
 # ------------------------------------------------------------- bad requests
 
 
+def test_sort_by_date_as_the_command_line():
+    cli = hits(DB, "hoi nghi cap cao", "--sort", "date", n=20)
+    status, _, body = SERVER.get("/api/search", {"q": "hoi nghi cap cao", "sort": "date", "n": "20"})
+    expect(status == 200, f"status {status}")
+    expect([h["id"] for h in json.loads(body)["hits"]] == [h["id"] for h in cli], "same order as --sort date")
+    status, _, body = SERVER.get("/api/search", {"q": "hoi nghi cap cao", "sort": "relevance"})
+    expect([h["id"] for h in json.loads(body)["hits"]] == [h["id"] for h in hits(DB, "hoi nghi cap cao")],
+           "sort=relevance is the default order")
+
+
 def expect_400(params, fragment):
     status, headers, body = SERVER.get("/api/search", params)
     expect(status == 400, f"{params}: status {status}")
@@ -140,6 +150,7 @@ def test_bad_parameters_give_400_with_a_message():
     expect_400({"q": "hop", "n": "1000"}, "n: expected")
     expect_400({"q": "hop", "offset": "-1"}, "offset: expected")
     expect_400({"q": "hop", "exact": "maybe"}, "exact: expected")
+    expect_400({"q": "hop", "sort": "newest"}, "sort: expected relevance or date")
     expect_400({"q": "hop", "query": "tac"}, "unknown parameter 'query'")
     expect_400([("q", "hop"), ("q", "tac")], "given twice")
     expect_400({"q": "x" * 1001}, "too long")
