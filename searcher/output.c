@@ -3,7 +3,9 @@
  */
 #include "output.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define HL_ON "\033[1;33m"
@@ -22,6 +24,8 @@ int out_format_parse(const char *s)
         return OUT_JSON;
     if (!strcmp(s, "tsv"))
         return OUT_TSV;
+    if (!strcmp(s, "csv"))
+        return OUT_CSV;
     if (!strcmp(s, "trec"))
         return OUT_TREC;
     return -1;
@@ -263,20 +267,6 @@ static void visible_str(strbuf *b, const char *s, int ident)
         visible(b, s, strlen(s), ident);
 }
 
-/* TSV fields: tabs, newlines, backslashes and every other control
- * character escaped, so every row has the same columns in LibreOffice and
- * Excel and each id reads back as it is. */
-static void tsv_field_n(strbuf *b, const char *s, size_t len)
-{
-    visible(b, s, len, 1);
-}
-
-static void tsv_field(strbuf *b, const char *s)
-{
-    if (s)
-        tsv_field_n(b, s, strlen(s));
-}
-
 /* The snippet with its highlights marked; control characters made
  * visible (and, in TSV, backslashes doubled). */
 static void marked(strbuf *b, const char *s, const vs_span *sp, size_t n, const char *on, const char *off,
@@ -293,14 +283,6 @@ static void marked(strbuf *b, const char *s, const vs_span *sp, size_t n, const 
         sb_puts(b, off);
         pos = sp[i].end;
     }
-}
-
-void out_tsv_header(strbuf *b, int with_qid)
-{
-    if (with_qid)
-        sb_puts(b, "query_id\t");
-    sb_puts(b, "rank\tscore\tid\tfile\tline\twhere\tframework\tframeworks\tdates\tsection\theading\tsnippet\ttext"
-               "\tmatch\tinherited_dates\n");
 }
 
 /* A TREC document id is one token: blanks, control characters (C1 ones
@@ -350,6 +332,207 @@ static void location(strbuf *b, const record *rec)
         sb_putc(b, ' ');
         visible_str(b, note, 1);
     }
+}
+
+/* ------------------------------------------------------------- tables */
+
+typedef struct table {
+    strbuf *b;
+    out_format f;  /* OUT_TSV or OUT_CSV */
+    int fields;    /* in the current row */
+    strbuf cell;   /* the field being written */
+} table;
+
+static void cell_begin(table *t)
+{
+    if (t->fields++)
+        sb_putc(t->b, t->f == OUT_CSV ? ',' : '\t');
+    sb_reset(&t->cell);
+}
+
+/* Ends a field: in CSV quoted (quotes doubled) unless it is empty or a
+ * number; in TSV as it is (its tabs and newlines are escaped already),
+ * unless it starts with a quote, which spreadsheets take for the start of
+ * a quoted field ("thu hoạch sớm" would lose its quotes, "unclosed would
+ * swallow the rows after it): then it is quoted as in CSV. */
+static void cell_end(table *t, int number)
+{
+    const char *s = t->cell.len ? t->cell.s : "";
+    int quote = t->f == OUT_CSV ? !number && t->cell.len > 0 : s[0] == '"';
+    if (!quote) {
+        sb_append(t->b, s, t->cell.len);
+        return;
+    }
+    sb_putc(t->b, '"');
+    for (size_t i = 0; i < t->cell.len; i++) {
+        if (s[i] == '"')
+            sb_putc(t->b, '"');
+        sb_putc(t->b, s[i]);
+    }
+    sb_putc(t->b, '"');
+}
+
+static void row_end(table *t)
+{
+    sb_puts(t->b, t->f == OUT_CSV ? "\r\n" : "\n");
+    t->fields = 0;
+}
+
+/* Every field has its control characters made visible and its
+ * backslashes doubled, so that tabs and newlines never break a row and the
+ * field reads back as it is (\\ a backslash, \t a tab, \n a newline). */
+static void cell_ident(table *t, const char *s)
+{
+    cell_begin(t);
+    visible_str(&t->cell, s, 1);
+    cell_end(t, 0);
+}
+
+/* Text from the passages or the user: what would start a formula gets a
+ * leading apostrophe (Excel takes = + - @ for one, LibreOffice =). */
+static void formula_guard(table *t, const char *s)
+{
+    if (s && *s && strchr("=+-@", *s))
+        sb_putc(&t->cell, '\'');
+}
+
+static void cell_text(table *t, const char *s)
+{
+    cell_begin(t);
+    formula_guard(t, s);
+    visible_str(&t->cell, s, 1);
+    cell_end(t, 0);
+}
+
+static void cell_number(table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cell_number(table *t, const char *fmt, ...)
+{
+    char buf[64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    cell_begin(t);
+    sb_puts(&t->cell, buf);
+    cell_end(t, 1);
+}
+
+static void cell_empty(table *t)
+{
+    cell_begin(t);
+    cell_end(t, 1);
+}
+
+/* The dates, space-separated in the record, as "2019-11-27; 2020": a list
+ * that no spreadsheet reads as a number; a lone one as ="2019" so that
+ * it stays text too (2019 would be a number, 2019-11-27 a date cell, and
+ * "2018 2018/2022" was read as the fraction 2018.998). */
+static void cell_dates(table *t, const char *dates)
+{
+    cell_begin(t);
+    size_t n = 0;
+    for (const char *p = dates; p && *p;) {
+        while (*p == ' ')
+            p++;
+        size_t len = strcspn(p, " ");
+        if (len) {
+            if (n++)
+                sb_puts(&t->cell, "; ");
+            visible(&t->cell, p, len, 1);
+        }
+        p += len;
+    }
+    if (n == 1) {
+        char *one = sb_take(&t->cell);
+        sb_printf(&t->cell, "=\"%s\"", one ? one : "");
+        free(one);
+    }
+    cell_end(t, 0);
+}
+
+void out_table_header(strbuf *b, out_format f, int batch)
+{
+    if (f == OUT_CSV)
+        sb_puts(b, "\xEF\xBB\xBF");
+    if (f != OUT_TSV && f != OUT_CSV)
+        return;
+    static const char *const columns[] = {"query",   "hits",    "rank",    "score",   "id",    "file",
+                                          "line",    "where",   "framework", "frameworks", "dates", "section",
+                                          "heading", "snippet", "text",    "match",   "inherited_dates"};
+    table t = {b, f, 0, STRBUF_INIT};
+    if (batch)
+        cell_ident(&t, "query_id");
+    for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++)
+        cell_ident(&t, columns[i]);
+    if (batch)
+        cell_ident(&t, "error");
+    row_end(&t);
+    sb_free(&t.cell);
+}
+
+/* The query's own columns, which start every row. */
+static void row_start(table *t, const out_options *o)
+{
+    if (o->qid)
+        cell_ident(t, o->qid);
+    cell_text(t, o->query ? o->query : "");
+}
+
+/* Empty fields from `rank` to `inherited_dates`. */
+static void passage_cells_empty(table *t)
+{
+    for (int i = 0; i < 15; i++)
+        cell_empty(t);
+}
+
+void out_error_row(strbuf *b, const out_options *o, const char *error)
+{
+    if (o->format != OUT_TSV && o->format != OUT_CSV)
+        return;
+    table t = {b, o->format, 0, STRBUF_INIT};
+    row_start(&t, o);
+    cell_empty(&t); /* hits: it did not run */
+    passage_cells_empty(&t);
+    cell_text(&t, error);
+    row_end(&t);
+    sb_free(&t.cell);
+}
+
+static void table_result(strbuf *b, const vs_result *r, const out_options *o)
+{
+    table t = {b, o->format, 0, STRBUF_INIT};
+    for (size_t i = 0; i < r->nhits || (i == 0 && r->nhits == 0); i++) {
+        row_start(&t, o);
+        cell_number(&t, "%u", r->matches);
+        if (r->nhits == 0) {
+            passage_cells_empty(&t);
+        } else {
+            const vs_hit *h = &r->hits[i];
+            const record *rec = &h->rec;
+            cell_number(&t, "%u", h->rank);
+            cell_number(&t, "%.4f", h->score);
+            cell_ident(&t, rec->id);
+            cell_ident(&t, rec->file);
+            cell_number(&t, "%ld", rec->line);
+            cell_text(&t, rec->where);
+            cell_ident(&t, rec->fw);
+            cell_ident(&t, rec->fws);
+            cell_dates(&t, rec->dates);
+            cell_text(&t, rec->section);
+            cell_text(&t, rec->heading);
+            cell_begin(&t);
+            formula_guard(&t, h->snippet);
+            marked(&t.cell, h->snippet, h->spans, h->nspans, "[", "]", 1);
+            cell_end(&t, 0);
+            cell_text(&t, rec->text);
+            cell_ident(&t, out_match_name(h->match));
+            cell_dates(&t, rec->hdates);
+        }
+        if (o->qid)
+            cell_empty(&t); /* no error */
+        row_end(&t);
+    }
+    sb_free(&t.cell);
 }
 
 static void text_result(strbuf *b, const vs_result *r, const out_options *o)
@@ -447,37 +630,8 @@ void out_result(strbuf *b, const vs_result *r, const out_options *o)
         }
         break;
     case OUT_TSV:
-        for (size_t i = 0; i < r->nhits; i++) {
-            const vs_hit *h = &r->hits[i];
-            const record *rec = &h->rec;
-            if (o->qid) {
-                tsv_field(b, o->qid);
-                sb_putc(b, '\t');
-            }
-            sb_printf(b, "%u\t%.4f\t", h->rank, h->score);
-            tsv_field(b, rec->id);
-            sb_putc(b, '\t');
-            tsv_field(b, rec->file);
-            sb_printf(b, "\t%ld\t", rec->line);
-            tsv_field(b, rec->where);
-            sb_putc(b, '\t');
-            tsv_field(b, rec->fw);
-            sb_putc(b, '\t');
-            tsv_field(b, rec->fws);
-            sb_putc(b, '\t');
-            tsv_field(b, rec->dates);
-            sb_putc(b, '\t');
-            tsv_field(b, rec->section);
-            sb_putc(b, '\t');
-            tsv_field(b, rec->heading);
-            sb_putc(b, '\t');
-            marked(b, h->snippet, h->spans, h->nspans, "[", "]", 1);
-            sb_putc(b, '\t');
-            tsv_field(b, rec->text);
-            sb_printf(b, "\t%s\t", out_match_name(h->match));
-            tsv_field(b, rec->hdates);
-            sb_putc(b, '\n');
-        }
+    case OUT_CSV:
+        table_result(b, r, o);
         break;
     case OUT_TREC:
         for (size_t i = 0; i < r->nhits; i++) {

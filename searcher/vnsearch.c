@@ -17,7 +17,7 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: vnsearch [--db DIR] [-n N] [--offset K] [--format text|json|tsv|trec]\n"
+    fputs("usage: vnsearch [--db DIR] [-n N] [--offset K] [--format text|json|tsv|csv|trec]\n"
           "                [--framework CODE]... [--from DATE] [--to DATE] [--exact] [--facets]\n"
           "                [--sort relevance|date] QUERY...\n"
           "       vnsearch --batch FILE [--threads N] [options]\n"
@@ -33,7 +33,9 @@ static void usage(FILE *out)
           "\n"
           "  -n N              number of passages (default 10)\n"
           "  --offset K        skip the first K passages\n"
-          "  --format F        text (default), json (one object per line), tsv, trec\n"
+          "  --format F        text (default), json (one object per line), tsv, csv (RFC 4180),\n"
+          "                    trec; tsv and csv are for spreadsheets: a row per passage, and\n"
+          "                    with --batch one for each query that found nothing or failed\n"
           "  --framework CODE  only passages of this framework (repeatable: any of them)\n"
           "  --from DATE       only passages with a date on or after DATE (YYYY, YYYY-MM, YYYY-MM-DD)\n"
           "  --to DATE         ... on or before DATE\n"
@@ -105,7 +107,7 @@ int main(int argc, char **argv)
     memset(&req, 0, sizeof req);
     req.count = 10;
     char *fws[MAX_FW];
-    out_options oo = {OUT_TEXT, 0, 0, NULL};
+    out_options oo = {OUT_TEXT, 0, 0, NULL, NULL};
     int color = -1, threads = 0, progress = -1;
     const char *batch_file = NULL;
     unsigned open_flags;
@@ -123,7 +125,7 @@ int main(int argc, char **argv)
         case 'F': {
             int f = out_format_parse(optarg);
             if (f < 0) {
-                fprintf(stderr, "vnsearch: --format: expected text, json, tsv or trec, got '%s'\n", optarg);
+                fprintf(stderr, "vnsearch: --format: expected text, json, tsv, csv or trec, got '%s'\n", optarg);
                 return 2;
             }
             oo.format = (out_format)f;
@@ -230,8 +232,8 @@ int main(int argc, char **argv)
         status = 2;
     } else {
         strbuf out = STRBUF_INIT;
-        if (oo.format == OUT_TSV)
-            out_tsv_header(&out, 0);
+        out_table_header(&out, oo.format, 0);
+        oo.query = req.query;
         out_result(&out, &res, &oo);
         if (out.len)
             fwrite(out.s, 1, out.len, stdout);
