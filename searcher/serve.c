@@ -64,6 +64,8 @@
 #define MAX_OFFSET 10000
 #define CONNECTION_MEMORY (16 * 1024)
 #define KNOWN_PARAMS "q, framework, from, to, exact, sort, n, offset"
+#define KNOWN_EXPORT_PARAMS "q, framework, from, to, exact, sort, format"
+#define EXPORT_MAX 1000         /* passages in an export */
 #define REFRESH_SECONDS 2.0
 #define SWEEP_SECONDS 0.25      /* how often the watchdog looks for connections past their deadline */
 #define LOG_SECONDS 10.0        /* refusals are logged as counts over this interval */
@@ -227,8 +229,10 @@ static void common_headers(struct MHD_Response *r)
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 }
 
-/* Sends b (a JSON document) and frees it. */
-static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, strbuf *b)
+/* Sends b and frees it: a JSON document, unless the type says otherwise;
+ * with a file name, as a download (Content-Disposition: attachment). */
+static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status, strbuf *b, const char *type,
+                                 const char *filename)
 {
     if (b->failed) {
         sb_free(b);
@@ -245,8 +249,13 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, strb
         return MHD_NO;
     }
     common_headers(r);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type ? type : "application/json; charset=utf-8");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (filename) {
+        char disposition[128];
+        snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", filename);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disposition);
+    }
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
     if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
@@ -263,6 +272,11 @@ static void error_body(strbuf *b, unsigned status, const char *msg)
     /* messages may quote the request: never let a cut one break the JSON */
     out_json_string(b, msg, vn_utf8_text_prefix(msg, strlen(msg)));
     sb_printf(b, ",\"status\":%u}", status);
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, strbuf *b)
+{
+    return send_body(c, status, b, NULL, NULL);
 }
 
 static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *msg)
@@ -282,7 +296,9 @@ typedef struct api_params {
     int exact;
     int sort;
     long n, offset;
-    int seen_q, seen_from, seen_to, seen_exact, seen_n, seen_offset, seen_sort;
+    int seen_q, seen_from, seen_to, seen_exact, seen_n, seen_offset, seen_sort, seen_format;
+    int export;          /* /api/export: format instead of n and offset */
+    out_format format;   /* /api/export: OUT_CSV or OUT_JSON */
     char err[256];
 } api_params;
 
@@ -312,8 +328,9 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
 {
     (void)kind;
     api_params *p = cls;
+    const char *known = p->export ? KNOWN_EXPORT_PARAMS : KNOWN_PARAMS;
     if (key_size > 16 || vn_utf8_text_prefix(key, key_size) != key_size) {
-        snprintf(p->err, sizeof p->err, "unknown parameter (known: " KNOWN_PARAMS ")");
+        snprintf(p->err, sizeof p->err, "unknown parameter (known: %s)", known);
         return MHD_NO;
     }
     const char *v = value ? value : "";
@@ -368,14 +385,25 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
             snprintf(p->err, sizeof p->err, "sort: expected relevance or date, got '%s'", v);
             return MHD_NO;
         }
-    } else if (!strcmp(key, "n")) {
+    } else if (p->export && !strcmp(key, "format")) {
+        if (once(p, &p->seen_format, key))
+            return MHD_NO;
+        if (!strcmp(v, "csv"))
+            p->format = OUT_CSV;
+        else if (!strcmp(v, "json"))
+            p->format = OUT_JSON;
+        else {
+            snprintf(p->err, sizeof p->err, "format: expected csv or json, got '%s'", v);
+            return MHD_NO;
+        }
+    } else if (!p->export && !strcmp(key, "n")) {
         if (once(p, &p->seen_n, key))
             return MHD_NO;
         if (parse_long(v, 1, MAX_COUNT, &p->n)) {
             snprintf(p->err, sizeof p->err, "n: expected a number from 1 to %d, got '%s'", MAX_COUNT, v);
             return MHD_NO;
         }
-    } else if (!strcmp(key, "offset")) {
+    } else if (!p->export && !strcmp(key, "offset")) {
         if (once(p, &p->seen_offset, key))
             return MHD_NO;
         if (parse_long(v, 0, MAX_OFFSET, &p->offset)) {
@@ -383,8 +411,7 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
             return MHD_NO;
         }
     } else {
-        snprintf(p->err, sizeof p->err, "unknown parameter '%s' (known: " KNOWN_PARAMS ")",
-                 key);
+        snprintf(p->err, sizeof p->err, "unknown parameter '%s' (known: %s)", key, known);
         return MHD_NO;
     }
     return MHD_YES;
@@ -392,7 +419,7 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
 
 /* ----------------------------------------------------------- the jobs */
 
-typedef enum job_kind { JOB_SEARCH, JOB_FRAMEWORKS } job_kind;
+typedef enum job_kind { JOB_SEARCH, JOB_EXPORT, JOB_FRAMEWORKS } job_kind;
 
 /* A request for a worker.  Its parameters point into the connection's
  * memory, which lives as long as the request: the connection stays
@@ -403,6 +430,7 @@ typedef struct job {
     api_params p;
     unsigned status;
     strbuf body;
+    const char *type, *filename; /* an export: its content type and file name (a download) */
 } job;
 
 /* What a request keeps between calls of the handler (*req_cls). */
@@ -431,8 +459,12 @@ static void job_error(job *j, unsigned status, const char *msg)
     sb_free(&j->body);
     error_body(&j->body, status, msg);
     j->status = status;
+    j->type = j->filename = NULL;
 }
 
+/* /api/search (JSON for the page), or /api/export: the first EXPORT_MAX
+ * passages as the command line's --format csv (or the API's JSON), as a
+ * download. */
 static void run_search(worker *w, job *j)
 {
     const api_params *p = &j->p;
@@ -447,8 +479,10 @@ static void run_search(worker *w, job *j)
     req.sort = p->sort;
     req.count = (uint32_t)p->n;
     req.offset = (uint32_t)p->offset;
-    req.facets = 1;
-    req.restore = 1;
+    req.facets = !p->export;
+    req.restore = !p->export;
+    if (p->export)
+        req.count = EXPORT_MAX;
     req.time_limit = w->s->search_timeout;
     char err[1024];
     vs_result res;
@@ -458,9 +492,19 @@ static void run_search(worker *w, job *j)
     } else if (rc != VS_OK) {
         log_msg("%s", err);
         job_error(j, MHD_HTTP_SERVICE_UNAVAILABLE, "the index cannot be read (the server's log says why)");
+    } else if (p->export && p->format == OUT_CSV) {
+        out_options oo = {OUT_CSV, 0, 0, NULL, req.query};
+        out_table_header(&j->body, OUT_CSV, 0);
+        out_result(&j->body, &res, &oo);
+        j->status = MHD_HTTP_OK;
+        j->type = "text/csv; charset=utf-8";
+        j->filename = "vnsearch.csv";
+        vs_result_free(&res);
     } else {
         out_json_object(&j->body, &res);
         j->status = MHD_HTTP_OK;
+        if (p->export)
+            j->filename = "vnsearch.json";
         vs_result_free(&res);
     }
 }
@@ -500,7 +544,7 @@ static void *worker_main(void *arg)
                 vs_refresh(w->e);
                 w->checked = t;
             }
-            if (j->kind == JOB_SEARCH)
+            if (j->kind == JOB_SEARCH || j->kind == JOB_EXPORT)
                 run_search(w, j);
             else
                 run_frameworks(w, j);
@@ -532,13 +576,15 @@ static enum MHD_Result enqueue(server *s, struct MHD_Connection *c, request *r, 
     return MHD_YES;
 }
 
-static enum MHD_Result api_search(server *s, struct MHD_Connection *c, request *r)
+static enum MHD_Result api_search(server *s, struct MHD_Connection *c, request *r, job_kind kind)
 {
     job *j = calloc(1, sizeof *j);
     if (!j)
         return MHD_NO;
-    j->kind = JOB_SEARCH;
+    j->kind = kind;
     j->p.n = 10;
+    j->p.export = kind == JOB_EXPORT;
+    j->p.format = OUT_CSV;
     MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect_param, &j->p);
     if (j->p.err[0]) {
         enum MHD_Result rc = send_error(c, MHD_HTTP_BAD_REQUEST, j->p.err);
@@ -694,7 +740,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (r->job) { /* resumed: a worker answered */
         job *j = r->job;
         r->job = NULL;
-        enum MHD_Result rc = send_json(c, j->status, &j->body);
+        enum MHD_Result rc = send_body(c, j->status, &j->body, j->type, j->filename);
         job_free(j);
         return rc;
     }
@@ -707,10 +753,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (!strcmp(url, "/") || !strcmp(url, "/index.html"))
         return MHD_queue_response(c, MHD_HTTP_OK, s->page);
     if (!strcmp(url, "/api/search"))
-        return api_search(s, c, r);
+        return api_search(s, c, r, JOB_SEARCH);
+    if (!strcmp(url, "/api/export"))
+        return api_search(s, c, r, JOB_EXPORT);
     if (!strcmp(url, "/api/frameworks"))
         return api_frameworks(s, c, r);
-    return send_error(c, MHD_HTTP_NOT_FOUND, "not found: the search page is /, the API /api/search");
+    return send_error(c, MHD_HTTP_NOT_FOUND, "not found: the search page is /, the API /api/search and /api/export");
 }
 
 /* The request is over (answered, or its connection closed): the
@@ -843,7 +891,9 @@ static void serve_usage(FILE *out)
     fputs("usage: vnsearch serve [--db DIR] [--listen ADDRESS:PORT] [options]\n"
           "\n"
           "Serves the search page at http://ADDRESS:PORT/ and its JSON API at /api/search\n"
-          "(?q=&framework=&from=&to=&exact=&n=&offset=).  Stops on Ctrl-C or SIGTERM.\n"
+          "(?q=&framework=&from=&to=&exact=&sort=&n=&offset=); /api/export (the same, with\n"
+          "format=csv or json instead of n and offset) downloads the first 1000 passages.\n"
+          "Stops on Ctrl-C or SIGTERM.\n"
           "\n"
           "  --db DIR             the database (default: $VNSEARCH_DB, else ./vnsearch.db)\n"
           "  --listen ADDR:PORT   where to listen (default " DEFAULT_LISTEN ", this machine only;\n"

@@ -129,6 +129,25 @@ def test_sort_by_date_as_the_command_line():
            "sort=relevance is the default order")
 
 
+def test_export_is_the_command_lines_csv_and_the_apis_json_as_a_download():
+    params = {"q": "hop tac", "framework": "MJC", "sort": "date"}
+    status, headers, body = SERVER.get("/api/export", dict(params, format="csv"))
+    expect(status == 200 and headers["Content-Type"] == "text/csv; charset=utf-8", f"csv: {status} {headers}")
+    expect(headers["Content-Disposition"] == 'attachment; filename="vnsearch.csv"', headers["Content-Disposition"])
+    cli = subprocess.run([VNSEARCH, "--db", DB, "--format", "csv", "-n", "1000", "--framework", "MJC", "--sort",
+                          "date", "hop tac"], capture_output=True)
+    expect(body == cli.stdout, "the export is vnsearch --format csv -n 1000, byte for byte")
+    status, headers, body = SERVER.get("/api/export", dict(params, format="json"))
+    expect(status == 200 and headers["Content-Disposition"] == 'attachment; filename="vnsearch.json"', f"{headers}")
+    want = [h["id"] for h in hits(DB, "hop tac", "--framework", "MJC", "--sort", "date", n=1000)]
+    expect([h["id"] for h in json.loads(body)["hits"]] == want, "json: every passage, in order")
+    status, _, body = SERVER.get("/api/export", {"q": "hop", "n": "5"})
+    expect(status == 400 and b"unknown parameter 'n'" in body, f"an export has no pages: {body!r}")
+    status, _, body = SERVER.get("/api/export", {"q": "hop", "format": "xml"})
+    expect(status == 400 and b"format: expected csv or json" in body, f"{body!r}")
+    expect_400({"q": "hop", "format": "csv"}, "unknown parameter 'format'")
+
+
 def expect_400(params, fragment):
     status, headers, body = SERVER.get("/api/search", params)
     expect(status == 400, f"{params}: status {status}")
