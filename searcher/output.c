@@ -118,6 +118,44 @@ static void json_spans(strbuf *b, const char *text, const vs_span *sp, size_t n)
     sb_putc(b, ']');
 }
 
+/* Passages around a hit (--context, /api/passage): where each is, its
+ * framework, dates, headings and text. */
+static void json_records(strbuf *b, const record *r, size_t n, size_t stride)
+{
+    sb_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        const record *x = (const record *)((const char *)r + i * stride);
+        sb_puts(b, i ? ",{\"id\":" : "{\"id\":");
+        json_str(b, x->id);
+        sb_puts(b, ",\"file\":");
+        json_str(b, x->file);
+        sb_printf(b, ",\"line\":%ld,\"end_line\":%ld,", x->line, x->end_line);
+        if (x->page > 0)
+            sb_printf(b, "\"page\":%ld,", x->page);
+        sb_puts(b, "\"where\":");
+        json_str(b, x->where);
+        sb_puts(b, ",\"framework\":");
+        json_str(b, x->fw);
+        sb_puts(b, ",\"dates\":");
+        json_list(b, x->dates);
+        sb_puts(b, ",\"section\":");
+        json_str(b, x->section);
+        sb_puts(b, ",\"heading\":");
+        json_str(b, x->heading);
+        sb_puts(b, ",\"text\":");
+        json_str(b, x->text);
+        sb_putc(b, '}');
+    }
+    sb_putc(b, ']');
+}
+
+void out_json_passages(strbuf *b, const vs_result *r, size_t focus)
+{
+    sb_printf(b, "{\"focus\":%zu,\"passages\":", focus);
+    json_records(b, &r->hits[0].rec, r->nhits, sizeof r->hits[0]);
+    sb_putc(b, '}');
+}
+
 static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
 {
     const record *r = &h->rec;
@@ -169,6 +207,21 @@ static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
         sb_puts(b, ",\"note_of\":");
         json_str(b, r->note_of);
     }
+    if (h->copies) { /* the same words elsewhere, shown once */
+        sb_printf(b, ",\"copies\":%u,\"also\":[", h->copies);
+        for (size_t i = 0; i < h->nalso; i++) {
+            if (i)
+                sb_putc(b, ',');
+            json_str(b, h->also[i]);
+        }
+        sb_putc(b, ']');
+    }
+    if (h->nbefore || h->nafter) {
+        sb_puts(b, ",\"before\":");
+        json_records(b, h->before, h->nbefore, sizeof *h->before);
+        sb_puts(b, ",\"after\":");
+        json_records(b, h->after, h->nafter, sizeof *h->after);
+    }
     sb_putc(b, '}');
 }
 
@@ -203,6 +256,26 @@ static void json_restorations(strbuf *b, const vs_result *r)
     sb_putc(b, '}');
 }
 
+/* "did you mean" and the words that matched nothing */
+static void json_suggestion(strbuf *b, const vs_result *r)
+{
+    sb_puts(b, ",\"suggestion\":");
+    if (r->suggestion) {
+        sb_puts(b, "{\"query\":");
+        json_str(b, r->suggestion);
+        sb_printf(b, ",\"passages\":%u}", r->suggestion_passages);
+    } else {
+        sb_puts(b, "null");
+    }
+    sb_puts(b, ",\"unmatched\":[");
+    for (size_t i = 0; i < r->nunmatched; i++) {
+        if (i)
+            sb_putc(b, ',');
+        json_str(b, r->unmatched[i]);
+    }
+    sb_putc(b, ']');
+}
+
 void out_json_object(strbuf *b, const vs_result *r)
 {
     sb_printf(b, "{\"matches\":%u,\"matches_exact\":%s,\"hits\":[", r->matches, r->matches_exact ? "true" : "false");
@@ -217,6 +290,7 @@ void out_json_object(strbuf *b, const vs_result *r)
     json_counts(b, r->years, r->nyears);
     sb_puts(b, "},\"restorations\":");
     json_restorations(b, r);
+    json_suggestion(b, r);
     if (r->partial)
         sb_puts(b, ",\"partial\":true");
     sb_putc(b, '}');
@@ -458,7 +532,8 @@ void out_table_header(strbuf *b, out_format f, int batch)
         return;
     static const char *const columns[] = {"query",   "hits",    "rank",    "score",   "id",    "file",
                                           "line",    "where",   "framework", "frameworks", "dates", "section",
-                                          "heading", "snippet", "text",    "match",   "inherited_dates"};
+                                          "heading", "snippet", "text",    "match",   "inherited_dates",
+                                          "copies",  "also_in"};
     table t = {b, f, 0, STRBUF_INIT};
     if (batch)
         cell_ident(&t, "query_id");
@@ -478,10 +553,10 @@ static void row_start(table *t, const out_options *o)
     cell_text(t, o->query ? o->query : "");
 }
 
-/* Empty fields from `rank` to `inherited_dates`. */
+/* Empty fields from `rank` to `also_in`. */
 static void passage_cells_empty(table *t)
 {
-    for (int i = 0; i < 15; i++)
+    for (int i = 0; i < 17; i++)
         cell_empty(t);
 }
 
@@ -527,12 +602,52 @@ static void table_result(strbuf *b, const vs_result *r, const out_options *o)
             cell_text(&t, rec->text);
             cell_ident(&t, out_match_name(h->match));
             cell_dates(&t, rec->hdates);
+            cell_number(&t, "%u", h->copies);
+            cell_begin(&t);
+            for (size_t k = 0; k < h->nalso; k++) {
+                sb_puts(&t.cell, k ? "; " : "");
+                visible_str(&t.cell, h->also[k], 1);
+            }
+            cell_end(&t, 0);
         }
         if (o->qid)
             cell_empty(&t); /* no error */
         row_end(&t);
     }
     sb_free(&t.cell);
+}
+
+void out_suggestion(strbuf *b, const vs_result *r)
+{
+    if (r->suggestion)
+        sb_printf(b, "did you mean: %s  (%u passage%s with every word)\n", r->suggestion, r->suggestion_passages,
+                  r->suggestion_passages == 1 ? "" : "s");
+    if (r->nunmatched) {
+        sb_puts(b, r->nunmatched == 1 ? "no passage has this word: " : "no passage has these words: ");
+        for (size_t i = 0; i < r->nunmatched; i++) {
+            sb_puts(b, i ? ", " : "");
+            visible_str(b, r->unmatched[i], 0);
+        }
+        sb_putc(b, '\n');
+    }
+}
+
+/* The passages around a hit (--context), each under its id, with its
+ * heading where it differs from the hit's. */
+static void text_context(strbuf *b, const record *r, size_t n, const record *hit)
+{
+    for (size_t i = 0; i < n; i++) {
+        sb_puts(b, "   ┆ ");
+        visible_str(b, r[i].id, 1);
+        const char *head = *r[i].heading ? r[i].heading : r[i].section;
+        if (*head && strcmp(head, *hit->heading ? hit->heading : hit->section) != 0) {
+            sb_puts(b, " · ");
+            visible_str(b, head, 0);
+        }
+        sb_puts(b, "\n   ┆   ");
+        visible_str(b, r[i].text, 0);
+        sb_putc(b, '\n');
+    }
 }
 
 static void text_result(strbuf *b, const vs_result *r, const out_options *o)
@@ -544,7 +659,11 @@ static void text_result(strbuf *b, const vs_result *r, const out_options *o)
             sb_printf(b, "%s%s (%u)", k ? ", " : "", rs->forms[k].value, rs->forms[k].count);
         sb_putc(b, '\n');
     }
-    if (r->nrestorations)
+    /* with no hits, the command line says it on stderr (out_suggestion) */
+    int suggest = r->nhits > 0 || o->qid;
+    if (suggest)
+        out_suggestion(b, r);
+    if (r->nrestorations || (suggest && (r->suggestion || r->nunmatched)))
         sb_putc(b, '\n');
     for (size_t i = 0; i < r->nhits; i++) {
         const vs_hit *h = &r->hits[i];
@@ -581,9 +700,23 @@ static void text_result(strbuf *b, const vs_result *r, const out_options *o)
             sb_printf(b, " · %s", h->match == VS_MATCH_MARKS ? "other marks" : "some words");
         if (rec->is_heading)
             sb_puts(b, " · a heading");
-        sb_puts(b, "\n   ");
+        sb_putc(b, '\n');
+        text_context(b, h->before, h->nbefore, rec);
+        sb_puts(b, "   ");
         marked(b, h->snippet, h->spans, h->nspans, o->color ? HL_ON : "[", o->color ? HL_OFF : "]", 0);
-        sb_puts(b, "\n\n");
+        sb_putc(b, '\n');
+        text_context(b, h->after, h->nafter, rec);
+        if (h->copies) {
+            sb_puts(b, "   also in: ");
+            for (size_t k = 0; k < h->nalso; k++) {
+                sb_puts(b, k ? ", " : "");
+                visible_str(b, h->also[k], 1);
+            }
+            if (h->copies > h->nalso)
+                sb_printf(b, "%s%u more", h->nalso ? " and " : "", h->copies - (uint32_t)h->nalso);
+            sb_putc(b, '\n');
+        }
+        sb_putc(b, '\n');
     }
     if (o->facets) {
         sb_puts(b, "frameworks:");
@@ -612,7 +745,7 @@ void out_result(strbuf *b, const vs_result *r, const out_options *o)
             json_hit(b, &r->hits[i], o->qid);
             sb_putc(b, '\n');
         }
-        if (o->facets || r->nrestorations) {
+        if (o->facets || r->nrestorations || r->suggestion || r->nunmatched) {
             sb_putc(b, '{');
             if (o->qid) {
                 sb_puts(b, "\"query_id\":");
@@ -626,6 +759,7 @@ void out_result(strbuf *b, const vs_result *r, const out_options *o)
             json_counts(b, r->years, r->nyears);
             sb_puts(b, "},\"restorations\":");
             json_restorations(b, r);
+            json_suggestion(b, r);
             sb_puts(b, "}\n");
         }
         break;

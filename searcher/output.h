@@ -45,6 +45,10 @@ typedef struct out_options {
 void out_table_header(strbuf *b, out_format f, int batch);
 /* The row of a batch query that failed (TSV and CSV; nothing otherwise). */
 void out_error_row(strbuf *b, const out_options *o, const char *error);
+/* "did you mean: ..." and "no passage has these words: ..." as text lines
+ * (text output has them above the hits; with none, vnsearch puts them on
+ * stderr, after "no passages match"). */
+void out_suggestion(strbuf *b, const vs_result *r);
 /* One query's results in the chosen format. */
 void out_result(strbuf *b, const vs_result *r, const out_options *o);
 
@@ -52,5 +56,8 @@ void out_result(strbuf *b, const vs_result *r, const out_options *o);
 void out_json_string(strbuf *b, const char *s, size_t len);
 /* The hits and extras of a result as one JSON object (for the web API). */
 void out_json_object(strbuf *b, const vs_result *r);
+/* A passage in its place (vs_passage): {"focus": i, "passages": [...]},
+ * each passage its id, file, place, framework, dates, headings and text. */
+void out_json_passages(strbuf *b, const vs_result *r, size_t focus);
 
 #endif

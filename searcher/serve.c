@@ -63,8 +63,12 @@
 #define MAX_COUNT 100           /* n */
 #define MAX_OFFSET 10000
 #define CONNECTION_MEMORY (16 * 1024)
-#define KNOWN_PARAMS "q, framework, from, to, exact, sort, n, offset"
-#define KNOWN_EXPORT_PARAMS "q, framework, from, to, exact, sort, format"
+/* The parameters of each endpoint (api_params.endpoint) */
+static const char *const KNOWN_PARAMS[] = {
+    "q, framework, from, to, exact, sort, like, all_copies, n, offset", /* /api/search */
+    "q, framework, from, to, exact, sort, like, all_copies, format",    /* /api/export */
+    "id, context",                                                      /* /api/passage */
+};
 #define EXPORT_MAX 1000         /* passages in an export */
 #define REFRESH_SECONDS 2.0
 #define SWEEP_SECONDS 0.25      /* how often the watchdog looks for connections past their deadline */
@@ -296,11 +300,41 @@ typedef struct api_params {
     int exact;
     int sort;
     long n, offset;
-    int seen_q, seen_from, seen_to, seen_exact, seen_n, seen_offset, seen_sort, seen_format;
-    int export;          /* /api/export: format instead of n and offset */
+    const char *like;    /* a passage id: the passages like it */
+    int all_copies;
+    const char *id;      /* /api/passage */
+    long context;
+    int seen_q, seen_from, seen_to, seen_exact, seen_n, seen_offset, seen_sort, seen_format, seen_like,
+        seen_all_copies, seen_id, seen_context;
+    int endpoint;        /* 0 /api/search, 1 /api/export (format instead of n and offset), 2 /api/passage */
+    int export;          /* endpoint 1 */
     out_format format;   /* /api/export: OUT_CSV or OUT_JSON */
     char err[256];
 } api_params;
+
+/* 1 if `key` is one of the comma-separated names of `list`. */
+static int listed(const char *list, const char *key, size_t len)
+{
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == len && !strncmp(p, key, len))
+            return 1;
+        p += n;
+        p += strspn(p, ", ");
+    }
+    return 0;
+}
+
+/* 1 or 0 from 1/0, true/false, on/off, yes/no (a bare key is 1), -1 else. */
+static int parse_bool(const char *value)
+{
+    const char *v = value ? value : "";
+    if (!value || !strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "on") || !strcasecmp(v, "yes"))
+        return 1;
+    if (!*v || !strcmp(v, "0") || !strcasecmp(v, "false") || !strcasecmp(v, "off") || !strcasecmp(v, "no"))
+        return 0;
+    return -1;
+}
 
 static int parse_long(const char *v, long min, long max, long *out)
 {
@@ -328,14 +362,19 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
 {
     (void)kind;
     api_params *p = cls;
-    const char *known = p->export ? KNOWN_EXPORT_PARAMS : KNOWN_PARAMS;
+    const char *known = KNOWN_PARAMS[p->endpoint];
     if (key_size > 16 || vn_utf8_text_prefix(key, key_size) != key_size) {
         snprintf(p->err, sizeof p->err, "unknown parameter (known: %s)", known);
         return MHD_NO;
     }
+    if (!listed(known, key, key_size)) {
+        snprintf(p->err, sizeof p->err, "unknown parameter '%s' (known: %s)", key, known);
+        return MHD_NO;
+    }
     const char *v = value ? value : "";
     size_t vl = value ? value_size : 0;
-    size_t limit = strcmp(key, "q") == 0 ? MAX_QUERY_BYTES : MAX_PARAM_BYTES;
+    /* queries and passage ids (paths) may be long; codes, dates, numbers not */
+    size_t limit = !strcmp(key, "q") || !strcmp(key, "like") || !strcmp(key, "id") ? MAX_QUERY_BYTES : MAX_PARAM_BYTES;
     if (vl > limit) {
         snprintf(p->err, sizeof p->err, "parameter '%s' is too long (at most %zu bytes)", key, limit);
         return MHD_NO;
@@ -369,12 +408,26 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
     } else if (!strcmp(key, "exact")) {
         if (once(p, &p->seen_exact, key))
             return MHD_NO;
-        if (!value || !strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "on") || !strcasecmp(v, "yes"))
-            p->exact = 1;
-        else if (!*v || !strcmp(v, "0") || !strcasecmp(v, "false") || !strcasecmp(v, "off") || !strcasecmp(v, "no"))
-            p->exact = 0;
-        else {
+        if ((p->exact = parse_bool(value)) < 0) {
             snprintf(p->err, sizeof p->err, "exact: expected 1 or 0 (true/false, on/off), got '%s'", v);
+            return MHD_NO;
+        }
+    } else if (!strcmp(key, "all_copies")) {
+        if (once(p, &p->seen_all_copies, key))
+            return MHD_NO;
+        if ((p->all_copies = parse_bool(value)) < 0) {
+            snprintf(p->err, sizeof p->err, "all_copies: expected 1 or 0 (true/false, on/off), got '%s'", v);
+            return MHD_NO;
+        }
+    } else if (!strcmp(key, "like") || !strcmp(key, "id")) {
+        if (once(p, key[0] == 'l' ? &p->seen_like : &p->seen_id, key))
+            return MHD_NO;
+        *(key[0] == 'l' ? &p->like : &p->id) = vl ? v : NULL;
+    } else if (!strcmp(key, "context")) {
+        if (once(p, &p->seen_context, key))
+            return MHD_NO;
+        if (parse_long(v, 0, VS_CONTEXT_MAX, &p->context)) {
+            snprintf(p->err, sizeof p->err, "context: expected a number from 0 to %d, got '%s'", VS_CONTEXT_MAX, v);
             return MHD_NO;
         }
     } else if (!strcmp(key, "sort")) {
@@ -385,7 +438,7 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
             snprintf(p->err, sizeof p->err, "sort: expected relevance or date, got '%s'", v);
             return MHD_NO;
         }
-    } else if (p->export && !strcmp(key, "format")) {
+    } else if (!strcmp(key, "format")) {
         if (once(p, &p->seen_format, key))
             return MHD_NO;
         if (!strcmp(v, "csv"))
@@ -396,30 +449,27 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
             snprintf(p->err, sizeof p->err, "format: expected csv or json, got '%s'", v);
             return MHD_NO;
         }
-    } else if (!p->export && !strcmp(key, "n")) {
+    } else if (!strcmp(key, "n")) {
         if (once(p, &p->seen_n, key))
             return MHD_NO;
         if (parse_long(v, 1, MAX_COUNT, &p->n)) {
             snprintf(p->err, sizeof p->err, "n: expected a number from 1 to %d, got '%s'", MAX_COUNT, v);
             return MHD_NO;
         }
-    } else if (!p->export && !strcmp(key, "offset")) {
+    } else if (!strcmp(key, "offset")) {
         if (once(p, &p->seen_offset, key))
             return MHD_NO;
         if (parse_long(v, 0, MAX_OFFSET, &p->offset)) {
             snprintf(p->err, sizeof p->err, "offset: expected a number from 0 to %d, got '%s'", MAX_OFFSET, v);
             return MHD_NO;
         }
-    } else {
-        snprintf(p->err, sizeof p->err, "unknown parameter '%s' (known: %s)", key, known);
-        return MHD_NO;
     }
     return MHD_YES;
 }
 
 /* ----------------------------------------------------------- the jobs */
 
-typedef enum job_kind { JOB_SEARCH, JOB_EXPORT, JOB_FRAMEWORKS } job_kind;
+typedef enum job_kind { JOB_SEARCH, JOB_EXPORT, JOB_PASSAGE, JOB_FRAMEWORKS } job_kind;
 
 /* A request for a worker.  Its parameters point into the connection's
  * memory, which lives as long as the request: the connection stays
@@ -481,6 +531,9 @@ static void run_search(worker *w, job *j)
     req.offset = (uint32_t)p->offset;
     req.facets = !p->export;
     req.restore = !p->export;
+    req.suggest = !p->export;
+    req.like = p->like;
+    req.all_copies = p->all_copies;
     if (p->export)
         req.count = EXPORT_MAX;
     req.time_limit = w->s->search_timeout;
@@ -507,6 +560,30 @@ static void run_search(worker *w, job *j)
             j->filename = "vnsearch.json";
         vs_result_free(&res);
     }
+}
+
+/* /api/passage: a passage and the passages around it in its file. */
+static void run_passage(worker *w, job *j)
+{
+    const api_params *p = &j->p;
+    char err[1024];
+    vs_result res;
+    size_t focus = 0;
+    int rc = p->id ? vs_passage(w->e, p->id, (uint32_t)p->context, &res, &focus, err, sizeof err) : VS_ERR_QUERY;
+    if (!p->id) {
+        memset(&res, 0, sizeof res);
+        snprintf(err, sizeof err, "id: which passage to show (an id as /api/search gives it)");
+    }
+    if (rc == VS_ERR_QUERY) {
+        job_error(j, MHD_HTTP_NOT_FOUND, err);
+    } else if (rc != VS_OK) {
+        log_msg("%s", err);
+        job_error(j, MHD_HTTP_SERVICE_UNAVAILABLE, "the index cannot be read (the server's log says why)");
+    } else {
+        out_json_passages(&j->body, &res, focus);
+        j->status = MHD_HTTP_OK;
+    }
+    vs_result_free(&res);
 }
 
 static void run_frameworks(worker *w, job *j)
@@ -546,6 +623,8 @@ static void *worker_main(void *arg)
             }
             if (j->kind == JOB_SEARCH || j->kind == JOB_EXPORT)
                 run_search(w, j);
+            else if (j->kind == JOB_PASSAGE)
+                run_passage(w, j);
             else
                 run_frameworks(w, j);
         }
@@ -584,6 +663,8 @@ static enum MHD_Result api_search(server *s, struct MHD_Connection *c, request *
     j->kind = kind;
     j->p.n = 10;
     j->p.export = kind == JOB_EXPORT;
+    j->p.endpoint = kind == JOB_EXPORT ? 1 : kind == JOB_PASSAGE ? 2 : 0;
+    j->p.context = 3;
     j->p.format = OUT_CSV;
     MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect_param, &j->p);
     if (j->p.err[0]) {
@@ -756,9 +837,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return api_search(s, c, r, JOB_SEARCH);
     if (!strcmp(url, "/api/export"))
         return api_search(s, c, r, JOB_EXPORT);
+    if (!strcmp(url, "/api/passage"))
+        return api_search(s, c, r, JOB_PASSAGE);
     if (!strcmp(url, "/api/frameworks"))
         return api_frameworks(s, c, r);
-    return send_error(c, MHD_HTTP_NOT_FOUND, "not found: the search page is /, the API /api/search and /api/export");
+    return send_error(c, MHD_HTTP_NOT_FOUND,
+                      "not found: the search page is /, the API /api/search, /api/export and /api/passage");
 }
 
 /* The request is over (answered, or its connection closed): the
@@ -891,8 +975,9 @@ static void serve_usage(FILE *out)
     fputs("usage: vnsearch serve [--db DIR] [--listen ADDRESS:PORT] [options]\n"
           "\n"
           "Serves the search page at http://ADDRESS:PORT/ and its JSON API at /api/search\n"
-          "(?q=&framework=&from=&to=&exact=&sort=&n=&offset=); /api/export (the same, with\n"
-          "format=csv or json instead of n and offset) downloads the first 1000 passages.\n"
+          "(?q=&framework=&from=&to=&exact=&sort=&like=&all_copies=&n=&offset=); /api/export\n"
+          "(the same, with format=csv or json instead of n and offset) downloads the first\n"
+          "1000 passages; /api/passage?id=&context=N gives a passage and the N around it.\n"
           "Stops on Ctrl-C or SIGTERM.\n"
           "\n"
           "  --db DIR             the database (default: $VNSEARCH_DB, else ./vnsearch.db)\n"

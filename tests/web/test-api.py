@@ -64,7 +64,8 @@ def test_dev_queries_same_top10_as_the_command_line():
 
 def test_response_has_hits_facets_and_restorations():
     status, r = SERVER.search(q="hop tac", n=3)
-    expect(status == 200 and set(r) == {"matches", "matches_exact", "hits", "facets", "restorations"}, f"{status} {list(r)}")
+    expect(status == 200 and set(r) == {"matches", "matches_exact", "hits", "facets", "restorations", "suggestion",
+                                          "unmatched"}, f"{status} {list(r)}")
     expect(len(r["hits"]) == 3 and r["matches"] > 100, f"{len(r['hits'])} hits of {r['matches']}")
     expect(r["facets"]["framework"].get("GMS", 0) > 0 and r["facets"]["year"].get("2019", 0) > 0, "facet counts")
     expect(sum(r["facets"]["framework"].values()) <= r["matches"], "framework counts add up to at most the matches")
@@ -146,6 +147,39 @@ def test_export_is_the_command_lines_csv_and_the_apis_json_as_a_download():
     status, _, body = SERVER.get("/api/export", {"q": "hop", "format": "xml"})
     expect(status == 400 and b"format: expected csv or json" in body, f"{body!r}")
     expect_400({"q": "hop", "format": "csv"}, "unknown parameter 'format'")
+
+
+def test_did_you_mean_like_copies_and_a_passage_in_its_place():
+    status, r = SERVER.search(q="hojp tacs")
+    expect(status == 200 and r["suggestion"]["query"] == "hợp tác" and r["unmatched"] == ["hojp", "tacs"], f"{r}")
+    status, r = SERVER.search(q="hợp tác")
+    expect(r["suggestion"] is None and r["unmatched"] == [], "nothing to suggest")
+    copy = "mekong-frameworks.txt:132"
+    status, r = SERVER.search(like=copy, n="10")
+    want = hits(DB, "", "--like", copy, n=10)
+    expect([h["id"] for h in r["hits"]] == [h["id"] for h in want], "like= is --like")
+    q = "Tại Hội nghị Bộ trưởng Quan hệ đối tác Mê Công – Mỹ lần thứ nhất"
+    status, r = SERVER.search(q=q)
+    expect(r["hits"][0]["also"] == ["mekong-frameworks.txt:140"], f"{r['hits'][0].get('also')}")
+    status, r = SERVER.search(q=q, all_copies="1")
+    expect("mekong-frameworks.txt:140" in [h["id"] for h in r["hits"]], "all_copies=1")
+    status, _, body = SERVER.get("/api/passage", {"id": "mekong-frameworks.txt:93", "context": "2"})
+    r = json.loads(body)
+    cli = hits(DB, "thu hoach som", "--context", "2", n=1)[0]
+    expect(status == 200 and cli["id"] == "mekong-frameworks.txt:93", f"{status} {cli['id']}")
+    expect([p["id"] for p in r["passages"]] == [x["id"] for x in cli["before"]] + [cli["id"]] +
+           [x["id"] for x in cli["after"]] and r["focus"] == 2, f"/api/passage is --context: {r['focus']}")
+    expect(r["passages"][2]["text"] == cli["text"] and "section" in r["passages"][0], "with text and headings")
+    status, _, body = SERVER.get("/api/passage", {"id": "nope.txt:1"})
+    expect(status == 404 and b"no passage 'nope.txt:1'" in body, f"{status} {body!r}")
+    status, _, body = SERVER.get("/api/passage", {})
+    expect(status == 404 and b"id: which passage" in body, f"{status} {body!r}")
+    status, _, body = SERVER.get("/api/passage", {"id": "mekong-frameworks.txt:93", "context": "51"})
+    expect(status == 400 and b"context: expected a number from 0 to 50" in body, f"{status} {body!r}")
+    status, _, body = SERVER.get("/api/passage", {"id": "mekong-frameworks.txt:93", "q": "x"})
+    expect(status == 400 and b"unknown parameter 'q' (known: id, context)" in body, f"{status} {body!r}")
+    expect_400({"q": "hop", "like": copy}, "--like finds the passages like one passage")
+    expect_400({"q": "hop", "all_copies": "maybe"}, "all_copies: expected")
 
 
 def expect_400(params, fragment):
