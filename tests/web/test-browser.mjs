@@ -194,6 +194,9 @@ describe("search page", { timeout: 60000 }, () => {
     await close(page);
   });
 
+});
+
+describe("sorting, exporting, citing, the timeline and a phone (issue 16)", { timeout: 60000 }, () => {
   it("shows More passages only when there are more", async () => {
     const page = await open(corpus);
     assert.equal(await page.locator("#more").isVisible(), false, "not on the empty start page");
@@ -305,6 +308,75 @@ describe("search page", { timeout: 60000 }, () => {
     assert.ok(source.includes(want.dates.join(", ")), `dates: ${source}`);
     assert.ok(source.includes(want.file + ", line " + want.line), `file and line: ${source}`);
     assert.equal(await hit.evaluate((li) => li.classList.contains("open")), false, "the click cites, it does not open");
+    await close(page);
+  });
+
+});
+
+describe("did you mean, similar passages, copies, a hit in its place (issue 16)", { timeout: 60000 }, () => {
+  it("offers the respelling of a query typed in Telex, as a link, and names the words that match nothing", async () => {
+    const page = await open(corpus, "?q=hojp+tacs");
+    const want = await api(corpus, { q: "hojp tacs" });
+    assert.equal(want.suggestion.query, "hợp tác");
+    assert.deepEqual(want.unmatched, ["hojp", "tacs"]);
+    assert.equal(await page.locator("#suggestion button").textContent(), "hợp tác");
+    assert.match(await page.locator("#suggestion").textContent(), /^Did you mean hợp tác\? \(\d+ passages with every word\) No passage has the words hojp, tacs\.$/);
+    assert.equal(await page.inputValue("#q"), "hojp tacs", "nothing is rewritten behind the analyst's back");
+    await searched(page, () => page.locator("#suggestion button").click(), "hợp tác");
+    assert.equal(await page.inputValue("#q"), "hợp tác");
+    assert.deepEqual(await ids(page), (await api(corpus, { q: "hợp tác" })).hits.map((h) => h.id));
+    assert.equal(await page.locator("#suggestion").textContent(), "", "a query that needs nothing gets nothing");
+    await close(page);
+  });
+
+  it("shows the passages like one, and goes back to the search", async () => {
+    const page = await open(corpus, "?q=Motegi");
+    const first = page.locator("#hits li.hit").first();
+    const id = await first.getAttribute("data-id");
+    await searched(page, () => first.locator(".similar").click());
+    const want = await api(corpus, { like: id });
+    assert.ok(want.hits.length > 0 && !want.hits.some((h) => h.id === id), "others, not itself");
+    assert.deepEqual(await ids(page), want.hits.map((h) => h.id));
+    assert.equal(new URL(page.url()).searchParams.get("like"), id);
+    assert.match(await page.locator("#like-banner").textContent(), new RegExp("Passages like " + id));
+    await searched(page, () => page.locator("#like-banner button").click(), "Motegi");
+    assert.equal(await page.locator("#like-banner").isVisible(), false);
+    assert.deepEqual(await ids(page), (await api(corpus, { q: "Motegi" })).hits.map((h) => h.id));
+    await close(page);
+  });
+
+  it("shows a paragraph found in two places once, also in the other", async () => {
+    const q = "Tại Hội nghị Bộ trưởng Quan hệ đối tác Mê Công – Mỹ lần thứ nhất";
+    const page = await open(corpus, "?q=" + encodeURIComponent(q));
+    const got = await ids(page);
+    assert.equal(got[0], "mekong-frameworks.txt:132");
+    assert.ok(!got.includes("mekong-frameworks.txt:140"), `the copy is not a hit of its own: ${got}`);
+    assert.equal(await page.locator("#hits li.hit").first().locator(".also").textContent(),
+      "Also in: mekong-frameworks.txt:140");
+    const all = await api(corpus, { q, all_copies: "1" });
+    assert.ok(all.hits.some((h) => h.id === "mekong-frameworks.txt:140"), "all_copies=1 lists it");
+    await close(page);
+  });
+
+  it("opens a hit in its place in the document, headings shown", async () => {
+    const page = await open(corpus, "?q=thu+hoach+som");
+    const first = page.locator("#hits li.hit").first();
+    const id = await first.getAttribute("data-id");
+    await first.locator(".loc").click();
+    await page.waitForFunction((want) => document.body.dataset.reader === want + "@5", id);
+    assert.equal(await page.locator("#reader").isVisible(), true);
+    const want = await (await fetch(corpus.url + "/api/passage?" + new URLSearchParams({ id, context: "5" }))).json();
+    const paras = await page.$$eval("#reader-body [data-id]", (ps) => ps.map((p) => p.dataset.id));
+    assert.deepEqual(paras, want.passages.map((x) => x.id), "the passages around it, in order");
+    assert.equal(paras.length, 11, "five before and five after");
+    assert.equal(await page.locator("#reader-body .focus").getAttribute("data-id"), id, "the hit marked");
+    assert.ok(await page.locator("#reader-body h3").count() >= 1, "headings shown");
+    assert.equal(await page.locator("#reader-title").textContent(), want.passages[0].file);
+    await page.locator("#reader-earlier").click();
+    await page.waitForFunction((want) => document.body.dataset.reader === want + "@10", id);
+    assert.ok(await page.locator("#reader-body [data-id]").count() > 11, "earlier passages on demand");
+    await page.locator("#reader-close").click();
+    assert.equal(await page.locator("#reader").isVisible(), false);
     await close(page);
   });
 
