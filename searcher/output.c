@@ -118,6 +118,26 @@ static void json_spans(strbuf *b, const char *text, const vs_span *sp, size_t n)
     sb_putc(b, ']');
 }
 
+/* Which passage and where: "kind" (a heading), "id", "file", "line",
+ * "end_line", "page" (PDF), "where" and "framework", for a hit and the
+ * passages around one alike. */
+static void json_place(strbuf *b, const record *r)
+{
+    if (r->is_heading)
+        sb_puts(b, "\"kind\":\"heading\",");
+    sb_puts(b, "\"id\":");
+    json_str(b, r->id);
+    sb_puts(b, ",\"file\":");
+    json_str(b, r->file);
+    sb_printf(b, ",\"line\":%ld,\"end_line\":%ld,", r->line, r->end_line);
+    if (r->page > 0)
+        sb_printf(b, "\"page\":%ld,", r->page);
+    sb_puts(b, "\"where\":");
+    json_str(b, r->where);
+    sb_puts(b, ",\"framework\":");
+    json_str(b, r->fw);
+}
+
 /* Passages around a hit (--context, /api/passage): where each is, its
  * framework, dates, headings and text. */
 static void json_records(strbuf *b, const record *r, size_t n, size_t stride)
@@ -125,17 +145,8 @@ static void json_records(strbuf *b, const record *r, size_t n, size_t stride)
     sb_putc(b, '[');
     for (size_t i = 0; i < n; i++) {
         const record *x = (const record *)((const char *)r + i * stride);
-        sb_puts(b, i ? ",{\"id\":" : "{\"id\":");
-        json_str(b, x->id);
-        sb_puts(b, ",\"file\":");
-        json_str(b, x->file);
-        sb_printf(b, ",\"line\":%ld,\"end_line\":%ld,", x->line, x->end_line);
-        if (x->page > 0)
-            sb_printf(b, "\"page\":%ld,", x->page);
-        sb_puts(b, "\"where\":");
-        json_str(b, x->where);
-        sb_puts(b, ",\"framework\":");
-        json_str(b, x->fw);
+        sb_puts(b, i ? ",{" : "{");
+        json_place(b, x);
         sb_puts(b, ",\"dates\":");
         json_list(b, x->dates);
         sb_puts(b, ",\"section\":");
@@ -165,18 +176,8 @@ static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
         json_str(b, qid);
         sb_putc(b, ',');
     }
-    sb_printf(b, "\"rank\":%u,\"score\":%.4f,\"match\":\"%s\",%s\"id\":", h->rank, h->score,
-              out_match_name(h->match), r->is_heading ? "\"kind\":\"heading\"," : "");
-    json_str(b, r->id);
-    sb_puts(b, ",\"file\":");
-    json_str(b, r->file);
-    sb_printf(b, ",\"line\":%ld,\"end_line\":%ld,", r->line, r->end_line);
-    if (r->page > 0)
-        sb_printf(b, "\"page\":%ld,", r->page);
-    sb_puts(b, "\"where\":");
-    json_str(b, r->where);
-    sb_puts(b, ",\"framework\":");
-    json_str(b, r->fw);
+    sb_printf(b, "\"rank\":%u,\"score\":%.4f,\"match\":\"%s\",", h->rank, h->score, out_match_name(h->match));
+    json_place(b, r);
     sb_puts(b, ",\"frameworks\":");
     json_list(b, r->fws);
     sb_puts(b, ",\"dates\":");

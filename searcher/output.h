@@ -28,18 +28,19 @@ typedef struct out_options {
 } out_options;
 
 /* TSV and CSV are tables for spreadsheets: a header row, then one row per
- * passage found, and one for a query that found none (its `hits` 0, the
- * passage's fields empty), so a sheet of questions has every question.
+ * passage found (the query, its matches, the passage's fields, its copies
+ * and where they are), and one for a query that found none (its `hits` 0,
+ * the passage's fields empty), so a sheet of questions has every question.
  * Batch tables start with a query_id column and end with an error column,
  * and a query that failed gets a row with its error (out_error_row()).
  * CSV is RFC 4180 (fields quoted, CRLF line ends) after a UTF-8 BOM, which
  * Excel needs to read UTF-8; in TSV only a field that starts with a quote
- * is quoted (a spreadsheet would read it as quoted).  In both, a field's characters are escaped as
- * TSV's always were (control characters visible, backslashes doubled in
- * identifiers), the dates are ISO dates joined by "; ", a lone date is
- * written ="2019-11-27" so that no spreadsheet makes it a number or a date
- * cell, and text starting with = + - @ gets a leading ' so that it is not
- * taken for a formula. */
+ * is quoted (a spreadsheet would read it as quoted).  In both, a field's
+ * characters are escaped as TSV's always were (control characters
+ * visible, backslashes doubled), the dates are ISO dates joined by "; ", a
+ * lone date is written ="2019-11-27" so that no spreadsheet makes it a
+ * number or a date cell, and text starting with = + - @ gets a leading '
+ * so that it is not taken for a formula. */
 /* The start of a table: the BOM (CSV) and the header row; nothing for the
  * other formats. */
 void out_table_header(strbuf *b, out_format f, int batch);
