@@ -6,6 +6,7 @@
 #                                       unrtf read .doc and .rtf files
 #   ./install-deps.sh --tests         + the test suite: headless Chromium and
 #                                       Node.js for the search page's browser test,
+#                                       LibreOffice Calc to open batch tables,
 #                                       man-db to render the man pages,
 #                                       systemd-analyze and bash-completion for the
 #                                       units' and completion tests, debhelper,
@@ -25,7 +26,7 @@ BUILD="build-essential pkg-config meson ninja-build
   libxapian-dev xapian-tools libicu-dev libutf8proc-dev
   libxml2-dev libzip-dev libpoppler-glib-dev libzstd-dev antiword unrtf
   python3 libmicrohttpd-dev"
-TESTS="chromium fonts-dejavu-core man-db systemd bash-completion debhelper lintian debootstrap"
+TESTS="chromium fonts-dejavu-core libreoffice-calc-nogui man-db systemd bash-completion debhelper lintian debootstrap"
 RELIABILITY="clang libclang-rt-14-dev llvm valgrind"
 BENCH="wrk"
 FIXTURES="libreoffice-writer-nogui pandoc"

@@ -287,12 +287,30 @@ static int wants_exact(const vn_token *t)
     return 0;
 }
 
+/* A list item's number before the first word ("6.", "2.1.", "3)"): not part
+ * of what a passage says, so a paragraph copied into a list as item 6 is
+ * still a copy of it (its duplicate key, below).  Digits and dots only,
+ * at most three digits apart, then "." or ")". */
+static int enumerator(const char *text, size_t len, const vn_token *t)
+{
+    size_t run = 0;
+    for (size_t i = t->start; i < t->end; i++) {
+        if (text[i] == '.')
+            run = 0;
+        else if (text[i] >= '0' && text[i] <= '9' && ++run <= 3)
+            continue;
+        else if (text[i] != '.')
+            return 0;
+    }
+    return t->end < len && (text[t->end] == '.' || text[t->end] == ')');
+}
+
 /* The terms of a passage's text: every syllable folded and exact, every
  * hyphenated run also joined (Cam-pu-chia: campuchia), and every two
  * syllables that follow each other in a sentence as a pair (schema.h).
  * *dupkey gets a hash of the folded syllables in order: two passages with
- * the same words have the same key whatever their marks, case, spacing or
- * punctuation. */
+ * the same words have the same key whatever their marks, case, spacing,
+ * punctuation or list number. */
 static int add_text_terms(vs_docbuilder *b, const char *text, size_t len, vs_build_stats *st, uint64_t *dupkey)
 {
     termset *ts = &b->terms;
@@ -301,7 +319,7 @@ static int add_text_terms(vs_docbuilder *b, const char *text, size_t len, vs_bui
     char prev[VN_KEY_MAX];
     size_t prev_len = 0, prev_end = 0;
     uint64_t h = FNV_START;
-    int rc = 0;
+    int rc = 0, words = 0;
     while (rc == 0 && vn_tokenizer_next(b->tok, &t)) {
         if (t.kind == VN_TOKEN_NUMPART) { /* 27/11/2019 also finds 2019: its parts, no pairs */
             rc = terms_add(ts, t.folded, t.folded_len, 1);
@@ -313,8 +331,11 @@ static int add_text_terms(vs_docbuilder *b, const char *text, size_t len, vs_bui
         st->terms++;
         if (t.kind == VN_TOKEN_JOINED)
             continue;
-        h = fnv64(t.folded, t.folded_len, h);
-        h = fnv64(" ", 1, h);
+        words |= t.kind == VN_TOKEN_WORD;
+        if (words || t.kind != VN_TOKEN_NUMBER || !enumerator(text, len, &t)) {
+            h = fnv64(t.folded, t.folded_len, h);
+            h = fnv64(" ", 1, h);
+        }
         if (rc == 0 && prev_len && vn_glued(text, prev_end, t.start)) {
             sb_reset(&b->scratch);
             sb_puts(&b->scratch, PREFIX_PAIR);

@@ -14,9 +14,11 @@
 
 #include "codec.h"
 #include "dates.h"
+#include "engine.h"
 #include "query.h"
 #include "schema.h"
 #include "snippet.h"
+#include "suggest.h"
 #include "vntext.h"
 #include "xapian-c.h"
 
@@ -27,19 +29,6 @@
 #define BM25_K3 1.0
 #define BM25_B 0.5
 #define BM25_MIN_NORMLEN 0.5
-
-struct vs_engine {
-    xc_db *db;
-    xc_enquire *enq;
-    xc_enquire *plain; /* no match spies: the pages (fetch_page) and plain counts */
-    codec_ctx *codec;  /* the records' compression (codec.c) */
-    vs_codec *dict;
-    strbuf record;     /* a record unpacked */
-    xc_query *retired; /* passages an --update replaced (schema.h, XV), or NULL */
-    alias_table *aliases;
-    size_t facet_fw, facet_year;
-    char *path;
-};
 
 /* The message for a failed database call: a damaged index says so and what
  * to do, before Xapian's words ("inflate failed ...", "... reopen() and
@@ -459,8 +448,13 @@ static int year_order(const void *a, const void *b)
 /* Counts are exact up to this many matches; above it "about". */
 #define COUNT_EXACT_MAX 10000
 
+int engine_failure(vs_engine *e, const char *what, char *err, size_t cap)
+{
+    return db_failure(e->path, what, err, cap);
+}
+
 /* The stored record of a hit, from its value slot (codec.c). */
-static int load_record(vs_engine *e, xc_mset *m, size_t i, record *rec, char *err, size_t cap)
+int engine_load_record(vs_engine *e, xc_mset *m, size_t i, record *rec, char *err, size_t cap)
 {
     char *data = NULL;
     size_t dl = 0;
@@ -623,9 +617,41 @@ static int xapian_failure(search *sr, int rc, const char *what, char *err, size_
     return db_failure(sr->e->path, what, err, cap);
 }
 
+int vs_sort_parse(const char *name)
+{
+    if (!strcmp(name, "relevance"))
+        return VS_SORT_RELEVANCE;
+    if (!strcmp(name, "date"))
+        return VS_SORT_DATE;
+    return -1;
+}
+
+/* Copies of a passage are one hit (SLOT_DUPKEY, Xapian's collapse key)
+ * unless --all-copies. */
+static int collapse_copies(search *sr, xc_enquire *enq)
+{
+    return xc_enquire_set_collapse(enq, sr->req->all_copies ? XC_COLLAPSE_NONE : SLOT_DUPKEY, 1);
+}
+
+/* What a hit brings along (around.c): where its copies are, when Xapian
+ * collapsed some into it, and the passages around it (--context). */
+static int hit_extras(search *sr, xc_mset *m, size_t i, vs_hit *h, char *err, size_t cap)
+{
+    int st = VS_OK;
+    if (!sr->req->all_copies && xc_mset_collapse_count(m, i) > 0)
+        st = around_copies(sr->e, m, i, h, err, cap);
+    if (st == VS_OK && sr->req->context)
+        st = around_context(sr->e, m, i, sr->req->context, h, err, cap);
+    return st;
+}
+
 /* The page: stage after stage, from the first that reaches the offset,
  * until it is full.  Sets *exhausted and *seen (the exact number of
- * matches) when every stage was run to its end. */
+ * matches) when every stage was run to its end.  With --sort date each
+ * stage is in date order, the latest first (SLOT_LAST_DATE; undated
+ * passages have no value and come last), relevance between passages of
+ * the same date: the tiers stay in their order, so the passages with
+ * every word come first, and those missing one do not bury them. */
 static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen, char *err, size_t cap)
 {
     vs_engine *e = sr->e;
@@ -634,6 +660,11 @@ static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen
     size_t nstages = stage_count(sr);
     double step = 0;
     *exhausted = 1;
+    int order = xc_enquire_set_sort(e->plain, sr->req->sort == VS_SORT_DATE ? SLOT_LAST_DATE : XC_SORT_RELEVANCE, 1);
+    if (order == XC_OK)
+        order = collapse_copies(sr, e->plain);
+    if (order != XC_OK)
+        return xapian_failure(sr, order, "search failed", err, cap);
     for (size_t s = 0; s < nstages && res->nhits < count; s++) {
         xc_query *q = stage_query(sr, s);
         if (!q)
@@ -659,12 +690,16 @@ static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen
             record rec;
             double w = 0;
             xc_mset_weight(m, i, &w);
-            int st = load_record(e, m, i, &rec, err, cap);
+            int st = engine_load_record(e, m, i, &rec, err, cap);
             if (st != VS_OK) {
                 xc_mset_free(m);
                 return st;
             }
-            add_hit(sr, res, &rec, w, w + step * (double)(nstages - 1 - s), kind);
+            if (add_hit(sr, res, &rec, w, w + step * (double)(nstages - 1 - s), kind) &&
+                (st = hit_extras(sr, m, i, &res->hits[res->nhits - 1], err, cap)) != VS_OK) {
+                xc_mset_free(m);
+                return st;
+            }
         }
         uint32_t est = xc_mset_matches_estimated(m);
         int done = n < ask; /* the stage ran to its end: est is exact */
@@ -695,6 +730,12 @@ static int count_matches(search *sr, vs_result *res, char *err, size_t cap)
     show_query("count", u);
     xc_enquire *enq = sr->req->facets ? e->enq : e->plain;
     uint32_t check = COUNT_EXACT_MAX + 1;
+    /* every passage, copies too: collapsing them here would read the key
+     * of every match (a query took 2.5 times as long) */
+    if (xc_enquire_set_collapse(enq, XC_COLLAPSE_NONE, 0) != XC_OK) {
+        xc_query_free(u);
+        return xapian_failure(sr, XC_ERR_NOMEM, "cannot set up the count", err, cap);
+    }
     if (sr->req->facets)
         xc_db_doccount(e->db, &check);
     xc_mset *m = NULL;
@@ -758,7 +799,12 @@ static int run_search(search *sr, vs_result *res, char *err, size_t cap)
     int exhausted = 0;
     uint32_t seen = 0;
     int rc = fetch_page(sr, res, &exhausted, &seen, err, cap);
-    if (rc == VS_OK && exhausted && !sr->req->facets) {
+    /* Counts are of passages, copies included, as the facets' are: a page
+     * that collapsed copies, or follows pages that may have, counted fewer */
+    int folded = sr->req->offset > 0 && !sr->req->all_copies;
+    for (size_t i = 0; i < res->nhits; i++)
+        folded |= res->hits[i].copies > 0;
+    if (rc == VS_OK && exhausted && !sr->req->facets && !folded) {
         res->matches = seen; /* every stage ran to its end: the count is known */
         res->matches_exact = 1;
     } else if (rc == VS_OK) {
@@ -768,6 +814,21 @@ static int run_search(search *sr, vs_result *res, char *err, size_t cap)
         restore(sr->e, &sr->plan, res);
     res->partial = xc_enquire_timed_out(sr->e->enq) || xc_enquire_timed_out(sr->e->plain);
     return rc;
+}
+
+/* "Did you mean" (suggest.c), and the words that matched nothing.  An
+ * index that cannot be read there leaves the answer without them: the
+ * search itself went well. */
+static void add_suggestion(vs_engine *e, const vs_request *req, vs_result *res)
+{
+    suggestion sg;
+    char err[256];
+    if (suggest(e->db, e->aliases, req->query, req->exact, &sg, err, sizeof err) != 0)
+        return;
+    res->suggestion = sg.query;
+    res->suggestion_passages = sg.passages;
+    res->unmatched = sg.unmatched;
+    res->nunmatched = sg.nunmatched;
 }
 
 static void search_free(search *sr)
@@ -895,8 +956,15 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
     }
     query_context ctx = {e->db, e->aliases, req->exact};
     xc_errclear();
-    if (rc == VS_OK && plan_build(&pq, &ctx, &sr.plan, err, cap) != 0)
+    if (rc == VS_OK && req->like && pq.root) {
+        snprintf(err, cap, "--like finds the passages like one passage: give it filters (framework:, date:), "
+                           "not words");
+        rc = VS_ERR_QUERY;
+    } else if (rc == VS_OK && req->like) {
+        rc = like_plan(e, req->like, &sr.plan, err, cap);
+    } else if (rc == VS_OK && plan_build(&pq, &ctx, &sr.plan, err, cap) != 0) {
         rc = db_damaged() ? (damaged_message(e->path, err, err, cap), VS_ERR_DB) : VS_ERR_QUERY;
+    }
     if (rc == VS_OK && !sr.plan.weight && !has_filter) {
         snprintf(err, cap, pq.root ? "nothing to search for: every word is excluded"
                                    : "nothing to search for: the query has no words");
@@ -935,6 +1003,8 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
     }
     if (rc == VS_OK && impossible)
         res->matches_exact = 1;
+    if (rc == VS_OK && req->suggest && !req->like && pq.root)
+        add_suggestion(e, req, res);
     search_free(&sr);
     query_free(&pq);
     return rc;
@@ -947,8 +1017,21 @@ void vs_result_free(vs_result *r)
         free(r->hits[i].snippet);
         free(r->hits[i].spans);
         free(r->hits[i].text_spans);
+        for (size_t k = 0; k < r->hits[i].nalso; k++)
+            free(r->hits[i].also[k]);
+        free(r->hits[i].also);
+        for (size_t k = 0; k < r->hits[i].nbefore; k++)
+            record_free(&r->hits[i].before[k]);
+        for (size_t k = 0; k < r->hits[i].nafter; k++)
+            record_free(&r->hits[i].after[k]);
+        free(r->hits[i].before);
+        free(r->hits[i].after);
     }
     free(r->hits);
+    free(r->suggestion);
+    for (size_t i = 0; i < r->nunmatched; i++)
+        free(r->unmatched[i]);
+    free(r->unmatched);
     for (size_t i = 0; i < r->nframeworks; i++)
         free(r->frameworks[i].value);
     for (size_t i = 0; i < r->nyears; i++)

@@ -141,6 +141,16 @@ typedef struct vs_span {
  * only some of the words.  A query typed without marks has no MARKS hits. */
 enum { VS_MATCH_EXACT = 0, VS_MATCH_MARKS = 1, VS_MATCH_SOME = 2 };
 
+/* The order of the passages (vs_request.sort). */
+enum {
+    VS_SORT_RELEVANCE = 0, /* best first (the default) */
+    VS_SORT_DATE = 1       /* within each tier of VS_MATCH_*, the latest date first, then by relevance;
+                              passages without a date last */
+};
+
+/* "relevance" or "date" -> VS_SORT_*, -1 for anything else. */
+int vs_sort_parse(const char *name);
+
 typedef struct vs_request {
     const char *query;
     char *const *frameworks;     /* --framework codes */
@@ -153,7 +163,19 @@ typedef struct vs_request {
     size_t snippet_chars;        /* 0 = 200 */
     double time_limit;           /* seconds, 0 = none: past it the search stops and returns what it
                                     found, with vs_result.partial set (xc_enquire_set_deadline) */
+    int sort;                    /* VS_SORT_RELEVANCE or VS_SORT_DATE (--sort) */
+    int suggest;                 /* "did you mean": vs_result.suggestion and .unmatched */
+    const char *like;            /* --like ID: the passages like that one (its copies left out)
+                                    instead of the query's, which may hold filters only */
+    int all_copies;              /* --all-copies: copies of a passage are hits of their own, and
+                                    counted (by default passages with the same words are one hit) */
+    uint32_t context;            /* --context N: the N passages before and after each hit */
 } vs_request;
+
+/* At most this many other copies of a hit are named (vs_hit.also). */
+#define VS_ALSO_MAX 8
+/* The most passages --context gives on either side of a hit. */
+#define VS_CONTEXT_MAX 50
 
 typedef struct vs_hit {
     uint32_t rank;               /* 1-based, counting from the first result */
@@ -166,6 +188,11 @@ typedef struct vs_hit {
     size_t nspans;
     vs_span *text_spans;         /* highlights in the whole text */
     size_t ntext_spans;
+    uint32_t copies;             /* other passages with the same words, shown as this one */
+    char **also;                 /* the ids of some of them (VS_ALSO_MAX at most), in index order */
+    size_t nalso;
+    record *before, *after;      /* with context: the passages around it in its file, in order */
+    size_t nbefore, nafter;
 } vs_hit;
 
 typedef struct vs_count {
@@ -182,7 +209,8 @@ typedef struct vs_restoration {
 typedef struct vs_result {
     vs_hit *hits;
     size_t nhits;
-    uint32_t matches;            /* the number of matching passages... */
+    uint32_t matches;            /* the number of matching passages, every copy counted (as the facets
+                                    count them), though a hit stands for its copies... */
     int matches_exact;           /* ... exact (always below 10,000), else an estimate */
     vs_count *frameworks, *years;
     size_t nframeworks, nyears;
@@ -190,6 +218,11 @@ typedef struct vs_result {
     size_t nrestorations;
     int partial;                 /* the time limit cut the search short: hits, matches and facets
                                     are those found by then */
+    char *suggestion;            /* with suggest: the query respelled ("hojp tacs" -> "hợp tác") when that
+                                    reads better in the index, else NULL; never searched for */
+    uint32_t suggestion_passages; /* passages holding every word of it */
+    char **unmatched;            /* with suggest: the words that matched no passage, as typed */
+    size_t nunmatched;
 } vs_result;
 
 /* What the database path may lead to besides local databases.  A stub
@@ -221,6 +254,14 @@ void vs_close(vs_engine *e);
  * whatever the status. */
 int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, size_t cap);
 void vs_result_free(vs_result *r);
+
+/* A passage and the `context` passages before and after it in its file
+ * (VS_CONTEXT_MAX at most), as hits in file order (rank 1 the first of
+ * them, no snippets), *focus the index of the one asked for.  Returns
+ * VS_OK, VS_ERR_QUERY for an id the index does not hold, or VS_ERR_DB;
+ * free res with vs_result_free() whatever the status. */
+int vs_passage(vs_engine *e, const char *id, uint32_t context, vs_result *res, size_t *focus, char *err,
+               size_t cap);
 
 /* Picks up a newer index (a rebuild swapped in).  Returns 1 if it changed. */
 int vs_refresh(vs_engine *e);

@@ -342,6 +342,7 @@ static void answer(batch *b, vs_engine *e, vs_request *req, slot *s)
     if (rc == VS_OK) {
         out_options oo = b->o->out;
         oo.qid = s->item.id;
+        oo.query = s->item.query;
         out_result(&s->out, &res, &oo);
         vs_result_free(&res);
     } else if (rc == VS_ERR_QUERY) {
@@ -407,6 +408,19 @@ static void progress(const batch *b, size_t done, double t0, int final)
     fflush(stderr);
 }
 
+/* A failed line's row in a table: its id (the line number when it could
+ * not be read) and query, and why it failed. */
+static void error_row(const batch *b, slot *s)
+{
+    char line[32], msg[1200];
+    snprintf(line, sizeof line, "%zu", s->item.line);
+    out_options oo = b->o->out;
+    oo.qid = s->item.id ? s->item.id : line;
+    oo.query = s->item.query;
+    snprintf(msg, sizeof msg, "line %zu: %s", s->item.line, s->item.error ? s->item.error : s->error);
+    out_error_row(&s->out, &oo, msg);
+}
+
 /* Writes slot s (item number k) out; returns 1 if it failed. */
 static int write_slot(const batch *b, slot *s, const char *name)
 {
@@ -419,7 +433,9 @@ static int write_slot(const batch *b, slot *s, const char *name)
         else
             fprintf(stderr, "vnsearch: %s:%zu: %s (query %s skipped)\n", name, s->item.line, s->error, s->item.id);
         failed = 1;
-    } else if (s->out.len) {
+        error_row(b, s);
+    }
+    if (s->out.len) {
         fwrite(s->out.s, 1, s->out.len, stdout);
     }
     sb_free(&s->out);
@@ -498,12 +514,11 @@ int batch_run(const batch_options *o)
         pthread_mutex_unlock(&b.lock);
     }
 
-    if (o->out.format == OUT_TSV) {
-        strbuf header = STRBUF_INIT;
-        out_tsv_header(&header, 1);
+    strbuf header = STRBUF_INIT;
+    out_table_header(&header, o->out.format, 1);
+    if (header.len)
         fwrite(header.s, 1, header.len, stdout);
-        sb_free(&header);
-    }
+    sb_free(&header);
     size_t failed = 0;
     double t0 = now(), last = 0;
     int unflushed = 0;

@@ -3,7 +3,9 @@
  */
 #include "output.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define HL_ON "\033[1;33m"
@@ -22,6 +24,8 @@ int out_format_parse(const char *s)
         return OUT_JSON;
     if (!strcmp(s, "tsv"))
         return OUT_TSV;
+    if (!strcmp(s, "csv"))
+        return OUT_CSV;
     if (!strcmp(s, "trec"))
         return OUT_TREC;
     return -1;
@@ -114,17 +118,14 @@ static void json_spans(strbuf *b, const char *text, const vs_span *sp, size_t n)
     sb_putc(b, ']');
 }
 
-static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
+/* Which passage and where: "kind" (a heading), "id", "file", "line",
+ * "end_line", "page" (PDF), "where" and "framework", for a hit and the
+ * passages around one alike. */
+static void json_place(strbuf *b, const record *r)
 {
-    const record *r = &h->rec;
-    sb_putc(b, '{');
-    if (qid) {
-        sb_puts(b, "\"query_id\":");
-        json_str(b, qid);
-        sb_putc(b, ',');
-    }
-    sb_printf(b, "\"rank\":%u,\"score\":%.4f,\"match\":\"%s\",%s\"id\":", h->rank, h->score,
-              out_match_name(h->match), r->is_heading ? "\"kind\":\"heading\"," : "");
+    if (r->is_heading)
+        sb_puts(b, "\"kind\":\"heading\",");
+    sb_puts(b, "\"id\":");
     json_str(b, r->id);
     sb_puts(b, ",\"file\":");
     json_str(b, r->file);
@@ -135,6 +136,48 @@ static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
     json_str(b, r->where);
     sb_puts(b, ",\"framework\":");
     json_str(b, r->fw);
+}
+
+/* Passages around a hit (--context, /api/passage): where each is, its
+ * framework, dates, headings and text. */
+static void json_records(strbuf *b, const record *r, size_t n, size_t stride)
+{
+    sb_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        const record *x = (const record *)((const char *)r + i * stride);
+        sb_puts(b, i ? ",{" : "{");
+        json_place(b, x);
+        sb_puts(b, ",\"dates\":");
+        json_list(b, x->dates);
+        sb_puts(b, ",\"section\":");
+        json_str(b, x->section);
+        sb_puts(b, ",\"heading\":");
+        json_str(b, x->heading);
+        sb_puts(b, ",\"text\":");
+        json_str(b, x->text);
+        sb_putc(b, '}');
+    }
+    sb_putc(b, ']');
+}
+
+void out_json_passages(strbuf *b, const vs_result *r, size_t focus)
+{
+    sb_printf(b, "{\"focus\":%zu,\"passages\":", focus);
+    json_records(b, &r->hits[0].rec, r->nhits, sizeof r->hits[0]);
+    sb_putc(b, '}');
+}
+
+static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
+{
+    const record *r = &h->rec;
+    sb_putc(b, '{');
+    if (qid) {
+        sb_puts(b, "\"query_id\":");
+        json_str(b, qid);
+        sb_putc(b, ',');
+    }
+    sb_printf(b, "\"rank\":%u,\"score\":%.4f,\"match\":\"%s\",", h->rank, h->score, out_match_name(h->match));
+    json_place(b, r);
     sb_puts(b, ",\"frameworks\":");
     json_list(b, r->fws);
     sb_puts(b, ",\"dates\":");
@@ -164,6 +207,21 @@ static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
     if (*r->note_of) {
         sb_puts(b, ",\"note_of\":");
         json_str(b, r->note_of);
+    }
+    if (h->copies) { /* the same words elsewhere, shown once */
+        sb_printf(b, ",\"copies\":%u,\"also\":[", h->copies);
+        for (size_t i = 0; i < h->nalso; i++) {
+            if (i)
+                sb_putc(b, ',');
+            json_str(b, h->also[i]);
+        }
+        sb_putc(b, ']');
+    }
+    if (h->nbefore || h->nafter) {
+        sb_puts(b, ",\"before\":");
+        json_records(b, h->before, h->nbefore, sizeof *h->before);
+        sb_puts(b, ",\"after\":");
+        json_records(b, h->after, h->nafter, sizeof *h->after);
     }
     sb_putc(b, '}');
 }
@@ -199,6 +257,26 @@ static void json_restorations(strbuf *b, const vs_result *r)
     sb_putc(b, '}');
 }
 
+/* "did you mean" and the words that matched nothing */
+static void json_suggestion(strbuf *b, const vs_result *r)
+{
+    sb_puts(b, ",\"suggestion\":");
+    if (r->suggestion) {
+        sb_puts(b, "{\"query\":");
+        json_str(b, r->suggestion);
+        sb_printf(b, ",\"passages\":%u}", r->suggestion_passages);
+    } else {
+        sb_puts(b, "null");
+    }
+    sb_puts(b, ",\"unmatched\":[");
+    for (size_t i = 0; i < r->nunmatched; i++) {
+        if (i)
+            sb_putc(b, ',');
+        json_str(b, r->unmatched[i]);
+    }
+    sb_putc(b, ']');
+}
+
 void out_json_object(strbuf *b, const vs_result *r)
 {
     sb_printf(b, "{\"matches\":%u,\"matches_exact\":%s,\"hits\":[", r->matches, r->matches_exact ? "true" : "false");
@@ -213,6 +291,7 @@ void out_json_object(strbuf *b, const vs_result *r)
     json_counts(b, r->years, r->nyears);
     sb_puts(b, "},\"restorations\":");
     json_restorations(b, r);
+    json_suggestion(b, r);
     if (r->partial)
         sb_puts(b, ",\"partial\":true");
     sb_putc(b, '}');
@@ -263,20 +342,6 @@ static void visible_str(strbuf *b, const char *s, int ident)
         visible(b, s, strlen(s), ident);
 }
 
-/* TSV fields: tabs, newlines, backslashes and every other control
- * character escaped, so every row has the same columns in LibreOffice and
- * Excel and each id reads back as it is. */
-static void tsv_field_n(strbuf *b, const char *s, size_t len)
-{
-    visible(b, s, len, 1);
-}
-
-static void tsv_field(strbuf *b, const char *s)
-{
-    if (s)
-        tsv_field_n(b, s, strlen(s));
-}
-
 /* The snippet with its highlights marked; control characters made
  * visible (and, in TSV, backslashes doubled). */
 static void marked(strbuf *b, const char *s, const vs_span *sp, size_t n, const char *on, const char *off,
@@ -293,14 +358,6 @@ static void marked(strbuf *b, const char *s, const vs_span *sp, size_t n, const 
         sb_puts(b, off);
         pos = sp[i].end;
     }
-}
-
-void out_tsv_header(strbuf *b, int with_qid)
-{
-    if (with_qid)
-        sb_puts(b, "query_id\t");
-    sb_puts(b, "rank\tscore\tid\tfile\tline\twhere\tframework\tframeworks\tdates\tsection\theading\tsnippet\ttext"
-               "\tmatch\tinherited_dates\n");
 }
 
 /* A TREC document id is one token: blanks, control characters (C1 ones
@@ -352,6 +409,248 @@ static void location(strbuf *b, const record *rec)
     }
 }
 
+/* ------------------------------------------------------------- tables */
+
+typedef struct table {
+    strbuf *b;
+    out_format f;  /* OUT_TSV or OUT_CSV */
+    int fields;    /* in the current row */
+    strbuf cell;   /* the field being written */
+} table;
+
+static void cell_begin(table *t)
+{
+    if (t->fields++)
+        sb_putc(t->b, t->f == OUT_CSV ? ',' : '\t');
+    sb_reset(&t->cell);
+}
+
+/* Ends a field: in CSV quoted (quotes doubled) unless it is empty or a
+ * number; in TSV as it is (its tabs and newlines are escaped already),
+ * unless it starts with a quote, which spreadsheets take for the start of
+ * a quoted field ("thu hoạch sớm" would lose its quotes, "unclosed would
+ * swallow the rows after it): then it is quoted as in CSV. */
+static void cell_end(table *t, int number)
+{
+    const char *s = t->cell.len ? t->cell.s : "";
+    int quote = t->f == OUT_CSV ? !number && t->cell.len > 0 : s[0] == '"';
+    if (!quote) {
+        sb_append(t->b, s, t->cell.len);
+        return;
+    }
+    sb_putc(t->b, '"');
+    for (size_t i = 0; i < t->cell.len; i++) {
+        if (s[i] == '"')
+            sb_putc(t->b, '"');
+        sb_putc(t->b, s[i]);
+    }
+    sb_putc(t->b, '"');
+}
+
+static void row_end(table *t)
+{
+    sb_puts(t->b, t->f == OUT_CSV ? "\r\n" : "\n");
+    t->fields = 0;
+}
+
+/* Every field has its control characters made visible and its
+ * backslashes doubled, so that tabs and newlines never break a row and the
+ * field reads back as it is (\\ a backslash, \t a tab, \n a newline). */
+static void cell_ident(table *t, const char *s)
+{
+    cell_begin(t);
+    visible_str(&t->cell, s, 1);
+    cell_end(t, 0);
+}
+
+/* Text from the passages or the user: what would start a formula gets a
+ * leading apostrophe (Excel takes = + - @ for one, LibreOffice =). */
+static void formula_guard(table *t, const char *s)
+{
+    if (s && *s && strchr("=+-@", *s))
+        sb_putc(&t->cell, '\'');
+}
+
+static void cell_text(table *t, const char *s)
+{
+    cell_begin(t);
+    formula_guard(t, s);
+    visible_str(&t->cell, s, 1);
+    cell_end(t, 0);
+}
+
+static void cell_number(table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cell_number(table *t, const char *fmt, ...)
+{
+    char buf[64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    cell_begin(t);
+    sb_puts(&t->cell, buf);
+    cell_end(t, 1);
+}
+
+static void cell_empty(table *t)
+{
+    cell_begin(t);
+    cell_end(t, 1);
+}
+
+/* The dates, space-separated in the record, as "2019-11-27; 2020": a list
+ * that no spreadsheet reads as a number; a lone one as ="2019" so that
+ * it stays text too (2019 would be a number, 2019-11-27 a date cell, and
+ * "2018 2018/2022" was read as the fraction 2018.998). */
+static void cell_dates(table *t, const char *dates)
+{
+    cell_begin(t);
+    size_t n = 0;
+    for (const char *p = dates; p && *p;) {
+        while (*p == ' ')
+            p++;
+        size_t len = strcspn(p, " ");
+        if (len) {
+            if (n++)
+                sb_puts(&t->cell, "; ");
+            visible(&t->cell, p, len, 1);
+        }
+        p += len;
+    }
+    if (n == 1) {
+        char *one = sb_take(&t->cell);
+        sb_printf(&t->cell, "=\"%s\"", one ? one : "");
+        free(one);
+    }
+    cell_end(t, 0);
+}
+
+void out_table_header(strbuf *b, out_format f, int batch)
+{
+    if (f == OUT_CSV)
+        sb_puts(b, "\xEF\xBB\xBF");
+    if (f != OUT_TSV && f != OUT_CSV)
+        return;
+    static const char *const columns[] = {"query",   "hits",    "rank",    "score",   "id",    "file",
+                                          "line",    "where",   "framework", "frameworks", "dates", "section",
+                                          "heading", "snippet", "text",    "match",   "inherited_dates",
+                                          "copies",  "also_in"};
+    table t = {b, f, 0, STRBUF_INIT};
+    if (batch)
+        cell_ident(&t, "query_id");
+    for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++)
+        cell_ident(&t, columns[i]);
+    if (batch)
+        cell_ident(&t, "error");
+    row_end(&t);
+    sb_free(&t.cell);
+}
+
+/* The query's own columns, which start every row. */
+static void row_start(table *t, const out_options *o)
+{
+    if (o->qid)
+        cell_ident(t, o->qid);
+    cell_text(t, o->query ? o->query : "");
+}
+
+/* Empty fields from `rank` to `also_in`. */
+static void passage_cells_empty(table *t)
+{
+    for (int i = 0; i < 17; i++)
+        cell_empty(t);
+}
+
+void out_error_row(strbuf *b, const out_options *o, const char *error)
+{
+    if (o->format != OUT_TSV && o->format != OUT_CSV)
+        return;
+    table t = {b, o->format, 0, STRBUF_INIT};
+    row_start(&t, o);
+    cell_empty(&t); /* hits: it did not run */
+    passage_cells_empty(&t);
+    cell_text(&t, error);
+    row_end(&t);
+    sb_free(&t.cell);
+}
+
+static void table_result(strbuf *b, const vs_result *r, const out_options *o)
+{
+    table t = {b, o->format, 0, STRBUF_INIT};
+    for (size_t i = 0; i < r->nhits || (i == 0 && r->nhits == 0); i++) {
+        row_start(&t, o);
+        cell_number(&t, "%u", r->matches);
+        if (r->nhits == 0) {
+            passage_cells_empty(&t);
+        } else {
+            const vs_hit *h = &r->hits[i];
+            const record *rec = &h->rec;
+            cell_number(&t, "%u", h->rank);
+            cell_number(&t, "%.4f", h->score);
+            cell_ident(&t, rec->id);
+            cell_ident(&t, rec->file);
+            cell_number(&t, "%ld", rec->line);
+            cell_text(&t, rec->where);
+            cell_ident(&t, rec->fw);
+            cell_ident(&t, rec->fws);
+            cell_dates(&t, rec->dates);
+            cell_text(&t, rec->section);
+            cell_text(&t, rec->heading);
+            cell_begin(&t);
+            formula_guard(&t, h->snippet);
+            marked(&t.cell, h->snippet, h->spans, h->nspans, "[", "]", 1);
+            cell_end(&t, 0);
+            cell_text(&t, rec->text);
+            cell_ident(&t, out_match_name(h->match));
+            cell_dates(&t, rec->hdates);
+            cell_number(&t, "%u", h->copies);
+            cell_begin(&t);
+            for (size_t k = 0; k < h->nalso; k++) {
+                sb_puts(&t.cell, k ? "; " : "");
+                visible_str(&t.cell, h->also[k], 1);
+            }
+            cell_end(&t, 0);
+        }
+        if (o->qid)
+            cell_empty(&t); /* no error */
+        row_end(&t);
+    }
+    sb_free(&t.cell);
+}
+
+void out_suggestion(strbuf *b, const vs_result *r)
+{
+    if (r->suggestion)
+        sb_printf(b, "did you mean: %s  (%u passage%s with every word)\n", r->suggestion, r->suggestion_passages,
+                  r->suggestion_passages == 1 ? "" : "s");
+    if (r->nunmatched) {
+        sb_puts(b, r->nunmatched == 1 ? "no passage has this word: " : "no passage has these words: ");
+        for (size_t i = 0; i < r->nunmatched; i++) {
+            sb_puts(b, i ? ", " : "");
+            visible_str(b, r->unmatched[i], 0);
+        }
+        sb_putc(b, '\n');
+    }
+}
+
+/* The passages around a hit (--context), each under its id, with its
+ * heading where it differs from the hit's. */
+static void text_context(strbuf *b, const record *r, size_t n, const record *hit)
+{
+    for (size_t i = 0; i < n; i++) {
+        sb_puts(b, "   ┆ ");
+        visible_str(b, r[i].id, 1);
+        const char *head = *r[i].heading ? r[i].heading : r[i].section;
+        if (*head && strcmp(head, *hit->heading ? hit->heading : hit->section) != 0) {
+            sb_puts(b, " · ");
+            visible_str(b, head, 0);
+        }
+        sb_puts(b, "\n   ┆   ");
+        visible_str(b, r[i].text, 0);
+        sb_putc(b, '\n');
+    }
+}
+
 static void text_result(strbuf *b, const vs_result *r, const out_options *o)
 {
     for (size_t i = 0; i < r->nrestorations; i++) {
@@ -361,7 +660,11 @@ static void text_result(strbuf *b, const vs_result *r, const out_options *o)
             sb_printf(b, "%s%s (%u)", k ? ", " : "", rs->forms[k].value, rs->forms[k].count);
         sb_putc(b, '\n');
     }
-    if (r->nrestorations)
+    /* with no hits, the command line says it on stderr (out_suggestion) */
+    int suggest = r->nhits > 0 || o->qid;
+    if (suggest)
+        out_suggestion(b, r);
+    if (r->nrestorations || (suggest && (r->suggestion || r->nunmatched)))
         sb_putc(b, '\n');
     for (size_t i = 0; i < r->nhits; i++) {
         const vs_hit *h = &r->hits[i];
@@ -398,9 +701,23 @@ static void text_result(strbuf *b, const vs_result *r, const out_options *o)
             sb_printf(b, " · %s", h->match == VS_MATCH_MARKS ? "other marks" : "some words");
         if (rec->is_heading)
             sb_puts(b, " · a heading");
-        sb_puts(b, "\n   ");
+        sb_putc(b, '\n');
+        text_context(b, h->before, h->nbefore, rec);
+        sb_puts(b, "   ");
         marked(b, h->snippet, h->spans, h->nspans, o->color ? HL_ON : "[", o->color ? HL_OFF : "]", 0);
-        sb_puts(b, "\n\n");
+        sb_putc(b, '\n');
+        text_context(b, h->after, h->nafter, rec);
+        if (h->copies) {
+            sb_puts(b, "   also in: ");
+            for (size_t k = 0; k < h->nalso; k++) {
+                sb_puts(b, k ? ", " : "");
+                visible_str(b, h->also[k], 1);
+            }
+            if (h->copies > h->nalso)
+                sb_printf(b, "%s%u more", h->nalso ? " and " : "", h->copies - (uint32_t)h->nalso);
+            sb_putc(b, '\n');
+        }
+        sb_putc(b, '\n');
     }
     if (o->facets) {
         sb_puts(b, "frameworks:");
@@ -429,7 +746,7 @@ void out_result(strbuf *b, const vs_result *r, const out_options *o)
             json_hit(b, &r->hits[i], o->qid);
             sb_putc(b, '\n');
         }
-        if (o->facets || r->nrestorations) {
+        if (o->facets || r->nrestorations || r->suggestion || r->nunmatched) {
             sb_putc(b, '{');
             if (o->qid) {
                 sb_puts(b, "\"query_id\":");
@@ -443,41 +760,13 @@ void out_result(strbuf *b, const vs_result *r, const out_options *o)
             json_counts(b, r->years, r->nyears);
             sb_puts(b, "},\"restorations\":");
             json_restorations(b, r);
+            json_suggestion(b, r);
             sb_puts(b, "}\n");
         }
         break;
     case OUT_TSV:
-        for (size_t i = 0; i < r->nhits; i++) {
-            const vs_hit *h = &r->hits[i];
-            const record *rec = &h->rec;
-            if (o->qid) {
-                tsv_field(b, o->qid);
-                sb_putc(b, '\t');
-            }
-            sb_printf(b, "%u\t%.4f\t", h->rank, h->score);
-            tsv_field(b, rec->id);
-            sb_putc(b, '\t');
-            tsv_field(b, rec->file);
-            sb_printf(b, "\t%ld\t", rec->line);
-            tsv_field(b, rec->where);
-            sb_putc(b, '\t');
-            tsv_field(b, rec->fw);
-            sb_putc(b, '\t');
-            tsv_field(b, rec->fws);
-            sb_putc(b, '\t');
-            tsv_field(b, rec->dates);
-            sb_putc(b, '\t');
-            tsv_field(b, rec->section);
-            sb_putc(b, '\t');
-            tsv_field(b, rec->heading);
-            sb_putc(b, '\t');
-            marked(b, h->snippet, h->spans, h->nspans, "[", "]", 1);
-            sb_putc(b, '\t');
-            tsv_field(b, rec->text);
-            sb_printf(b, "\t%s\t", out_match_name(h->match));
-            tsv_field(b, rec->hdates);
-            sb_putc(b, '\n');
-        }
+    case OUT_CSV:
+        table_result(b, r, o);
         break;
     case OUT_TREC:
         for (size_t i = 0; i < r->nhits; i++) {

@@ -9,14 +9,14 @@
 
 #include "vnsearch.h"
 
-typedef enum out_format { OUT_TEXT, OUT_JSON, OUT_TSV, OUT_TREC } out_format;
+typedef enum out_format { OUT_TEXT, OUT_JSON, OUT_TSV, OUT_CSV, OUT_TREC } out_format;
 
 /* How a hit matched (VS_MATCH_*), as the outputs name it: "exact" (every
  * word, in the spelling typed), "marks" (every word, some with other
  * marks), "some" (some of the words). */
 const char *out_match_name(int match);
 
-/* Parses "text", "json", "tsv", "trec"; -1 if none of them. */
+/* Parses "text", "json", "tsv", "csv", "trec"; -1 if none of them. */
 int out_format_parse(const char *s);
 
 typedef struct out_options {
@@ -24,10 +24,32 @@ typedef struct out_options {
     int color;       /* text: bold/colour highlights (a terminal); else [brackets] */
     int facets;      /* print facet counts */
     const char *qid; /* query id (batch), or NULL */
+    const char *query; /* the query as typed: TSV and CSV have a column for it */
 } out_options;
 
-/* The header row for TSV (with a query id column in batch mode). */
-void out_tsv_header(strbuf *b, int with_qid);
+/* TSV and CSV are tables for spreadsheets: a header row, then one row per
+ * passage found (the query, its matches, the passage's fields, its copies
+ * and where they are), and one for a query that found none (its `hits` 0,
+ * the passage's fields empty), so a sheet of questions has every question.
+ * Batch tables start with a query_id column and end with an error column,
+ * and a query that failed gets a row with its error (out_error_row()).
+ * CSV is RFC 4180 (fields quoted, CRLF line ends) after a UTF-8 BOM, which
+ * Excel needs to read UTF-8; in TSV only a field that starts with a quote
+ * is quoted (a spreadsheet would read it as quoted).  In both, a field's
+ * characters are escaped as TSV's always were (control characters
+ * visible, backslashes doubled), the dates are ISO dates joined by "; ", a
+ * lone date is written ="2019-11-27" so that no spreadsheet makes it a
+ * number or a date cell, and text starting with = + - @ gets a leading '
+ * so that it is not taken for a formula. */
+/* The start of a table: the BOM (CSV) and the header row; nothing for the
+ * other formats. */
+void out_table_header(strbuf *b, out_format f, int batch);
+/* The row of a batch query that failed (TSV and CSV; nothing otherwise). */
+void out_error_row(strbuf *b, const out_options *o, const char *error);
+/* "did you mean: ..." and "no passage has these words: ..." as text lines
+ * (text output has them above the hits; with none, vnsearch puts them on
+ * stderr, after "no passages match"). */
+void out_suggestion(strbuf *b, const vs_result *r);
 /* One query's results in the chosen format. */
 void out_result(strbuf *b, const vs_result *r, const out_options *o);
 
@@ -35,5 +57,8 @@ void out_result(strbuf *b, const vs_result *r, const out_options *o);
 void out_json_string(strbuf *b, const char *s, size_t len);
 /* The hits and extras of a result as one JSON object (for the web API). */
 void out_json_object(strbuf *b, const vs_result *r);
+/* A passage in its place (vs_passage): {"focus": i, "passages": [...]},
+ * each passage its id, file, place, framework, dates, headings and text. */
+void out_json_passages(strbuf *b, const vs_result *r, size_t focus);
 
 #endif

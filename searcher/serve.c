@@ -63,6 +63,13 @@
 #define MAX_COUNT 100           /* n */
 #define MAX_OFFSET 10000
 #define CONNECTION_MEMORY (16 * 1024)
+/* The parameters of each endpoint (api_params.endpoint) */
+static const char *const KNOWN_PARAMS[] = {
+    "q, framework, from, to, exact, sort, like, all_copies, n, offset", /* /api/search */
+    "q, framework, from, to, exact, sort, like, all_copies, format",    /* /api/export */
+    "id, context",                                                      /* /api/passage */
+};
+#define EXPORT_MAX 1000         /* passages in an export */
 #define REFRESH_SECONDS 2.0
 #define SWEEP_SECONDS 0.25      /* how often the watchdog looks for connections past their deadline */
 #define LOG_SECONDS 10.0        /* refusals are logged as counts over this interval */
@@ -226,8 +233,10 @@ static void common_headers(struct MHD_Response *r)
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 }
 
-/* Sends b (a JSON document) and frees it. */
-static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, strbuf *b)
+/* Sends b and frees it: a JSON document, unless the type says otherwise;
+ * with a file name, as a download (Content-Disposition: attachment). */
+static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status, strbuf *b, const char *type,
+                                 const char *filename)
 {
     if (b->failed) {
         sb_free(b);
@@ -244,8 +253,13 @@ static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, strb
         return MHD_NO;
     }
     common_headers(r);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type ? type : "application/json; charset=utf-8");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (filename) {
+        char disposition[128];
+        snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", filename);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disposition);
+    }
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
     if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
@@ -264,6 +278,11 @@ static void error_body(strbuf *b, unsigned status, const char *msg)
     sb_printf(b, ",\"status\":%u}", status);
 }
 
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, strbuf *b)
+{
+    return send_body(c, status, b, NULL, NULL);
+}
+
 static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *msg)
 {
     strbuf b = STRBUF_INIT;
@@ -279,10 +298,43 @@ typedef struct api_params {
     size_t nfws;
     const char *from, *to;
     int exact;
+    int sort;
     long n, offset;
-    int seen_q, seen_from, seen_to, seen_exact, seen_n, seen_offset;
+    const char *like;    /* a passage id: the passages like it */
+    int all_copies;
+    const char *id;      /* /api/passage */
+    long context;
+    int seen_q, seen_from, seen_to, seen_exact, seen_n, seen_offset, seen_sort, seen_format, seen_like,
+        seen_all_copies, seen_id, seen_context;
+    int endpoint;        /* 0 /api/search, 1 /api/export (format instead of n and offset), 2 /api/passage */
+    int export;          /* endpoint 1 */
+    out_format format;   /* /api/export: OUT_CSV or OUT_JSON */
     char err[256];
 } api_params;
+
+/* 1 if `key` is one of the comma-separated names of `list`. */
+static int listed(const char *list, const char *key, size_t len)
+{
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == len && !strncmp(p, key, len))
+            return 1;
+        p += n;
+        p += strspn(p, ", ");
+    }
+    return 0;
+}
+
+/* 1 or 0 from 1/0, true/false, on/off, yes/no (a bare key is 1), -1 else. */
+static int parse_bool(const char *value)
+{
+    const char *v = value ? value : "";
+    if (!value || !strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "on") || !strcasecmp(v, "yes"))
+        return 1;
+    if (!*v || !strcmp(v, "0") || !strcasecmp(v, "false") || !strcasecmp(v, "off") || !strcasecmp(v, "no"))
+        return 0;
+    return -1;
+}
 
 static int parse_long(const char *v, long min, long max, long *out)
 {
@@ -310,13 +362,19 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
 {
     (void)kind;
     api_params *p = cls;
+    const char *known = KNOWN_PARAMS[p->endpoint];
     if (key_size > 16 || vn_utf8_text_prefix(key, key_size) != key_size) {
-        snprintf(p->err, sizeof p->err, "unknown parameter (known: q, framework, from, to, exact, n, offset)");
+        snprintf(p->err, sizeof p->err, "unknown parameter (known: %s)", known);
+        return MHD_NO;
+    }
+    if (!listed(known, key, key_size)) {
+        snprintf(p->err, sizeof p->err, "unknown parameter '%s' (known: %s)", key, known);
         return MHD_NO;
     }
     const char *v = value ? value : "";
     size_t vl = value ? value_size : 0;
-    size_t limit = strcmp(key, "q") == 0 ? MAX_QUERY_BYTES : MAX_PARAM_BYTES;
+    /* queries and passage ids (paths) may be long; codes, dates, numbers not */
+    size_t limit = !strcmp(key, "q") || !strcmp(key, "like") || !strcmp(key, "id") ? MAX_QUERY_BYTES : MAX_PARAM_BYTES;
     if (vl > limit) {
         snprintf(p->err, sizeof p->err, "parameter '%s' is too long (at most %zu bytes)", key, limit);
         return MHD_NO;
@@ -350,12 +408,45 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
     } else if (!strcmp(key, "exact")) {
         if (once(p, &p->seen_exact, key))
             return MHD_NO;
-        if (!value || !strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "on") || !strcasecmp(v, "yes"))
-            p->exact = 1;
-        else if (!*v || !strcmp(v, "0") || !strcasecmp(v, "false") || !strcasecmp(v, "off") || !strcasecmp(v, "no"))
-            p->exact = 0;
-        else {
+        if ((p->exact = parse_bool(value)) < 0) {
             snprintf(p->err, sizeof p->err, "exact: expected 1 or 0 (true/false, on/off), got '%s'", v);
+            return MHD_NO;
+        }
+    } else if (!strcmp(key, "all_copies")) {
+        if (once(p, &p->seen_all_copies, key))
+            return MHD_NO;
+        if ((p->all_copies = parse_bool(value)) < 0) {
+            snprintf(p->err, sizeof p->err, "all_copies: expected 1 or 0 (true/false, on/off), got '%s'", v);
+            return MHD_NO;
+        }
+    } else if (!strcmp(key, "like") || !strcmp(key, "id")) {
+        if (once(p, key[0] == 'l' ? &p->seen_like : &p->seen_id, key))
+            return MHD_NO;
+        *(key[0] == 'l' ? &p->like : &p->id) = vl ? v : NULL;
+    } else if (!strcmp(key, "context")) {
+        if (once(p, &p->seen_context, key))
+            return MHD_NO;
+        if (parse_long(v, 0, VS_CONTEXT_MAX, &p->context)) {
+            snprintf(p->err, sizeof p->err, "context: expected a number from 0 to %d, got '%s'", VS_CONTEXT_MAX, v);
+            return MHD_NO;
+        }
+    } else if (!strcmp(key, "sort")) {
+        if (once(p, &p->seen_sort, key))
+            return MHD_NO;
+        p->sort = vl ? vs_sort_parse(v) : VS_SORT_RELEVANCE;
+        if (p->sort < 0) {
+            snprintf(p->err, sizeof p->err, "sort: expected relevance or date, got '%s'", v);
+            return MHD_NO;
+        }
+    } else if (!strcmp(key, "format")) {
+        if (once(p, &p->seen_format, key))
+            return MHD_NO;
+        if (!strcmp(v, "csv"))
+            p->format = OUT_CSV;
+        else if (!strcmp(v, "json"))
+            p->format = OUT_JSON;
+        else {
+            snprintf(p->err, sizeof p->err, "format: expected csv or json, got '%s'", v);
             return MHD_NO;
         }
     } else if (!strcmp(key, "n")) {
@@ -372,17 +463,13 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
             snprintf(p->err, sizeof p->err, "offset: expected a number from 0 to %d, got '%s'", MAX_OFFSET, v);
             return MHD_NO;
         }
-    } else {
-        snprintf(p->err, sizeof p->err, "unknown parameter '%s' (known: q, framework, from, to, exact, n, offset)",
-                 key);
-        return MHD_NO;
     }
     return MHD_YES;
 }
 
 /* ----------------------------------------------------------- the jobs */
 
-typedef enum job_kind { JOB_SEARCH, JOB_FRAMEWORKS } job_kind;
+typedef enum job_kind { JOB_SEARCH, JOB_EXPORT, JOB_PASSAGE, JOB_FRAMEWORKS } job_kind;
 
 /* A request for a worker.  Its parameters point into the connection's
  * memory, which lives as long as the request: the connection stays
@@ -393,6 +480,7 @@ typedef struct job {
     api_params p;
     unsigned status;
     strbuf body;
+    const char *type, *filename; /* an export: its content type and file name (a download) */
 } job;
 
 /* What a request keeps between calls of the handler (*req_cls). */
@@ -421,8 +509,12 @@ static void job_error(job *j, unsigned status, const char *msg)
     sb_free(&j->body);
     error_body(&j->body, status, msg);
     j->status = status;
+    j->type = j->filename = NULL;
 }
 
+/* /api/search (JSON for the page), or /api/export: the first EXPORT_MAX
+ * passages as the command line's --format csv (or the API's JSON), as a
+ * download. */
 static void run_search(worker *w, job *j)
 {
     const api_params *p = &j->p;
@@ -434,10 +526,16 @@ static void run_search(worker *w, job *j)
     req.from = p->from;
     req.to = p->to;
     req.exact = p->exact;
+    req.sort = p->sort;
     req.count = (uint32_t)p->n;
     req.offset = (uint32_t)p->offset;
-    req.facets = 1;
-    req.restore = 1;
+    req.facets = !p->export;
+    req.restore = !p->export;
+    req.suggest = !p->export;
+    req.like = p->like;
+    req.all_copies = p->all_copies;
+    if (p->export)
+        req.count = EXPORT_MAX;
     req.time_limit = w->s->search_timeout;
     char err[1024];
     vs_result res;
@@ -447,11 +545,45 @@ static void run_search(worker *w, job *j)
     } else if (rc != VS_OK) {
         log_msg("%s", err);
         job_error(j, MHD_HTTP_SERVICE_UNAVAILABLE, "the index cannot be read (the server's log says why)");
+    } else if (p->export && p->format == OUT_CSV) {
+        out_options oo = {OUT_CSV, 0, 0, NULL, req.query};
+        out_table_header(&j->body, OUT_CSV, 0);
+        out_result(&j->body, &res, &oo);
+        j->status = MHD_HTTP_OK;
+        j->type = "text/csv; charset=utf-8";
+        j->filename = "vnsearch.csv";
+        vs_result_free(&res);
     } else {
         out_json_object(&j->body, &res);
         j->status = MHD_HTTP_OK;
+        if (p->export)
+            j->filename = "vnsearch.json";
         vs_result_free(&res);
     }
+}
+
+/* /api/passage: a passage and the passages around it in its file. */
+static void run_passage(worker *w, job *j)
+{
+    const api_params *p = &j->p;
+    char err[1024];
+    vs_result res;
+    size_t focus = 0;
+    int rc = p->id ? vs_passage(w->e, p->id, (uint32_t)p->context, &res, &focus, err, sizeof err) : VS_ERR_QUERY;
+    if (!p->id) {
+        memset(&res, 0, sizeof res);
+        snprintf(err, sizeof err, "id: which passage to show (an id as /api/search gives it)");
+    }
+    if (rc == VS_ERR_QUERY) {
+        job_error(j, MHD_HTTP_NOT_FOUND, err);
+    } else if (rc != VS_OK) {
+        log_msg("%s", err);
+        job_error(j, MHD_HTTP_SERVICE_UNAVAILABLE, "the index cannot be read (the server's log says why)");
+    } else {
+        out_json_passages(&j->body, &res, focus);
+        j->status = MHD_HTTP_OK;
+    }
+    vs_result_free(&res);
 }
 
 static void run_frameworks(worker *w, job *j)
@@ -489,8 +621,10 @@ static void *worker_main(void *arg)
                 vs_refresh(w->e);
                 w->checked = t;
             }
-            if (j->kind == JOB_SEARCH)
+            if (j->kind == JOB_SEARCH || j->kind == JOB_EXPORT)
                 run_search(w, j);
+            else if (j->kind == JOB_PASSAGE)
+                run_passage(w, j);
             else
                 run_frameworks(w, j);
         }
@@ -521,13 +655,17 @@ static enum MHD_Result enqueue(server *s, struct MHD_Connection *c, request *r, 
     return MHD_YES;
 }
 
-static enum MHD_Result api_search(server *s, struct MHD_Connection *c, request *r)
+static enum MHD_Result api_search(server *s, struct MHD_Connection *c, request *r, job_kind kind)
 {
     job *j = calloc(1, sizeof *j);
     if (!j)
         return MHD_NO;
-    j->kind = JOB_SEARCH;
+    j->kind = kind;
     j->p.n = 10;
+    j->p.export = kind == JOB_EXPORT;
+    j->p.endpoint = kind == JOB_EXPORT ? 1 : kind == JOB_PASSAGE ? 2 : 0;
+    j->p.context = 3;
+    j->p.format = OUT_CSV;
     MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect_param, &j->p);
     if (j->p.err[0]) {
         enum MHD_Result rc = send_error(c, MHD_HTTP_BAD_REQUEST, j->p.err);
@@ -683,7 +821,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (r->job) { /* resumed: a worker answered */
         job *j = r->job;
         r->job = NULL;
-        enum MHD_Result rc = send_json(c, j->status, &j->body);
+        enum MHD_Result rc = send_body(c, j->status, &j->body, j->type, j->filename);
         job_free(j);
         return rc;
     }
@@ -696,10 +834,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (!strcmp(url, "/") || !strcmp(url, "/index.html"))
         return MHD_queue_response(c, MHD_HTTP_OK, s->page);
     if (!strcmp(url, "/api/search"))
-        return api_search(s, c, r);
+        return api_search(s, c, r, JOB_SEARCH);
+    if (!strcmp(url, "/api/export"))
+        return api_search(s, c, r, JOB_EXPORT);
+    if (!strcmp(url, "/api/passage"))
+        return api_search(s, c, r, JOB_PASSAGE);
     if (!strcmp(url, "/api/frameworks"))
         return api_frameworks(s, c, r);
-    return send_error(c, MHD_HTTP_NOT_FOUND, "not found: the search page is /, the API /api/search");
+    return send_error(c, MHD_HTTP_NOT_FOUND,
+                      "not found: the search page is /, the API /api/search, /api/export and /api/passage");
 }
 
 /* The request is over (answered, or its connection closed): the
@@ -832,7 +975,10 @@ static void serve_usage(FILE *out)
     fputs("usage: vnsearch serve [--db DIR] [--listen ADDRESS:PORT] [options]\n"
           "\n"
           "Serves the search page at http://ADDRESS:PORT/ and its JSON API at /api/search\n"
-          "(?q=&framework=&from=&to=&exact=&n=&offset=).  Stops on Ctrl-C or SIGTERM.\n"
+          "(?q=&framework=&from=&to=&exact=&sort=&like=&all_copies=&n=&offset=); /api/export\n"
+          "(the same, with format=csv or json instead of n and offset) downloads the first\n"
+          "1000 passages; /api/passage?id=&context=N gives a passage and the N around it.\n"
+          "Stops on Ctrl-C or SIGTERM.\n"
           "\n"
           "  --db DIR             the database (default: $VNSEARCH_DB, else ./vnsearch.db)\n"
           "  --listen ADDR:PORT   where to listen (default " DEFAULT_LISTEN ", this machine only;\n"

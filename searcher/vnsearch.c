@@ -17,8 +17,10 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: vnsearch [--db DIR] [-n N] [--offset K] [--format text|json|tsv|trec]\n"
-          "                [--framework CODE]... [--from DATE] [--to DATE] [--exact] [--facets] QUERY...\n"
+    fputs("usage: vnsearch [--db DIR] [-n N] [--offset K] [--format text|json|tsv|csv|trec]\n"
+          "                [--framework CODE]... [--from DATE] [--to DATE] [--exact] [--facets]\n"
+          "                [--sort relevance|date] [--context N] [--all-copies] QUERY...\n"
+          "       vnsearch --like ID [options]   (the passages like passage ID)\n"
           "       vnsearch --batch FILE [--threads N] [options]\n"
           "       vnsearch serve [--db DIR] [--listen 127.0.0.1:8080]   (the search page; serve --help)\n"
           "\n"
@@ -32,12 +34,24 @@ static void usage(FILE *out)
           "\n"
           "  -n N              number of passages (default 10)\n"
           "  --offset K        skip the first K passages\n"
-          "  --format F        text (default), json (one object per line), tsv, trec\n"
+          "  --format F        text (default), json (one object per line), tsv, csv (RFC 4180),\n"
+          "                    trec; tsv and csv are for spreadsheets: a row per passage, and\n"
+          "                    with --batch one for each query that found nothing or failed\n"
           "  --framework CODE  only passages of this framework (repeatable: any of them)\n"
           "  --from DATE       only passages with a date on or after DATE (YYYY, YYYY-MM, YYYY-MM-DD)\n"
           "  --to DATE         ... on or before DATE\n"
           "  --exact           words typed with marks match only that spelling\n"
           "  --facets          count matches per framework and per year\n"
+          "  --sort ORDER      relevance (default), or date: the latest date first within\n"
+          "                    each match (every word, other marks, some words), undated last\n"
+          "                    (vnsearch --sort date hop tac kinh te)\n"
+          "  --like ID         the passages that speak of what passage ID speaks of, its copies\n"
+          "                    left out (vnsearch --like mekong-frameworks.txt:132); filters\n"
+          "                    apply, query words do not\n"
+          "  --context N       with each passage, the N before and after it in its file\n"
+          "                    (vnsearch --context 2 thu hoach som)\n"
+          "  --all-copies      passages with the same words in several places are shown once,\n"
+          "                    \"also in\" the others (counts count each); this lists each copy\n"
           "  --color WHEN      highlight with colour: auto (default), always, never\n"
           "  --batch FILE      run every query in FILE (- for stdin): one per line, QUERY or\n"
           "                    ID<TAB>QUERY; blank lines and # comments skipped; results in\n"
@@ -92,6 +106,8 @@ int main(int argc, char **argv)
         {"progress", no_argument, NULL, 'p'},        {"no-progress", no_argument, NULL, 'P'},
         {"allow-remote", no_argument, NULL, 'R'},    {"allow-remote-programs", no_argument, NULL, 'X'},
         {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
+        {"sort", required_argument, NULL, 's'},      {"like", required_argument, NULL, 'L'},
+        {"context", required_argument, NULL, 'C'},   {"all-copies", no_argument, NULL, 'A'},
         {NULL, 0, NULL, 0},
     };
     const char *env = getenv("VNSEARCH_DB");
@@ -100,7 +116,7 @@ int main(int argc, char **argv)
     memset(&req, 0, sizeof req);
     req.count = 10;
     char *fws[MAX_FW];
-    out_options oo = {OUT_TEXT, 0, 0, NULL};
+    out_options oo = {OUT_TEXT, 0, 0, NULL, NULL};
     int color = -1, threads = 0, progress = -1;
     const char *batch_file = NULL;
     unsigned open_flags;
@@ -118,7 +134,7 @@ int main(int argc, char **argv)
         case 'F': {
             int f = out_format_parse(optarg);
             if (f < 0) {
-                fprintf(stderr, "vnsearch: --format: expected text, json, tsv or trec, got '%s'\n", optarg);
+                fprintf(stderr, "vnsearch: --format: expected text, json, tsv, csv or trec, got '%s'\n", optarg);
                 return 2;
             }
             oo.format = (out_format)f;
@@ -135,6 +151,18 @@ int main(int argc, char **argv)
         case 't': req.to = optarg; break;
         case 'e': req.exact = 1; break;
         case 'a': req.facets = 1; break;
+        case 'L': req.like = optarg; break;
+        case 'C': req.context = (uint32_t)parse_number("--context", optarg, 0, VS_CONTEXT_MAX); break;
+        case 'A': req.all_copies = 1; break;
+        case 's': {
+            int sort = vs_sort_parse(optarg);
+            if (sort < 0) {
+                fprintf(stderr, "vnsearch: --sort: expected relevance or date, got '%s'\n", optarg);
+                return 2;
+            }
+            req.sort = sort;
+            break;
+        }
         case 'c':
             if (!strcmp(optarg, "always"))
                 color = 1;
@@ -160,6 +188,10 @@ int main(int argc, char **argv)
     }
     req.frameworks = fws;
     if (batch_file) {
+        if (req.like) {
+            fprintf(stderr, "vnsearch: --like is one search, not a batch: give it without --batch\n");
+            return 2;
+        }
         if (optind < argc) {
             fprintf(stderr, "vnsearch: --batch takes its queries from the file, not the command line\n");
             return 2;
@@ -172,6 +204,7 @@ int main(int argc, char **argv)
         bo.threads = threads;
         bo.progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
         req.restore = oo.format == OUT_TEXT;
+        req.suggest = oo.format == OUT_TEXT || oo.format == OUT_JSON;
         bo.req = &req;
         bo.out = oo;
         bo.out.color = color > 0;
@@ -184,7 +217,7 @@ int main(int argc, char **argv)
             sb_putc(&query, ' ');
         sb_puts(&query, argv[i]);
     }
-    if (query.len == 0 && req.nframeworks == 0 && !req.from && !req.to) {
+    if (query.len == 0 && req.nframeworks == 0 && !req.from && !req.to && !req.like) {
         fprintf(stderr, "vnsearch: no query given\n");
         usage(stderr);
         return 2;
@@ -201,6 +234,7 @@ int main(int argc, char **argv)
     oo.color = color >= 0 ? color : (oo.format == OUT_TEXT && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
     oo.facets = req.facets;
     req.restore = oo.format == OUT_TEXT || req.facets;
+    req.suggest = oo.format == OUT_TEXT || oo.format == OUT_JSON;
 
     vs_engine *e = NULL;
     if (vs_open(db, open_flags, &e, err, sizeof err) != VS_OK) {
@@ -216,8 +250,8 @@ int main(int argc, char **argv)
         status = 2;
     } else {
         strbuf out = STRBUF_INIT;
-        if (oo.format == OUT_TSV)
-            out_tsv_header(&out, 0);
+        out_table_header(&out, oo.format, 0);
+        oo.query = req.query;
         out_result(&out, &res, &oo);
         if (out.len)
             fwrite(out.s, 1, out.len, stdout);
@@ -225,13 +259,25 @@ int main(int argc, char **argv)
         if (res.nhits == 0) {
             if (req.offset && res.matches)
                 fprintf(stderr, "vnsearch: no passages past %u (%u match)\n", req.offset, res.matches);
+            else if (req.like)
+                fprintf(stderr, "vnsearch: no passages like %s\n", req.like);
             else
                 fprintf(stderr, "vnsearch: no passages match '%s'\n", req.query);
+            strbuf why = STRBUF_INIT;
+            if (oo.format == OUT_TEXT)
+                out_suggestion(&why, &res);
+            if (why.len)
+                fwrite(why.s, 1, why.len, stderr);
+            sb_free(&why);
             status = 1;
         } else {
+            int copies = 0;
+            for (size_t i = 0; i < res.nhits; i++)
+                copies |= res.hits[i].copies > 0;
             if (oo.format == OUT_TEXT)
-                fprintf(stderr, "%zu of %s%u matching passage%s\n", res.nhits, res.matches_exact ? "" : "about ",
-                        res.matches, res.matches == 1 ? "" : "s");
+                fprintf(stderr, "%zu of %s%u matching passage%s%s\n", res.nhits, res.matches_exact ? "" : "about ",
+                        res.matches, res.matches == 1 ? "" : "s",
+                        copies ? " (a passage found in several places is shown once: --all-copies)" : "");
             status = 0;
         }
         vs_result_free(&res);

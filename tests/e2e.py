@@ -81,6 +81,24 @@ def dev_queries():
     return out
 
 
+def dev_batch_lines():
+    """The dev set as batch lines: command-line filters become query syntax
+    (queries that need --exact, which has no query syntax, are left out)."""
+    out = []
+    for qid, words, query, _, _ in dev_queries():
+        extra, exact = [], False
+        for i, w in enumerate(words):
+            if w == "--framework":
+                extra.append("framework:" + words[i + 1])
+            elif w == "--from":
+                extra.append("date:" + words[i + 1] + ".." + words[words.index("--to") + 1])
+            elif w == "--exact":
+                exact = True
+        if not exact:
+            out.append((qid, " ".join([query] + extra)))
+    return out
+
+
 def bundled_index(db):
     """Indexes corpus/ into db for a test file; exits 1 if that fails."""
     p = vnindex("--db", db, "--quiet", CORPUS)

@@ -61,8 +61,9 @@ def test_every_option_in_help_completes():
 
 
 def test_values_complete():
-    expect(complete("vnsearch --format ") == ["json", "text", "trec", "tsv"], complete("vnsearch --format "))
+    expect(complete("vnsearch --format ") == ["csv", "json", "text", "trec", "tsv"], complete("vnsearch --format "))
     expect(complete("vnsearch --color a") == ["always", "auto"], complete("vnsearch --color a"))
+    expect(complete("vnsearch --sort ") == ["date", "relevance"], complete("vnsearch --sort "))
     with open(os.path.join(CORPUS, "frameworks.tsv"), encoding="utf-8") as fp:
         codes = sorted(line.split("\t")[0] for line in fp
                        if "\t" in line and not line.startswith("#") and not line.startswith("code\t"))

@@ -24,7 +24,7 @@ def mixed_folder():
 
 
 def records(db, query):
-    p = vnsearch(db, "--format", "json", "-n", "100", "--", query)
+    p = vnsearch(db, "--format", "json", "-n", "100", "--all-copies", "--", query)  # one text, many encodings
     expect(p.returncode == 0, f"{query}: exit {p.returncode}: {p.stderr}")
     return [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{") and '"rank"' in l]
 

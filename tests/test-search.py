@@ -155,6 +155,52 @@ def test_all_words_shortcut_gives_the_full_querys_page():
                    f"{q!r} {opts}: the all-words page differs from the full query's")
 
 
+def last_day(dates):
+    """The latest day a passage's dates reach, as YYYYMMDD (what --sort date
+    orders by), or "" for none: 2019 -> 20191231, 2020-12 -> 20201231,
+    2021/2025 -> 20251231, 2014-05-29/2014-05-30 -> 20140530."""
+    best = ""
+    for d in dates:
+        end = d.split("/")[-1]
+        day = end.replace("-", "") + {4: "1231", 7: "31"}.get(len(end), "")
+        best = max(best, day)
+    return best
+
+
+TIERS = {"exact": 0, "marks": 1, "some": 2}
+
+
+def expect_date_order(hits_, what):
+    """Match tiers in their order; within each, the latest date first (a
+    passage with none of its own has those it inherits) and the undated
+    passages last."""
+    tiers = [TIERS[h["match"]] for h in hits_]
+    expect(tiers == sorted(tiers), f"{what}: tiers stay in order: {tiers}")
+    for tier in set(tiers):
+        days = [last_day(h["dates"] or h.get("inherited_dates", [])) for h in hits_ if TIERS[h["match"]] == tier]
+        dated = [d for d in days if d]
+        expect(days == sorted(dated, reverse=True) + [""] * (len(days) - len(dated)),
+               f"{what}: tier {tier}: latest date first, undated last: {days}")
+
+
+def test_sort_date_latest_first_within_each_match_tier():
+    seen = set()
+    for q in ("hop tac kinh te", "hợp tác kinh tế", "họp tác", "Motegi Blinken xyzzy"):
+        by_date = hits(DB, q, "--sort", "date", n=200)
+        relevance = hits(DB, q, n=200)
+        expect(5 <= len(by_date) < 200, f"{q}: {len(by_date)} passages")
+        expect(sorted(h["id"] for h in by_date) == sorted(h["id"] for h in relevance), f"{q}: the same passages")
+        expect_date_order(by_date, q)
+        seen |= {h["match"] for h in by_date}
+        expect([h["rank"] for h in by_date] == list(range(1, len(by_date) + 1)), f"{q}: ranks")
+        page2 = hits(DB, q, "--sort", "date", "--offset", "5", n=5)
+        expect([h["id"] for h in page2] == [h["id"] for h in by_date[5:10]], f"{q}: pages continue the date order")
+    expect(seen == set(TIERS), f"every tier seen: {seen}")
+    expect(hits(DB, "hop tac kinh te", "--sort", "relevance") == hits(DB, "hop tac kinh te"), "relevance: default")
+    p = vnsearch(DB, "--sort", "newest", "hop")
+    expect(p.returncode == 2 and "--sort: expected relevance or date, got 'newest'" in p.stderr, p.stderr)
+
+
 def test_no_hits_exits_1():
     p = vnsearch(DB, "xyzzy quux")
     expect(p.returncode == 1 and "no passages match" in p.stderr and p.stdout == "", f"exit {p.returncode}")
@@ -188,8 +234,9 @@ def test_formats_parse():
     expect("facets" in lines[-1] and lines[-1]["facets"]["framework"], "facets line")
     p = vnsearch(DB, "--format", "tsv", "hop tac")
     rows = list(csv.reader(io.StringIO(p.stdout), delimiter="\t", quoting=csv.QUOTE_NONE))
-    expect(len(rows) == 11 and all(len(r) == len(rows[0]) == 15 for r in rows) and rows[0][-2:] == ["match", "inherited_dates"],
-           "tsv columns")
+    expect(len(rows) == 11 and all(len(r) == len(rows[0]) == 19 for r in rows) and
+           rows[0][-4:] == ["match", "inherited_dates", "copies", "also_in"], "tsv columns")
+    expect(rows[0][:3] == ["query", "hits", "rank"] and all(r[0] == "hop tac" for r in rows[1:]), "query column")
     p = vnsearch(DB, "--format", "trec", "hop tac")
     expect(all(len(l.split()) == 6 and l.split()[1] == "Q0" for l in p.stdout.splitlines()), "trec columns")
     p = vnsearch(DB, "--format", "text", "hop tac")

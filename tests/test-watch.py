@@ -138,14 +138,14 @@ def write(path, text):
 
 
 def ids(server, query):
-    status, body = server.search(q=query, n="100")
+    status, body = server.search(q=query, n="100", all_copies="1")  # the corpus is there in copies
     if status != 200:
         raise Failure(f"/api/search?q={query}: HTTP {status} {body}")
     return sorted(h["id"] for h in body["hits"])
 
 
 def matches(server, query):
-    status, body = server.search(q=query, n="1")
+    status, body = server.search(q=query, n="1", all_copies="1")
     if status != 200:
         raise Failure(f"/api/search?q={query}: HTTP {status} {body}")
     return body["matches"]
@@ -195,7 +195,7 @@ class Searchers(threading.Thread):
                     self.errors.append(f"serve: Motegi: {n} hits, want {MOTEGI}")
             except Exception as e:  # noqa: BLE001  (an HTTP error is what we look for)
                 self.errors.append(f"serve: {e}")
-            p = run([VNSEARCH, "--db", DB, "--format", "json", "-n", "100", "--", "Motegi"], timeout=60)
+            p = run([VNSEARCH, "--db", DB, "--format", "json", "-n", "100", "--all-copies", "--", "Motegi"], timeout=60)
             rows = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
             if p.returncode != 0 or len([r for r in rows if "rank" in r]) != MOTEGI:
                 self.errors.append(f"vnsearch: exit {p.returncode}, {len(rows)} rows: {p.stderr.strip()[:300]}")

@@ -194,6 +194,94 @@ static void test_deadline_cuts_a_search_short_and_says_so(void)
     xc_db_close(db);
 }
 
+static char *mset_ids(xc_mset *m, char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < xc_mset_size(m); i++) {
+        char *d = NULL;
+        size_t dl = 0;
+        size_t l = strlen(out);
+        if (xc_mset_data(m, i, &d, &dl) == XC_OK)
+            snprintf(out + l, cap - l, "%s%.*s", i ? " " : "", (int)dl, d);
+        free(d);
+    }
+    return out;
+}
+
+/* Runs after test_write_search_facets: db1 holds a:1 (MKC, "2019 2020"),
+ * a:2 (MJC, "2019") and a:3 (MJC, no years). */
+static void test_sort_collapse_values_and_postings(void)
+{
+    char path[300], ids[128];
+    snprintf(path, sizeof path, "%s/db1", scratch);
+    xc_db *db = NULL;
+    xc_enquire *enq = NULL;
+    if (xc_db_open(path, XC_OPEN_LOCAL, &db) != XC_OK || xc_enquire_new(db, &enq) != XC_OK) {
+        CHECK(0, "open: %s", xc_errmsg());
+        return;
+    }
+    xc_query *all = xc_query_match_all();
+    xc_enquire_set_query(enq, all);
+    xc_mset *m = NULL;
+    CHECK(xc_enquire_set_sort(enq, 1, 1) == XC_OK, "sort by slot 1, highest first");
+    CHECK(xc_enquire_mset(enq, 0, 10, 0, &m) == XC_OK, "mset: %s", xc_errmsg());
+    CHECK(strcmp(mset_ids(m, ids, sizeof ids), "a:1 a:2 a:3") == 0, "highest value first, none last: %s", ids);
+    xc_mset_free(m);
+    xc_enquire_set_sort(enq, 1, 0);
+    xc_enquire_mset(enq, 0, 10, 0, &m);
+    CHECK(strcmp(mset_ids(m, ids, sizeof ids), "a:3 a:2 a:1") == 0, "lowest first: %s", ids);
+    xc_mset_free(m);
+    CHECK(xc_enquire_set_sort(enq, -7, 0) == XC_ERR_INVALID, "a bad slot is refused");
+    CHECK(xc_enquire_set_sort(enq, XC_SORT_RELEVANCE, 0) == XC_OK, "back to relevance");
+
+    CHECK(xc_enquire_set_collapse(enq, 0, 1) == XC_OK, "collapse on slot 0");
+    xc_enquire_mset(enq, 0, 10, 0, &m);
+    CHECK(xc_mset_size(m) == 2, "one hit per framework, got %zu", xc_mset_size(m));
+    uint32_t collapsed = 0;
+    for (size_t i = 0; i < xc_mset_size(m); i++) {
+        char *v = NULL;
+        size_t vl = 0;
+        CHECK(xc_mset_value(m, i, 0, &v, &vl) == XC_OK && vl > 0, "value of hit %zu", i);
+        if (v && vl == 3 && memcmp(v, "MJC", 3) == 0)
+            collapsed = xc_mset_collapse_count(m, i);
+        free(v);
+    }
+    CHECK(collapsed == 1, "the MJC hit stands for one more, got %u", collapsed);
+    xc_mset_free(m);
+    xc_enquire_set_collapse(enq, XC_COLLAPSE_NONE, 0);
+    xc_enquire_mset(enq, 0, 10, 0, &m);
+    CHECK(xc_mset_size(m) == 3 && xc_mset_collapse_count(m, 0) == 0, "collapsing off");
+    xc_mset_free(m);
+
+    xc_query *mjc = xc_query_value_range(0, "MJC", 3, "MJC", 3);
+    CHECK(mjc != NULL, "value range built");
+    xc_enquire_set_query(enq, mjc);
+    xc_enquire_mset(enq, 0, 10, 0, &m);
+    CHECK(strcmp(mset_ids(m, ids, sizeof ids), "a:2 a:3") == 0, "value range MJC..MJC: %s", ids);
+    xc_mset_free(m);
+
+    xc_docid *docs = NULL;
+    size_t nd = 0;
+    CHECK(xc_db_postings(db, "Qa:2", 4, 0, &docs, &nd) == XC_OK && nd == 1, "the unique id's document");
+    char *v = NULL, *data = NULL;
+    size_t vl = 0, dl = 0;
+    CHECK(nd == 1 && xc_db_get_value(db, docs[0], 0, &v, &vl) == XC_OK && vl == 3 && memcmp(v, "MJC", 3) == 0,
+          "its value");
+    free(v);
+    CHECK(nd == 1 && xc_db_get_value(db, docs[0], 9, &v, &vl) == XC_OK && vl == 0, "an unset slot");
+    free(v);
+    CHECK(nd == 1 && xc_db_get_data(db, docs[0], &data, &dl) == XC_OK && dl == 3 && memcmp(data, "a:2", 3) == 0,
+          "its data");
+    free(data);
+    free(docs);
+    CHECK(xc_db_postings(db, "Qnone", 5, 0, &docs, &nd) == XC_OK && nd == 0, "no document for an unknown id");
+    free(docs);
+    xc_query_free(mjc);
+    xc_query_free(all);
+    xc_enquire_free(enq);
+    xc_db_close(db);
+}
+
 static void write_file(const char *name, const char *text)
 {
     char path[400];
@@ -309,6 +397,7 @@ int main(void)
     RUN(test_open_missing_database_gives_status_and_message);
     RUN(test_write_search_facets);
     RUN(test_deadline_cuts_a_search_short_and_says_so);
+    RUN(test_sort_collapse_values_and_postings);
     RUN(test_stubs_open_local_databases_and_refuse_remote_lines);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);

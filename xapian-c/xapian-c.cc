@@ -949,6 +949,14 @@ xc_query *xc_query_match_nothing(void)
     XC_CATCH_NULL
 }
 
+xc_query *xc_query_value_range(unsigned slot, const char *lo, size_t lolen, const char *hi, size_t hilen)
+{
+    XC_TRY
+    return new xc_query{Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot, std::string(lo, lolen),
+                                      std::string(hi, hilen))};
+    XC_CATCH_NULL
+}
+
 xc_query *xc_query_copy(const xc_query *q)
 {
     XC_TRY
@@ -1020,6 +1028,32 @@ int xc_enquire_set_bm25(xc_enquire *enq, double k1, double k2, double k3, double
 {
     XC_TRY
     enq->enq.set_weighting_scheme(Xapian::BM25Weight(k1, k2, k3, b, min_normlen));
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_enquire_set_sort(xc_enquire *enq, int slot, int descending)
+{
+    XC_TRY
+    if (slot == XC_SORT_RELEVANCE)
+        enq->enq.set_sort_by_relevance();
+    else if (slot < 0)
+        return invalid("xc_enquire_set_sort: bad slot");
+    else
+        enq->enq.set_sort_by_value_then_relevance(static_cast<Xapian::valueno>(slot), descending != 0);
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_enquire_set_collapse(xc_enquire *enq, int slot, uint32_t max)
+{
+    XC_TRY
+    if (slot == XC_COLLAPSE_NONE)
+        enq->enq.set_collapse_key(Xapian::BAD_VALUENO);
+    else if (slot < 0 || max == 0)
+        return invalid("xc_enquire_set_collapse: bad slot or count");
+    else
+        enq->enq.set_collapse_key(static_cast<Xapian::valueno>(slot), max);
     return XC_OK;
     XC_CATCH
 }
@@ -1151,6 +1185,18 @@ int xc_mset_weight(const xc_mset *m, size_t i, double *w)
     *w = m->mset[static_cast<Xapian::doccount>(i)].get_weight();
     return XC_OK;
     XC_CATCH
+}
+
+uint32_t xc_mset_collapse_count(const xc_mset *m, size_t i)
+{
+    try {
+        if (!m || i >= m->mset.size())
+            return 0;
+        return m->mset[static_cast<Xapian::doccount>(i)].get_collapse_count();
+    } catch (...) {
+        translate_exception();
+        return 0;
+    }
 }
 
 int xc_mset_data(xc_mset *m, size_t i, char **data, size_t *len)

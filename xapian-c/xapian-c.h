@@ -120,6 +120,7 @@ int xc_db_postings(xc_db *db, const char *term, size_t len, size_t limit, xc_doc
 /* Number of shards (sub-databases) behind the handle. */
 int xc_db_shard_count(xc_db *db, size_t *out);
 
+
 /* Calls fn for each term starting with `prefix`, in byte order, with its
  * document frequency, until fn returns non-zero or `limit` terms were seen
  * (0 = no limit). */
@@ -187,6 +188,9 @@ xc_query *xc_query_fixed_weight(double weight);
 xc_query *xc_query_scale(xc_query *q, double factor);
 xc_query *xc_query_match_all(void);
 xc_query *xc_query_match_nothing(void);
+/* Documents whose value in `slot` lies in [lo, hi], compared as bytes
+ * (Query::OP_VALUE_RANGE; no weight). */
+xc_query *xc_query_value_range(unsigned slot, const char *lo, size_t lolen, const char *hi, size_t hilen);
 xc_query *xc_query_copy(const xc_query *q);
 void xc_query_free(xc_query *q);
 /* Xapian's description of the query, for --debug (malloc'd). */
@@ -211,6 +215,20 @@ int xc_enquire_add_facet(xc_enquire *enq, unsigned slot, char sep, size_t *index
  * frequent first; XC_ERR_NOT_FOUND past the end.  *value stays valid until
  * the next search with this enquire. */
 int xc_enquire_facet(xc_enquire *enq, size_t index, size_t n, const char **value, size_t *vlen, uint32_t *count);
+
+/* The order of the hits: by the value in `slot`, then by relevance
+ * (Enquire::set_sort_by_value_then_relevance; `descending` for the highest
+ * value first, where documents without the value come last), or with
+ * XC_SORT_RELEVANCE as the slot, by relevance alone (the default).  Values
+ * compare as bytes, so YYYYMMDD dates sort by date. */
+#define XC_SORT_RELEVANCE (-1)
+int xc_enquire_set_sort(xc_enquire *enq, int slot, int descending);
+/* At most `max` hits per distinct value of `slot` (Enquire::set_collapse_key;
+ * documents without the value are never collapsed); XC_COLLAPSE_NONE turns
+ * it off.  Each hit kept then tells how many it stands for
+ * (xc_mset_collapse_count). */
+#define XC_COLLAPSE_NONE (-1)
+int xc_enquire_set_collapse(xc_enquire *enq, int slot, uint32_t max);
 
 /* A time limit for the searches of this enquire: `seconds` from now (0: no
  * limit).  When it passes, xc_enquire_mset() stops matching and returns
@@ -238,6 +256,9 @@ uint32_t xc_mset_matches_upper_bound(const xc_mset *m);
 double xc_mset_max_possible(const xc_mset *m);
 int xc_mset_docid(const xc_mset *m, size_t i, xc_docid *id);
 int xc_mset_weight(const xc_mset *m, size_t i, double *w);
+/* Hits like hit i that collapsing left out (a lower bound, as Xapian's
+ * MSetIterator::get_collapse_count()); 0 without collapsing. */
+uint32_t xc_mset_collapse_count(const xc_mset *m, size_t i);
 /* The document's data (malloc'd). */
 int xc_mset_data(xc_mset *m, size_t i, char **data, size_t *len);
 /* A value slot of hit i (malloc'd, "" if unset). */

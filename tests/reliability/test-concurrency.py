@@ -37,7 +37,7 @@ def set_marker(on):
 
 
 def search(db, query):
-    p = run([VNSEARCH, "--db", db, "--format", "json", "-n", "1000", "--", query], timeout=60)
+    p = run([VNSEARCH, "--db", db, "--format", "json", "-n", "1000", "--all-copies", "--", query], timeout=60)
     rows = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
     return p.returncode, [r for r in rows if "rank" in r], p.stderr
 
@@ -91,7 +91,8 @@ def test_long_batch_keeps_answering_across_several_swaps():
     set_marker(False)
     expect(vnindex("--db", db, "-q", SRC, timeout=300).returncode == 0, "first index")
     queries = "".join(f"q{i}\tMotegi\n" if i % 2 else f"q{i}\thợp tác Mê Công\n" for i in range(BATCH))
-    batch = subprocess.Popen(wrapped([VNSEARCH, "--db", db, "--batch", "-", "--threads", "2", "--format", "tsv"]),
+    batch = subprocess.Popen(wrapped([VNSEARCH, "--db", db, "--batch", "-", "--threads", "2", "--format", "tsv",
+                                      "--all-copies"]),
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     result = {}
 

@@ -30,8 +30,9 @@ def generation(db):
 
 
 def count(db, word):
-    """Matches of word, from the json output's hits (at most 1000)."""
-    return len(hits(db, word, n=1000))
+    """Matches of word, from the json output's hits (at most 1000), every
+    copy of the corpus counted."""
+    return len(hits(db, word, "--all-copies", n=1000))
 
 
 def state(db):

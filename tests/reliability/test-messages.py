@@ -4,6 +4,8 @@ file names come back exactly (JSON) or with their control characters made
 visible (text, TSV, TREC), so two files never print alike; a date outside
 the years dates may have says which years; a damaged index says it is
 damaged and how to rebuild it, with Xapian's own words after."""
+import csv
+import io
 import json
 import os
 import shutil
@@ -49,9 +51,14 @@ def test_file_names_print_apart_in_every_format():
     head, rows = p.stdout.split("\n")[0], p.stdout.split("\n")[1:-1]
     ncols = len(head.split("\t"))
     expect(len(rows) == len(NAMES) and all(len(r.split("\t")) == ncols for r in rows), f"TSV rows: {rows}")
-    tsv_ids = [r.split("\t")[2] for r in rows]
+    tsv_ids = [r.split("\t")[head.split("\t").index("id")] for r in rows]
     expect(len(set(tsv_ids)) == len(NAMES) and "name\\nx.txt:1" in tsv_ids and "name\\\\nx.txt:1" in tsv_ids,
            f"TSV ids apart: {tsv_ids}")
+
+    p = vnsearch(db, "--format", "csv", "-n", "20", "--", q)
+    csv_ids = [r["id"] for r in csv.DictReader(io.StringIO(p.stdout.lstrip("\ufeff"), newline=""))]
+    expect(csv_ids == tsv_ids, f"CSV ids as TSV's: {csv_ids}")
+    expect(not any(c in p.stdout for c in "\x1b\u0085\t"), "no control character in CSV either")
 
     p = vnsearch(db, "--format", "trec", "-n", "20", "--", q)
     lines = p.stdout.split("\n")[:-1]

@@ -64,7 +64,8 @@ def test_dev_queries_same_top10_as_the_command_line():
 
 def test_response_has_hits_facets_and_restorations():
     status, r = SERVER.search(q="hop tac", n=3)
-    expect(status == 200 and set(r) == {"matches", "matches_exact", "hits", "facets", "restorations"}, f"{status} {list(r)}")
+    expect(status == 200 and set(r) == {"matches", "matches_exact", "hits", "facets", "restorations", "suggestion",
+                                          "unmatched"}, f"{status} {list(r)}")
     expect(len(r["hits"]) == 3 and r["matches"] > 100, f"{len(r['hits'])} hits of {r['matches']}")
     expect(r["facets"]["framework"].get("GMS", 0) > 0 and r["facets"]["year"].get("2019", 0) > 0, "facet counts")
     expect(sum(r["facets"]["framework"].values()) <= r["matches"], "framework counts add up to at most the matches")
@@ -119,6 +120,68 @@ def test_frameworks_list():
 # ------------------------------------------------------------- bad requests
 
 
+def test_sort_by_date_as_the_command_line():
+    cli = hits(DB, "hoi nghi cap cao", "--sort", "date", n=20)
+    status, _, body = SERVER.get("/api/search", {"q": "hoi nghi cap cao", "sort": "date", "n": "20"})
+    expect(status == 200, f"status {status}")
+    expect([h["id"] for h in json.loads(body)["hits"]] == [h["id"] for h in cli], "same order as --sort date")
+    status, _, body = SERVER.get("/api/search", {"q": "hoi nghi cap cao", "sort": "relevance"})
+    expect([h["id"] for h in json.loads(body)["hits"]] == [h["id"] for h in hits(DB, "hoi nghi cap cao")],
+           "sort=relevance is the default order")
+
+
+def test_export_is_the_command_lines_csv_and_the_apis_json_as_a_download():
+    params = {"q": "hop tac", "framework": "MJC", "sort": "date"}
+    status, headers, body = SERVER.get("/api/export", dict(params, format="csv"))
+    expect(status == 200 and headers["Content-Type"] == "text/csv; charset=utf-8", f"csv: {status} {headers}")
+    expect(headers["Content-Disposition"] == 'attachment; filename="vnsearch.csv"', headers["Content-Disposition"])
+    cli = subprocess.run([VNSEARCH, "--db", DB, "--format", "csv", "-n", "1000", "--framework", "MJC", "--sort",
+                          "date", "hop tac"], capture_output=True)
+    expect(body == cli.stdout, "the export is vnsearch --format csv -n 1000, byte for byte")
+    status, headers, body = SERVER.get("/api/export", dict(params, format="json"))
+    expect(status == 200 and headers["Content-Disposition"] == 'attachment; filename="vnsearch.json"', f"{headers}")
+    want = [h["id"] for h in hits(DB, "hop tac", "--framework", "MJC", "--sort", "date", n=1000)]
+    expect([h["id"] for h in json.loads(body)["hits"]] == want, "json: every passage, in order")
+    status, _, body = SERVER.get("/api/export", {"q": "hop", "n": "5"})
+    expect(status == 400 and b"unknown parameter 'n'" in body, f"an export has no pages: {body!r}")
+    status, _, body = SERVER.get("/api/export", {"q": "hop", "format": "xml"})
+    expect(status == 400 and b"format: expected csv or json" in body, f"{body!r}")
+    expect_400({"q": "hop", "format": "csv"}, "unknown parameter 'format'")
+
+
+def test_did_you_mean_like_copies_and_a_passage_in_its_place():
+    status, r = SERVER.search(q="hojp tacs")
+    expect(status == 200 and r["suggestion"]["query"] == "hợp tác" and r["unmatched"] == ["hojp", "tacs"], f"{r}")
+    status, r = SERVER.search(q="hợp tác")
+    expect(r["suggestion"] is None and r["unmatched"] == [], "nothing to suggest")
+    copy = "mekong-frameworks.txt:132"
+    status, r = SERVER.search(like=copy, n="10")
+    want = hits(DB, "", "--like", copy, n=10)
+    expect([h["id"] for h in r["hits"]] == [h["id"] for h in want], "like= is --like")
+    q = "Tại Hội nghị Bộ trưởng Quan hệ đối tác Mê Công – Mỹ lần thứ nhất"
+    status, r = SERVER.search(q=q)
+    expect(r["hits"][0]["also"] == ["mekong-frameworks.txt:140"], f"{r['hits'][0].get('also')}")
+    status, r = SERVER.search(q=q, all_copies="1")
+    expect("mekong-frameworks.txt:140" in [h["id"] for h in r["hits"]], "all_copies=1")
+    status, _, body = SERVER.get("/api/passage", {"id": "mekong-frameworks.txt:93", "context": "2"})
+    r = json.loads(body)
+    cli = hits(DB, "thu hoach som", "--context", "2", n=1)[0]
+    expect(status == 200 and cli["id"] == "mekong-frameworks.txt:93", f"{status} {cli['id']}")
+    expect([p["id"] for p in r["passages"]] == [x["id"] for x in cli["before"]] + [cli["id"]] +
+           [x["id"] for x in cli["after"]] and r["focus"] == 2, f"/api/passage is --context: {r['focus']}")
+    expect(r["passages"][2]["text"] == cli["text"] and "section" in r["passages"][0], "with text and headings")
+    status, _, body = SERVER.get("/api/passage", {"id": "nope.txt:1"})
+    expect(status == 404 and b"no passage 'nope.txt:1'" in body, f"{status} {body!r}")
+    status, _, body = SERVER.get("/api/passage", {})
+    expect(status == 404 and b"id: which passage" in body, f"{status} {body!r}")
+    status, _, body = SERVER.get("/api/passage", {"id": "mekong-frameworks.txt:93", "context": "51"})
+    expect(status == 400 and b"context: expected a number from 0 to 50" in body, f"{status} {body!r}")
+    status, _, body = SERVER.get("/api/passage", {"id": "mekong-frameworks.txt:93", "q": "x"})
+    expect(status == 400 and b"unknown parameter 'q' (known: id, context)" in body, f"{status} {body!r}")
+    expect_400({"q": "hop", "like": copy}, "--like finds the passages like one passage")
+    expect_400({"q": "hop", "all_copies": "maybe"}, "all_copies: expected")
+
+
 def expect_400(params, fragment):
     status, headers, body = SERVER.get("/api/search", params)
     expect(status == 400, f"{params}: status {status}")
@@ -140,6 +203,7 @@ def test_bad_parameters_give_400_with_a_message():
     expect_400({"q": "hop", "n": "1000"}, "n: expected")
     expect_400({"q": "hop", "offset": "-1"}, "offset: expected")
     expect_400({"q": "hop", "exact": "maybe"}, "exact: expected")
+    expect_400({"q": "hop", "sort": "newest"}, "sort: expected relevance or date")
     expect_400({"q": "hop", "query": "tac"}, "unknown parameter 'query'")
     expect_400([("q", "hop"), ("q", "tac")], "given twice")
     expect_400({"q": "x" * 1001}, "too long")
