@@ -18,7 +18,9 @@
 struct vs_engine {
     xc_db *db;
     xc_enquire *enq;
-    xc_enquire *plain; /* no match spies: the pages (fetch_page) and plain counts */
+    xc_enquire *plain; /* no match spies: the pages (fetch_page) */
+    int plain_stages;  /* $VNSEARCH_PLAIN_STAGES: run weight FILTER tier as built (search.c) */
+    xc_enquire *count; /* BoolWeight, no match spies: counts without facets (enq has BoolWeight too) */
     codec_ctx *codec;  /* the records' compression (codec.c) */
     vs_codec *dict;
     strbuf record;     /* a record unpacked */

@@ -109,6 +109,13 @@ typedef struct query_plan {
     xc_query *tier[QUERY_MAX_TIERS];
     int kind[QUERY_MAX_TIERS];
     size_t ntiers;
+    /* The same tiers for Xapian to run faster, with the same passages and
+     * weights: the weighing terms every passage of the tier holds go into
+     * a weighted AND (tier_weight, the others after AND_MAYBE), the tier's
+     * terms they stand for leave its filter (tier_filter, NULL for none),
+     * and what it excludes is tier_not (NULL for nothing).  tier_weight
+     * NULL: run weight FILTER tier. */
+    xc_query *tier_weight[QUERY_MAX_TIERS], *tier_filter[QUERY_MAX_TIERS], *tier_not[QUERY_MAX_TIERS];
     xc_query *match;
     xc_query *exclude;
     query_terms terms;

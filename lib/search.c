@@ -150,6 +150,27 @@ int vs_open_flags_from_env(unsigned *flags, char *err, size_t cap)
     return -1;
 }
 
+/* The engine's three enquires: the count with facets (BoolWeight, match
+ * spies), the pages (BM25), the count without facets (BoolWeight).  All or
+ * none: on failure the three are NULL. */
+static int make_enquires(vs_engine *e, xc_enquire **enq, xc_enquire **plain, xc_enquire **count)
+{
+    *enq = *plain = *count = NULL;
+    if (xc_enquire_new(e->db, enq) != XC_OK || xc_enquire_new(e->db, plain) != XC_OK ||
+        xc_enquire_new(e->db, count) != XC_OK ||
+        xc_enquire_set_bm25(*plain, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN) != XC_OK ||
+        xc_enquire_set_boolean(*enq) != XC_OK || xc_enquire_set_boolean(*count) != XC_OK ||
+        xc_enquire_add_facet(*enq, SLOT_FRAMEWORK, 0, &e->facet_fw) != XC_OK ||
+        xc_enquire_add_facet(*enq, SLOT_YEARS, ' ', &e->facet_year) != XC_OK) {
+        xc_enquire_free(*enq);
+        xc_enquire_free(*plain);
+        xc_enquire_free(*count);
+        *enq = *plain = *count = NULL;
+        return XC_ERR_NOMEM;
+    }
+    return XC_OK;
+}
+
 int vs_open(const char *db_path, unsigned flags, vs_engine **out, char *err, size_t cap)
 {
     *out = NULL;
@@ -197,13 +218,9 @@ int vs_open(const char *db_path, unsigned flags, vs_engine **out, char *err, siz
     rc = load_tables(e, err, cap);
     if (rc == VS_OK)
         rc = load_codec(e, err, cap);
-    if (rc == VS_OK && (xc_enquire_new(e->db, &e->enq) != XC_OK || xc_enquire_new(e->db, &e->plain) != XC_OK ||
-                        xc_enquire_set_bm25(e->plain, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN) != XC_OK ||
-                        xc_enquire_set_bm25(e->enq, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN) != XC_OK ||
-                        xc_enquire_add_facet(e->enq, SLOT_FRAMEWORK, 0, &e->facet_fw) != XC_OK ||
-                        xc_enquire_add_facet(e->enq, SLOT_YEARS, ' ', &e->facet_year) != XC_OK)) {
+    e->plain_stages = getenv("VNSEARCH_PLAIN_STAGES") != NULL;
+    if (rc == VS_OK && make_enquires(e, &e->enq, &e->plain, &e->count) != XC_OK)
         rc = db_failure(db_path, "cannot set up searching", err, cap);
-    }
     if (rc != VS_OK) {
         vs_close(e);
         return rc;
@@ -218,6 +235,7 @@ void vs_close(vs_engine *e)
         return;
     xc_enquire_free(e->enq);
     xc_enquire_free(e->plain);
+    xc_enquire_free(e->count);
     codec_ctx_free(e->codec);
     vs_codec_free(e->dict);
     sb_free(&e->record);
@@ -254,18 +272,14 @@ int vs_refresh(vs_engine *e)
     if (xc_db_reopen(e->db, &changed) != XC_OK || !changed)
         return 0;
     /* the enquire holds the old database; the tables may have changed too */
-    xc_enquire *enq = NULL, *plain = NULL;
-    if (xc_enquire_new(e->db, &enq) == XC_OK && xc_enquire_new(e->db, &plain) == XC_OK) {
-        xc_enquire_set_bm25(enq, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN);
-        xc_enquire_set_bm25(plain, BM25_K1, BM25_K2, BM25_K3, BM25_B, BM25_MIN_NORMLEN);
-        xc_enquire_add_facet(enq, SLOT_FRAMEWORK, 0, &e->facet_fw);
-        xc_enquire_add_facet(enq, SLOT_YEARS, ' ', &e->facet_year);
+    xc_enquire *enq = NULL, *plain = NULL, *count = NULL;
+    if (make_enquires(e, &enq, &plain, &count) == XC_OK) {
         xc_enquire_free(e->enq);
         xc_enquire_free(e->plain);
+        xc_enquire_free(e->count);
         e->enq = enq;
         e->plain = plain;
-    } else {
-        xc_enquire_free(enq);
+        e->count = count;
     }
     alias_table *old = e->aliases;
     char err[256];
@@ -500,7 +514,15 @@ static xc_query *stage_query(search *sr, size_t s)
     xc_query *layer = sr->layer[s / (2 * nt)];
     xc_query *tier = sr->plan.ntiers ? sr->plan.tier[(s / 2) % nt] : NULL;
     xc_query *weight = sr->plan.weight ? sr->plan.weight : sr->match_all;
-    xc_query *parts[3], *tmp[2];
+    xc_query *tier_not = NULL;
+    /* the faster form of weight FILTER tier (query.h); VNSEARCH_PLAIN_STAGES
+     * asks for the plain one, which a test compares it with */
+    if (tier && sr->plan.tier_weight[(s / 2) % nt] && !sr->e->plain_stages) {
+        weight = sr->plan.tier_weight[(s / 2) % nt];
+        tier = sr->plan.tier_filter[(s / 2) % nt];
+        tier_not = sr->plan.tier_not[(s / 2) % nt];
+    }
+    xc_query *parts[3], *tmp[3];
     size_t n = 0;
     if (tier)
         parts[n++] = tier;
@@ -519,16 +541,18 @@ static xc_query *stage_query(search *sr, size_t s)
         q = xc_query_copy(weight);
     }
     xc_query_free(f);
-    xc_query *drop = sr->drop, *d2 = NULL;
-    if (!(s % 2)) { /* the paragraphs: not the headings */
-        if (drop) {
-            tmp[0] = drop;
-            tmp[1] = headings;
-            drop = d2 = xc_query_combine(XC_OP_OR, tmp, 2, 0);
-        } else {
-            drop = headings;
-        }
-    }
+    /* what the stage leaves out: -words and retired passages, what the
+     * tier excludes, and for the paragraphs, the headings */
+    size_t nd = 0;
+    if (sr->drop)
+        tmp[nd++] = sr->drop;
+    if (tier_not)
+        tmp[nd++] = tier_not;
+    if (!(s % 2))
+        tmp[nd++] = headings;
+    xc_query *drop = nd == 1 ? tmp[0] : NULL, *d2 = NULL;
+    if (nd > 1)
+        drop = d2 = xc_query_combine(XC_OP_OR, tmp, nd, 0);
     if (q && drop) {
         tmp[0] = q;
         tmp[1] = drop;
@@ -728,7 +752,9 @@ static int count_matches(search *sr, vs_result *res, char *err, size_t cap)
     if (!u)
         return xapian_failure(sr, XC_ERR_NOMEM, "cannot build the count", err, cap);
     show_query("count", u);
-    xc_enquire *enq = sr->req->facets ? e->enq : e->plain;
+    /* no weights: the count needs none, and computing them for every
+     * match was most of the time of a query of common words */
+    xc_enquire *enq = sr->req->facets ? e->enq : e->count;
     uint32_t check = COUNT_EXACT_MAX + 1;
     /* every passage, copies too: collapsing them here would read the key
      * of every match (a query took 2.5 times as long) */
@@ -752,13 +778,24 @@ static int count_matches(search *sr, vs_result *res, char *err, size_t cap)
         xc_mset_free(m);
         m = NULL;
     }
+    /* without facets, the match at rank COUNT_EXACT_MAX too: in document
+     * order (no weights), where it falls among the ids says how many
+     * matches there are beyond it */
     if (rc == XC_OK)
-        rc = xc_enquire_mset(enq, 0, 0, check, &m);
+        rc = sr->req->facets ? xc_enquire_mset(enq, 0, 0, check, &m)
+                             : xc_enquire_mset(enq, COUNT_EXACT_MAX, 1, check, &m);
     xc_query_free(u);
     if (rc != XC_OK)
         return xapian_failure(sr, rc, "counting failed", err, cap);
+    uint32_t lower = xc_mset_matches_lower_bound(m), upper = xc_mset_matches_upper_bound(m);
     res->matches = xc_mset_matches_estimated(m);
-    res->matches_exact = xc_mset_matches_lower_bound(m) == xc_mset_matches_upper_bound(m);
+    res->matches_exact = lower == upper;
+    xc_docid at, last = 0;
+    if (!res->matches_exact && xc_mset_size(m) == 1 && xc_mset_docid(m, 0, &at) == XC_OK && at > 0 &&
+        xc_db_lastdocid(e->db, &last) == XC_OK && last >= at) {
+        double est = (double)(COUNT_EXACT_MAX + 1) * last / at;
+        res->matches = est < lower ? lower : est > upper ? upper : (uint32_t)est;
+    }
     xc_mset_free(m);
     if (sr->req->facets) {
         facet_list(e, e->facet_fw, &res->frameworks, &res->nframeworks);
@@ -785,6 +822,7 @@ static void arm_deadline(vs_engine *e, const vs_request *req, double t0)
         left = 1e-9; /* already past: the next match ends at once */
     xc_enquire_set_deadline(e->enq, left);
     xc_enquire_set_deadline(e->plain, left);
+    xc_enquire_set_deadline(e->count, left);
 }
 
 static int run_search(search *sr, vs_result *res, char *err, size_t cap)
@@ -812,7 +850,8 @@ static int run_search(search *sr, vs_result *res, char *err, size_t cap)
     }
     if (rc == VS_OK && sr->req->restore)
         restore(sr->e, &sr->plan, res);
-    res->partial = xc_enquire_timed_out(sr->e->enq) || xc_enquire_timed_out(sr->e->plain);
+    res->partial = xc_enquire_timed_out(sr->e->enq) || xc_enquire_timed_out(sr->e->plain) ||
+                   xc_enquire_timed_out(sr->e->count);
     return rc;
 }
 

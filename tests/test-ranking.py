@@ -7,7 +7,7 @@ import os
 import re
 import unicodedata
 
-from e2e import CORPUS, bundled_index, expect, hits, main, scratch, vnindex, vnsearch
+from e2e import CORPUS, SOURCE, bundled_index, dev_batch_lines, expect, hits, main, scratch, vnindex, vnsearch
 
 TMP = scratch()
 DB = os.path.join(TMP, "db")
@@ -192,6 +192,29 @@ def test_words_in_order_outrank_the_same_syllables_apart():
                                "Hợp tác kinh tế giữa hai nước.\n"})
     h = hits(db, "hợp tác kinh tế")
     expect(h and h[0]["id"] == "w.txt:3", f"in order first: {[x['id'] for x in h]}")
+
+
+def test_fast_stages_rank_as_the_plain_ones():
+    # search.c runs each tier as a weighted AND of the terms the tier
+    # requires instead of an OR filtered by them: the same passages, in the
+    # same order, with the same scores, for every query of the dev set and
+    # of bench/queries.tsv, with and without --all-copies and --sort date
+    lines = [f"{qid}\t{q}" for qid, q in dev_batch_lines()]
+    with open(os.path.join(SOURCE, "bench", "queries.tsv"), encoding="utf-8") as f:
+        lines += [l.rstrip("\n") for l in f if l.strip() and not l.startswith("#")]
+    batch = os.path.join(TMP, "stages.tsv")
+    with open(batch, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    for opts in ([], ["--all-copies"], ["--sort", "date"]):
+        out = []
+        for env in (None, {"VNSEARCH_PLAIN_STAGES": "1"}):
+            p = vnsearch(DB, "--batch", batch, "--format", "json", "-n", "20", *opts, env=env, timeout=300)
+            expect(p.returncode == 0, p.stderr[-500:])
+            out.append(p.stdout.splitlines())  # hits and each query's count line, whole
+        expect(sum('"rank"' in l for l in out[0]) > 1000, f"only {len(out[0])} rows")
+        for a, b in zip(out[0], out[1]):
+            expect(a == b, f"{opts}: fast {a} but plain {b}")
+        expect(len(out[0]) == len(out[1]), f"{opts}: {len(out[0])} rows fast, {len(out[1])} plain")
 
 
 TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]

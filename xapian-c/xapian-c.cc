@@ -597,6 +597,14 @@ int xc_db_doccount(xc_db *db, uint32_t *out)
     XC_CATCH
 }
 
+int xc_db_lastdocid(xc_db *db, uint32_t *out)
+{
+    XC_TRY
+    *out = db->db.get_lastdocid();
+    return XC_OK;
+    XC_CATCH
+}
+
 int xc_db_termfreq(xc_db *db, const char *term, size_t len, uint32_t *out)
 {
     XC_TRY
@@ -1028,6 +1036,14 @@ int xc_enquire_set_bm25(xc_enquire *enq, double k1, double k2, double k3, double
 {
     XC_TRY
     enq->enq.set_weighting_scheme(Xapian::BM25Weight(k1, k2, k3, b, min_normlen));
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_enquire_set_boolean(xc_enquire *enq)
+{
+    XC_TRY
+    enq->enq.set_weighting_scheme(Xapian::BoolWeight());
     return XC_OK;
     XC_CATCH
 }

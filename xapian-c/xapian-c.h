@@ -103,6 +103,8 @@ void xc_db_close(xc_db *db);
  * the flags it was opened with).  Sets *changed to 1 if anything changed. */
 int xc_db_reopen(xc_db *db, int *changed);
 int xc_db_doccount(xc_db *db, uint32_t *out);
+/* The highest document id in use (0 for an empty database). */
+int xc_db_lastdocid(xc_db *db, uint32_t *out);
 /* Number of documents the term occurs in (0 if none). */
 int xc_db_termfreq(xc_db *db, const char *term, size_t len, uint32_t *out);
 /* Metadata value (malloc'd, caller frees; NULL and length 0 if unset). */
@@ -207,6 +209,9 @@ void xc_enquire_free(xc_enquire *enq);
 int xc_enquire_set_query(xc_enquire *enq, const xc_query *q);
 /* Xapian::BM25Weight(k1, k2, k3, b, min_normlen). */
 int xc_enquire_set_bm25(xc_enquire *enq, double k1, double k2, double k3, double b, double min_normlen);
+/* Xapian::BoolWeight: every match weighs 0, so a search that only counts
+ * computes no weights (and hits come in document order). */
+int xc_enquire_set_boolean(xc_enquire *enq);
 /* Counts the values of `slot` over the whole match set; a value holding
  * several facets separates them with `sep` (0 = one facet per value).
  * Returns the facet's index for xc_enquire_facet(). */
