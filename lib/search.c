@@ -54,6 +54,11 @@ static int db_failure(const char *path, const char *what, char *err, size_t cap)
     snprintf(detail, sizeof detail, "%s: %s", what, xc_errmsg());
     if (db_damaged())
         damaged_message(path, detail, err, cap);
+    else if (strstr(detail, "no termlist") && strstr(detail, "REMOTE"))
+        /* a remote server sends a document with its term list: only the
+         * shards of a sharded index keep one (README, "Index format") */
+        snprintf(err, cap, "%s: a server serves an index without term lists, which it cannot send passages of: "
+                 "serve the shards of an index built with vnindex --shards N (%s)", path, detail);
     else
         snprintf(err, cap, "%s: %s", path, detail);
     return VS_ERR_DB;

@@ -162,6 +162,26 @@ def test_remote_shards_through_a_stub_file():
         stop_all()
 
 
+def test_a_single_database_served_says_to_serve_shards():
+    # a single database has no term lists, which xapian-tcpsrv needs to send
+    # a passage: Xapian's own words ("REMOTE:Database has no termlist") said
+    # nothing of what to do
+    with open(os.path.join(ONE, "XAPIANDB")) as fp:
+        gen = [os.path.join(ONE, l.split()[1]) for l in fp if l.startswith("auto ")]
+    expect(len(gen) == 1, f"one database: {gen}")
+    port = free_port()
+    try:
+        start_server(gen[0], port)
+        stub = os.path.join(TMP, "single.stub")
+        with open(stub, "w") as fp:
+            fp.write(f"remote 127.0.0.1:{port}\n")
+        p = run([VNSEARCH, "--db", stub, "--allow-remote", "Motegi"])
+        expect(p.returncode == 2 and "vnindex --shards N" in p.stderr and len(p.stderr.splitlines()) == 1,
+               f"exit {p.returncode}, {p.stderr!r}")
+    finally:
+        stop_all()
+
+
 def test_update_keeps_shard_assignment():
     src = os.path.join(TMP, "src")
     shutil.copytree(CORPUS, src)
