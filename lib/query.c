@@ -513,9 +513,29 @@ xc_query *query_date_filter(xc_db *db, uint32_t from, uint32_t to, int inherited
         snprintf(prefix, sizeof prefix, "%s%s", inherited ? PREFIX_INHERITED : "", kinds[k].prefix);
         c.kind = kinds[k].kind;
         c.plen = strlen(prefix);
-        if (xc_db_allterms(db, prefix, c.plen, 0, collect_date_term, &c) != XC_OK) {
-            snprintf(err, cap, "cannot read dates: %s", xc_errmsg());
-            c.failed = 1;
+        /* A month counts only in a year the range does not hold whole, and a
+         * day only in such a month (collect_date_term): so only the months
+         * of the years of `from` and `to`, and the days of their months, are
+         * read, not every day of the index (11,000 terms at 200 MB, 0.4 s
+         * through a remote shard). */
+        uint32_t sub[2] = {0, 0};
+        size_t nsub = 1, width = 0;
+        if (c.kind == 'M' || c.kind == 'D') {
+            uint32_t div = c.kind == 'M' ? 10000 : 100;
+            width = c.kind == 'M' ? 4 : 6;
+            sub[0] = c.from / div;
+            sub[1] = c.to / div;
+            nsub = sub[1] != sub[0] ? 2 : 1;
+        }
+        for (size_t i = 0; i < nsub && !c.failed; i++) {
+            char narrow[32];
+            int n = width ? snprintf(narrow, sizeof narrow, "%s%0*u", prefix, (int)width, (unsigned)sub[i])
+                          : snprintf(narrow, sizeof narrow, "%s", prefix);
+            if (n < 0 || (size_t)n >= sizeof narrow ||
+                xc_db_allterms(db, narrow, (size_t)n, 0, collect_date_term, &c) != XC_OK) {
+                snprintf(err, cap, "cannot read dates: %s", xc_errmsg());
+                c.failed = 1;
+            }
         }
     }
     xc_query *q = NULL;

@@ -151,6 +151,22 @@ def test_a_paragraph_inherits_the_date_of_the_meeting_it_continues():
     expect("2021-08-06 (inherited)" in p.stdout, "the text output says the date is inherited")
 
 
+def test_date_ranges_with_day_edges_across_years():
+    # a range reads only the months of its edge years and the days of its
+    # edge months (query.c): a day at either edge, in a range that spans
+    # years, is still found, and one a day outside is not
+    def ids(frm, to):
+        return {x["id"] for x in hits(DB, "Motegi", "--from", frm, "--to", to, n=50)}
+    day = {x["id"] for x in hits(DB, "Motegi", "--from", "2021-08-06", "--to", "2021-08-06", n=50)}
+    expect(day, "passages of 2021-08-06")
+    expect(day <= ids("2019-03-17", "2021-08-06"), "the last day of a range spanning years")
+    expect(day <= ids("2021-08-06", "2023-02-11"), "the first day of a range spanning years")
+    expect(not day & ids("2021-08-07", "2024-05-02") and not day & ids("2018-12-30", "2021-08-05"),
+           "not a day outside")
+    # every day of a month in between is found through its month or year
+    expect(day <= ids("2020-12-31", "2022-01-01"), "inside a whole year")
+
+
 def test_counts_are_exact_under_ten_thousand():
     line = count_line("hop tac")
     expect(re.fullmatch(r"3 of \d+ matching passages", line), line)
