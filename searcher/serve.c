@@ -88,6 +88,10 @@ typedef struct server {
     atomic_ulong mhd_refused;   /* libmicrohttpd's own connection limit (a safety net above ours) */
     atomic_ulong mhd_other;     /* other libmicrohttpd messages past LOG_LINES */
     atomic_uint mhd_lines;      /* ... printed in this interval */
+    /* bumped by a worker whose engine picked up a rebuilt index: the others
+     * look too before their next job, so that no answer comes from an older
+     * index than one already given (each worker has its own engine) */
+    atomic_ulong generation;
     /* the watchdog */
     pthread_mutex_t stop_lock;
     pthread_cond_t stop_cond;
@@ -493,6 +497,7 @@ typedef struct worker {
     server *s;
     vs_engine *e;
     double checked; /* when it last looked for a rebuilt index */
+    unsigned long generation; /* server.generation when it last looked */
     pthread_t thread;
 } worker;
 
@@ -617,8 +622,11 @@ static void *worker_main(void *arg)
             job_error(j, MHD_HTTP_SERVICE_UNAVAILABLE, "the server is stopping");
         } else {
             double t = now_seconds();
-            if (t - w->checked >= REFRESH_SECONDS) {
-                vs_refresh(w->e);
+            unsigned long g = atomic_load(&s->generation);
+            if (t - w->checked >= REFRESH_SECONDS || w->generation != g) {
+                if (vs_refresh(w->e))
+                    g = atomic_fetch_add(&s->generation, 1) + 1;
+                w->generation = g;
                 w->checked = t;
             }
             if (j->kind == JOB_SEARCH || j->kind == JOB_EXPORT)
