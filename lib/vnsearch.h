@@ -250,8 +250,8 @@ int vs_open(const char *db_path, unsigned flags, vs_engine **out, char *err, siz
 void vs_close(vs_engine *e);
 
 /* Runs one request.  Returns VS_OK (res filled, possibly with no hits),
- * VS_ERR_QUERY or VS_ERR_DB with a message; free res with vs_result_free()
- * whatever the status. */
+ * VS_ERR_QUERY or VS_ERR_DB with a message and res empty; free res with
+ * vs_result_free() (harmless on an empty one). */
 int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, size_t cap);
 void vs_result_free(vs_result *r);
 
