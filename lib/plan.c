@@ -64,7 +64,7 @@ typedef struct bq {
 
 /* Of a query made: the term it is (or scales), the term it implies in
  * every passage holding it (an exact syllable: its folded form), or the
- * operands of an AND or AND_NOT.  For split_tiers(). */
+ * operands of an AND or AND_NOT.  For split_tier(). */
 typedef struct qinfo {
     xc_query *q;
     char *term;         /* prefix + key, or NULL */
@@ -144,7 +144,7 @@ static void push_str(builder *b, char ***list, size_t *n, const char *s, size_t 
     (*n)++;
 }
 
-/* Notes what split_tiers() needs to know of q; NULL when out of memory
+/* Notes what split_tier() needs to know of q; NULL when out of memory
  * (the rewrite then finds nothing to do, which is safe). */
 static qinfo *note(builder *b, xc_query *q)
 {
@@ -173,8 +173,9 @@ static const qinfo *info_of(const builder *b, const xc_query *q)
     return NULL;
 }
 
-/* A term query: prefix + key, noted for highlighting. */
-static xc_query *term(builder *b, const char *prefix, const char *key)
+/* A term query: prefix + key, noted for highlighting; `implies` is another
+ * term every passage holding it holds (qinfo), or NULL. */
+static xc_query *term_implying(builder *b, const char *prefix, const char *key, const char *implies)
 {
     char buf[2 * VN_KEY_MAX + 16];
     int n = snprintf(buf, sizeof buf, "%s%s", prefix, key);
@@ -183,20 +184,23 @@ static xc_query *term(builder *b, const char *prefix, const char *key)
     push_str(b, &b->p->hl_terms, &b->p->nhl_terms, buf, (size_t)n);
     xc_query *q = track(b, xc_query_term(buf, (size_t)n, 1));
     qinfo *i = note(b, q);
-    if (i)
+    if (i) { /* without them the rewrite leaves the query as it is */
         i->term = strndup(buf, (size_t)n);
+        i->implies = implies ? strdup(implies) : NULL;
+    }
     return q;
 }
 
-/* The exact term of a syllable (or of a run written solid): every passage
- * holding it holds its folded key too (docbuild.c indexes both). */
+static xc_query *term(builder *b, const char *prefix, const char *key)
+{
+    return term_implying(b, prefix, key, NULL);
+}
+
+/* The exact term of a syllable: every passage holding it holds its folded
+ * key too (docbuild.c indexes both). */
 static xc_query *exact_term(builder *b, const char *exact, const char *folded)
 {
-    xc_query *q = term(b, PREFIX_EXACT, exact);
-    const qinfo *c = info_of(b, q);
-    if (c && c->term)
-        ((qinfo *)c)->implies = strdup(folded);
-    return q;
+    return term_implying(b, PREFIX_EXACT, exact, folded);
 }
 
 static xc_query *pair_term(builder *b, const char *f1, const char *f2)
@@ -1151,17 +1155,18 @@ static void split_tier(builder *b, size_t k)
     if (b->nweights > SPLIT_MAX || !flatten(b, p->tier[k], pos, &npos, neg, &nneg))
         return;
     char gone[SPLIT_MAX] = {0}; /* conjuncts a weighted AND now requires */
+    const qinfo *conj[SPLIT_MAX];   /* looked up once: the loop below pairs every weight with each */
+    for (size_t c = 0; c < npos; c++)
+        conj[c] = info_of(b, pos[c]);
     for (size_t w = 0; w < b->nweights; w++) {
         const char *t = weight_term(b, b->weights[w]);
         int held = 0;
-        for (size_t c = 0; t && c < npos; c++) {
-            const qinfo *ci = info_of(b, pos[c]);
-            if (implies(ci, t)) {
+        for (size_t c = 0; t && c < npos; c++)
+            if (implies(conj[c], t)) {
                 held = 1;
-                if (strcmp(ci->term, t) == 0)
+                if (strcmp(conj[c]->term, t) == 0)
                     gone[c] = 1;
             }
-        }
         if (held)
             and[nand++] = b->weights[w];
         else

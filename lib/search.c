@@ -516,16 +516,17 @@ static int stage_tier(const search *sr, size_t s)
 static xc_query *stage_query(search *sr, size_t s)
 {
     size_t nt = sr->plan.ntiers ? sr->plan.ntiers : 1;
+    size_t t = (s / 2) % nt;
     xc_query *layer = sr->layer[s / (2 * nt)];
-    xc_query *tier = sr->plan.ntiers ? sr->plan.tier[(s / 2) % nt] : NULL;
+    xc_query *tier = sr->plan.ntiers ? sr->plan.tier[t] : NULL;
     xc_query *weight = sr->plan.weight ? sr->plan.weight : sr->match_all;
     xc_query *tier_not = NULL;
     /* the faster form of weight FILTER tier (query.h); VNSEARCH_PLAIN_STAGES
      * asks for the plain one, which a test compares it with */
-    if (tier && sr->plan.tier_weight[(s / 2) % nt] && !sr->e->plain_stages) {
-        weight = sr->plan.tier_weight[(s / 2) % nt];
-        tier = sr->plan.tier_filter[(s / 2) % nt];
-        tier_not = sr->plan.tier_not[(s / 2) % nt];
+    if (tier && sr->plan.tier_weight[t] && !sr->e->plain_stages) {
+        weight = sr->plan.tier_weight[t];
+        tier = sr->plan.tier_filter[t];
+        tier_not = sr->plan.tier_not[t];
     }
     xc_query *parts[3], *tmp[3];
     size_t n = 0;

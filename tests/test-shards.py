@@ -52,9 +52,9 @@ def start_server(shard_dir, port):
     raise RuntimeError(f"xapian-tcpsrv on port {port} did not start")
 
 
-def shard_dirs():
-    with open(os.path.join(THREE, "XAPIANDB")) as fp:
-        return [os.path.join(THREE, l.split()[1]) for l in fp if l.startswith("auto ")]
+def shard_dirs(db=THREE):
+    with open(os.path.join(db, "XAPIANDB")) as fp:
+        return [os.path.join(db, l.split()[1]) for l in fp if l.startswith("auto ")]
 
 
 def same_hits(db_a, db_b, *extra):
@@ -166,8 +166,7 @@ def test_a_single_database_served_says_to_serve_shards():
     # a single database has no term lists, which xapian-tcpsrv needs to send
     # a passage: Xapian's own words ("REMOTE:Database has no termlist") said
     # nothing of what to do
-    with open(os.path.join(ONE, "XAPIANDB")) as fp:
-        gen = [os.path.join(ONE, l.split()[1]) for l in fp if l.startswith("auto ")]
+    gen = shard_dirs(ONE)
     expect(len(gen) == 1, f"one database: {gen}")
     port = free_port()
     try:
