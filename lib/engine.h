@@ -20,6 +20,7 @@ struct vs_engine {
     xc_enquire *enq;
     xc_enquire *plain; /* no match spies: the pages (fetch_page) */
     int plain_stages;  /* $VNSEARCH_PLAIN_STAGES: run weight FILTER tier as built (search.c) */
+    int weigh_both;    /* $VNSEARCH_NO_FOLD: no folded weights in the exact tier (plan.c) */
     xc_enquire *count; /* BoolWeight, no match spies: counts without facets (enq has BoolWeight too) */
     codec_ctx *codec;  /* the records' compression (codec.c) */
     vs_codec *dict;

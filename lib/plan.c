@@ -40,6 +40,7 @@
  * checked against the text of the hits shown (search.c), since the pairs of
  * a phrase could in principle occur apart.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,7 @@ typedef struct qinfo {
     char *term;         /* prefix + key, or NULL */
     char *implies;      /* another term every passage with `term` holds, or NULL */
     xc_query *scaled;   /* q scales this query */
+    double scale;       /* ... by this factor */
     xc_op op;           /* XC_OP_AND or XC_OP_AND_NOT with kids, else XC_OP_OR */
     xc_query **kids;
     size_t nkids;
@@ -265,8 +267,10 @@ static void weigh(builder *b, xc_query *q, double scale)
         xc_query *base = q;
         q = track(b, xc_query_scale(q, scale));
         qinfo *i = note(b, q);
-        if (i)
+        if (i) {
             i->scaled = base;
+            i->scale = scale;
+        }
     }
     if (b->nweights == b->capweights) {
         size_t cap = b->capweights ? b->capweights * 2 : 32;
@@ -1147,6 +1151,102 @@ static int implies(const qinfo *c, const char *t)
     return strcmp(sp + 1, t) == 0;
 }
 
+/* The factor a weighing part scales its term by (1 if it is the term). */
+static double weight_scale(const builder *b, xc_query *w)
+{
+    const qinfo *i = info_of(b, w);
+    return i && i->scaled ? i->scale : 1.0;
+}
+
+static xc_query *weight_base(const builder *b, xc_query *w)
+{
+    const qinfo *i = info_of(b, w);
+    return i && i->scaled ? i->scaled : w;
+}
+
+/* Xapian's BM25 idf for a term in tf of n passages (bm25weight.cc, no
+ * relevance set: a term in more than a third of them is damped). */
+static double bm25_idf(uint32_t tf, uint32_t n)
+{
+    double tw = ((double)n - tf + 0.5) / ((double)tf + 0.5);
+    if (tw < 2)
+        tw = tw * 0.5 + 1;
+    return log(tw);
+}
+
+/* The index of the one weighing part of and[0..n) that is the term t, or n
+ * (none, or more than one). */
+static size_t weight_of(const builder *b, xc_query **and, size_t n, const char *t)
+{
+    size_t at = n;
+    for (size_t i = 0; i < n; i++) {
+        const char *wt = weight_term(b, and[i]);
+        if (wt && strcmp(wt, t) == 0) {
+            if (at != n)
+                return n;
+            at = i;
+        }
+    }
+    return at;
+}
+
+/* One posting list weighs for two.  A tier that requires a syllable in the
+ * spelling typed (XEhợp) weighs it twice: exact, and folded (hop).  Every
+ * passage of the tier holds both, as often (docbuild.c adds one of each per
+ * syllable) unless it also holds the syllable with other marks (họp), and
+ * BM25's part for a term is its idf times a factor of the count and the
+ * passage's length alone.  So the folded part is the exact one times the
+ * ratio of their idfs, and the exact term scaled by (1 + that ratio) gives
+ * the passages of the tier the weights they had, without walking the folded
+ * term's list, the longest of the query (in two thirds of the passages for
+ * "hợp tác": 5 lists of 200,000 postings became 3).  A passage that also
+ * holds other spellings no longer gains from them inside this tier, which
+ * is the tier's meaning.  Returns the new count of and[]. */
+static size_t fold_exact_weights(builder *b, xc_query **and, size_t nand, const qinfo *const *conj, size_t npos)
+{
+    uint32_t docs = 0;
+    if (b->ctx->weigh_both || xc_db_doccount(b->ctx->db, &docs) != XC_OK || docs == 0)
+        return nand;
+    for (size_t i = 0; i < nand && !b->failed; i++) {
+        const char *t = weight_term(b, and[i]);
+        const qinfo *by = NULL;
+        int n = 0, own = 0;
+        for (size_t c = 0; t && c < npos; c++) {
+            if (!conj[c] || !conj[c]->term)
+                continue;
+            if (strcmp(conj[c]->term, t) == 0)
+                own = 1;
+            else if (conj[c]->implies && strcmp(conj[c]->implies, t) == 0 &&
+                     strncmp(conj[c]->term, PREFIX_EXACT, strlen(PREFIX_EXACT)) == 0) {
+                by = conj[c];
+                n++;
+            }
+        }
+        /* two spellings of it required (hợp ... họp): its count is their sum */
+        if (!t || own || n != 1 || weight_of(b, and, nand, t) != i)
+            continue;
+        size_t j = weight_of(b, and, nand, by->term);
+        if (j == nand)
+            continue;
+        uint32_t ft = 0, fe = 0;
+        if (xc_db_termfreq(b->ctx->db, t, strlen(t), &ft) != XC_OK ||
+            xc_db_termfreq(b->ctx->db, by->term, strlen(by->term), &fe) != XC_OK || fe == 0)
+            continue;
+        double ie = bm25_idf(fe, docs);
+        if (!(ie > 0))
+            continue;
+        double scale = weight_scale(b, and[j]) + weight_scale(b, and[i]) * bm25_idf(ft, docs) / ie;
+        xc_query *merged = track(b, xc_query_scale(weight_base(b, and[j]), scale));
+        if (!merged)
+            return nand;
+        and[j] = merged;
+        memmove(&and[i], &and[i + 1], (nand - i - 1) * sizeof *and);
+        nand--;
+        i--;
+    }
+    return nand;
+}
+
 static void split_tier(builder *b, size_t k)
 {
     query_plan *p = b->p;
@@ -1174,6 +1274,7 @@ static void split_tier(builder *b, size_t k)
     }
     if (!nand)
         return;
+    nand = fold_exact_weights(b, and, nand, conj, npos);
     for (size_t c = 0; c < npos; c++)
         if (!gone[c])
             keep[nkeep++] = pos[c];

@@ -66,6 +66,7 @@ typedef struct query_context {
     xc_db *db;
     const alias_table *aliases;
     int exact;                   /* --exact */
+    int weigh_both;              /* weigh exact and folded apart in every tier ($VNSEARCH_NO_FOLD) */
 } query_context;
 
 /* ------------------------------------------------------------ the plan */

@@ -224,6 +224,7 @@ int vs_open(const char *db_path, unsigned flags, vs_engine **out, char *err, siz
     if (rc == VS_OK)
         rc = load_codec(e, err, cap);
     e->plain_stages = getenv("VNSEARCH_PLAIN_STAGES") != NULL;
+    e->weigh_both = e->plain_stages || getenv("VNSEARCH_NO_FOLD") != NULL;
     if (rc == VS_OK && make_enquires(e, &e->enq, &e->plain, &e->count) != XC_OK)
         rc = db_failure(db_path, "cannot set up searching", err, cap);
     if (rc != VS_OK) {
@@ -999,7 +1000,7 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
         sr.layer[0] = fw;
         sr.nlayers = 1;
     }
-    query_context ctx = {e->db, e->aliases, req->exact};
+    query_context ctx = {e->db, e->aliases, req->exact, e->weigh_both};
     xc_errclear();
     if (rc == VS_OK && req->like && pq.root) {
         snprintf(err, cap, "--like finds the passages like one passage: give it filters (framework:, date:), "

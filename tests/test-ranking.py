@@ -210,20 +210,28 @@ def test_words_in_order_outrank_the_same_syllables_apart():
     expect(h and h[0]["id"] == "w.txt:3", f"in order first: {[x['id'] for x in h]}")
 
 
-def test_fast_stages_rank_as_the_plain_ones():
-    # search.c runs each tier as a weighted AND of the terms the tier
-    # requires instead of an OR filtered by them: the same passages, in the
-    # same order, with the same scores, for every query of the dev set and
-    # of bench/queries.tsv, with and without --all-copies and --sort date
+def all_queries_batch():
+    """Every query of the dev set and of bench/queries.tsv, as a batch file."""
     lines = [f"{qid}\t{q}" for qid, q in dev_batch_lines()]
     with open(os.path.join(SOURCE, "bench", "queries.tsv"), encoding="utf-8") as f:
         lines += [l.rstrip("\n") for l in f if l.strip() and not l.startswith("#")]
     batch = os.path.join(TMP, "stages.tsv")
     with open(batch, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
+    return batch
+
+
+def test_fast_stages_rank_as_the_plain_ones():
+    # search.c runs each tier as a weighted AND of the terms the tier
+    # requires instead of an OR filtered by them: the same passages, in the
+    # same order, with the same scores, for every query of the dev set and
+    # of bench/queries.tsv, with and without --all-copies and --sort date
+    # (the folded weights of the exact tier, next test, left out: the plain
+    # form has one weight for every tier)
+    batch = all_queries_batch()
     for opts in ([], ["--all-copies"], ["--sort", "date"]):
         out = []
-        for env in (None, {"VNSEARCH_PLAIN_STAGES": "1"}):
+        for env in ({"VNSEARCH_NO_FOLD": "1"}, {"VNSEARCH_PLAIN_STAGES": "1"}):
             p = vnsearch(DB, "--batch", batch, "--format", "json", "-n", "20", *opts, env=env, timeout=300)
             expect(p.returncode == 0, p.stderr[-500:])
             out.append(p.stdout.splitlines())  # hits and each query's count line, whole
@@ -231,6 +239,40 @@ def test_fast_stages_rank_as_the_plain_ones():
         for a, b in zip(out[0], out[1]):
             expect(a == b, f"{opts}: fast {a} but plain {b}")
         expect(len(out[0]) == len(out[1]), f"{opts}: {len(out[0])} rows fast, {len(out[1])} plain")
+
+
+def scores(db, query, env):
+    p = vnsearch(db, "--format", "json", "-n", "50", "--", query, env=env)
+    expect(p.returncode == 0, p.stderr[-500:])
+    return {h["id"]: (h["score"], h["match"]) for h in map(json.loads, p.stdout.splitlines()) if "rank" in h}
+
+
+def test_exact_tier_weighs_the_folded_syllable_through_the_exact_one():
+    # In the tier holding every word as typed, "hợp" weighs exact (XEhợp)
+    # and folded (hop); plan.c folds the second into the first, scaled by
+    # the ratio of their idfs, so Xapian walks one posting list, not two
+    # (hợp tác on 200 MB: 26 -> 18 ms).  A passage holding only the typed
+    # spelling keeps its score; one that also holds another spelling (họp)
+    # no longer gains from it inside the tier.
+    filler = "".join(f"Đoạn {i} nói về thời tiết, mùa màng và giao thông ở tỉnh thứ {i}.\n\n" for i in range(30))
+    db = small_index({"f.txt": "Hợp tác kinh tế giữa hai nước láng giềng.\n\n"
+                               "Hợp tác kinh tế, họp bàn, họp báo và họp mặt giữa hai nước láng giềng.\n\n"
+                               "Các bên ký hợp đồng tại Hà Nội.\n\n" + filler})
+    folded = scores(db, "hợp tác", None)
+    plain = scores(db, "hợp tác", {"VNSEARCH_NO_FOLD": "1"})
+    expect(set(folded) == set(plain) == {"f.txt:1", "f.txt:3"}, f"{folded} / {plain}")
+    expect(folded["f.txt:1"][1] == plain["f.txt:1"][1] == "exact", f"{folded} / {plain}")
+    expect(abs(folded["f.txt:1"][0] - plain["f.txt:1"][0]) < 2e-4, f"same score: {folded} / {plain}")
+    expect(plain["f.txt:3"][0] > folded["f.txt:3"][0] + 0.01, f"họp no longer adds: {folded} / {plain}")
+    # and on the bundled corpus, every dev and bench query keeps its first
+    # passage
+    batch = all_queries_batch()
+    out = []
+    for env in (None, {"VNSEARCH_NO_FOLD": "1"}):
+        p = vnsearch(DB, "--batch", batch, "--format", "json", "-n", "1", env=env, timeout=300)
+        expect(p.returncode == 0, p.stderr[-500:])
+        out.append([(h["query_id"], h.get("id"), h.get("matches")) for h in map(json.loads, p.stdout.splitlines())])
+    expect(len(out[0]) > 100 and out[0] == out[1], "first passages differ")
 
 
 TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]

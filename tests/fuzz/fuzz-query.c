@@ -76,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (query_parse(text, &q, err, sizeof err) != 0) {
         FUZZ_CHECK(err[0] && !strchr(err, '\n'), "refused with no one-line message");
     } else {
-        query_context ctx = {db, vs_aliases(engine), (int)(flags & 1)};
+        query_context ctx = {db, vs_aliases(engine), (int)(flags & 1), (int)((flags >> 3) & 1)};
         FUZZ_CHECK(q.nframeworks <= QUERY_MAX_FRAMEWORKS, "%zu frameworks", q.nframeworks);
         xc_query *filter = query_framework_filter(q.frameworks, q.nframeworks);
         if (q.has_date) {
