@@ -22,7 +22,9 @@
  * a pair term, so a passage holding the words whole and in order holds
  * their pairs and outweighs one holding the syllables apart; alias terms;
  * and a date typed in the query ("tháng 11/2019"), which weighs for the
- * passages carrying it.
+ * passages carrying it.  (In the exact tier a marked syllable's folded
+ * weight rides on its exact term, fold_exact_weights(), so Xapian walks one
+ * posting list for it, not two.)
  *
  * What a word is.  A "word" is a unit the tiers require whole.  Runs of the
  * alias table are words (Mekong, Nhật Bản, HNCC); a hyphenated run is one
