@@ -172,13 +172,17 @@ static int parse_line(batch_reader *r, const char *s, size_t l, batch_item *it)
 {
     memset(it, 0, sizeof *it);
     it->line = r->lineno;
-    size_t first = 0; /* offset of s in the line as given (a BOM dropped) */
+    size_t first = 0; /* offset of s in the line as given (BOMs dropped) */
     if (l && s[l - 1] == '\r')
         l--;
-    if (r->lineno == 1 && l >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+    /* A byte order mark: the file's, one a tool added in front of it, or one
+     * inside a file made by joining files that had theirs (cat a.tsv b.tsv).
+     * At the start of a line U+FEFF joins nothing; left there, it would be an
+     * invisible first character of the id. */
+    while (l >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
         s += 3;
         l -= 3;
-        first = 3;
+        first += 3;
     }
     size_t lead = 0;
     while (lead < l && (s[lead] == ' ' || s[lead] == '\t'))

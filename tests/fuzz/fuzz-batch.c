@@ -3,7 +3,7 @@
  * Checks batch.h's promises: every item is a bad line with a reason or has
  * an id and a query of valid UTF-8 with no newline or NUL, never longer than
  * BATCH_LINE_MAX; line numbers rise and stay within the file; a BOM at the
- * start never reaches an id or a query.
+ * start of a line (one or several) never reaches an id or a query.
  */
 #include <string.h>
 
@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(it.id && it.query, "item %zu: NULL id or query", i);
             check_text("id", i, it.id);
             check_text("query", i, it.query);
-            FUZZ_CHECK(it.line != 1 || strncmp(it.id, "\xEF\xBB\xBF", 3) != 0, "item %zu: BOM kept in the id", i);
+            FUZZ_CHECK(strncmp(it.id, "\xEF\xBB\xBF", 3) != 0, "item %zu: BOM kept in the id", i);
         }
         batch_item_free(&it);
     }

@@ -221,6 +221,11 @@ def test_a_leading_bom_is_dropped():
     status, out, err, secs, rss = measure(["--batch", "-", "--format", "trec", "-n", "1"],
                                           stdin="\ufeffq1\tMotegi\r\nq2\tBlinken\r\n".encode())
     expect(status == 0 and out.startswith("q1 Q0 ") and "\nq2 Q0 " in out, f"BOM: {out!r} {err!r}")
+    # a BOM added in front of one (the fuzzer's find: it stayed in the id),
+    # and a BOM inside a file joined from two that had theirs
+    status, out, err, secs, rss = measure(["--batch", "-", "--format", "trec", "-n", "1"],
+                                          stdin="\ufeff\ufeffq1\tMotegi\n\ufeffq2\tBlinken\n".encode())
+    expect(status == 0 and out.startswith("q1 Q0 ") and "\nq2 Q0 " in out, f"BOMs: {out!r} {err!r}")
 
 
 TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]
