@@ -1176,14 +1176,13 @@ static double bm25_idf(uint32_t tf, uint32_t n)
     return log(tw);
 }
 
-/* The index of the one weighing part of and[0..n) that is the term t, or n
- * (none, or more than one). */
-static size_t weight_of(const builder *b, xc_query **and, size_t n, const char *t)
+/* The index of the one term of wt[0..n) that is t, or n (none, or more
+ * than one). */
+static size_t weight_of(const char *const *wt, size_t n, const char *t)
 {
     size_t at = n;
     for (size_t i = 0; i < n; i++) {
-        const char *wt = weight_term(b, and[i]);
-        if (wt && strcmp(wt, t) == 0) {
+        if (wt[i] && strcmp(wt[i], t) == 0) {
             if (at != n)
                 return n;
             at = i;
@@ -1207,10 +1206,13 @@ static size_t weight_of(const builder *b, xc_query **and, size_t n, const char *
 static size_t fold_exact_weights(builder *b, xc_query **and, size_t nand, const qinfo *const *conj, size_t npos)
 {
     uint32_t docs = 0;
-    if (b->ctx->weigh_both || xc_db_doccount(b->ctx->db, &docs) != XC_OK || docs == 0)
+    if (b->ctx->weigh_both)
         return nand;
+    const char *wt[SPLIT_MAX]; /* the term of each part, looked up once (kept in step with and[]) */
+    for (size_t i = 0; i < nand; i++)
+        wt[i] = weight_term(b, and[i]);
     for (size_t i = 0; i < nand && !b->failed; i++) {
-        const char *t = weight_term(b, and[i]);
+        const char *t = wt[i];
         const qinfo *by = NULL;
         int n = 0, own = 0;
         for (size_t c = 0; t && c < npos; c++) {
@@ -1225,13 +1227,14 @@ static size_t fold_exact_weights(builder *b, xc_query **and, size_t nand, const 
             }
         }
         /* two spellings of it required (hợp ... họp): its count is their sum */
-        if (!t || own || n != 1 || weight_of(b, and, nand, t) != i)
+        if (!t || own || n != 1 || weight_of(wt, nand, t) != i)
             continue;
-        size_t j = weight_of(b, and, nand, by->term);
+        size_t j = weight_of(wt, nand, by->term);
         if (j == nand)
             continue;
         uint32_t ft = 0, fe = 0;
-        if (xc_db_termfreq(b->ctx->db, t, strlen(t), &ft) != XC_OK ||
+        if ((!docs && (xc_db_doccount(b->ctx->db, &docs) != XC_OK || docs == 0)) ||
+            xc_db_termfreq(b->ctx->db, t, strlen(t), &ft) != XC_OK ||
             xc_db_termfreq(b->ctx->db, by->term, strlen(by->term), &fe) != XC_OK || fe == 0)
             continue;
         double ie = bm25_idf(fe, docs);
@@ -1241,8 +1244,9 @@ static size_t fold_exact_weights(builder *b, xc_query **and, size_t nand, const 
         xc_query *merged = track(b, xc_query_scale(weight_base(b, and[j]), scale));
         if (!merged)
             return nand;
-        and[j] = merged;
+        and[j] = merged; /* (wt[j], its term, stays) */
         memmove(&and[i], &and[i + 1], (nand - i - 1) * sizeof *and);
+        memmove(&wt[i], &wt[i + 1], (nand - i - 1) * sizeof *wt);
         nand--;
         i--;
     }
