@@ -36,8 +36,7 @@ typedef struct walker {
     size_t names_cap;
 } walker;
 
-/* A name a reader reads: .txt, .docx, .pdf, ... (readers.h). */
-static int readable_name(const char *name)
+int fileset_reads_name(const char *name)
 {
     return rd_format_of(name) != RD_FORMAT_NONE;
 }
@@ -192,9 +191,9 @@ static void walk_dir(walker *w, const char *dir, const char *rel)
         }
         if (S_ISDIR(est.st_mode))
             walk_dir(w, path, sub);
-        else if (S_ISREG(est.st_mode) && readable_name(entries[i]))
+        else if (S_ISREG(est.st_mode) && fileset_reads_name(entries[i]))
             add_file(w, path, sub, &est);
-        else if (readable_name(entries[i])) { /* a FIFO would block, /dev/zero never end */
+        else if (fileset_reads_name(entries[i])) { /* a FIFO would block, /dev/zero never end */
             fprintf(w->warn, "vnindex: %s: not a regular file, skipped\n", path);
             w->fs->warnings++;
         }

@@ -39,6 +39,10 @@ typedef struct fileset {
 int fileset_collect(fileset *fs, const char *const *paths, size_t n, FILE *warn);
 void fileset_free(fileset *fs);
 
+/* 1 if `name` is a file a reader reads (.txt, .docx, .odt, .pdf, .html,
+ * .doc, .rtf: readers.h), by its extension in any case. */
+int fileset_reads_name(const char *name);
+
 /* 1 if `real` lies under one of the roots (or is one). */
 int fileset_covers(const fileset *fs, const char *real);
 

@@ -28,6 +28,7 @@
 #include "index.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
@@ -73,6 +74,10 @@ typedef struct file_state {
     size_t passages;
     int indexed;
     long build;    /* ACT_KEEP: the build its passages are in */
+    rd_document *early; /* read through its converter for the codec's samples, kept for its worker
+                           (a converter runs once per file per build) */
+    int early_rc;       /* ... or how the converter failed (0: not tried), and why */
+    char *early_err;
 } file_state;
 
 typedef struct run {
@@ -250,6 +255,13 @@ static void index_one(worker *w, vs_docbuilder *b, size_t i)
     if (rc) {
         say(r, "vnindex: %s: %s, skipped\n", f->path, strerror(rc));
         atomic_fetch_add(&r->warnings, 1);
+        /* A file the run may not read is recorded with no passages, so that
+         * the next run says "up to date" instead of rebuilding for it; a
+         * chmod changes its ctime, and the run after reads it again. */
+        if (rc == EACCES || rc == EPERM)
+            r->state[i].indexed = 1;
+        rd_document_free(r->state[i].early);
+        r->state[i].early = NULL;
         return;
     }
     r->state[i].hash = vs_content_hash(raw, raw_len);
@@ -257,7 +269,16 @@ static void index_one(worker *w, vs_docbuilder *b, size_t i)
     f->size = raw_len;
     rd_document *doc = NULL;
     char err[512] = "";
-    rc = index_read_document(f->path, raw, raw_len, &doc, err, sizeof err);
+    if (r->state[i].early) {
+        doc = r->state[i].early;
+        r->state[i].early = NULL;
+        rc = RD_OK;
+    } else if (r->state[i].early_rc) {
+        rc = r->state[i].early_rc;
+        snprintf(err, sizeof err, "%s", r->state[i].early_err ? r->state[i].early_err : rd_errmsg(rc));
+    } else {
+        rc = index_read_document(f->path, raw, raw_len, &doc, err, sizeof err);
+    }
     free(raw);
     if (rc) {
         say(r, "vnindex: %s: %s, skipped\n", f->path, err[0] ? err : rd_errmsg(rc));
@@ -585,11 +606,26 @@ static int build(run *r, size_t *total_docs)
 {
     vs_gen_path(r->o->db, r->gen, -1, r->scratch, sizeof r->scratch);
     strncat(r->scratch, ".tmp", sizeof r->scratch - strlen(r->scratch) - 1);
+    struct stat st;
+    if (lstat(r->scratch, &st) == 0 && !vs_gen_is_ours(r->scratch)) {
+        fail(r, "%s: is in the way of the new index and was not made by vnindex; move it out of %s", r->scratch,
+             r->o->db);
+        r->scratch[0] = '\0'; /* not ours to remove on the way out */
+        return -1;
+    }
     vs_remove_tree(r->scratch);
     if (mkdir(r->scratch, 0777) != 0) {
         fail(r, "%s: %s", r->scratch, strerror(errno));
         return -1;
     }
+    char mark[PATH_MAX + 32];
+    snprintf(mark, sizeof mark, "%s/%s", r->scratch, VS_GEN_SCRATCH_MARK);
+    int mfd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+    if (mfd < 0) {
+        fail(r, "%s: %s", mark, strerror(errno));
+        return -1;
+    }
+    close(mfd);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     size_t nworkers = r->o->threads > 0 ? (size_t)r->o->threads : (size_t)(cpus > 0 ? cpus : 1);
     if (nworkers > 8 && r->o->threads <= 0)
@@ -748,6 +784,18 @@ static int plan_update(run *r)
     return why == NULL;
 }
 
+/* The most text of converted documents (.doc, .rtf) that training keeps
+ * for the workers. */
+#define EARLY_BYTES ((size_t)64 << 20)
+
+static size_t document_bytes(const rd_document *doc)
+{
+    size_t n = doc->count * sizeof *doc->blocks;
+    for (size_t i = 0; i < doc->count; i++)
+        n += doc->blocks[i].len + 1;
+    return n;
+}
+
 /* The records' compression dictionary for a full build: trained on the
  * records of a sample of the files, taken evenly across them. */
 static int train_codec(run *r, char *err, size_t cap)
@@ -760,6 +808,7 @@ static int train_codec(run *r, char *err, size_t cap)
         return -1;
     }
     vs_docbuilder_sample_into(b, samples);
+    size_t kept = 0;
     /* every file when there are few, else a spread of them */
     size_t step = r->ntodo > 64 ? r->ntodo / 64 : 1;
     for (size_t k = 0; k < r->ntodo && !vs_samples_full(samples); k += step) {
@@ -770,9 +819,24 @@ static int train_codec(run *r, char *err, size_t cap)
         rd_document *doc = NULL;
         if (vs_read_file(f->path, &raw, &len, &changed) != 0)
             continue; /* the workers will say why */
-        if (index_read_document(f->path, raw, len, &doc, e, sizeof e) == RD_OK) {
+        e[0] = '\0';
+        int rc = index_read_document(f->path, raw, len, &doc, e, sizeof e);
+        if (rc == RD_OK) {
             vs_build_stats st = {0, 0, 0};
             vs_docbuild_document(b, NULL, 0, f->name, doc, &st, e, sizeof e);
+        } else if (rd_converter_program(rd_format_of(f->path)) && rc != RD_ERR_NOMEM) {
+            /* a converter that failed or timed out is not run again */
+            r->state[r->todo[k]].early_rc = rc;
+            r->state[r->todo[k]].early_err = strdup(e[0] ? e : rd_errmsg(rc));
+        }
+        /* what a converter made is kept for the worker, within a bound, so
+         * that a slow (or hostile) .doc or .rtf costs one run of antiword
+         * or unrtf, not two */
+        size_t doc_bytes = doc ? document_bytes(doc) : 0;
+        if (doc && rd_converter_program(doc->format) && kept + doc_bytes <= EARLY_BYTES) {
+            r->state[r->todo[k]].early = doc;
+            kept += doc_bytes;
+            doc = NULL;
         }
         rd_document_free(doc);
         free(raw);
@@ -967,6 +1031,11 @@ int index_run(const index_options *o)
 out:
     if (r.scratch[0])
         vs_remove_tree(r.scratch);
+    for (size_t i = 0; r.state && i < r.fs.count; i++)
+    {
+        rd_document_free(r.state[i].early); /* a run that failed before its workers took them */
+        free(r.state[i].early_err);
+    }
     current_run = NULL;
     vs_gen_unlock(lock);
     free(r.state);

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileset.h"
 #include "vnsearch.h"
 
 #define WATCH_MASK                                                                                                 \
@@ -113,10 +114,12 @@ static char *join(const char *dir, const char *name)
     return p;
 }
 
+/* A file the index reads (every format vnindex reads), or a table
+ * (frameworks.tsv, aliases.tsv) whose change retags the texts. */
 static int is_indexed_name(const char *name)
 {
     size_t n = strlen(name);
-    return n > 4 && (strcasecmp(name + n - 4, ".txt") == 0 || strcasecmp(name + n - 4, ".tsv") == 0);
+    return fileset_reads_name(name) || (n > 4 && strcasecmp(name + n - 4, ".tsv") == 0);
 }
 
 static long read_long(const char *path)

@@ -50,6 +50,26 @@ static int make_dirs(const char *path)
     return mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* A directory vnindex may write into: empty, or holding an index (its
+ * stub) or the lock of a run that has not published one yet. */
+static int is_index_dir(const char *db)
+{
+    DIR *d = opendir(db);
+    if (!d)
+        return 1; /* the open of the lock file below says what is wrong */
+    int empty = 1, ours = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        empty = 0;
+        if (!strcmp(e->d_name, STUB_NAME) || !strcmp(e->d_name, LOCK_NAME))
+            ours = 1;
+    }
+    closedir(d);
+    return empty || ours;
+}
+
 int vs_gen_lock(const char *db, char *err, size_t cap)
 {
     struct stat st;
@@ -62,6 +82,13 @@ int vs_gen_lock(const char *db, char *err, size_t cap)
         snprintf(probe, sizeof probe, "%s/iamglass", db);
         if (access(probe, F_OK) == 0) {
             snprintf(err, cap, "%s: is a Xapian database not built by vnindex; choose another --db", db);
+            return -1;
+        }
+        if (!is_index_dir(db)) {
+            snprintf(err, cap,
+                     "%s: is a directory that holds other files and no vnsearch index; vnindex writes only "
+                     "into a new or empty directory: choose another --db",
+                     db);
             return -1;
         }
     } else if (make_dirs(db) != 0) {
@@ -202,6 +229,82 @@ int vs_remove_tree(const char *path)
     return rc;
 }
 
+/* A generation's name: "g" and at least six digits (vs_gen_path), and
+ * ".tmp" for the scratch of a run.  The number goes to *gen. */
+static int gen_name(const char *name, long *gen, int *scratch)
+{
+    if (name[0] != 'g')
+        return 0;
+    size_t d = strspn(name + 1, "0123456789");
+    if (d < 6 || d > 18)
+        return 0;
+    const char *rest = name + 1 + d;
+    if (*rest && strcmp(rest, ".tmp") != 0)
+        return 0;
+    *gen = strtol(name + 1, NULL, 10);
+    *scratch = *rest != '\0';
+    return 1;
+}
+
+static int has_entry(const char *dir, const char *name)
+{
+    char p[PATH_MAX];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return lstat(p, &st) == 0;
+}
+
+/* What a scratch directory may hold: the marker, the workers' parts
+ * (w0-s0-p0), the merged output and an update's base copies. */
+static int scratch_entry(const char *name)
+{
+    unsigned a, b, c;
+    char end;
+    if (!strcmp(name, VS_GEN_SCRATCH_MARK) || !strcmp(name, "out"))
+        return 1;
+    if (sscanf(name, "w%u-s%u-p%u%c", &a, &b, &c, &end) == 3)
+        return 1;
+    return sscanf(name, "base-s%u%c", &a, &end) == 1;
+}
+
+int vs_gen_is_ours(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    long g;
+    int scratch;
+    struct stat st;
+    if (!gen_name(name, &g, &scratch) || lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return 0;
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    /* a generation is a Xapian database, its shards, or an update's delta
+     * and base; a scratch holds only what a run writes there */
+    int entries = 0, foreign = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        entries++;
+        if (scratch && !scratch_entry(e->d_name))
+            foreign = 1;
+    }
+    closedir(d);
+    if (entries == 0)
+        return 1; /* nothing in it to lose: made by a run killed at once */
+    if (scratch)
+        return !foreign;
+    if (has_entry(path, "iamglass"))
+        return 1;
+    char sub[PATH_MAX];
+    snprintf(sub, sizeof sub, "%s/shard-0", path);
+    if (has_entry(sub, "iamglass"))
+        return 1;
+    snprintf(sub, sizeof sub, "%s/delta", path);
+    return has_entry(sub, "iamglass") && has_entry(path, "base");
+}
+
 void vs_gen_cleanup(const char *db, long keep)
 {
     DIR *d = opendir(db);
@@ -211,21 +314,23 @@ void vs_gen_cleanup(const char *db, long keep)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         long g;
-        char rest[8] = "";
-        if (e->d_name[0] == 'g' && sscanf(e->d_name, "g%ld%7s", &g, rest) == 1 && g < keep && g > keep_also)
+        int scratch;
+        if (gen_name(e->d_name, &g, &scratch) && !scratch && g < keep && g > keep_also)
             keep_also = g;
     }
     rewinddir(d);
     while ((e = readdir(d)) != NULL) {
         long g;
-        char rest[8] = "";
-        if (e->d_name[0] != 'g' || sscanf(e->d_name, "g%ld%7s", &g, rest) < 1)
+        int scratch;
+        if (!gen_name(e->d_name, &g, &scratch))
             continue;
-        if (!*rest && (g == keep || g == keep_also))
+        if (!scratch && (g == keep || g == keep_also))
             continue;
         char sub[PATH_MAX];
         snprintf(sub, sizeof sub, "%s/%s", db, e->d_name);
-        vs_remove_tree(sub);
+        /* only what vnindex made: a user's g2024/ or g000003/ of their own stays */
+        if (vs_gen_is_ours(sub))
+            vs_remove_tree(sub);
     }
     closedir(d);
     char tmp[PATH_MAX];

@@ -317,8 +317,19 @@ int vs_gen_publish(const char *db, long gen, size_t shards, int layered, char *e
 
 /* Removes every generation except `keep` and the newest one older than it
  * (kept for readers that opened it just before the last swap), and any
- * scratch left by an earlier run that was killed. */
+ * scratch left by an earlier run that was killed: only what vs_gen_is_ours()
+ * recognises, never another file or directory that happens to be there. */
 void vs_gen_cleanup(const char *db, long keep);
+
+/* The file a run writes into its scratch directory first, so that a scratch
+ * left by a killed run is known for vnindex's own. */
+#define VS_GEN_SCRATCH_MARK "vnindex-scratch"
+
+/* 1 if `path` is a generation or scratch directory vnindex made: named as
+ * one (gNNNNNN, gNNNNNN.tmp), a real directory, and holding what vnindex
+ * writes there (a Xapian database, its shards, an update's delta and base;
+ * a scratch: its marker and the workers' parts) or nothing at all. */
+int vs_gen_is_ours(const char *path);
 
 /* rm -rf, for the writer's own scratch directories. */
 int vs_remove_tree(const char *path);

@@ -271,6 +271,60 @@ def test_changes_are_findable_within_10s_while_searches_run():
     no_failed_updates(WATCHER)
 
 
+FORMATS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "formats")
+
+
+def docx_with(text):
+    """A minimal WordprocessingML document holding one paragraph of text."""
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml",
+                   '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/>'
+                   '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+                   'officedocument.wordprocessingml.document.main+xml"/></Types>')
+        z.writestr("word/document.xml",
+                   '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+                   f'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body>'
+                   '</w:document>')
+    return buf.getvalue()
+
+
+def test_every_format_is_followed():
+    # issue 24: --watch saw only .txt (and .tsv) files; a Word, ODF, PDF,
+    # HTML, .doc or .rtf file appearing, changing or going away waited for
+    # some .txt to change
+    folder = os.path.join(SRC, "c00", "formats")
+    os.makedirs(folder, exist_ok=True)
+    names = {}
+    for src in ("dossier.docx", "dossier.odt", "dossier.pdf", "dossier.pandoc.html", "dossier.doc", "dossier.rtf"):
+        ext = src.rsplit(".", 1)[1]
+        names[ext] = f"c00/formats/moi.{ext}"
+        shutil.copyfile(os.path.join(FORMATS, src), os.path.join(SRC, names[ext]))
+        wait_until(f"new .{ext}", lambda: any(i.startswith(names[ext] + ":") for i in ids(SERVER, "Manila"))
+                   or ids(SERVER, "Manila"))
+    # changed in place: new words found, old ones gone
+    with open(os.path.join(SRC, names["docx"]), "wb") as fp:
+        fp.write(docx_with("Bản sửa aaqdocxchanged."))
+    write(os.path.join(SRC, names["html"]), "<html><body><p>Bản sửa aaqhtmlchanged.</p></body></html>")
+    wait_until("changed .docx and .html",
+               lambda: (ids(SERVER, "aaqdocxchanged"), ids(SERVER, "aaqhtmlchanged"))
+               == ([names["docx"] + ":1"], [names["html"] + ":1"]) or "not yet")
+    expect(not any(i.startswith((names["docx"] + ":", names["html"] + ":")) for i in ids(SERVER, "Manila")),
+           f"the changed files' old text is still found: {ids(SERVER, 'Manila')}")
+    # gone
+    for ext in ("odt", "pdf", "doc", "rtf"):
+        os.remove(os.path.join(SRC, names[ext]))
+    wait_until("deleted .odt .pdf .doc .rtf",
+               lambda: not any(i.startswith("c00/formats/") for i in ids(SERVER, "Manila")) or ids(SERVER, "Manila"))
+    shutil.rmtree(folder)
+    wait_until("folder removed", lambda: ids(SERVER, "aaqdocxchanged") == [] or ids(SERVER, "aaqdocxchanged"))
+    WATCHER.wait_idle()
+    no_failed_updates(WATCHER)
+
+
 def test_no_answer_comes_from_an_older_index_than_one_given():
     # each worker of `serve` has its own engine and looked for a rebuilt
     # index every 2 s: once one answered from the new index, another could
@@ -450,6 +504,7 @@ def test_nothing_to_watch_is_an_error():
 if __name__ == "__main__":
     status = main([test_first_pass_indexes_the_folder,
                    test_changes_are_findable_within_10s_while_searches_run,
+                   test_every_format_is_followed,
                    test_no_answer_comes_from_an_older_index_than_one_given,
                    test_ten_thousand_files_dropped_at_once,
                    test_database_writes_are_not_changes,
