@@ -80,6 +80,44 @@ static void json_str(strbuf *b, const char *s)
     out_json_string(b, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* A file name or passage id: by vs_escape()'s rule (backslashes doubled,
+ * bytes that are not UTF-8 as \xNN), so that the JSON is valid whatever
+ * bytes the name holds, and the id reads back (--like, /api/passage). */
+static void json_ident(strbuf *b, const char *s, size_t len)
+{
+    strbuf e = STRBUF_INIT;
+    vs_escape(&e, s ? s : "", s ? len : 0, VS_ESC_BACKSLASH);
+    out_json_string(b, e.len ? e.s : "", e.len);
+    b->failed |= e.failed;
+    sb_free(&e);
+}
+
+static void json_id(strbuf *b, const char *s)
+{
+    json_ident(b, s, s ? strlen(s) : 0);
+}
+
+/* A space-separated list of ids as a JSON array. */
+static void json_id_list(strbuf *b, const char *list)
+{
+    sb_putc(b, '[');
+    int first = 1;
+    for (const char *p = list; p && *p;) {
+        while (*p == ' ')
+            p++;
+        const char *e = strchr(p, ' ');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n) {
+            if (!first)
+                sb_putc(b, ',');
+            json_ident(b, p, n);
+            first = 0;
+        }
+        p += n;
+    }
+    sb_putc(b, ']');
+}
+
 /* A space-separated list as a JSON array of strings. */
 static void json_list(strbuf *b, const char *list)
 {
@@ -126,9 +164,9 @@ static void json_place(strbuf *b, const record *r)
     if (r->is_heading)
         sb_puts(b, "\"kind\":\"heading\",");
     sb_puts(b, "\"id\":");
-    json_str(b, r->id);
+    json_id(b, r->id);
     sb_puts(b, ",\"file\":");
-    json_str(b, r->file);
+    json_id(b, r->file);
     sb_printf(b, ",\"line\":%ld,\"end_line\":%ld,", r->line, r->end_line);
     if (r->page > 0)
         sb_printf(b, "\"page\":%ld,", r->page);
@@ -186,7 +224,7 @@ static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
         sb_puts(b, ",\"inherited_dates\":");
         json_list(b, r->hdates);
         sb_puts(b, ",\"dates_from\":");
-        json_str(b, r->hdates_from);
+        json_id(b, r->hdates_from);
     }
     sb_puts(b, ",\"section\":");
     json_str(b, r->section);
@@ -202,18 +240,18 @@ static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
     json_spans(b, r->text, h->text_spans, h->ntext_spans);
     if (*r->notes) {
         sb_puts(b, ",\"notes\":");
-        json_list(b, r->notes);
+        json_id_list(b, r->notes);
     }
     if (*r->note_of) {
         sb_puts(b, ",\"note_of\":");
-        json_str(b, r->note_of);
+        json_id(b, r->note_of);
     }
     if (h->copies) { /* the same words elsewhere, shown once */
         sb_printf(b, ",\"copies\":%u,\"also\":[", h->copies);
         for (size_t i = 0; i < h->nalso; i++) {
             if (i)
                 sb_putc(b, ',');
-            json_str(b, h->also[i]);
+            json_id(b, h->also[i]);
         }
         sb_putc(b, ']');
     }
@@ -297,43 +335,14 @@ void out_json_object(strbuf *b, const vs_result *r)
     sb_putc(b, '}');
 }
 
-/* Appends s[0..len) with its control characters made visible: \n, \r,
- * \t, \xNN for the other C0 codes and DEL, \u0080-\u009f for the C1 ones
- * (a terminal acts on every one of them, and a file name may hold any).
- * `ident` also doubles backslashes, so that an identifier reads back
- * unambiguously: "a\nb.txt" (a newline) is not "a\\nb.txt". */
+/* Appends s[0..len) with its control characters made visible (a terminal
+ * acts on every one of them, and a file name may hold any) and the bytes
+ * that are not UTF-8 as \xNN, by vs_escape()'s rule.  `ident` also
+ * doubles backslashes, so that an identifier reads back unambiguously:
+ * "a\nb.txt" (a newline) is not "a\\nb.txt". */
 static void visible(strbuf *b, const char *s, size_t len, int ident)
 {
-    size_t run = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char buf[8];
-        const char *esc = NULL;
-        size_t skip = 0;
-        if (c == '\n')
-            esc = "\\n";
-        else if (c == '\r')
-            esc = "\\r";
-        else if (c == '\t')
-            esc = "\\t";
-        else if (c == '\\' && ident)
-            esc = "\\\\";
-        else if (c < 0x20 || c == 0x7f) {
-            snprintf(buf, sizeof buf, "\\x%02x", c);
-            esc = buf;
-        } else if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) {
-            snprintf(buf, sizeof buf, "\\u%04x", (unsigned char)s[i + 1]);
-            esc = buf;
-            skip = 1;
-        }
-        if (!esc)
-            continue;
-        sb_append(b, s + run, i - run);
-        sb_puts(b, esc);
-        i += skip;
-        run = i + 1;
-    }
-    sb_append(b, s + run, len - run);
+    vs_escape(b, s, len, ident ? VS_ESC_BACKSLASH : 0);
 }
 
 static void visible_str(strbuf *b, const char *s, int ident)

@@ -115,7 +115,7 @@ static void log_msg(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "vnsearch serve: %s\n", line);
+    vs_say(stderr, "vnsearch serve: %s\n", line);
 }
 
 /* libmicrohttpd's messages: its connection-limit refusals are counted, the
@@ -136,7 +136,7 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(line);
     while (n && line[n - 1] == '\n')
         line[--n] = '\0';
-    fprintf(stderr, "vnsearch serve: %s\n", line);
+    vs_say(stderr, "vnsearch serve: %s\n", line);
 }
 
 /* One line for what was refused or closed over the last interval, if
@@ -1015,7 +1015,7 @@ static long option_number(const char *opt, const char *s, long min, long max)
 {
     long v;
     if (parse_long(s, min, max, &v)) {
-        fprintf(stderr, "vnsearch serve: %s: expected a number from %ld to %ld, got '%s'\n", opt, min, max, s);
+        vs_say(stderr, "vnsearch serve: %s: expected a number from %ld to %ld, got '%s'\n", opt, min, max, s);
         exit(2);
     }
     return v;
@@ -1026,7 +1026,7 @@ static double option_seconds(const char *opt, const char *s, double min, double 
     char *end;
     double v = strtod(s, &end);
     if (!*s || *end || !(v >= min && v <= max)) {
-        fprintf(stderr, "vnsearch serve: %s: expected seconds from %g to %g, got '%s'\n", opt, min, max, s);
+        vs_say(stderr, "vnsearch serve: %s: expected seconds from %g to %g, got '%s'\n", opt, min, max, s);
         exit(2);
     }
     return v;
@@ -1086,7 +1086,7 @@ int serve_main(int argc, char **argv)
     double header_timeout = 5;
     char err[1024];
     if (vs_open_flags_from_env(&s.open_flags, err, sizeof err) != 0) {
-        fprintf(stderr, "vnsearch serve: %s\n", err);
+        vs_say(stderr, "vnsearch serve: %s\n", err);
         return 2;
     }
     int c;
@@ -1111,7 +1111,7 @@ int serve_main(int argc, char **argv)
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "vnsearch serve: unexpected argument '%s' (queries are typed into the page)\n", argv[optind]);
+        vs_say(stderr, "vnsearch serve: unexpected argument '%s' (queries are typed into the page)\n", argv[optind]);
         return 2;
     }
     if (!per_ip_searches)
@@ -1121,7 +1121,7 @@ int serve_main(int argc, char **argv)
      * us here. */
     worker *workers = calloc((size_t)nworkers, sizeof *workers);
     if (!workers) {
-        fprintf(stderr, "vnsearch serve: out of memory\n");
+        vs_say(stderr, "vnsearch serve: out of memory\n");
         return 2;
     }
     long opened = 0;
@@ -1134,13 +1134,13 @@ int serve_main(int argc, char **argv)
     int fd = -1, status = 2;
     struct sockaddr_storage bound;
     if (opened < nworkers)
-        fprintf(stderr, "vnsearch serve: %s\n", err);
+        vs_say(stderr, "vnsearch serve: %s\n", err);
     else if (open_listener(listen_spec, &fd, &bound, err, sizeof err) != 0)
-        fprintf(stderr, "vnsearch serve: %s\n", err);
+        vs_say(stderr, "vnsearch serve: %s\n", err);
     else if (!(s.guard = connguard_new((size_t)max_conn, (size_t)per_ip, header_timeout)) ||
              /* one address can have no more searches waiting than connections */
              !(s.queue = jobqueue_new((size_t)queue, (size_t)per_ip, (size_t)per_ip_searches)))
-        fprintf(stderr, "vnsearch serve: out of memory\n");
+        vs_say(stderr, "vnsearch serve: out of memory\n");
     else
         status = 0;
     if (status != 0) {
