@@ -434,14 +434,49 @@ static void cell_begin(table *t)
     sb_reset(&t->cell);
 }
 
-/* Ends a field: in CSV quoted (quotes doubled) unless it is empty or a
- * number; in TSV as it is (its tabs and newlines are escaped already),
- * unless it starts with a quote, which spreadsheets take for the start of
- * a quoted field ("thu hoạch sớm" would lose its quotes, "unclosed would
- * swallow the rows after it): then it is quoted as in CSV. */
-static void cell_end(table *t, int number)
+/* What a spreadsheet could read as a formula at the start of a cell:
+ * = + - @ (Excel takes each for one, LibreOffice =), a tab or carriage
+ * return before them (some import them trimmed), and the full-width forms
+ * ＝ ＋ － ＠ (U+FF1D, U+FF0B, U+FF0D, U+FF20), which input methods type
+ * and spreadsheets may normalise to the ASCII ones. */
+int out_formula_start(const char *s, size_t len)
 {
+    if (len == 0)
+        return 0;
+    unsigned char c = (unsigned char)s[0];
+    if (c && strchr("=+-@\t\r", c))
+        return 1;
+    /* U+FF0B EF BC 8B, U+FF0D EF BC 8D, U+FF1D EF BC 9D, U+FF20 EF BC A0 */
+    if (len < 3 || c != 0xEF || (unsigned char)s[1] != 0xBC)
+        return 0;
+    unsigned char last = (unsigned char)s[2];
+    return last == 0x8B || last == 0x8D || last == 0x9D || last == 0xA0;
+}
+
+typedef enum cell_kind {
+    CELL_TEXT,    /* anything from the index or the user: never a formula */
+    CELL_NUMBER,  /* a number we formatted */
+    CELL_OURS     /* a formula we wrote on purpose (a lone date, ="2019") */
+} cell_kind;
+
+/* Ends a field.  A text field that a spreadsheet could read as a formula
+ * (out_formula_start) gets a leading apostrophe, whatever its column:
+ * query ids, passage ids and file names are the user's as much as the
+ * text is.  In CSV the field is then quoted (quotes doubled) unless it is
+ * empty or a number; in TSV written as it is (its tabs and newlines are
+ * escaped already), unless it starts with a quote, which spreadsheets take
+ * for the start of a quoted field ("thu hoạch sớm" would lose its quotes,
+ * "unclosed would swallow the rows after it): then it is quoted as in CSV. */
+static void cell_end(table *t, cell_kind kind)
+{
+    if (kind == CELL_TEXT && out_formula_start(t->cell.s, t->cell.len)) {
+        char *text = sb_take(&t->cell);
+        sb_putc(&t->cell, '\'');
+        sb_puts(&t->cell, text ? text : "");
+        free(text);
+    }
     const char *s = t->cell.len ? t->cell.s : "";
+    int number = kind == CELL_NUMBER;
     int quote = t->f == OUT_CSV ? !number && t->cell.len > 0 : s[0] == '"';
     if (!quote) {
         sb_append(t->b, s, t->cell.len);
@@ -464,28 +499,13 @@ static void row_end(table *t)
 
 /* Every field has its control characters made visible and its
  * backslashes doubled, so that tabs and newlines never break a row and the
- * field reads back as it is (\\ a backslash, \t a tab, \n a newline). */
-static void cell_ident(table *t, const char *s)
-{
-    cell_begin(t);
-    visible_str(&t->cell, s, 1);
-    cell_end(t, 0);
-}
-
-/* Text from the passages or the user: what would start a formula gets a
- * leading apostrophe (Excel takes = + - @ for one, LibreOffice =). */
-static void formula_guard(table *t, const char *s)
-{
-    if (s && *s && strchr("=+-@", *s))
-        sb_putc(&t->cell, '\'');
-}
-
+ * field reads back as it is (\\ a backslash, \t a tab, \n a newline);
+ * cell_end() keeps it from being a formula. */
 static void cell_text(table *t, const char *s)
 {
     cell_begin(t);
-    formula_guard(t, s);
     visible_str(&t->cell, s, 1);
-    cell_end(t, 0);
+    cell_end(t, CELL_TEXT);
 }
 
 static void cell_number(table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -498,13 +518,13 @@ static void cell_number(table *t, const char *fmt, ...)
     va_end(ap);
     cell_begin(t);
     sb_puts(&t->cell, buf);
-    cell_end(t, 1);
+    cell_end(t, CELL_NUMBER);
 }
 
 static void cell_empty(table *t)
 {
     cell_begin(t);
-    cell_end(t, 1);
+    cell_end(t, CELL_NUMBER);
 }
 
 /* The dates, space-separated in the record, as "2019-11-27; 2020": a list
@@ -530,8 +550,10 @@ static void cell_dates(table *t, const char *dates)
         char *one = sb_take(&t->cell);
         sb_printf(&t->cell, "=\"%s\"", one ? one : "");
         free(one);
+        cell_end(t, CELL_OURS);
+        return;
     }
-    cell_end(t, 0);
+    cell_end(t, CELL_TEXT);
 }
 
 void out_table_header(strbuf *b, out_format f, int batch)
@@ -546,11 +568,11 @@ void out_table_header(strbuf *b, out_format f, int batch)
                                           "copies",  "also_in"};
     table t = {b, f, 0, STRBUF_INIT};
     if (batch)
-        cell_ident(&t, "query_id");
+        cell_text(&t, "query_id");
     for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++)
-        cell_ident(&t, columns[i]);
+        cell_text(&t, columns[i]);
     if (batch)
-        cell_ident(&t, "error");
+        cell_text(&t, "error");
     row_end(&t);
     sb_free(&t.cell);
 }
@@ -559,7 +581,7 @@ void out_table_header(strbuf *b, out_format f, int batch)
 static void row_start(table *t, const out_options *o)
 {
     if (o->qid)
-        cell_ident(t, o->qid);
+        cell_text(t, o->qid);
     cell_text(t, o->query ? o->query : "");
 }
 
@@ -596,21 +618,20 @@ static void table_result(strbuf *b, const vs_result *r, const out_options *o)
             const record *rec = &h->rec;
             cell_number(&t, "%u", h->rank);
             cell_number(&t, "%.4f", h->score);
-            cell_ident(&t, rec->id);
-            cell_ident(&t, rec->file);
+            cell_text(&t, rec->id);
+            cell_text(&t, rec->file);
             cell_number(&t, "%ld", rec->line);
             cell_text(&t, rec->where);
-            cell_ident(&t, rec->fw);
-            cell_ident(&t, rec->fws);
+            cell_text(&t, rec->fw);
+            cell_text(&t, rec->fws);
             cell_dates(&t, rec->dates);
             cell_text(&t, rec->section);
             cell_text(&t, rec->heading);
             cell_begin(&t);
-            formula_guard(&t, h->snippet);
             marked(&t.cell, h->snippet, h->spans, h->nspans, "[", "]", 1);
-            cell_end(&t, 0);
+            cell_end(&t, CELL_TEXT);
             cell_text(&t, rec->text);
-            cell_ident(&t, out_match_name(h->match));
+            cell_text(&t, out_match_name(h->match));
             cell_dates(&t, rec->hdates);
             cell_number(&t, "%u", h->copies);
             cell_begin(&t);
@@ -618,7 +639,7 @@ static void table_result(strbuf *b, const vs_result *r, const out_options *o)
                 sb_puts(&t.cell, k ? "; " : "");
                 visible_str(&t.cell, h->also[k], 1);
             }
-            cell_end(&t, 0);
+            cell_end(&t, CELL_TEXT);
         }
         if (o->qid)
             cell_empty(&t); /* no error */
