@@ -60,6 +60,18 @@
 #define MAX_QUERY_BYTES 1000    /* a long paragraph pasted in is fine; a book is not */
 #define MAX_PARAM_BYTES 64      /* framework codes, dates, numbers */
 #define MAX_FRAMEWORKS 32
+/* Parameters in a query string: every known one once and MAX_FRAMEWORKS
+ * frameworks fit well below it.  libmicrohttpd stores each parameter in
+ * the connection's memory (a record of about PARAM_RECORD bytes besides
+ * its text), and one that does not fit makes it log a 431 and send
+ * nothing, the client waiting for --header-timeout; so a query string with
+ * more parameters, or more than URI_BUDGET bytes of them, is cut off
+ * before it parses it (uri_logger) and answered at once.  The longest
+ * request the API can take (q and like at MAX_QUERY_BYTES, each byte
+ * %-escaped, and every framework) is well below. */
+#define MAX_PARAMS 64
+#define PARAM_RECORD 64
+#define URI_BUDGET (CONNECTION_MEMORY * 5 / 8)
 #define MAX_COUNT 100           /* n */
 #define MAX_OFFSET 10000
 #define CONNECTION_MEMORY (16 * 1024)
@@ -489,6 +501,9 @@ typedef struct job {
 
 /* What a request keeps between calls of the handler (*req_cls). */
 typedef struct request {
+    int started;        /* the handler has seen it */
+    int too_many;       /* more than MAX_PARAMS parameters (uri_logger) */
+    int too_long;       /* more than URI_BUDGET bytes of them (uri_logger) */
     guard_conn *conn;
     job *job; /* answered by a worker, to send */
 } request;
@@ -800,6 +815,31 @@ static const char *host_check(const server *s, struct MHD_Connection *c, const c
 
 /* ------------------------------------------------------------ handler */
 
+/* libmicrohttpd's URI log callback: called with the request line's URI
+ * before the parameters are parsed, and what it returns is the request's
+ * *req_cls.  A query string of more than MAX_PARAMS parameters is cut off
+ * here, as is one that would not fit in the connection's memory (its
+ * length and the records of its parameters past URI_BUDGET), in the
+ * connection's own buffer (libmicrohttpd cuts it at the '?' itself next);
+ * handle() answers 400 or 414. */
+static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    request *r = calloc(1, sizeof *r);
+    char *q = r ? strchr(uri, '?') : NULL;
+    if (q) {
+        size_t n = 1;
+        for (const char *p = q + 1; *p; p++)
+            n += *p == '&';
+        r->too_many = n > MAX_PARAMS;
+        r->too_long = !r->too_many && strlen(uri) + n * PARAM_RECORD > URI_BUDGET;
+        if (r->too_many || r->too_long)
+            q[1] = '\0';
+    }
+    return r;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                               const char *version, const char *upload_data, size_t *upload_data_size,
                               void **req_cls)
@@ -807,15 +847,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     (void)upload_data;
     server *s = cls;
     request *r = *req_cls;
-    if (!r) {
+    if (!r || !r->started) {
         /* First call, headers only.  A refusal is sent now, before any
          * body is read: libmicrohttpd then closes the connection instead
          * of reading one.  An answer sent now would close it too, so a
          * good request is answered on the second call, which keeps the
          * connection alive for the next request. */
-        if (!(r = calloc(1, sizeof *r)))
+        if (!r && !(r = calloc(1, sizeof *r)))
             return MHD_NO;
         *req_cls = r;
+        r->started = 1;
         r->conn = guard_of(c);
         connguard_busy(s->guard, r->conn); /* no header deadline while it is answered */
         if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
@@ -824,6 +865,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         if ((cl && strcmp(cl, "0") != 0) ||
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
             return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "a GET request has no body");
+        if (r->too_many)
+            return send_error(c, MHD_HTTP_BAD_REQUEST, "too many parameters (at most 64)");
+        if (r->too_long)
+            return send_error(c, MHD_HTTP_URI_TOO_LONG, "the request is too long");
         return MHD_YES;
     }
     if (r->job) { /* resumed: a worker answered */
@@ -864,7 +909,8 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **req_cl
     request *r = *req_cls;
     if (!r)
         return;
-    connguard_idle(s->guard, r->conn, now_seconds());
+    if (r->started) /* else it never got past its request line */
+        connguard_idle(s->guard, r->conn, now_seconds());
     job_free(r->job); /* answered, never sent: the connection went away */
     free(r);
     *req_cls = NULL;
@@ -1191,9 +1237,10 @@ int serve_main(int argc, char **argv)
             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)timeout,
             MHD_OPTION_CONNECTION_LIMIT, (unsigned)(max_conn + headroom), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
             (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_CONNECTION, notify_connection, &s,
-            MHD_OPTION_NOTIFY_COMPLETED, request_completed, &s, MHD_OPTION_END);
+            MHD_OPTION_NOTIFY_COMPLETED, request_completed, &s, MHD_OPTION_URI_LOG_CALLBACK, uri_logger, &s,
+            MHD_OPTION_END);
     if (!d) {
-        fprintf(stderr, "vnsearch serve: cannot start the HTTP server\n");
+        vs_say(stderr, "vnsearch serve: cannot start the HTTP server\n");
         close(fd);
         status = 2;
     } else {

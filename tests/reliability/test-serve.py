@@ -230,6 +230,21 @@ def test_the_host_header_is_parsed_strictly():
         expect(status == 200, f"HTTP/1.0 needs no Host: {status}")
 
 
+def test_too_many_parameters_are_answered_at_once():
+    # issue 24: 300 empty framework= made libmicrohttpd log a 431 and send
+    # nothing; the client waited for the header timeout (here 60 s)
+    with serving("--header-timeout", "60") as s:
+        cases = [("/api/search?q=hop" + "&framework=" * 300, 400, b"too many parameters"),
+                 ("/api/search?q=hop" + ("&framework=" + "A" * 200) * 63, 414, b"too long"),
+                 ("/api/search?q=hop" + "&framework=" * 30 + "&framework=MJC", 200, b'"hits"')]
+        for path, want, fragment in cases:
+            status, _, body = request(s, path, timeout=20 * TIMEOUT_SCALE)
+            expect(status == want and fragment in body, f"{path[:60]}...: {status} {body[:120]!r}")
+        # and the connection after it is served as ever
+        status, _, body = request(s, search_path("hợp tác"))
+        expect(status == 200, f"then: {status}")
+
+
 TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]
 status = main(TESTS)
 shutil.rmtree(TMP, ignore_errors=True)
