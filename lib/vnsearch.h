@@ -194,6 +194,10 @@ typedef struct vs_request {
     int all_copies;              /* --all-copies: copies of a passage are hits of their own, and
                                     counted (by default passages with the same words are one hit) */
     uint32_t context;            /* --context N: the N passages before and after each hit */
+    int (*stop)(void *arg);      /* or NULL: when it returns non-zero the search stops as at its time
+                                    limit (vnsearch serve: the client has gone); it is called often,
+                                    from the searching thread, and must be cheap */
+    void *stop_arg;
 } vs_request;
 
 /* At most this many other copies of a hit are named (vs_hit.also). */

@@ -7,11 +7,14 @@
  * for /api/search becomes a job in the search queue (jobqueue.h), its
  * connection is suspended, and one of --workers threads, each with its own
  * engine (search.h: one thread at a time), answers it and resumes the
- * connection.  The queue takes from each client address in turn and lets
- * no address run more than --per-ip-searches at once, so a few clients
- * looping the most expensive query cannot make others wait; each search
- * stops at --search-timeout and returns what it found ("partial"); a full
- * queue is a 503 with Retry-After.  A watchdog thread closes connections
+ * connection.  The queue serves the address with the fewest searches
+ * running first and keeps a worker for an address with none (jobqueue.h),
+ * and there are more workers than cores, so a few clients looping the most
+ * expensive query cannot make others wait: the system shares the CPU
+ * among the addresses' searches.  A search whose client has hung up is not
+ * run, or stops (client_gone(), vs_request.stop); each search stops at
+ * --search-timeout and returns what it found ("partial"); a full queue is a
+ * 503 with Retry-After.  A watchdog thread closes connections
  * that send no request's headers within --header-timeout (slow headers,
  * idle keep-alive), and logs what was refused as one count per interval
  * rather than a line each.  Connection limits (connguard.h): --per-ip for
@@ -86,6 +89,7 @@ static const char *const KNOWN_PARAMS[] = {
 #define SWEEP_SECONDS 0.25      /* how often the watchdog looks for connections past their deadline */
 #define LOG_SECONDS 10.0        /* refusals are logged as counts over this interval */
 #define LOG_LINES 5             /* other server messages printed per interval, the rest counted */
+#define GONE_CHECK_SECONDS 0.05 /* how often a running search looks whether its client is still there */
 
 typedef struct server {
     const char *db;
@@ -97,6 +101,8 @@ typedef struct server {
     jobqueue *queue;
     /* counts for the log, since it last wrote them */
     atomic_ulong busy;          /* searches answered 503: the queue full */
+    atomic_ulong dropped;       /* searches not run: the client had gone */
+    atomic_ulong stopped;       /* searches stopped: the client went */
     atomic_ulong mhd_refused;   /* libmicrohttpd's own connection limit (a safety net above ours) */
     atomic_ulong mhd_other;     /* other libmicrohttpd messages past LOG_LINES */
     atomic_uint mhd_lines;      /* ... printed in this interval */
@@ -158,9 +164,11 @@ static void log_counts(server *s, double secs)
     connguard_stats g;
     connguard_take_stats(s->guard, &g);
     unsigned long busy = atomic_exchange(&s->busy, 0), mhd = atomic_exchange(&s->mhd_refused, 0),
-                  other = atomic_exchange(&s->mhd_other, 0);
+                  other = atomic_exchange(&s->mhd_other, 0), dropped = atomic_exchange(&s->dropped, 0),
+                  stopped = atomic_exchange(&s->stopped, 0);
     atomic_store(&s->mhd_lines, 0);
-    if (!(g.refused_per_peer || g.refused_full || g.evicted || g.timed_out || busy || mhd || other))
+    if (!(g.refused_per_peer || g.refused_full || g.evicted || g.timed_out || busy || mhd || other || dropped ||
+          stopped))
         return;
     char line[512];
     int n = snprintf(line, sizeof line, "last %.1f s:", secs);
@@ -176,6 +184,8 @@ static void log_counts(server *s, double secs)
     COUNT(g.evicted, "idle connections closed to make room");
     COUNT(g.timed_out, "connections closed for sending no request within --header-timeout");
     COUNT(busy, "searches answered 503 (queue full)");
+    COUNT(dropped, "searches not run (the client had gone)");
+    COUNT(stopped, "searches stopped (the client went)");
     COUNT(other, "other server messages not shown");
 #undef COUNT
     log_msg("%s", line);
@@ -493,6 +503,9 @@ typedef enum job_kind { JOB_SEARCH, JOB_EXPORT, JOB_PASSAGE, JOB_FRAMEWORKS } jo
 typedef struct job {
     job_kind kind;
     struct MHD_Connection *c;
+    int fd;              /* its socket, -1 if unknown: is the client still there? */
+    double checked;      /* when the running search last looked (job_stop) */
+    int gone;            /* it was not */
     api_params p;
     unsigned status;
     strbuf body;
@@ -532,6 +545,34 @@ static void job_error(job *j, unsigned status, const char *msg)
     j->type = j->filename = NULL;
 }
 
+/* 1 if the client of a suspended connection has gone: its socket reads
+ * the end of the stream, or fails.  Bytes waiting (a pipelined request)
+ * or none (it waits for the answer) mean it is there. */
+static int client_gone(int fd)
+{
+    if (fd < 0)
+        return 0;
+    char c;
+    ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* vs_request.stop of a search: has its client gone?  It looks at the
+ * socket every GONE_CHECK_SECONDS, on the worker's thread (which owns the
+ * job, and the suspended connection keeps the socket open). */
+static int job_stop(void *arg)
+{
+    job *j = arg;
+    if (j->gone)
+        return 1;
+    double t = now_seconds();
+    if (t - j->checked >= GONE_CHECK_SECONDS) {
+        j->checked = t;
+        j->gone = client_gone(j->fd);
+    }
+    return j->gone;
+}
+
 /* /api/search (JSON for the page), or /api/export: the first EXPORT_MAX
  * passages as the command line's --format csv (or the API's JSON), as a
  * download. */
@@ -557,10 +598,18 @@ static void run_search(worker *w, job *j)
     if (p->export)
         req.count = EXPORT_MAX;
     req.time_limit = w->s->search_timeout;
+    req.stop = job_stop; /* a client that hangs up stops its search */
+    req.stop_arg = j;
+    j->checked = now_seconds();
     char err[1024];
     vs_result res;
     int rc = vs_search(w->e, &req, &res, err, sizeof err);
-    if (rc == VS_ERR_QUERY) {
+    if (j->gone) {
+        atomic_fetch_add(&w->s->stopped, 1);
+        if (rc == VS_OK)
+            vs_result_free(&res);
+        job_error(j, MHD_HTTP_SERVICE_UNAVAILABLE, "the client has gone");
+    } else if (rc == VS_ERR_QUERY) {
         job_error(j, MHD_HTTP_BAD_REQUEST, err);
     } else if (rc != VS_OK) {
         log_msg("%s", err);
@@ -635,6 +684,9 @@ static void *worker_main(void *arg)
     while ((j = jobqueue_take(s->queue, &peer)) != NULL) {
         if (jobqueue_stopping(s->queue)) {
             job_error(j, MHD_HTTP_SERVICE_UNAVAILABLE, "the server is stopping");
+        } else if (client_gone(j->fd)) { /* it hung up while its search waited */
+            atomic_fetch_add(&s->dropped, 1);
+            job_error(j, MHD_HTTP_SERVICE_UNAVAILABLE, "the client has gone");
         } else {
             double t = now_seconds();
             unsigned long g = atomic_load(&s->generation);
@@ -670,6 +722,8 @@ static enum MHD_Result enqueue(server *s, struct MHD_Connection *c, request *r, 
         return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the server is busy: try again in a moment");
     }
     j->c = c;
+    const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    j->fd = fd ? fd->connect_fd : -1;
     r->job = j;
     /* suspended before a worker can see the job, so its resume never
      * comes first */
@@ -1037,7 +1091,7 @@ static void serve_usage(FILE *out)
           "  --db DIR             the database (default: $VNSEARCH_DB, else ./vnsearch.db)\n"
           "  --listen ADDR:PORT   where to listen (default " DEFAULT_LISTEN ", this machine only;\n"
           "                       0.0.0.0:8080 serves every interface; port 0 picks a free one)\n"
-          "  --workers N          threads that run searches (default: one per core, at least 2)\n"
+          "  --workers N          threads that run searches (default: two per core, at least 8)\n"
           "  --per-ip-searches N  searches of one client address running at once\n"
           "                       (default: --workers minus one, at least 1)\n"
           "  --queue N            searches waiting for a worker, in all (default 64; then 503)\n"
@@ -1128,7 +1182,9 @@ int serve_main(int argc, char **argv)
     const char *listen_spec = DEFAULT_LISTEN;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     long threads = cores > 2 ? 2 * cores : 4, timeout = 15, max_conn = 512, per_ip = 16;
-    long nworkers = cores > 2 ? cores : 2, per_ip_searches = 0, queue = 64;
+    /* more workers than cores: a search from an address with none running
+     * always finds one free, and the system shares the CPU (jobqueue.h) */
+    long nworkers = 2 * cores > 8 ? 2 * cores : 8, per_ip_searches = 0, queue = 64;
     double header_timeout = 5;
     char err[1024];
     if (vs_open_flags_from_env(&s.open_flags, err, sizeof err) != 0) {
@@ -1185,7 +1241,7 @@ int serve_main(int argc, char **argv)
         vs_say(stderr, "vnsearch serve: %s\n", err);
     else if (!(s.guard = connguard_new((size_t)max_conn, (size_t)per_ip, header_timeout)) ||
              /* one address can have no more searches waiting than connections */
-             !(s.queue = jobqueue_new((size_t)queue, (size_t)per_ip, (size_t)per_ip_searches)))
+             !(s.queue = jobqueue_new((size_t)queue, (size_t)per_ip, (size_t)per_ip_searches, (size_t)nworkers)))
         vs_say(stderr, "vnsearch serve: out of memory\n");
     else
         status = 0;
