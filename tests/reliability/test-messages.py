@@ -17,6 +17,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "web"))
+from webserver import Server  # noqa: E402
 from e2e import CORPUS, VNINDEX, VNSEARCH, bundled_index, expect, main, run, scratch, vnindex, vnsearch, wrapped  # noqa: E402,E501
 
 TMP = scratch()
@@ -131,6 +133,22 @@ def test_names_that_are_not_utf8_give_valid_json_and_ids_that_read_back():
         # found: the passages like it, itself left out
         expect(p.returncode == 0 and found and h["id"] not in [f["id"] for f in found],
                f"--like {h['id']!r}: {p.stderr!r} {found}")
+    # the server: /api/search and /api/export give JSON that parses, and
+    # /api/passage and like= find each id given back
+    with Server(VNSEARCH, db) as server:
+        status, _, body = server.get("/api/search", {"q": "vkqz tiểu vùng", "n": "20"})
+        found = json.loads(body.decode("utf-8"))
+        expect(status == 200 and sorted(h["id"] for h in found["hits"] if h["id"] != "other.txt:1") == want,
+               f"/api/search: {status} {found.get('hits')}")
+        status, _, body = server.get("/api/export", {"q": "vkqz tiểu vùng", "format": "json"})
+        expect(status == 200 and len(json.loads(body.decode("utf-8"))["hits"]) == len(RAW_NAMES) + 1,
+               f"/api/export: {status} {body[:200]!r}")
+        for i in want:
+            status, _, body = server.get("/api/passage", {"id": i, "context": "1"})
+            p = json.loads(body.decode("utf-8"))
+            expect(status == 200 and p["passages"][p["focus"]]["id"] == i, f"/api/passage {i!r}: {status} {p}")
+            status, _, body = server.get("/api/search", {"like": i})
+            expect(status == 200 and json.loads(body.decode("utf-8"))["hits"], f"like={i!r}: {status} {body[:200]!r}")
     # the same ids from the text output, backslashes doubled there too
     p = subprocess.run(wrapped([VNSEARCH, "--db", db, "-n", "20", "--", "vkqz tiểu vùng"]), capture_output=True)
     text = p.stdout.decode("utf-8")
