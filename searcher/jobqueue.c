@@ -4,8 +4,9 @@
  * One line (a FIFO) per peer with something waiting or running, on a
  * list that a worker walks for the line to serve next: the fewest running,
  * then the oldest stamp of its last service (a new line's is 0).  A line
- * disappears when it has nothing waiting or running.  A place is the queue entry itself, allocated when reserved, so
- * handing the job over cannot fail.
+ * disappears when it has nothing waiting or running.  A place is the queue
+ * entry itself, allocated when reserved, so handing the job over cannot
+ * fail.
  */
 #include "jobqueue.h"
 
