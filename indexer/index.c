@@ -128,7 +128,7 @@ static void say(run *r, const char *fmt, ...)
     }
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vs_vsay(stderr, fmt, ap); /* a file name cannot clear the terminal or forge a line */
     va_end(ap);
     pthread_mutex_unlock(&r->out_lock);
 }
@@ -359,7 +359,7 @@ static void draw_progress(run *r, int final)
     int width = 24, filled = r->ntodo ? (int)((double)done / (double)r->ntodo * width) : width;
     for (int i = 0; i < width; i++)
         fputc(i < filled ? '#' : '.', stderr);
-    fprintf(stderr, "] %zu/%zu files  %.1f MB  %zu passages  %.1f MB/s", done, r->ntodo, mb,
+    vs_say(stderr, "] %zu/%zu files  %.1f MB  %zu passages  %.1f MB/s", done, r->ntodo, mb,
             atomic_load(&r->passages_done), secs > 0 ? mb / secs : 0.0);
     if (final)
         fputc('\n', stderr);
@@ -780,7 +780,7 @@ static int plan_update(run *r)
     else if (retired_passages > base_passages / 4 || retired_terms > 4096)
         why = "over a quarter of the index has changed since the last full build";
     if (why && !r->o->quiet)
-        fprintf(stderr, "vnindex: %s: rebuilding it in full\n", why);
+        vs_say(stderr, "vnindex: %s: rebuilding it in full\n", why);
     return why == NULL;
 }
 
@@ -862,7 +862,7 @@ static void on_fatal(const char *what)
     struct statvfs fs;
     if (current_run && statvfs(current_run->scratch, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < (4u << 20))
         snprintf(why, sizeof why, " (No space left on device)");
-    fprintf(stderr, "vnindex: cannot write the new index: %s%s; the previous index is unchanged\n", what, why);
+    vs_say(stderr, "vnindex: cannot write the new index: %s%s; the previous index is unchanged\n", what, why);
     if (current_run && current_run->scratch[0])
         vs_remove_tree(current_run->scratch);
     _exit(2);
@@ -888,36 +888,36 @@ int index_run(const index_options *o)
     double t0 = now();
 
     if (r.nshards > MAX_SHARDS) {
-        fprintf(stderr, "vnindex: --shards: at most %d\n", MAX_SHARDS);
+        vs_say(stderr, "vnindex: --shards: at most %d\n", MAX_SHARDS);
         return 2;
     }
     if (fileset_collect(&r.fs, o->paths, o->npaths, stderr) != 0) {
-        fprintf(stderr, "vnindex: out of memory\n");
+        vs_say(stderr, "vnindex: out of memory\n");
         goto out;
     }
     atomic_store(&r.warnings, r.fs.warnings);
     if (vs_tables_load(o->frameworks_tsv, o->aliases_tsv, o->paths, o->npaths, &r.tables, err, sizeof err)) {
-        fprintf(stderr, "vnindex: %s\n", err);
+        vs_say(stderr, "vnindex: %s\n", err);
         goto out;
     }
     if (!vs_tables_have_frameworks(r.tables)) {
-        fprintf(stderr, "vnindex: warning: no frameworks.tsv found beside the texts, in $VNSEARCH_DATA or installed; "
+        vs_say(stderr, "vnindex: warning: no frameworks.tsv found beside the texts, in $VNSEARCH_DATA or installed; "
                         "passages get no framework tags\n");
         atomic_fetch_add(&r.warnings, 1);
     }
     if ((lock = vs_gen_lock(o->db, err, sizeof err)) < 0) {
-        fprintf(stderr, "vnindex: %s\n", err);
+        vs_say(stderr, "vnindex: %s\n", err);
         goto out;
     }
     if (vs_index_info_read(o->db, &r.known, err, sizeof err) != 0) {
-        fprintf(stderr, "vnindex: out of memory\n");
+        vs_say(stderr, "vnindex: out of memory\n");
         goto out;
     }
     if (err[0])
-        fprintf(stderr, "vnindex: %s: current index unreadable (%s); rebuilding\n", o->db, err);
+        vs_say(stderr, "vnindex: %s: current index unreadable (%s); rebuilding\n", o->db, err);
     r.current = r.known.generation;
     if (r.current >= 0 && (!r.known.format || strcmp(r.known.format, VS_INDEX_FORMAT) != 0) && !o->quiet)
-        fprintf(stderr, "vnindex: %s was written in index format %s; rebuilding it in format %s\n", o->db,
+        vs_say(stderr, "vnindex: %s was written in index format %s; rebuilding it in format %s\n", o->db,
                 r.known.format ? r.known.format : "(none)", VS_INDEX_FORMAT);
     vs_gen_cleanup(o->db, r.current); /* scratch of a killed run */
     r.gen = r.current + 1;
@@ -928,7 +928,7 @@ int index_run(const index_options *o)
     r.todo = calloc(r.fs.count + 1, sizeof *r.todo);
     r.seen = calloc(r.known.nfiles + 1, sizeof *r.seen);
     if (!r.state || !r.todo || !r.seen) {
-        fprintf(stderr, "vnindex: out of memory\n");
+        vs_say(stderr, "vnindex: out of memory\n");
         goto out;
     }
     int same_tables = vs_index_info_same_tables(&r.known, r.tables) && r.known.shards == r.nshards;
@@ -960,7 +960,7 @@ int index_run(const index_options *o)
     }
     if (!o->force && same_tables && changed == 0 && deleted == 0) {
         if (!o->quiet)
-            fprintf(stderr, "vnindex: %s is up to date (%zu files)\n", o->db, r.fs.count);
+            vs_say(stderr, "vnindex: %s is up to date (%zu files)\n", o->db, r.fs.count);
         status = 0;
         goto out;
     }
@@ -976,7 +976,7 @@ int index_run(const index_options *o)
     for (size_t i = 0; o->update && !r.sharded_update && i < r.known.nfiles; i++)
         if (r.seen[i] == KEPT_UNLISTED && (!r.layered || r.known.files[i].build != r.known.base)) {
             if (add_unlisted(&r, &r.known.files[i]) != 0) {
-                fprintf(stderr, "vnindex: out of memory\n");
+                vs_say(stderr, "vnindex: out of memory\n");
                 goto out;
             }
             r.seen[i] = SEEN_CHANGED;
@@ -989,24 +989,24 @@ int index_run(const index_options *o)
     else
         r.codec_ok = train_codec(&r, err, sizeof err) == 0;
     if (!r.codec_ok) {
-        fprintf(stderr, "vnindex: %s\n", err[0] ? err : "out of memory");
+        vs_say(stderr, "vnindex: %s\n", err[0] ? err : "out of memory");
         goto out;
     }
 
     size_t total_docs = 0;
     int b = build(&r, &total_docs);
     if (b == 1) {
-        fprintf(stderr, "vnindex: nothing indexed: no passages in %zu file%s; %s left as it was\n", r.ntodo,
+        vs_say(stderr, "vnindex: nothing indexed: no passages in %zu file%s; %s left as it was\n", r.ntodo,
                 r.ntodo == 1 ? "" : "s", o->db);
         status = 1;
         goto out;
     }
     if (b != 0) {
-        fprintf(stderr, "vnindex: %s; the previous index is unchanged\n", r.error[0] ? r.error : "failed");
+        vs_say(stderr, "vnindex: %s; the previous index is unchanged\n", r.error[0] ? r.error : "failed");
         goto out;
     }
     if (vs_gen_publish(o->db, r.gen, r.nshards, r.layered, err, sizeof err) != 0) {
-        fprintf(stderr, "vnindex: %s; the previous index is unchanged\n", err);
+        vs_say(stderr, "vnindex: %s; the previous index is unchanged\n", err);
         goto out;
     }
     vs_gen_cleanup(o->db, r.gen);

@@ -50,7 +50,7 @@ static int dump(const index_options *o, int blocks)
     vs_tables *t = NULL;
     char err[1024];
     if (vs_tables_load(o->frameworks_tsv, o->aliases_tsv, o->paths, o->npaths, &t, err, sizeof err)) {
-        fprintf(stderr, "vnindex: %s\n", err);
+        vs_say(stderr, "vnindex: %s\n", err);
         return 2;
     }
     fileset fs;
@@ -71,27 +71,27 @@ static int dump(const index_options *o, int blocks)
         int changed;
         int rc = vs_read_file(f->path, &raw, &raw_len, &changed);
         if (rc) {
-            fprintf(stderr, "vnindex: %s: %s, skipped\n", f->path, strerror(rc));
+            vs_say(stderr, "vnindex: %s: %s, skipped\n", f->path, strerror(rc));
             continue;
         }
         rd_document *doc = NULL;
         rc = index_read_document(f->path, raw, raw_len, &doc, err, sizeof err);
         free(raw);
         if (rc) {
-            fprintf(stderr, "vnindex: %s: %s, skipped\n", f->path, err[0] ? err : rd_errmsg(rc));
+            vs_say(stderr, "vnindex: %s: %s, skipped\n", f->path, err[0] ? err : rd_errmsg(rc));
             continue;
         }
         for (size_t k = 0; k < doc->nwarnings; k++) {
             if (doc->warnings[k].line)
-                fprintf(stderr, "vnindex: %s:%zu: %s\n", f->path, doc->warnings[k].line, doc->warnings[k].text);
+                vs_say(stderr, "vnindex: %s:%zu: %s\n", f->path, doc->warnings[k].line, doc->warnings[k].text);
             else
-                fprintf(stderr, "vnindex: %s: %s\n", f->path, doc->warnings[k].text);
+                vs_say(stderr, "vnindex: %s: %s\n", f->path, doc->warnings[k].text);
         }
         vs_build_stats st = {0, 0, 0};
         if (blocks) {
             dump_blocks(f->name, doc);
         } else if (vs_docbuild_document(b, NULL, 0, f->name, doc, &st, err, sizeof err) != 0) {
-            fprintf(stderr, "vnindex: %s: %s\n", f->path, err);
+            vs_say(stderr, "vnindex: %s: %s\n", f->path, err);
             status = 2;
         }
         rd_document_free(doc);
@@ -142,7 +142,7 @@ static int parse_count(const char *opt, const char *s, int max)
     char *end;
     long v = strtol(s, &end, 10);
     if (*s == '\0' || *end != '\0' || v < 1 || v > max) {
-        fprintf(stderr, "vnindex: %s: expected a number from 1 to %d, got '%s'\n", opt, max, s);
+        vs_say(stderr, "vnindex: %s: expected a number from 1 to %d, got '%s'\n", opt, max, s);
         exit(2);
     }
     return (int)v;
@@ -180,7 +180,7 @@ int main(int argc, char **argv)
         case 'A': o.aliases_tsv = optarg; break;
         case 'D':
             if (optarg && strcmp(optarg, "blocks") != 0) {
-                fprintf(stderr, "vnindex: --dump=%s: expected --dump or --dump=blocks\n", optarg);
+                vs_say(stderr, "vnindex: --dump=%s: expected --dump or --dump=blocks\n", optarg);
                 return 2;
             }
             dump_only = optarg ? 2 : 1;
@@ -193,7 +193,7 @@ int main(int argc, char **argv)
         }
     }
     if (optind >= argc) {
-        fprintf(stderr, "vnindex: no PATH to index\n");
+        vs_say(stderr, "vnindex: no PATH to index\n");
         usage(stderr);
         return 2;
     }
@@ -201,11 +201,11 @@ int main(int argc, char **argv)
     o.npaths = (size_t)(argc - optind);
     o.progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
     if (watch && dump_only) {
-        fprintf(stderr, "vnindex: --watch and --dump do not go together\n");
+        vs_say(stderr, "vnindex: --watch and --dump do not go together\n");
         return 2;
     }
     if (wo.rescan && !watch) {
-        fprintf(stderr, "vnindex: --rescan goes with --watch\n");
+        vs_say(stderr, "vnindex: --rescan goes with --watch\n");
         return 2;
     }
     if (watch)

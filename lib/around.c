@@ -55,20 +55,45 @@ static xc_query *and2(xc_query *a, xc_query *b)
     return r;
 }
 
-int around_find(vs_engine *e, const char *id, xc_mset **out, char *err, size_t cap)
+/* The passage whose id is exactly id, in *out (none: an empty mset). */
+static int find_exact(vs_engine *e, const char *id, xc_mset **out)
 {
-    *out = NULL;
     char t[TERM_MAX + 1];
     size_t tl = schema_term(PREFIX_ID, id, t, sizeof t);
     xc_query *q = live(e, xc_query_term(t, tl, 1));
-    xc_mset *m = NULL;
-    int rc = run(e, q, XC_SORT_RELEVANCE, 0, 1, &m);
+    int rc = run(e, q, XC_SORT_RELEVANCE, 0, 1, out);
     xc_query_free(q);
+    return rc;
+}
+
+int around_find(vs_engine *e, const char *id, xc_mset **out, char *err, size_t cap)
+{
+    *out = NULL;
+    /* the id as vnsearch prints it (vs_escape: a backslash doubled, bytes
+     * that are not UTF-8 as \xNN), else as typed */
+    char *raw = NULL;
+    int decoded = vs_unescape(id, &raw);
+    if (decoded < 0) {
+        snprintf(err, cap, "out of memory");
+        return VS_ERR_DB;
+    }
+    xc_mset *m = NULL;
+    int rc = find_exact(e, decoded ? raw : id, &m);
+    if (rc == XC_OK && decoded && xc_mset_size(m) == 0) {
+        xc_mset_free(m);
+        m = NULL;
+        rc = find_exact(e, id, &m);
+    }
+    free(raw);
     if (rc != XC_OK)
         return engine_failure(e, "cannot look a passage up", err, cap);
     if (xc_mset_size(m) == 0) {
         xc_mset_free(m);
-        snprintf(err, cap, "no passage '%.200s' in the index (give an id as vnsearch shows it: FILE:LINE)", id);
+        strbuf shown = STRBUF_INIT;
+        vs_escape(&shown, id, strlen(id), 0);
+        snprintf(err, cap, "no passage '%.200s' in the index (give an id as vnsearch shows it: FILE:LINE)",
+                 shown.len ? shown.s : "");
+        sb_free(&shown);
         return VS_ERR_QUERY;
     }
     *out = m;

@@ -181,7 +181,7 @@ int like_plan(vs_engine *e, const char *id, query_plan *plan, char *err, size_t 
     like_set s = {NULL, 0, 0};
     uint32_t own = 1;
     int failed = 0;
-    plan->exclude = itself(e, m, id, &own);
+    plan->exclude = itself(e, m, rec.id, &own); /* the id found (id may be escaped) */
     xc_mset_free(m);
     size_t n = plan->exclude && text_terms(rec.text, &s) == 0 ? weigh(e, &s, own, &failed) : 0;
     xc_query **terms = n ? calloc(n, sizeof *terms) : NULL;

@@ -827,9 +827,23 @@ static void arm_deadline(vs_engine *e, const vs_request *req, double t0)
     double left = req->time_limit > 0 ? req->time_limit - (monotonic() - t0) : 0;
     if (req->time_limit > 0 && left <= 0)
         left = 1e-9; /* already past: the next match ends at once */
+    if (req->stop && req->stop(req->stop_arg))
+        left = 1e-9; /* stopped: the same */
+    xc_enquire_set_stop(e->enq, req->stop, req->stop_arg);
+    xc_enquire_set_stop(e->plain, req->stop, req->stop_arg);
+    xc_enquire_set_stop(e->count, req->stop, req->stop_arg);
     xc_enquire_set_deadline(e->enq, left);
     xc_enquire_set_deadline(e->plain, left);
     xc_enquire_set_deadline(e->count, left);
+}
+
+/* Forgets req->stop, whose argument lives no longer than its request. */
+static void disarm_stop(vs_engine *e)
+{
+    xc_enquire *enqs[3] = {e->enq, e->plain, e->count};
+    for (size_t i = 0; i < 3; i++)
+        if (enqs[i] && xc_enquire_set_stop(enqs[i], NULL, NULL) == XC_OK)
+            xc_enquire_set_deadline(enqs[i], 0);
 }
 
 static int run_search(search *sr, vs_result *res, char *err, size_t cap)
@@ -1044,6 +1058,8 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
             err[0] = '\0';
             rc = run_search(&sr, res, err, cap);
         }
+        if (req->stop)
+            disarm_stop(e);
     } else if (rc == VS_OK && req->restore) {
         restore(e, &sr.plan, res);
     }

@@ -84,6 +84,30 @@ void sb_free(strbuf *b);
 /* Hands the buffer to the caller (NUL-terminated, never NULL unless failed). */
 char *sb_take(strbuf *b);
 
+/* ================================================================== names */
+
+/* How names and ids are printed, in every output and message (names.c).
+ * A file name is bytes and may hold anything; written through vs_escape()
+ * a newline is \n, a carriage return \r, a tab \t, other control
+ * characters and DEL \xNN, C1 controls \u0080 to \u009f, each byte that
+ * is not part of valid UTF-8 \xNN (two hex digits), and with
+ * VS_ESC_BACKSLASH a backslash \\, which makes the rule reversible: an id
+ * printed so reads back with vs_unescape().  A name that is valid UTF-8
+ * with none of these comes out as it is. */
+#define VS_ESC_BACKSLASH 1u
+void vs_escape(strbuf *b, const char *s, size_t len, unsigned flags);
+/* The reverse of vs_escape(..., VS_ESC_BACKSLASH): \\ \n \r \t \xNN
+ * \u0080-\u009f decoded, any other backslash kept as it is.  *out is
+ * malloc'd (the caller frees it).  Returns 1 if anything was decoded, 0 if
+ * *out is s unchanged, -1 when out of memory. */
+int vs_unescape(const char *s, char **out);
+/* printf to f as one write, the control characters and bytes that are not
+ * UTF-8 of the whole message made visible as vs_escape() does (a final
+ * newline kept): a message naming a file can neither clear the terminal
+ * nor forge a line of its own. */
+void vs_say(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vs_vsay(FILE *f, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 /* ================================================================== files */
 
 /* Reads a whole file into a malloc'd, NUL-terminated buffer.  Retries once
@@ -170,6 +194,10 @@ typedef struct vs_request {
     int all_copies;              /* --all-copies: copies of a passage are hits of their own, and
                                     counted (by default passages with the same words are one hit) */
     uint32_t context;            /* --context N: the N passages before and after each hit */
+    int (*stop)(void *arg);      /* or NULL: when it returns non-zero the search stops as at its time
+                                    limit (vnsearch serve: the client has gone); it is called often,
+                                    from the searching thread, and must be cheap */
+    void *stop_arg;
 } vs_request;
 
 /* At most this many other copies of a hit are named (vs_hit.also). */

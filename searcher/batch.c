@@ -405,7 +405,7 @@ static void progress(const batch *b, size_t done, double t0, int final)
     fprintf(stderr, "\r\033[Kvnsearch: %zu queries  %.0f/s", done, rate);
     uint64_t at = b->offset;
     if (b->total && at && !final && secs > 0)
-        fprintf(stderr, "  %.0f%%  ETA %.0f s", 100.0 * (double)at / (double)b->total,
+        vs_say(stderr, "  %.0f%%  ETA %.0f s", 100.0 * (double)at / (double)b->total,
                 secs * (double)(b->total - (at < b->total ? at : b->total)) / (double)at);
     if (final)
         fputc('\n', stderr);
@@ -433,9 +433,9 @@ static int write_slot(const batch *b, slot *s, const char *name)
         if (b->o->progress)
             fputs("\r\033[K", stderr);
         if (s->item.error)
-            fprintf(stderr, "vnsearch: %s:%zu: %s\n", name, s->item.line, s->item.error);
+            vs_say(stderr, "vnsearch: %s:%zu: %s\n", name, s->item.line, s->item.error);
         else
-            fprintf(stderr, "vnsearch: %s:%zu: %s (query %s skipped)\n", name, s->item.line, s->error, s->item.id);
+            vs_say(stderr, "vnsearch: %s:%zu: %s (query %s skipped)\n", name, s->item.line, s->error, s->item.id);
         failed = 1;
         error_row(b, s);
     }
@@ -475,13 +475,13 @@ int batch_run(const batch_options *o)
     b.o = o;
     int fd;
     if (open_input(o->file, &fd, &b.total) != 0) {
-        fprintf(stderr, "vnsearch: %s: %s\n", o->file, strerror(errno));
+        vs_say(stderr, "vnsearch: %s: %s\n", o->file, strerror(errno));
         return 2;
     }
     /* Fail fast on a missing database rather than once per thread. */
     vs_engine *probe = NULL;
     if (vs_open(o->db, o->open_flags, &probe, err, sizeof err) != VS_OK) {
-        fprintf(stderr, "vnsearch: %s\n", err);
+        vs_say(stderr, "vnsearch: %s\n", err);
         if (fd != STDIN_FILENO)
             close(fd);
         return 2;
@@ -494,7 +494,7 @@ int batch_run(const batch_options *o)
     b.ring = calloc(b.window, sizeof *b.ring);
     pthread_t *th = calloc(nthreads, sizeof *th), reader;
     if (!b.reader || !b.ring || !th) {
-        fprintf(stderr, "vnsearch: out of memory\n");
+        vs_say(stderr, "vnsearch: out of memory\n");
         batch_reader_free(b.reader);
         free(b.ring);
         free(th);
@@ -577,10 +577,10 @@ int batch_run(const batch_options *o)
         progress(&b, b.nwritten, t0, 1);
     int status = failed ? 2 : 0;
     if (b.fatal) {
-        fprintf(stderr, "vnsearch: %s\n", b.fatal_msg);
+        vs_say(stderr, "vnsearch: %s\n", b.fatal_msg);
         status = 2;
     } else if (failed) {
-        fprintf(stderr, "vnsearch: %zu of %zu queries failed\n", failed, total);
+        vs_say(stderr, "vnsearch: %zu of %zu queries failed\n", failed, total);
     }
     for (size_t k = 0; k < b.window; k++) {
         sb_free(&b.ring[k].out);
@@ -596,7 +596,7 @@ int batch_run(const batch_options *o)
     pthread_cond_destroy(&b.work);
     pthread_cond_destroy(&b.answered);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "vnsearch: cannot write the results\n");
+        vs_say(stderr, "vnsearch: cannot write the results\n");
         return 2;
     }
     return status;

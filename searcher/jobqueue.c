@@ -1,11 +1,12 @@
 /*
  * The search queue (see jobqueue.h).
  *
- * One line (a FIFO) per peer with something waiting or running, the lines
- * on a list that workers walk round-robin from the one after the line the
- * last job came from.  A line disappears when it has nothing waiting or
- * running.  A place is the queue entry itself, allocated when reserved, so
- * handing the job over cannot fail.
+ * One line (a FIFO) per peer with something waiting or running, on a
+ * list that a worker walks for the line to serve next: the fewest running,
+ * then the oldest stamp of its last service (a new line's is 0).  A line
+ * disappears when it has nothing waiting or running.  A place is the queue
+ * entry itself, allocated when reserved, so handing the job over cannot
+ * fail.
  */
 #include "jobqueue.h"
 
@@ -26,6 +27,7 @@ struct line {
     jobqueue_place *head, *tail; /* pushed, waiting for a worker */
     size_t waiting;              /* reserved or pushed */
     size_t running;
+    unsigned long served;        /* q->stamp when a job was last taken from it; 0 never */
     line *next;
 };
 
@@ -33,13 +35,14 @@ struct jobqueue {
     pthread_mutex_t lock;
     pthread_cond_t ready;
     line *lines;
-    line *cursor;      /* the line the last job came from */
     size_t nlines;
     size_t waiting, max_waiting, max_waiting_per_peer, running_per_peer;
+    size_t running, workers;
+    unsigned long stamp;
     int stopping;
 };
 
-jobqueue *jobqueue_new(size_t max_waiting, size_t max_waiting_per_peer, size_t running_per_peer)
+jobqueue *jobqueue_new(size_t max_waiting, size_t max_waiting_per_peer, size_t running_per_peer, size_t workers)
 {
     jobqueue *q = calloc(1, sizeof *q);
     if (!q)
@@ -49,6 +52,7 @@ jobqueue *jobqueue_new(size_t max_waiting, size_t max_waiting_per_peer, size_t r
     q->max_waiting = max_waiting;
     q->max_waiting_per_peer = max_waiting_per_peer;
     q->running_per_peer = running_per_peer ? running_per_peer : 1;
+    q->workers = workers ? workers : 1;
     return q;
 }
 
@@ -80,8 +84,6 @@ static void maybe_drop(jobqueue *q, line *l)
     while (*p != l)
         p = &(*p)->next;
     *p = l->next;
-    if (q->cursor == l)
-        q->cursor = NULL;
     q->nlines--;
     free(l);
 }
@@ -142,17 +144,28 @@ void jobqueue_cancel(jobqueue *q, jobqueue_place *place)
     free(place);
 }
 
-/* Under the lock: the next line to serve, round-robin, or NULL. */
+/* Under the lock: may l's next job start now?  Always when stopping (to
+ * drain the queue), and for a line with nothing running; a line with some
+ * running only within its share, and only if a worker stays free after. */
+static int may_start(const jobqueue *q, const line *l)
+{
+    if (!l->head)
+        return 0;
+    if (q->stopping || l->running == 0)
+        return 1;
+    return l->running < q->running_per_peer && q->running + 1 < q->workers;
+}
+
+/* Under the lock: the line to serve next (the fewest running, then the
+ * one served longest ago), or NULL. */
 static line *next_line(jobqueue *q)
 {
-    line *l = q->cursor && q->cursor->next ? q->cursor->next : q->lines;
-    for (size_t i = 0; i < q->nlines; i++, l = l->next) {
-        if (!l)
-            l = q->lines;
-        if (l->head && (l->running < q->running_per_peer || q->stopping))
-            return l;
-    }
-    return NULL;
+    line *best = NULL;
+    for (line *l = q->lines; l; l = l->next)
+        if (may_start(q, l) &&
+            (!best || l->running < best->running || (l->running == best->running && l->served < best->served)))
+            best = l;
+    return best;
 }
 
 void *jobqueue_take(jobqueue *q, peer_key *peer)
@@ -167,8 +180,9 @@ void *jobqueue_take(jobqueue *q, peer_key *peer)
                 l->tail = NULL;
             l->waiting--;
             l->running++;
+            l->served = ++q->stamp;
             q->waiting--;
-            q->cursor = l;
+            q->running++;
             *peer = l->peer;
             void *job = p->job;
             pthread_mutex_unlock(&q->lock);
@@ -191,6 +205,7 @@ void jobqueue_done(jobqueue *q, const peer_key *peer)
         l = l->next;
     if (l) {
         l->running--;
+        q->running--;
         maybe_drop(q, l);
     }
     pthread_cond_broadcast(&q->ready); /* that peer may run another now */

@@ -3,13 +3,17 @@
  * thread, so a slow search holds a worker, never a connection thread, and
  * no peer can take every worker.
  *
- * Each peer (connguard.h) has its own line; workers take from the lines in
- * turn, skipping a peer that already has running_per_peer searches running
- * (set it below the number of workers, and another peer's search always
- * finds a worker free: eight clients of one address looping the most
- * expensive query leave the others waiting for nothing).  At most
- * max_waiting searches wait in all, max_waiting_per_peer for one peer;
- * past that a search is refused (the caller answers 503).
+ * Each peer (connguard.h) has its own line, and a worker that comes free
+ * takes the next job of the line with the fewest searches running, the
+ * one served longest ago first among equals (a newcomer first of all): so
+ * while others wait, no address runs a second search.  An address may run
+ * more (up to running_per_peer) only while a worker stays free after it,
+ * so a search from an address with nothing running always finds a worker
+ * at once, whatever the others loop: with more workers than cores (the
+ * default) the system then shares the CPU among the addresses' searches,
+ * and a cheap query is not made to wait for an expensive one to end.  At
+ * most max_waiting searches wait in all, max_waiting_per_peer for one
+ * peer; past that a search is refused (the caller answers 503).
  *
  * Adding is two steps, so that a job is never taken before its caller is
  * ready for the answer: jobqueue_reserve() counts it (or refuses), then
@@ -25,7 +29,9 @@
 
 typedef struct jobqueue jobqueue;
 
-jobqueue *jobqueue_new(size_t max_waiting, size_t max_waiting_per_peer, size_t running_per_peer);
+/* workers: the threads that take jobs (one is kept for a peer with
+ * nothing running). */
+jobqueue *jobqueue_new(size_t max_waiting, size_t max_waiting_per_peer, size_t running_per_peer, size_t workers);
 /* Frees the queue (empty by then: after jobqueue_stop() and the workers). */
 void jobqueue_free(jobqueue *q);
 

@@ -80,6 +80,44 @@ static void json_str(strbuf *b, const char *s)
     out_json_string(b, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* A file name or passage id: by vs_escape()'s rule (backslashes doubled,
+ * bytes that are not UTF-8 as \xNN), so that the JSON is valid whatever
+ * bytes the name holds, and the id reads back (--like, /api/passage). */
+static void json_ident(strbuf *b, const char *s, size_t len)
+{
+    strbuf e = STRBUF_INIT;
+    vs_escape(&e, s ? s : "", s ? len : 0, VS_ESC_BACKSLASH);
+    out_json_string(b, e.len ? e.s : "", e.len);
+    b->failed |= e.failed;
+    sb_free(&e);
+}
+
+static void json_id(strbuf *b, const char *s)
+{
+    json_ident(b, s, s ? strlen(s) : 0);
+}
+
+/* A space-separated list of ids as a JSON array. */
+static void json_id_list(strbuf *b, const char *list)
+{
+    sb_putc(b, '[');
+    int first = 1;
+    for (const char *p = list; p && *p;) {
+        while (*p == ' ')
+            p++;
+        const char *e = strchr(p, ' ');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n) {
+            if (!first)
+                sb_putc(b, ',');
+            json_ident(b, p, n);
+            first = 0;
+        }
+        p += n;
+    }
+    sb_putc(b, ']');
+}
+
 /* A space-separated list as a JSON array of strings. */
 static void json_list(strbuf *b, const char *list)
 {
@@ -126,9 +164,9 @@ static void json_place(strbuf *b, const record *r)
     if (r->is_heading)
         sb_puts(b, "\"kind\":\"heading\",");
     sb_puts(b, "\"id\":");
-    json_str(b, r->id);
+    json_id(b, r->id);
     sb_puts(b, ",\"file\":");
-    json_str(b, r->file);
+    json_id(b, r->file);
     sb_printf(b, ",\"line\":%ld,\"end_line\":%ld,", r->line, r->end_line);
     if (r->page > 0)
         sb_printf(b, "\"page\":%ld,", r->page);
@@ -186,7 +224,7 @@ static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
         sb_puts(b, ",\"inherited_dates\":");
         json_list(b, r->hdates);
         sb_puts(b, ",\"dates_from\":");
-        json_str(b, r->hdates_from);
+        json_id(b, r->hdates_from);
     }
     sb_puts(b, ",\"section\":");
     json_str(b, r->section);
@@ -202,18 +240,18 @@ static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
     json_spans(b, r->text, h->text_spans, h->ntext_spans);
     if (*r->notes) {
         sb_puts(b, ",\"notes\":");
-        json_list(b, r->notes);
+        json_id_list(b, r->notes);
     }
     if (*r->note_of) {
         sb_puts(b, ",\"note_of\":");
-        json_str(b, r->note_of);
+        json_id(b, r->note_of);
     }
     if (h->copies) { /* the same words elsewhere, shown once */
         sb_printf(b, ",\"copies\":%u,\"also\":[", h->copies);
         for (size_t i = 0; i < h->nalso; i++) {
             if (i)
                 sb_putc(b, ',');
-            json_str(b, h->also[i]);
+            json_id(b, h->also[i]);
         }
         sb_putc(b, ']');
     }
@@ -297,43 +335,14 @@ void out_json_object(strbuf *b, const vs_result *r)
     sb_putc(b, '}');
 }
 
-/* Appends s[0..len) with its control characters made visible: \n, \r,
- * \t, \xNN for the other C0 codes and DEL, \u0080-\u009f for the C1 ones
- * (a terminal acts on every one of them, and a file name may hold any).
- * `ident` also doubles backslashes, so that an identifier reads back
- * unambiguously: "a\nb.txt" (a newline) is not "a\\nb.txt". */
+/* Appends s[0..len) with its control characters made visible (a terminal
+ * acts on every one of them, and a file name may hold any) and the bytes
+ * that are not UTF-8 as \xNN, by vs_escape()'s rule.  `ident` also
+ * doubles backslashes, so that an identifier reads back unambiguously:
+ * "a\nb.txt" (a newline) is not "a\\nb.txt". */
 static void visible(strbuf *b, const char *s, size_t len, int ident)
 {
-    size_t run = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char buf[8];
-        const char *esc = NULL;
-        size_t skip = 0;
-        if (c == '\n')
-            esc = "\\n";
-        else if (c == '\r')
-            esc = "\\r";
-        else if (c == '\t')
-            esc = "\\t";
-        else if (c == '\\' && ident)
-            esc = "\\\\";
-        else if (c < 0x20 || c == 0x7f) {
-            snprintf(buf, sizeof buf, "\\x%02x", c);
-            esc = buf;
-        } else if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) {
-            snprintf(buf, sizeof buf, "\\u%04x", (unsigned char)s[i + 1]);
-            esc = buf;
-            skip = 1;
-        }
-        if (!esc)
-            continue;
-        sb_append(b, s + run, i - run);
-        sb_puts(b, esc);
-        i += skip;
-        run = i + 1;
-    }
-    sb_append(b, s + run, len - run);
+    vs_escape(b, s, len, ident ? VS_ESC_BACKSLASH : 0);
 }
 
 static void visible_str(strbuf *b, const char *s, int ident)
@@ -425,14 +434,49 @@ static void cell_begin(table *t)
     sb_reset(&t->cell);
 }
 
-/* Ends a field: in CSV quoted (quotes doubled) unless it is empty or a
- * number; in TSV as it is (its tabs and newlines are escaped already),
- * unless it starts with a quote, which spreadsheets take for the start of
- * a quoted field ("thu hoạch sớm" would lose its quotes, "unclosed would
- * swallow the rows after it): then it is quoted as in CSV. */
-static void cell_end(table *t, int number)
+/* What a spreadsheet could read as a formula at the start of a cell:
+ * = + - @ (Excel takes each for one, LibreOffice =), a tab or carriage
+ * return before them (some import them trimmed), and the full-width forms
+ * ＝ ＋ － ＠ (U+FF1D, U+FF0B, U+FF0D, U+FF20), which input methods type
+ * and spreadsheets may normalise to the ASCII ones. */
+int out_formula_start(const char *s, size_t len)
 {
+    if (len == 0)
+        return 0;
+    unsigned char c = (unsigned char)s[0];
+    if (c && strchr("=+-@\t\r", c))
+        return 1;
+    /* U+FF0B EF BC 8B, U+FF0D EF BC 8D, U+FF1D EF BC 9D, U+FF20 EF BC A0 */
+    if (len < 3 || c != 0xEF || (unsigned char)s[1] != 0xBC)
+        return 0;
+    unsigned char last = (unsigned char)s[2];
+    return last == 0x8B || last == 0x8D || last == 0x9D || last == 0xA0;
+}
+
+typedef enum cell_kind {
+    CELL_TEXT,    /* anything from the index or the user: never a formula */
+    CELL_NUMBER,  /* a number we formatted */
+    CELL_OURS     /* a formula we wrote on purpose (a lone date, ="2019") */
+} cell_kind;
+
+/* Ends a field.  A text field that a spreadsheet could read as a formula
+ * (out_formula_start) gets a leading apostrophe, whatever its column:
+ * query ids, passage ids and file names are the user's as much as the
+ * text is.  In CSV the field is then quoted (quotes doubled) unless it is
+ * empty or a number; in TSV written as it is (its tabs and newlines are
+ * escaped already), unless it starts with a quote, which spreadsheets take
+ * for the start of a quoted field ("thu hoạch sớm" would lose its quotes,
+ * "unclosed would swallow the rows after it): then it is quoted as in CSV. */
+static void cell_end(table *t, cell_kind kind)
+{
+    if (kind == CELL_TEXT && out_formula_start(t->cell.s, t->cell.len)) {
+        char *text = sb_take(&t->cell);
+        sb_putc(&t->cell, '\'');
+        sb_puts(&t->cell, text ? text : "");
+        free(text);
+    }
     const char *s = t->cell.len ? t->cell.s : "";
+    int number = kind == CELL_NUMBER;
     int quote = t->f == OUT_CSV ? !number && t->cell.len > 0 : s[0] == '"';
     if (!quote) {
         sb_append(t->b, s, t->cell.len);
@@ -455,28 +499,13 @@ static void row_end(table *t)
 
 /* Every field has its control characters made visible and its
  * backslashes doubled, so that tabs and newlines never break a row and the
- * field reads back as it is (\\ a backslash, \t a tab, \n a newline). */
-static void cell_ident(table *t, const char *s)
-{
-    cell_begin(t);
-    visible_str(&t->cell, s, 1);
-    cell_end(t, 0);
-}
-
-/* Text from the passages or the user: what would start a formula gets a
- * leading apostrophe (Excel takes = + - @ for one, LibreOffice =). */
-static void formula_guard(table *t, const char *s)
-{
-    if (s && *s && strchr("=+-@", *s))
-        sb_putc(&t->cell, '\'');
-}
-
+ * field reads back as it is (\\ a backslash, \t a tab, \n a newline);
+ * cell_end() keeps it from being a formula. */
 static void cell_text(table *t, const char *s)
 {
     cell_begin(t);
-    formula_guard(t, s);
     visible_str(&t->cell, s, 1);
-    cell_end(t, 0);
+    cell_end(t, CELL_TEXT);
 }
 
 static void cell_number(table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -489,13 +518,13 @@ static void cell_number(table *t, const char *fmt, ...)
     va_end(ap);
     cell_begin(t);
     sb_puts(&t->cell, buf);
-    cell_end(t, 1);
+    cell_end(t, CELL_NUMBER);
 }
 
 static void cell_empty(table *t)
 {
     cell_begin(t);
-    cell_end(t, 1);
+    cell_end(t, CELL_NUMBER);
 }
 
 /* The dates, space-separated in the record, as "2019-11-27; 2020": a list
@@ -521,8 +550,10 @@ static void cell_dates(table *t, const char *dates)
         char *one = sb_take(&t->cell);
         sb_printf(&t->cell, "=\"%s\"", one ? one : "");
         free(one);
+        cell_end(t, CELL_OURS);
+        return;
     }
-    cell_end(t, 0);
+    cell_end(t, CELL_TEXT);
 }
 
 void out_table_header(strbuf *b, out_format f, int batch)
@@ -537,11 +568,11 @@ void out_table_header(strbuf *b, out_format f, int batch)
                                           "copies",  "also_in"};
     table t = {b, f, 0, STRBUF_INIT};
     if (batch)
-        cell_ident(&t, "query_id");
+        cell_text(&t, "query_id");
     for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++)
-        cell_ident(&t, columns[i]);
+        cell_text(&t, columns[i]);
     if (batch)
-        cell_ident(&t, "error");
+        cell_text(&t, "error");
     row_end(&t);
     sb_free(&t.cell);
 }
@@ -550,7 +581,7 @@ void out_table_header(strbuf *b, out_format f, int batch)
 static void row_start(table *t, const out_options *o)
 {
     if (o->qid)
-        cell_ident(t, o->qid);
+        cell_text(t, o->qid);
     cell_text(t, o->query ? o->query : "");
 }
 
@@ -587,21 +618,20 @@ static void table_result(strbuf *b, const vs_result *r, const out_options *o)
             const record *rec = &h->rec;
             cell_number(&t, "%u", h->rank);
             cell_number(&t, "%.4f", h->score);
-            cell_ident(&t, rec->id);
-            cell_ident(&t, rec->file);
+            cell_text(&t, rec->id);
+            cell_text(&t, rec->file);
             cell_number(&t, "%ld", rec->line);
             cell_text(&t, rec->where);
-            cell_ident(&t, rec->fw);
-            cell_ident(&t, rec->fws);
+            cell_text(&t, rec->fw);
+            cell_text(&t, rec->fws);
             cell_dates(&t, rec->dates);
             cell_text(&t, rec->section);
             cell_text(&t, rec->heading);
             cell_begin(&t);
-            formula_guard(&t, h->snippet);
             marked(&t.cell, h->snippet, h->spans, h->nspans, "[", "]", 1);
-            cell_end(&t, 0);
+            cell_end(&t, CELL_TEXT);
             cell_text(&t, rec->text);
-            cell_ident(&t, out_match_name(h->match));
+            cell_text(&t, out_match_name(h->match));
             cell_dates(&t, rec->hdates);
             cell_number(&t, "%u", h->copies);
             cell_begin(&t);
@@ -609,7 +639,7 @@ static void table_result(strbuf *b, const vs_result *r, const out_options *o)
                 sb_puts(&t.cell, k ? "; " : "");
                 visible_str(&t.cell, h->also[k], 1);
             }
-            cell_end(&t, 0);
+            cell_end(&t, CELL_TEXT);
         }
         if (o->qid)
             cell_empty(&t); /* no error */

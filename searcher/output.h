@@ -39,8 +39,13 @@ typedef struct out_options {
  * characters are escaped as TSV's always were (control characters
  * visible, backslashes doubled), the dates are ISO dates joined by "; ", a
  * lone date is written ="2019-11-27" so that no spreadsheet makes it a
- * number or a date cell, and text starting with = + - @ gets a leading '
- * so that it is not taken for a formula. */
+ * number or a date cell, and any other cell that a spreadsheet could
+ * read as a formula (out_formula_start) gets a leading ', whatever its
+ * column (query ids, passage ids and file names included).  /api/export
+ * writes its CSV through the same code. */
+/* 1 if s[0..len) starts like a formula: = + - @, a tab or CR, or the
+ * full-width ＝ ＋ － ＠. */
+int out_formula_start(const char *s, size_t len);
 /* The start of a table: the BOM (CSV) and the header row; nothing for the
  * other formats. */
 void out_table_header(strbuf *b, out_format f, int batch);

@@ -7,11 +7,14 @@
  * for /api/search becomes a job in the search queue (jobqueue.h), its
  * connection is suspended, and one of --workers threads, each with its own
  * engine (search.h: one thread at a time), answers it and resumes the
- * connection.  The queue takes from each client address in turn and lets
- * no address run more than --per-ip-searches at once, so a few clients
- * looping the most expensive query cannot make others wait; each search
- * stops at --search-timeout and returns what it found ("partial"); a full
- * queue is a 503 with Retry-After.  A watchdog thread closes connections
+ * connection.  The queue serves the address with the fewest searches
+ * running first and keeps a worker for an address with none (jobqueue.h),
+ * and there are more workers than cores, so a few clients looping the most
+ * expensive query cannot make others wait: the system shares the CPU
+ * among the addresses' searches.  A search whose client has hung up is not
+ * run, or stops (client_gone(), vs_request.stop); each search stops at
+ * --search-timeout and returns what it found ("partial"); a full queue is a
+ * 503 with Retry-After.  A watchdog thread closes connections
  * that send no request's headers within --header-timeout (slow headers,
  * idle keep-alive), and logs what was refused as one count per interval
  * rather than a line each.  Connection limits (connguard.h): --per-ip for
@@ -60,6 +63,18 @@
 #define MAX_QUERY_BYTES 1000    /* a long paragraph pasted in is fine; a book is not */
 #define MAX_PARAM_BYTES 64      /* framework codes, dates, numbers */
 #define MAX_FRAMEWORKS 32
+/* Parameters in a query string: every known one once and MAX_FRAMEWORKS
+ * frameworks fit well below it.  libmicrohttpd stores each parameter in
+ * the connection's memory (a record of about PARAM_RECORD bytes besides
+ * its text), and one that does not fit makes it log a 431 and send
+ * nothing, the client waiting for --header-timeout; so a query string with
+ * more parameters, or more than URI_BUDGET bytes of them, is cut off
+ * before it parses it (uri_logger) and answered at once.  The longest
+ * request the API can take (q and like at MAX_QUERY_BYTES, each byte
+ * %-escaped, and every framework) is well below. */
+#define MAX_PARAMS 64
+#define PARAM_RECORD 64
+#define URI_BUDGET (CONNECTION_MEMORY * 5 / 8)
 #define MAX_COUNT 100           /* n */
 #define MAX_OFFSET 10000
 #define CONNECTION_MEMORY (16 * 1024)
@@ -74,6 +89,7 @@ static const char *const KNOWN_PARAMS[] = {
 #define SWEEP_SECONDS 0.25      /* how often the watchdog looks for connections past their deadline */
 #define LOG_SECONDS 10.0        /* refusals are logged as counts over this interval */
 #define LOG_LINES 5             /* other server messages printed per interval, the rest counted */
+#define GONE_CHECK_SECONDS 0.05 /* how often a running search looks whether its client is still there */
 
 typedef struct server {
     const char *db;
@@ -85,6 +101,8 @@ typedef struct server {
     jobqueue *queue;
     /* counts for the log, since it last wrote them */
     atomic_ulong busy;          /* searches answered 503: the queue full */
+    atomic_ulong dropped;       /* searches not run: the client had gone */
+    atomic_ulong stopped;       /* searches stopped: the client went */
     atomic_ulong mhd_refused;   /* libmicrohttpd's own connection limit (a safety net above ours) */
     atomic_ulong mhd_other;     /* other libmicrohttpd messages past LOG_LINES */
     atomic_uint mhd_lines;      /* ... printed in this interval */
@@ -115,7 +133,7 @@ static void log_msg(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "vnsearch serve: %s\n", line);
+    vs_say(stderr, "vnsearch serve: %s\n", line);
 }
 
 /* libmicrohttpd's messages: its connection-limit refusals are counted, the
@@ -136,7 +154,7 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(line);
     while (n && line[n - 1] == '\n')
         line[--n] = '\0';
-    fprintf(stderr, "vnsearch serve: %s\n", line);
+    vs_say(stderr, "vnsearch serve: %s\n", line);
 }
 
 /* One line for what was refused or closed over the last interval, if
@@ -146,9 +164,11 @@ static void log_counts(server *s, double secs)
     connguard_stats g;
     connguard_take_stats(s->guard, &g);
     unsigned long busy = atomic_exchange(&s->busy, 0), mhd = atomic_exchange(&s->mhd_refused, 0),
-                  other = atomic_exchange(&s->mhd_other, 0);
+                  other = atomic_exchange(&s->mhd_other, 0), dropped = atomic_exchange(&s->dropped, 0),
+                  stopped = atomic_exchange(&s->stopped, 0);
     atomic_store(&s->mhd_lines, 0);
-    if (!(g.refused_per_peer || g.refused_full || g.evicted || g.timed_out || busy || mhd || other))
+    if (!(g.refused_per_peer || g.refused_full || g.evicted || g.timed_out || busy || mhd || other || dropped ||
+          stopped))
         return;
     char line[512];
     int n = snprintf(line, sizeof line, "last %.1f s:", secs);
@@ -164,6 +184,8 @@ static void log_counts(server *s, double secs)
     COUNT(g.evicted, "idle connections closed to make room");
     COUNT(g.timed_out, "connections closed for sending no request within --header-timeout");
     COUNT(busy, "searches answered 503 (queue full)");
+    COUNT(dropped, "searches not run (the client had gone)");
+    COUNT(stopped, "searches stopped (the client went)");
     COUNT(other, "other server messages not shown");
 #undef COUNT
     log_msg("%s", line);
@@ -481,6 +503,9 @@ typedef enum job_kind { JOB_SEARCH, JOB_EXPORT, JOB_PASSAGE, JOB_FRAMEWORKS } jo
 typedef struct job {
     job_kind kind;
     struct MHD_Connection *c;
+    int fd;              /* its socket, -1 if unknown: is the client still there? */
+    double checked;      /* when the running search last looked (job_stop) */
+    int gone;            /* it was not */
     api_params p;
     unsigned status;
     strbuf body;
@@ -489,6 +514,9 @@ typedef struct job {
 
 /* What a request keeps between calls of the handler (*req_cls). */
 typedef struct request {
+    int started;        /* the handler has seen it */
+    int too_many;       /* more than MAX_PARAMS parameters (uri_logger) */
+    int too_long;       /* more than URI_BUDGET bytes of them (uri_logger) */
     guard_conn *conn;
     job *job; /* answered by a worker, to send */
 } request;
@@ -517,6 +545,34 @@ static void job_error(job *j, unsigned status, const char *msg)
     j->type = j->filename = NULL;
 }
 
+/* 1 if the client of a suspended connection has gone: its socket reads
+ * the end of the stream, or fails.  Bytes waiting (a pipelined request)
+ * or none (it waits for the answer) mean it is there. */
+static int client_gone(int fd)
+{
+    if (fd < 0)
+        return 0;
+    char c;
+    ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* vs_request.stop of a search: has its client gone?  It looks at the
+ * socket every GONE_CHECK_SECONDS, on the worker's thread (which owns the
+ * job, and the suspended connection keeps the socket open). */
+static int job_stop(void *arg)
+{
+    job *j = arg;
+    if (j->gone)
+        return 1;
+    double t = now_seconds();
+    if (t - j->checked >= GONE_CHECK_SECONDS) {
+        j->checked = t;
+        j->gone = client_gone(j->fd);
+    }
+    return j->gone;
+}
+
 /* /api/search (JSON for the page), or /api/export: the first EXPORT_MAX
  * passages as the command line's --format csv (or the API's JSON), as a
  * download. */
@@ -542,10 +598,18 @@ static void run_search(worker *w, job *j)
     if (p->export)
         req.count = EXPORT_MAX;
     req.time_limit = w->s->search_timeout;
+    req.stop = job_stop; /* a client that hangs up stops its search */
+    req.stop_arg = j;
+    j->checked = now_seconds();
     char err[1024];
     vs_result res;
     int rc = vs_search(w->e, &req, &res, err, sizeof err);
-    if (rc == VS_ERR_QUERY) {
+    if (j->gone) {
+        atomic_fetch_add(&w->s->stopped, 1);
+        if (rc == VS_OK)
+            vs_result_free(&res);
+        job_error(j, MHD_HTTP_SERVICE_UNAVAILABLE, "the client has gone");
+    } else if (rc == VS_ERR_QUERY) {
         job_error(j, MHD_HTTP_BAD_REQUEST, err);
     } else if (rc != VS_OK) {
         log_msg("%s", err);
@@ -620,6 +684,9 @@ static void *worker_main(void *arg)
     while ((j = jobqueue_take(s->queue, &peer)) != NULL) {
         if (jobqueue_stopping(s->queue)) {
             job_error(j, MHD_HTTP_SERVICE_UNAVAILABLE, "the server is stopping");
+        } else if (client_gone(j->fd)) { /* it hung up while its search waited */
+            atomic_fetch_add(&s->dropped, 1);
+            job_error(j, MHD_HTTP_SERVICE_UNAVAILABLE, "the client has gone");
         } else {
             double t = now_seconds();
             unsigned long g = atomic_load(&s->generation);
@@ -655,6 +722,8 @@ static enum MHD_Result enqueue(server *s, struct MHD_Connection *c, request *r, 
         return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the server is busy: try again in a moment");
     }
     j->c = c;
+    const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    j->fd = fd ? fd->connect_fd : -1;
     r->job = j;
     /* suspended before a worker can see the job, so its resume never
      * comes first */
@@ -800,6 +869,31 @@ static const char *host_check(const server *s, struct MHD_Connection *c, const c
 
 /* ------------------------------------------------------------ handler */
 
+/* libmicrohttpd's URI log callback: called with the request line's URI
+ * before the parameters are parsed, and what it returns is the request's
+ * *req_cls.  A query string of more than MAX_PARAMS parameters is cut off
+ * here, as is one that would not fit in the connection's memory (its
+ * length and the records of its parameters past URI_BUDGET), in the
+ * connection's own buffer (libmicrohttpd cuts it at the '?' itself next);
+ * handle() answers 400 or 414. */
+static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    request *r = calloc(1, sizeof *r);
+    char *q = r ? strchr(uri, '?') : NULL;
+    if (q) {
+        size_t n = 1;
+        for (const char *p = q + 1; *p; p++)
+            n += *p == '&';
+        r->too_many = n > MAX_PARAMS;
+        r->too_long = !r->too_many && strlen(uri) + n * PARAM_RECORD > URI_BUDGET;
+        if (r->too_many || r->too_long)
+            q[1] = '\0';
+    }
+    return r;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                               const char *version, const char *upload_data, size_t *upload_data_size,
                               void **req_cls)
@@ -807,15 +901,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     (void)upload_data;
     server *s = cls;
     request *r = *req_cls;
-    if (!r) {
+    if (!r || !r->started) {
         /* First call, headers only.  A refusal is sent now, before any
          * body is read: libmicrohttpd then closes the connection instead
          * of reading one.  An answer sent now would close it too, so a
          * good request is answered on the second call, which keeps the
          * connection alive for the next request. */
-        if (!(r = calloc(1, sizeof *r)))
+        if (!r && !(r = calloc(1, sizeof *r)))
             return MHD_NO;
         *req_cls = r;
+        r->started = 1;
         r->conn = guard_of(c);
         connguard_busy(s->guard, r->conn); /* no header deadline while it is answered */
         if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
@@ -824,6 +919,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         if ((cl && strcmp(cl, "0") != 0) ||
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
             return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "a GET request has no body");
+        if (r->too_many)
+            return send_error(c, MHD_HTTP_BAD_REQUEST, "too many parameters (at most 64)");
+        if (r->too_long)
+            return send_error(c, MHD_HTTP_URI_TOO_LONG, "the request is too long");
         return MHD_YES;
     }
     if (r->job) { /* resumed: a worker answered */
@@ -864,7 +963,8 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **req_cl
     request *r = *req_cls;
     if (!r)
         return;
-    connguard_idle(s->guard, r->conn, now_seconds());
+    if (r->started) /* else it never got past its request line */
+        connguard_idle(s->guard, r->conn, now_seconds());
     job_free(r->job); /* answered, never sent: the connection went away */
     free(r);
     *req_cls = NULL;
@@ -991,7 +1091,7 @@ static void serve_usage(FILE *out)
           "  --db DIR             the database (default: $VNSEARCH_DB, else ./vnsearch.db)\n"
           "  --listen ADDR:PORT   where to listen (default " DEFAULT_LISTEN ", this machine only;\n"
           "                       0.0.0.0:8080 serves every interface; port 0 picks a free one)\n"
-          "  --workers N          threads that run searches (default: one per core, at least 2)\n"
+          "  --workers N          threads that run searches (default: two per core, at least 8)\n"
           "  --per-ip-searches N  searches of one client address running at once\n"
           "                       (default: --workers minus one, at least 1)\n"
           "  --queue N            searches waiting for a worker, in all (default 64; then 503)\n"
@@ -1015,7 +1115,7 @@ static long option_number(const char *opt, const char *s, long min, long max)
 {
     long v;
     if (parse_long(s, min, max, &v)) {
-        fprintf(stderr, "vnsearch serve: %s: expected a number from %ld to %ld, got '%s'\n", opt, min, max, s);
+        vs_say(stderr, "vnsearch serve: %s: expected a number from %ld to %ld, got '%s'\n", opt, min, max, s);
         exit(2);
     }
     return v;
@@ -1026,7 +1126,7 @@ static double option_seconds(const char *opt, const char *s, double min, double 
     char *end;
     double v = strtod(s, &end);
     if (!*s || *end || !(v >= min && v <= max)) {
-        fprintf(stderr, "vnsearch serve: %s: expected seconds from %g to %g, got '%s'\n", opt, min, max, s);
+        vs_say(stderr, "vnsearch serve: %s: expected seconds from %g to %g, got '%s'\n", opt, min, max, s);
         exit(2);
     }
     return v;
@@ -1082,11 +1182,13 @@ int serve_main(int argc, char **argv)
     const char *listen_spec = DEFAULT_LISTEN;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     long threads = cores > 2 ? 2 * cores : 4, timeout = 15, max_conn = 512, per_ip = 16;
-    long nworkers = cores > 2 ? cores : 2, per_ip_searches = 0, queue = 64;
+    /* more workers than cores: a search from an address with none running
+     * always finds one free, and the system shares the CPU (jobqueue.h) */
+    long nworkers = 2 * cores > 8 ? 2 * cores : 8, per_ip_searches = 0, queue = 64;
     double header_timeout = 5;
     char err[1024];
     if (vs_open_flags_from_env(&s.open_flags, err, sizeof err) != 0) {
-        fprintf(stderr, "vnsearch serve: %s\n", err);
+        vs_say(stderr, "vnsearch serve: %s\n", err);
         return 2;
     }
     int c;
@@ -1111,7 +1213,7 @@ int serve_main(int argc, char **argv)
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "vnsearch serve: unexpected argument '%s' (queries are typed into the page)\n", argv[optind]);
+        vs_say(stderr, "vnsearch serve: unexpected argument '%s' (queries are typed into the page)\n", argv[optind]);
         return 2;
     }
     if (!per_ip_searches)
@@ -1121,7 +1223,7 @@ int serve_main(int argc, char **argv)
      * us here. */
     worker *workers = calloc((size_t)nworkers, sizeof *workers);
     if (!workers) {
-        fprintf(stderr, "vnsearch serve: out of memory\n");
+        vs_say(stderr, "vnsearch serve: out of memory\n");
         return 2;
     }
     long opened = 0;
@@ -1134,13 +1236,13 @@ int serve_main(int argc, char **argv)
     int fd = -1, status = 2;
     struct sockaddr_storage bound;
     if (opened < nworkers)
-        fprintf(stderr, "vnsearch serve: %s\n", err);
+        vs_say(stderr, "vnsearch serve: %s\n", err);
     else if (open_listener(listen_spec, &fd, &bound, err, sizeof err) != 0)
-        fprintf(stderr, "vnsearch serve: %s\n", err);
+        vs_say(stderr, "vnsearch serve: %s\n", err);
     else if (!(s.guard = connguard_new((size_t)max_conn, (size_t)per_ip, header_timeout)) ||
              /* one address can have no more searches waiting than connections */
-             !(s.queue = jobqueue_new((size_t)queue, (size_t)per_ip, (size_t)per_ip_searches)))
-        fprintf(stderr, "vnsearch serve: out of memory\n");
+             !(s.queue = jobqueue_new((size_t)queue, (size_t)per_ip, (size_t)per_ip_searches, (size_t)nworkers)))
+        vs_say(stderr, "vnsearch serve: out of memory\n");
     else
         status = 0;
     if (status != 0) {
@@ -1191,9 +1293,10 @@ int serve_main(int argc, char **argv)
             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)timeout,
             MHD_OPTION_CONNECTION_LIMIT, (unsigned)(max_conn + headroom), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
             (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_CONNECTION, notify_connection, &s,
-            MHD_OPTION_NOTIFY_COMPLETED, request_completed, &s, MHD_OPTION_END);
+            MHD_OPTION_NOTIFY_COMPLETED, request_completed, &s, MHD_OPTION_URI_LOG_CALLBACK, uri_logger, &s,
+            MHD_OPTION_END);
     if (!d) {
-        fprintf(stderr, "vnsearch serve: cannot start the HTTP server\n");
+        vs_say(stderr, "vnsearch serve: cannot start the HTTP server\n");
         close(fd);
         status = 2;
     } else {

@@ -74,7 +74,7 @@ static long parse_number(const char *opt, const char *s, long min, long max)
     char *end;
     long v = strtol(s, &end, 10);
     if (*s == '\0' || *end != '\0' || v < min || v > max) {
-        fprintf(stderr, "vnsearch: %s: expected a number from %ld to %ld, got '%s'\n", opt, min, max, s);
+        vs_say(stderr, "vnsearch: %s: expected a number from %ld to %ld, got '%s'\n", opt, min, max, s);
         exit(2);
     }
     return v;
@@ -88,7 +88,7 @@ static int check_utf8(const char *what, const char *s)
     size_t len = strlen(s), ok = vn_utf8_text_prefix(s, len);
     if (ok == len)
         return 0;
-    fprintf(stderr, "vnsearch: %s is not valid UTF-8 (byte %zu): give it in UTF-8\n", what, ok + 1);
+    vs_say(stderr, "vnsearch: %s is not valid UTF-8 (byte %zu): give it in UTF-8\n", what, ok + 1);
     return -1;
 }
 
@@ -122,7 +122,7 @@ int main(int argc, char **argv)
     unsigned open_flags;
     char err[1024];
     if (vs_open_flags_from_env(&open_flags, err, sizeof err) != 0) {
-        fprintf(stderr, "vnsearch: %s\n", err);
+        vs_say(stderr, "vnsearch: %s\n", err);
         return 2;
     }
     int c;
@@ -134,7 +134,7 @@ int main(int argc, char **argv)
         case 'F': {
             int f = out_format_parse(optarg);
             if (f < 0) {
-                fprintf(stderr, "vnsearch: --format: expected text, json, tsv, csv or trec, got '%s'\n", optarg);
+                vs_say(stderr, "vnsearch: --format: expected text, json, tsv, csv or trec, got '%s'\n", optarg);
                 return 2;
             }
             oo.format = (out_format)f;
@@ -142,7 +142,7 @@ int main(int argc, char **argv)
         }
         case 'w':
             if (req.nframeworks == MAX_FW) {
-                fprintf(stderr, "vnsearch: too many --framework options\n");
+                vs_say(stderr, "vnsearch: too many --framework options\n");
                 return 2;
             }
             fws[req.nframeworks++] = optarg;
@@ -157,7 +157,7 @@ int main(int argc, char **argv)
         case 's': {
             int sort = vs_sort_parse(optarg);
             if (sort < 0) {
-                fprintf(stderr, "vnsearch: --sort: expected relevance or date, got '%s'\n", optarg);
+                vs_say(stderr, "vnsearch: --sort: expected relevance or date, got '%s'\n", optarg);
                 return 2;
             }
             req.sort = sort;
@@ -171,7 +171,7 @@ int main(int argc, char **argv)
             else if (!strcmp(optarg, "auto"))
                 color = -1;
             else {
-                fprintf(stderr, "vnsearch: --color: expected auto, always or never, got '%s'\n", optarg);
+                vs_say(stderr, "vnsearch: --color: expected auto, always or never, got '%s'\n", optarg);
                 return 2;
             }
             break;
@@ -189,11 +189,11 @@ int main(int argc, char **argv)
     req.frameworks = fws;
     if (batch_file) {
         if (req.like) {
-            fprintf(stderr, "vnsearch: --like is one search, not a batch: give it without --batch\n");
+            vs_say(stderr, "vnsearch: --like is one search, not a batch: give it without --batch\n");
             return 2;
         }
         if (optind < argc) {
-            fprintf(stderr, "vnsearch: --batch takes its queries from the file, not the command line\n");
+            vs_say(stderr, "vnsearch: --batch takes its queries from the file, not the command line\n");
             return 2;
         }
         batch_options bo;
@@ -218,7 +218,7 @@ int main(int argc, char **argv)
         sb_puts(&query, argv[i]);
     }
     if (query.len == 0 && req.nframeworks == 0 && !req.from && !req.to && !req.like) {
-        fprintf(stderr, "vnsearch: no query given\n");
+        vs_say(stderr, "vnsearch: no query given\n");
         usage(stderr);
         return 2;
     }
@@ -238,7 +238,7 @@ int main(int argc, char **argv)
 
     vs_engine *e = NULL;
     if (vs_open(db, open_flags, &e, err, sizeof err) != VS_OK) {
-        fprintf(stderr, "vnsearch: %s\n", err);
+        vs_say(stderr, "vnsearch: %s\n", err);
         sb_free(&query);
         return 2;
     }
@@ -246,7 +246,7 @@ int main(int argc, char **argv)
     int rc = vs_search(e, &req, &res, err, sizeof err);
     int status;
     if (rc != VS_OK) {
-        fprintf(stderr, "vnsearch: %s\n", err);
+        vs_say(stderr, "vnsearch: %s\n", err);
         status = 2;
     } else {
         strbuf out = STRBUF_INIT;
@@ -258,11 +258,11 @@ int main(int argc, char **argv)
         sb_free(&out);
         if (res.nhits == 0) {
             if (req.offset && res.matches)
-                fprintf(stderr, "vnsearch: no passages past %u (%u match)\n", req.offset, res.matches);
+                vs_say(stderr, "vnsearch: no passages past %u (%u match)\n", req.offset, res.matches);
             else if (req.like)
-                fprintf(stderr, "vnsearch: no passages like %s\n", req.like);
+                vs_say(stderr, "vnsearch: no passages like %s\n", req.like);
             else
-                fprintf(stderr, "vnsearch: no passages match '%s'\n", req.query);
+                vs_say(stderr, "vnsearch: no passages match '%s'\n", req.query);
             strbuf why = STRBUF_INIT;
             if (oo.format == OUT_TEXT)
                 out_suggestion(&why, &res);
@@ -275,7 +275,7 @@ int main(int argc, char **argv)
             for (size_t i = 0; i < res.nhits; i++)
                 copies |= res.hits[i].copies > 0;
             if (oo.format == OUT_TEXT)
-                fprintf(stderr, "%zu of %s%u matching passage%s%s\n", res.nhits, res.matches_exact ? "" : "about ",
+                vs_say(stderr, "%zu of %s%u matching passage%s%s\n", res.nhits, res.matches_exact ? "" : "about ",
                         res.matches, res.matches == 1 ? "" : "s",
                         copies ? " (a passage found in several places is shown once: --all-copies)" : "");
             status = 0;
@@ -285,7 +285,7 @@ int main(int argc, char **argv)
     vs_close(e);
     sb_free(&query);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "vnsearch: cannot write the results\n");
+        vs_say(stderr, "vnsearch: cannot write the results\n");
         return 2;
     }
     return status;

@@ -37,7 +37,7 @@ static void push(jobqueue *q, int who, intptr_t job)
 
 static void test_queue_takes_in_turn_within_each_share(void)
 {
-    jobqueue *q = jobqueue_new(10, 4, 1);
+    jobqueue *q = jobqueue_new(10, 4, 1, 2);
     push(q, 1, 11);
     push(q, 1, 12);
     push(q, 1, 13);
@@ -59,9 +59,60 @@ static void test_queue_takes_in_turn_within_each_share(void)
     jobqueue_free(q);
 }
 
+/* Issue 24: four addresses looping an expensive query made a fifth wait
+ * seconds.  The address with the fewest running goes first, a newcomer
+ * before one already served, and the last free worker is kept for an
+ * address with nothing running. */
+static void test_queue_keeps_a_worker_for_an_address_with_none_running(void)
+{
+    jobqueue *q = jobqueue_new(20, 8, 3, 4);
+    peer_key k, one = peer(1), three = peer(3);
+    push(q, 1, 11);
+    push(q, 1, 12);
+    push(q, 1, 13);
+    push(q, 1, 14);
+    push(q, 2, 21);
+    intptr_t a = (intptr_t)jobqueue_take(q, &k), b = (intptr_t)jobqueue_take(q, &k);
+    CHECK(a / 10 != b / 10, "one of each address first: %ld %ld", (long)a, (long)b);
+    CHECK((intptr_t)jobqueue_take(q, &k) == 12, "then address 1 again, within its share of 3");
+    /* 3 of 4 workers busy: address 1's 13 waits, the last worker is kept */
+    push(q, 3, 31);
+    CHECK((intptr_t)jobqueue_take(q, &k) == 31 && !memcmp(&k, &three, sizeof k), "the newcomer takes it");
+    jobqueue_done(q, &three);
+    jobqueue_done(q, &one);
+    CHECK((intptr_t)jobqueue_take(q, &k) == 13, "13 once two workers are free");
+    jobqueue_done(q, &one);
+    jobqueue_done(q, &one);
+    jobqueue_stop(q);
+    CHECK((intptr_t)jobqueue_take(q, &k) == 14, "14 drained");
+    jobqueue_done(q, &one);
+    peer_key two = peer(2);
+    jobqueue_done(q, &two);
+    CHECK(jobqueue_take(q, &k) == NULL, "stopped and empty");
+    jobqueue_free(q);
+}
+
+static void test_queue_serves_a_newcomer_before_an_address_served_already(void)
+{
+    jobqueue *q = jobqueue_new(20, 8, 1, 2);
+    peer_key k, one = peer(1), two = peer(2);
+    push(q, 1, 11);
+    push(q, 1, 12);
+    CHECK((intptr_t)jobqueue_take(q, &k) == 11, "11 first");
+    push(q, 2, 21);
+    jobqueue_done(q, &one);
+    CHECK((intptr_t)jobqueue_take(q, &k) == 21, "the newcomer before address 1's second");
+    CHECK((intptr_t)jobqueue_take(q, &k) == 12, "then 12");
+    jobqueue_done(q, &two);
+    jobqueue_done(q, &one);
+    jobqueue_stop(q);
+    CHECK(jobqueue_take(q, &k) == NULL, "stopped and empty");
+    jobqueue_free(q);
+}
+
 static void test_queue_refuses_past_its_bounds(void)
 {
-    jobqueue *q = jobqueue_new(3, 2, 1);
+    jobqueue *q = jobqueue_new(3, 2, 1, 2);
     peer_key one = peer(1), two = peer(2), k;
     jobqueue_place *p1 = jobqueue_reserve(q, &one), *p2 = jobqueue_reserve(q, &one);
     CHECK(p1 && p2, "two places for address 1");
@@ -173,6 +224,8 @@ static void test_ipv6_addresses_count_by_their_64(void)
 int main(void)
 {
     RUN(test_queue_takes_in_turn_within_each_share);
+    RUN(test_queue_keeps_a_worker_for_an_address_with_none_running);
+    RUN(test_queue_serves_a_newcomer_before_an_address_served_already);
     RUN(test_queue_refuses_past_its_bounds);
     RUN(test_guard_closes_the_oldest_idle_connection_for_a_new_one);
     RUN(test_ipv6_addresses_count_by_their_64);

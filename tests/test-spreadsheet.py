@@ -5,19 +5,22 @@
 read back.  Every query has its rows, in input order; the query, hits and
 error columns hold what they should; and no dates cell became a number or
 a date (issue 16: "2018 2018/2022" was read as the fraction 2018.998, lone
-dates became date cells).  The TSV is read with "detect special numbers"
+dates became date cells); and no cell became a formula, whatever its column
+(issue 24: a query id `=1+1` or a file named `=HYPERLINK("http:evil","x").txt`
+did), the only formulas being the lone dates' own ="2019".  The TSV is read with "detect special numbers"
 on, the import option that did that, and English number formats; the CSV
 with Vietnamese ones.  Without soffice the test says so and skips, except
 in CI (./install-deps.sh --tests installs libreoffice-calc-nogui)."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 import zipfile
 
-from e2e import VNSEARCH, bundled_index, dev_batch_lines, expect, main, run, scratch, wrapped
+from e2e import CORPUS, VNINDEX, VNSEARCH, bundled_index, dev_batch_lines, expect, main, run, scratch, wrapped
 
 SOFFICE = shutil.which("soffice")
 if not SOFFICE:
@@ -56,7 +59,29 @@ def cells(xlsx):
     return [{header[col]: tv for col, tv in r.items()} for r in rows[1:]]
 
 
-def convert(path, fmt):
+def formulas(xlsx):
+    """The formulas of the first sheet: (column name, formula) pairs."""
+    with zipfile.ZipFile(xlsx) as z:
+        sheet = ET.fromstring(z.read("xl/worksheets/sheet1.xml"))
+        shared = []
+        if "xl/sharedStrings.xml" in z.namelist():
+            for si in ET.fromstring(z.read("xl/sharedStrings.xml")).iter(NS + "si"):
+                shared.append("".join(t.text or "" for t in si.iter(NS + "t")))
+    rows = list(sheet.iter(NS + "row"))
+    header = {}
+    for c in rows[0].iter(NS + "c"):
+        v = c.find(NS + "v")
+        header["".join(ch for ch in c.get("r") if ch.isalpha())] = shared[int(v.text)] if c.get("t") == "s" else v.text
+    out = []
+    for row in rows[1:]:
+        for c in row.iter(NS + "c"):
+            f = c.find(NS + "f")
+            if f is not None:
+                out.append((header.get("".join(ch for ch in c.get("r") if ch.isalpha())), f.text or ""))
+    return out
+
+
+def convert(path, fmt, with_formulas=False):
     """path converted by soffice with FILTERS[fmt]: one run per file (the
     options apply to every file of a run), with a profile of its own."""
     profile = "file://" + os.path.join(TMP, "profile")
@@ -64,6 +89,8 @@ def convert(path, fmt):
              "--convert-to", "xlsx", "--outdir", os.path.join(TMP, fmt), path], timeout=300)
     xlsx = os.path.join(TMP, fmt, os.path.splitext(os.path.basename(path))[0] + ".xlsx")
     expect(p.returncode == 0 and os.path.exists(xlsx), f"soffice {fmt}: {p.returncode} {p.stdout} {p.stderr}")
+    if with_formulas:
+        return cells(xlsx), formulas(xlsx)
     return cells(xlsx)
 
 
@@ -109,7 +136,55 @@ def test_batch_tables_open_as_one_row_per_query_with_dates_as_text():
         expect(any(";" in d for d in dates) and any(";" not in d for d in dates), f"{fmt}: lone and listed dates")
 
 
+# Names and ids a spreadsheet would take for formulas (issue 24): each file
+# holds the same paragraph, so each hit's "also in" cell starts with one too.
+HOSTILE_NAMES = ['=HYPERLINK("http:evil","x").txt', "+1+1.txt", "-2+3.txt", "@SUM(1,2).txt",
+                 "\uff1d1+1.txt", "\uff0b1.txt", "\uff0d1.txt", "\uff201.txt"]
+HOSTILE_IDS = ["=1+1", "+1", "-1", "@SUM(1)", "\uff1d1", "\uff0b1", "\uff0d1", "\uff20x"]
+PARAGRAPH = "=1+1 Hợp tác Mê Kông - Lan Thương về tài nguyên nước, @SUM(1) được ký ngày 10 tháng 1 năm 2018.\n"
+
+
+def test_no_cell_of_a_batch_table_becomes_a_formula():
+    root, db = os.path.join(TMP, "hostile"), os.path.join(TMP, "hostile-db")
+    os.makedirs(root)
+    for name in HOSTILE_NAMES:
+        with open(os.path.join(root, name), "w", encoding="utf-8") as fp:
+            fp.write(PARAGRAPH)
+    for f in ("frameworks.tsv", "aliases.tsv"):
+        shutil.copy(os.path.join(CORPUS, f), root)
+    p = run([VNINDEX, "--db", db, "--quiet", root])
+    expect(p.returncode == 0, f"vnindex: {p.stderr}")
+    queries = os.path.join(TMP, "hostile-queries.txt")
+    with open(queries, "w", encoding="utf-8") as fp:
+        fp.write("".join(f"{qid}\thợp tác tài nguyên nước\n" for qid in HOSTILE_IDS))
+        fp.write("=2+2\t-tài nguyên +nước\n")  # a query that starts like one too
+    for fmt in ("tsv", "csv"):
+        table = os.path.join(TMP, "hostile." + fmt)
+        with open(table, "wb") as fp:
+            p = subprocess.run(wrapped([VNSEARCH, "--db", db, "--batch", queries, "--format", fmt]), stdout=fp, stderr=subprocess.PIPE)
+        expect(p.returncode == 0, f"{fmt}: the batch runs: {p.stderr!r}")
+        rows, found = convert(table, fmt, with_formulas=True)
+        bad = [(col, f) for col, f in found if col not in ("dates", "inherited_dates") or
+               not re.fullmatch(r'"\d{4}(-\d\d){0,2}"', f)]
+        expect(not bad, f"{fmt}: cells that became formulas: {bad[:5]}")
+        # the same paragraph in every file: one hit per query, the others its copies
+        expect(len(rows) == len(HOSTILE_IDS) + 1, f"{fmt}: a row per query: {len(rows)}")
+        for r in rows:
+            for col in ("query_id", "id", "file", "also_in", "query", "text", "snippet"):
+                t, v = r.get(col, ("s", ""))
+                expect(t in ("s", "str") and not v[:1] in "=+-@\uff1d\uff0b\uff0d\uff20" or v == "",
+                       f"{fmt}: {col} {v!r} ({t}) is kept as text, behind an apostrophe")
+        ids = sorted({r["query_id"][1] for r in rows})
+        expect(ids == sorted("'" + q for q in HOSTILE_IDS + ["=2+2"]), f"{fmt}: query ids as typed: {ids}")
+        expect(sum("file" in r for r in rows) >= len(HOSTILE_IDS), f"{fmt}: every query found the paragraph")
+        for r in (r for r in rows if "file" in r):
+            expect(r["file"][1][1:] in HOSTILE_NAMES and r["file"][1][0] == "'", f"{fmt}: file name {r['file']}")
+            also = r["also_in"][1]
+            expect(also[0] == "'" and also[1:].split(":")[0] in HOSTILE_NAMES, f"{fmt}: also_in {also!r}")
+
+
 if __name__ == "__main__":
-    code = main([test_batch_tables_open_as_one_row_per_query_with_dates_as_text])
+    code = main([test_batch_tables_open_as_one_row_per_query_with_dates_as_text,
+                 test_no_cell_of_a_batch_table_becomes_a_formula])
     shutil.rmtree(TMP, ignore_errors=True)
     sys.exit(code)

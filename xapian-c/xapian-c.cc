@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <exception>
 #include <cerrno>
+#include <cmath>
 #include <ctime>
 #include <memory>
 #include <cstdio>
@@ -322,8 +323,10 @@ double monotonic_seconds()
 }
 
 struct deadline {
-    double at = 0;      // monotonic seconds; 0 = none
+    double at = 0;      // monotonic seconds; HUGE_VAL = none (a stop callback only)
     bool fired = false; // a match was cut short
+    int (*stop)(void *) = nullptr; // xc_enquire_set_stop()
+    void *stop_arg = nullptr;
 };
 
 // Matches every document of a (sub-)database until the deadline passes,
@@ -338,7 +341,7 @@ class DeadlineSource : public Xapian::PostingSource {
 
     void tick()
     {
-        if ((calls++ & 63) == 0 && monotonic_seconds() >= dl->at) {
+        if ((calls++ & 63) == 0 && (monotonic_seconds() >= dl->at || (dl->stop && dl->stop(dl->stop_arg)))) {
             ended = true;
             dl->fired = true;
         }
@@ -427,6 +430,8 @@ struct xc_enquire {
     bool remote;
     std::shared_ptr<deadline> dl; // xc_enquire_set_deadline()
     bool timed_out = false;
+    int (*stop)(void *) = nullptr; // xc_enquire_set_stop()
+    void *stop_arg = nullptr;
 };
 
 extern "C" {
@@ -1015,14 +1020,25 @@ int xc_enquire_set_deadline(xc_enquire *enq, double seconds)
 {
     XC_TRY
     enq->timed_out = false;
-    if (seconds <= 0) {
+    if (seconds <= 0 && !enq->stop) {
         enq->dl.reset();
         enq->enq.set_time_limit(0.0);
         enq->enq.set_query(enq->query);
         return XC_OK;
     }
     enq->dl = std::make_shared<deadline>();
-    enq->dl->at = monotonic_seconds() + seconds;
+    enq->dl->at = seconds > 0 ? monotonic_seconds() + seconds : HUGE_VAL;
+    enq->dl->stop = enq->stop;
+    enq->dl->stop_arg = enq->stop_arg;
+    return XC_OK;
+    XC_CATCH
+}
+
+int xc_enquire_set_stop(xc_enquire *enq, int (*stop)(void *arg), void *arg)
+{
+    XC_TRY
+    enq->stop = stop;
+    enq->stop_arg = arg;
     return XC_OK;
     XC_CATCH
 }
@@ -1115,7 +1131,7 @@ int xc_enquire_mset(xc_enquire *enq, uint32_t first, uint32_t max, uint32_t chec
     if (enq->dl) {
         // the time left, for Xapian's own limit (0 would mean none)
         double left = enq->dl->at - monotonic_seconds();
-        enq->enq.set_time_limit(left > 0.001 ? left : 0.001);
+        enq->enq.set_time_limit(enq->dl->at == HUGE_VAL ? 0.0 : left > 0.001 ? left : 0.001);
         enq->dl->fired = false;
         if (!enq->remote)
             enq->enq.set_query(Xapian::Query(Xapian::Query::OP_FILTER, enq->query,

@@ -245,6 +245,12 @@ int xc_enquire_set_collapse(xc_enquire *enq, int slot, uint32_t max);
  * weights are unchanged (a filter adds none).  Remote shards cannot run
  * that source, so there only Xapian's own limit applies. */
 int xc_enquire_set_deadline(xc_enquire *enq, double seconds);
+/* A callback that ends a match as the deadline does, when it returns
+ * non-zero (and the search counts as timed out): it is called with the
+ * clock, every 64 documents, on the searching thread, so it must be cheap.
+ * Takes effect at the next xc_enquire_set_deadline() (a deadline of 0
+ * then means the callback alone); NULL for none. */
+int xc_enquire_set_stop(xc_enquire *enq, int (*stop)(void *arg), void *arg);
 /* 1 if a search since xc_enquire_set_deadline() was cut short by it. */
 int xc_enquire_timed_out(const xc_enquire *enq);
 

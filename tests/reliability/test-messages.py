@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Reliability: what vnsearch prints cannot be misread.  Passage ids and
-file names come back exactly (JSON) or with their control characters made
-visible (text, TSV, TREC), so two files never print alike; a date outside
+file names come back with their control characters, backslashes and bytes
+that are not UTF-8 escaped by one rule in every format (TREC: %XX), so two
+files never print alike, JSON parses whatever a name holds, and an id as
+printed finds its passage again (--like, --context, /api/passage); no
+message of vnindex or vnsearch lets a name act on the terminal or forge a
+line (issue 24); a date outside
 the years dates may have says which years; a damaged index says it is
 damaged and how to rebuild it, with Xapian's own words after."""
 import csv
@@ -13,7 +17,9 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from e2e import CORPUS, bundled_index, expect, main, run, scratch, vnindex, vnsearch  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "web"))
+from webserver import Server  # noqa: E402
+from e2e import CORPUS, VNINDEX, VNSEARCH, bundled_index, expect, main, run, scratch, vnindex, vnsearch, wrapped  # noqa: E402,E501
 
 TMP = scratch()
 TABLES = ["--frameworks", os.path.join(CORPUS, "frameworks.tsv"), "--aliases", os.path.join(CORPUS, "aliases.tsv")]
@@ -35,9 +41,13 @@ def test_file_names_print_apart_in_every_format():
     lines = p.stdout.split("\n")[:-1]
     expect(len(lines) == len(NAMES), f"one JSON line per hit (U+0085 escaped too): {p.stdout!r}")
     ids = [json.loads(l)["id"] for l in lines]
-    expect(sorted(ids) == sorted(n + ":1" for n in NAMES), f"JSON ids are the stored ids: {ids}")
+    expect(sorted(ids) == sorted(escaped(n) + ":1" for n in NAMES), f"JSON ids are the ids as printed: {ids}")
     files = [json.loads(l)["file"] for l in lines]
-    expect(sorted(files) == sorted(NAMES), f"and the file names: {files}")
+    expect(sorted(files) == sorted(escaped(n) for n in NAMES), f"and the file names: {files}")
+    for i in ids:  # and each finds its passage again
+        p = vnsearch(db, "--format", "json", "--context", "1", "--like", i)
+        # found (its copies, the others, are left out: nothing else to give)
+        expect("has no words that other passages share" in p.stderr, f"--like {i!r}: {p.stderr!r}")
 
     p = vnsearch(db, "--format", "text", "-n", "20", "--", q)
     heads = [l for l in p.stdout.split("\n") if l[:1].isdigit()]
@@ -67,6 +77,110 @@ def test_file_names_print_apart_in_every_format():
            f"TREC docnos one token each, apart: {docnos}")
     expect(all(d.isascii() and d.isprintable() for d in docnos), f"TREC docnos printable: {docnos}")
     expect("pct%2520a.txt:1" in docnos and "pct%20a.txt:1" in docnos and "name%0Ax.txt:1" in docnos, docnos)
+
+
+def escaped(name):
+    """A name by the rule of vs_escape (vnsearch.h), backslashes doubled."""
+    out = ""
+    for ch in name:
+        o = ord(ch)
+        if 0xDC80 <= o <= 0xDCFF:  # a byte that is not UTF-8 (os.fsdecode)
+            out += "\\x%02x" % (o - 0xDC00)
+        elif ch in "\n\r\t\\":
+            out += {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}[ch]
+        elif o < 0x20 or o == 0x7F:
+            out += "\\x%02x" % o
+        elif 0x80 <= o <= 0x9F:
+            out += "\\u%04x" % o
+        else:
+            out += ch
+    return out
+
+
+def strict_json_lines(data):
+    """JSON lines from raw bytes: the bytes must be UTF-8 and each line JSON."""
+    text = data.decode("utf-8")  # raises on a raw byte that is not UTF-8
+    return [json.loads(l) for l in text.split("\n") if l]
+
+
+# bytes that are not UTF-8 in a name, beside the escape sequences that
+# looked alike before (issue 24)
+RAW_NAMES = [b"latin1-\xe9t\xe9.txt", b"cp1258-h\xf2a.txt", b"lone-\xc3.txt", b"literal-\\xe9.txt",
+             b"overlong-\xc0\xaf.txt", b"surrogate-\xed\xa0\x80.txt"]
+
+
+def test_names_that_are_not_utf8_give_valid_json_and_ids_that_read_back():
+    src, db = os.path.join(TMP, "raw"), os.path.join(TMP, "raw.db")
+    os.makedirs(src)
+    for i, name in enumerate(RAW_NAMES):
+        with open(os.path.join(os.fsencode(src), name), "w", encoding="utf-8") as fp:
+            fp.write(f"Hợp tác tiểu vùng vkqz số {i} về nguồn nước.\n\nĐoạn sau {i} nói về thủy điện.\n")
+    with open(os.path.join(src, "other.txt"), "w", encoding="utf-8") as fp:  # not a copy: what --like finds
+        fp.write("Nguồn nước của tiểu vùng vkqz và hợp tác thủy điện trên sông Mê Kông.\n")
+    p = vnindex("--db", db, "-q", *TABLES, src)
+    expect(p.returncode == 0, p.stderr)
+    p = subprocess.run(wrapped([VNSEARCH, "--db", db, "--format", "json", "-n", "20", "--", "vkqz tiểu vùng"]),
+                       capture_output=True)
+    hits = strict_json_lines(p.stdout)
+    want = sorted(escaped(os.fsdecode(n)) + ":1" for n in RAW_NAMES)
+    hits = [h for h in hits if h["id"] != "other.txt:1"]
+    expect(sorted(h["id"] for h in hits) == want, f"one hit per file, ids escaped: {[h['id'] for h in hits]}")
+    expect(len(set(h["id"] for h in hits)) == len(RAW_NAMES), "no two ids alike")
+    for h in hits:
+        p = subprocess.run(wrapped([VNSEARCH, "--db", db, "--format", "json", "--context", "1", "--all-copies",
+                                    "--like", h["id"]]), capture_output=True)
+        found = strict_json_lines(p.stdout)
+        # found: the passages like it, itself left out
+        expect(p.returncode == 0 and found and h["id"] not in [f["id"] for f in found],
+               f"--like {h['id']!r}: {p.stderr!r} {found}")
+    # the server: /api/search and /api/export give JSON that parses, and
+    # /api/passage and like= find each id given back
+    with Server(VNSEARCH, db) as server:
+        status, _, body = server.get("/api/search", {"q": "vkqz tiểu vùng", "n": "20"})
+        found = json.loads(body.decode("utf-8"))
+        expect(status == 200 and sorted(h["id"] for h in found["hits"] if h["id"] != "other.txt:1") == want,
+               f"/api/search: {status} {found.get('hits')}")
+        status, _, body = server.get("/api/export", {"q": "vkqz tiểu vùng", "format": "json"})
+        expect(status == 200 and len(json.loads(body.decode("utf-8"))["hits"]) == len(RAW_NAMES) + 1,
+               f"/api/export: {status} {body[:200]!r}")
+        for i in want:
+            status, _, body = server.get("/api/passage", {"id": i, "context": "1"})
+            p = json.loads(body.decode("utf-8"))
+            expect(status == 200 and p["passages"][p["focus"]]["id"] == i, f"/api/passage {i!r}: {status} {p}")
+            status, _, body = server.get("/api/search", {"like": i})
+            expect(status == 200 and json.loads(body.decode("utf-8"))["hits"], f"like={i!r}: {status} {body[:200]!r}")
+    # the same ids from the text output, backslashes doubled there too
+    p = subprocess.run(wrapped([VNSEARCH, "--db", db, "-n", "20", "--", "vkqz tiểu vùng"]), capture_output=True)
+    text = p.stdout.decode("utf-8")
+    expect(all(i in text for i in want), f"text shows the same ids: {text!r}")
+
+
+def test_messages_escape_names_that_would_act_on_the_terminal():
+    src, db = os.path.join(TMP, "msg"), os.path.join(TMP, "msg.db")
+    os.makedirs(src)
+    forged = "clear\x1b[2J\nvnindex: indexed 99 files.txt"
+    open(os.path.join(src, forged), "w").close()  # empty: "no text to index"
+    with open(os.path.join(os.fsencode(src), b"raw-\xff\x1b]0;title\x07.txt"), "w") as fp:
+        fp.write("\x00\x01")
+    with open(os.path.join(src, "good.txt"), "w", encoding="utf-8") as fp:
+        fp.write("Hợp tác tiểu vùng Mê Kông về nguồn nước.\n")
+    p = subprocess.run(wrapped([VNINDEX, "--db", db, *TABLES, src]), capture_output=True)
+    err = p.stderr.decode("utf-8")  # strict: no raw byte either
+    expect("\x1b" not in err and "\x07" not in err, f"vnindex: no control character reaches stderr: {err!r}")
+    expect(not any(l.startswith("vnindex: indexed 99") for l in err.split("\n")), f"no forged line: {err!r}")
+    expect("clear\\x1b[2J\\nvnindex: indexed 99 files.txt: no text to index" in err, f"the name, escaped: {err!r}")
+    # vnsearch: an id, a batch file (with a bad line) and a query naming the same
+    os.makedirs(os.path.join(TMP, "batch"))
+    batch = os.path.join(TMP, "batch", forged)
+    with open(batch, "w") as fp:
+        fp.write('"unclosed\n')
+    for args in (["--like", forged + ":1"], ["--batch", batch], ["--", "\x1b[2J\nforged"]):
+        p = subprocess.run(wrapped([VNSEARCH, "--db", db, *args]), capture_output=True)
+        err = p.stderr.decode("utf-8")
+        lines = err.split("\n")[:-1]
+        expect(p.returncode in (1, 2) and lines and "\x1b" not in err and
+               not any(l.startswith(("vnindex: indexed", "forged")) for l in lines) and
+               "\\x1b[2J\\n" in lines[0], f"{args}: {err!r}")
 
 
 def test_date_limits_are_named():
