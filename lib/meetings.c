@@ -23,7 +23,8 @@
 #define MAX_PHRASE_KEYS 12
 #define MAX_TRIGGERS 64
 #define TAIL_MAX 240  /* bytes after the ordinal where its date and place may be */
-#define CLAUSE_BACK 80 /* bytes before the kind where a date opening the sentence may be */
+#define CLAUSE_BACK 160 /* bytes before the kind where a date opening the sentence may be */
+#define PLAN_AFTER 40   /* bytes after the ordinal where "sẽ" makes it a plan */
 
 typedef enum phrase_type { PH_KIND = 0, PH_SERIES = 1, PH_LINK = 2 } phrase_type;
 
@@ -677,9 +678,24 @@ static void read_tail(const char *text, size_t len, size_t p, size_t end, meetin
         if (starts_with(text, len, q, "trực tuyến") &&
             !(q >= strlen("kết hợp ") && starts_with(text, len, q - strlen("kết hợp "), "kết hợp ")))
             m->online = 1;
-    for (size_t q = p; q < end; q++)
+    /* "lần thứ 3 sẽ được tổ chức": not what follows its parentheses ("(Tô-ki-ô,
+     * 7/11/2009) nhất trí sẽ tiến hành tổ chức ...", a decision it took) */
+    for (size_t q = p; q < end && q < p + PLAN_AFTER && text[q] != '('; q++)
         if ((q == 0 || text[q - 1] == ' ') && (starts_with(text, len, q, "sẽ ") || starts_with(text, len, q, "dự kiến")))
             m->planned = 1;
+}
+
+/* The text just before the kind says the meeting was held: "đã tổ chức
+ * (thành công) HNCC ...", "đăng cai (tổ chức) HNCC ...". */
+static int held_before(const char *text, size_t kind_start)
+{
+    static const char *const verbs[] = {"tổ chức thành công ", "đăng cai tổ chức ", "tổ chức ", "đăng cai "};
+    for (size_t v = 0; v < sizeof verbs / sizeof *verbs; v++) {
+        size_t n = strlen(verbs[v]);
+        if (kind_start >= n && memcmp(text + kind_start - n, verbs[v], n) == 0)
+            return 1;
+    }
+    return 0;
 }
 
 /* The sentence before the kind: a plan ("Lào sẽ chủ trì tổ chức ..."), or a
@@ -688,7 +704,7 @@ static void read_before(const char *text, size_t len, size_t kind_start, meeting
 {
     size_t s = kind_start > CLAUSE_BACK ? kind_start - CLAUSE_BACK : 0;
     for (size_t q = kind_start; q > s; q--)
-        if (text[q - 1] == '.' || text[q - 1] == ';' || text[q - 1] == '\n' || text[q - 1] == ':') {
+        if (text[q - 1] == '.' || text[q - 1] == ';' || text[q - 1] == '\n' || text[q - 1] == ':' || text[q - 1] == '(') {
             s = q;
             break;
         }
@@ -704,19 +720,36 @@ static void read_before(const char *text, size_t len, size_t kind_start, meeting
     for (size_t w = 0; w < sizeof lead / sizeof *lead; w++)
         if (starts_with(text, len, s, lead[w]))
             word = strlen(lead[w]);
-    date_span d[2];
-    if (date_parse(text + s, kind_start - s, d, 2) == 0 || (d[0].offset != 0 && d[0].offset != word))
+    date_span d[8];
+    size_t nd = date_parse(text + s, kind_start - s, d, 8);
+    if (nd == 0)
         return;
-    size_t r = s + d[0].end;
+    if (nd > 8)
+        nd = 8;
+    /* the last date before the kind (date_parse sorts by date, not place) */
+    size_t last = 0;
+    for (size_t k = 1; k < nd; k++)
+        if (d[k].offset > d[last].offset)
+            last = k;
+    const date_span *dl = &d[last];
+    int opens = dl->offset == 0 || dl->offset == word; /* "Ngày 23/3/2016, ..." */
+    size_t r = s + dl->end;
     if (r < kind_start && text[r] == ',')
         r++;
     while (r < kind_start && text[r] == ' ')
         r++;
-    if (starts_with(text, len, r, "tại ") || starts_with(text, len, r, "Tại "))
+    int at = starts_with(text, len, r, "tại ") || starts_with(text, len, r, "Tại ");
+    if (at)
         r += strlen("tại ");
-    if (r != kind_start)
+    /* "Ngày 23/3/2016, HNCC ...", "vào năm 2013 tại HNBT MKC lần thứ 3", or a
+     * year opening the sentence of a meeting it says was held ("Năm 2018, ...
+     * Việt Nam đã tổ chức thành công HNCC CLMV lần thứ 8") */
+    int ok = r == kind_start && (opens || at);
+    if (!ok && opens && nd == 1 && dl->precision == DATE_YEAR && held_before(text, kind_start))
+        ok = 1;
+    if (!ok)
         return;
-    m->date = d[0];
+    m->date = *dl;
     m->date.offset += s;
     m->date.end += s;
     m->has_date = 1;

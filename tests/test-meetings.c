@@ -72,7 +72,7 @@ static void test_meetings_ordinals_in_words_and_first(void)
            NULL, "MKC|ministerial||5|20150905-20150905-0|Kuala Lampur, Malaysia|");
     EXPECT("2. HNCC Mê Công - Nhật Bản lần 1 (Tô-ki-ô, 7/11/2009) nhất trí", NULL,
            "MJC|summit||1|20091107-20091107-0|Tô-ki-ô|");
-    EXPECT("(năm 1992, HNBT đầu tiên tại Manila). GMS được", "GMS", "GMS|ministerial||1||Manila|");
+    EXPECT("(năm 1992, HNBT đầu tiên tại Manila). GMS được", "GMS", "GMS|ministerial||1|19920101-19921231-2|Manila|");
     EXPECT("HNCC MLC lần thứ tư tổ chức vào ngày 25/12/2023 theo hình thức trực tuyến đánh giá", NULL,
            "MLC|summit||4|20231225-20231225-0|trực tuyến|o");
     EXPECT("Hội nghị Cấp cao lần thứ mười hai", "MJC", "MJC|summit||12|||");
@@ -93,8 +93,13 @@ static void test_meetings_date_before_the_kind_only_when_it_opens_the_clause(voi
     EXPECT("2. Tháng 11/2015, Hội nghị Bộ trưởng Ngoại giao (HNBT) MLC lần thứ nhất đã được tổ chức lần đầu tiên "
            "tại Cảnh Hồng, Vân Nam, Trung Quốc. Hội nghị",
            NULL, "MLC|ministerial||1|20151101-20151130-1|Cảnh Hồng, Vân Nam, Trung Quốc|");
-    EXPECT("Năm 2018, trong vai trò Chủ tịch, Việt Nam đã tổ chức thành công HNCC CLMV lần thứ 8 với việc", NULL,
-           "CLMV|summit||8|||");
+    EXPECT("- Năm 2018, trong vai trò Chủ tịch hợp tác CLMV, Việt Nam đã tổ chức thành công HNCC CLMV lần thứ 8 với "
+           "việc",
+           NULL, "CLMV|summit||8|20180101-20181231-2||");
+    EXPECT("Năm 2018, Việt Nam tham dự và phát biểu về HNCC CLMV lần thứ 8 với việc", NULL, "CLMV|summit||8|||");
+    EXPECT("- Quỹ Hợp tác Mê Công – Hàn Quốc (MKCF) được thành lập vào năm 2013 tại HNBT MKC lần thứ 3, với", NULL,
+           "MKC|ministerial||3|20130101-20131231-2||");
+    EXPECT("KHHĐ giai đoạn 2017 – 2020, thông qua tại HNBT MKC lần thứ 7.", NULL, "MKC|ministerial||7|||");
 }
 
 static void test_meetings_plans_give_no_date_or_place(void)
@@ -102,6 +107,10 @@ static void test_meetings_plans_give_no_date_or_place(void)
     EXPECT("và nhất trí Lào sẽ chủ trì tổ chức Hội nghị Cấp cao ACMECS lần thứ 10.", NULL,
            "ACMECS|summit||10|||p");
     EXPECT("HNCC MKC lần thứ 3 sẽ được tổ chức tại Seoul (tháng 11/2026).", NULL, "MKC|summit||3|||p");
+    /* what a meeting decided is no plan of the meeting itself */
+    EXPECT("2. HNCC Mê Công - Nhật Bản lần 1 (Tô-ki-ô, 7/11/2009) nhất trí sẽ tiến hành tổ chức HNCC Mê Công - Nhật "
+           "Bản hằng năm",
+           NULL, "MJC|summit||1|20091107-20091107-0|Tô-ki-ô|");
 }
 
 static void test_meetings_other_bodies_counts_and_words_are_not_meetings(void)
