@@ -25,6 +25,8 @@
 #define TAIL_MAX 240  /* bytes after the ordinal where its date and place may be */
 #define CLAUSE_BACK 160 /* bytes before the kind where a date opening the sentence may be */
 #define PLAN_AFTER 40   /* bytes after the ordinal where "sẽ" makes it a plan */
+#define WINDOW_BYTES 560 /* bytes tokenised from where a kind's first words are written ... */
+#define WINDOW_LEAD 160  /* ... of which the first are where its mention may start */
 
 typedef enum phrase_type { PH_KIND = 0, PH_SERIES = 1, PH_LINK = 2 } phrase_type;
 
@@ -755,32 +757,90 @@ static void read_before(const char *text, size_t len, size_t kind_start, meeting
     m->has_date = 1;
 }
 
-static int any_trigger(const meeting_table *t, const char *text, size_t len)
+static long window_mentions(const meeting_table *t, const alias_table *a, alias_text *at, const char *text,
+                            size_t len, size_t lead, long passage_fw, meeting_mention *out, size_t max,
+                            size_t *found_io, size_t *consumed);
+
+/* A byte of a letter or digit (any byte of a multi-byte character counts:
+ * "xã hội nghị" is no trigger only if the byte before is a space or mark). */
+static int is_letter_byte(char c)
 {
-    for (size_t i = 0; i < t->ntriggers; i++) {
-        size_t n = strlen(t->triggers[i]);
-        for (const char *p = text; (size_t)(p - text) + n <= len;) {
-            const char *hit = memchr(p, t->triggers[i][0], len - (size_t)(p - text) - n + 1);
-            if (!hit)
-                break;
-            if (memcmp(hit, t->triggers[i], n) == 0)
-                return 1;
-            p = hit + 1;
-        }
+    unsigned char u = (unsigned char)c;
+    return u >= 0x80 || (u >= '0' && u <= '9') || ((u | 0x20) >= 'a' && (u | 0x20) <= 'z');
+}
+
+/* Where trigger i is next written at or after pos (len if nowhere). */
+static size_t trigger_at(const meeting_table *t, size_t i, const char *text, size_t len, size_t pos)
+{
+    size_t n = strlen(t->triggers[i]);
+    for (size_t p = pos; p + n <= len;) {
+        const char *hit = memchr(text + p, t->triggers[i][0], len - p - n + 1);
+        if (!hit)
+            break;
+        if (memcmp(hit, t->triggers[i], n) == 0 && (hit == text || !is_letter_byte(hit[-1])))
+            return (size_t)(hit - text);
+        p = (size_t)(hit - text) + 1;
     }
-    return 0;
+    return len;
+}
+
+/* The first place at or after pos where a kind's first words are written
+ * (a trigger), len if none; next[] caches each trigger's next place, so a
+ * passage is scanned once per trigger however many windows it has. */
+static size_t next_trigger(const meeting_table *t, const char *text, size_t len, size_t pos, size_t *next)
+{
+    size_t best = len;
+    for (size_t i = 0; i < t->ntriggers; i++) {
+        if (next[i] < pos)
+            next[i] = trigger_at(t, i, text, len, pos);
+        if (next[i] < best)
+            best = next[i];
+    }
+    return best;
 }
 
 long meeting_find(const meeting_table *t, const alias_table *a, meeting_scratch *s, const char *text, size_t len,
                   long passage_fw, meeting_mention *out, size_t max)
 {
-    if (!t || !t->nkinds || !any_trigger(t, text, len))
+    if (!t || !t->nkinds)
         return 0;
     alias_text *at = &s->at;
-    if (alias_text_fill(at, text, len) != 0)
-        return -1;
     size_t found = 0;
-    for (size_t i = 0; i < at->n; i++) {
+    /* Only windows that start where a kind's first words are written are
+     * tokenised (the indexer has tokenised the passage already; doing it
+     * again for every passage that says "hội nghị" cost a sixth of the
+     * indexing time): a mention starts in the window's first WINDOW_LEAD
+     * bytes, the rest is what may follow it. */
+    size_t next[MAX_TRIGGERS];
+    for (size_t i = 0; i < t->ntriggers; i++)
+        next[i] = trigger_at(t, i, text, len, 0);
+    for (size_t pos = next_trigger(t, text, len, 0, next); pos < len;) {
+        size_t wend = len - pos > WINDOW_BYTES ? pos + WINDOW_BYTES : len;
+        while (wend < len && wend > pos && ((unsigned char)text[wend] & 0xC0) == 0x80)
+            wend--; /* not inside a character */
+        if (alias_text_fill(at, text + pos, wend - pos) != 0)
+            return -1;
+        for (size_t k = 0; k < at->n; k++) {
+            at->start[k] += pos;
+            at->end[k] += pos;
+        }
+        size_t lead = pos + WINDOW_LEAD, consumed = lead;
+        long n = window_mentions(t, a, at, text, len, lead, passage_fw, out, max, &found, &consumed);
+        if (n < 0)
+            return -1;
+        pos = next_trigger(t, text, len, consumed > lead ? consumed : lead, next);
+    }
+    return (long)found;
+}
+
+/* The mentions whose kind starts before `lead` in the window at has
+ * tokenised; *consumed: where the last one ends. */
+static long window_mentions(const meeting_table *t, const alias_table *a, alias_text *at, const char *text,
+                            size_t len, size_t lead, long passage_fw, meeting_mention *out, size_t max,
+                            size_t *found_io, size_t *consumed)
+{
+    size_t found = *found_io;
+    for (size_t i = 0; i < at->n && at->start[i] < lead; i++) {
         size_t which;
         size_t kl = phrase_at(t, at, text, i, PH_KIND, &which);
         if (!kl)
@@ -838,7 +898,9 @@ long meeting_find(const meeting_table *t, const alias_table *a, meeting_scratch 
             out[found] = m;
         found++;
         i = next - 1;
+        *consumed = at->end[next - 1];
     }
+    *found_io = found;
     return (long)found;
 }
 
