@@ -155,6 +155,29 @@ static void test_meetings_kinds_and_several_in_one_passage(void)
            "MKC|SOM||3|20150716-20150716-0|Hà Nội|");
 }
 
+/* A long passage is read in windows from each place a kind is written:
+ * every mention is found once, whatever window it falls in. */
+static void test_meetings_long_passage_every_mention_once(void)
+{
+    strbuf b = STRBUF_INIT;
+    for (int i = 1; i <= 400; i++)
+        sb_printf(&b, "Tại HNCC MKC lần thứ %d (%d/11/2019, Busan, Hàn Quốc), xã hội nghị luận (lần thứ %d. ", i,
+                  1 + i % 28, i);
+    meeting_mention m[512];
+    long n = meeting_find(meetings, aliases, scratch, b.s, b.len, -1, m, 512);
+    CHECK(n == 400, "400 mentions, got %ld", n);
+    int ok = n == 400;
+    for (long i = 0; ok && i < n; i++)
+        ok = m[i].ordinal == i + 1 && m[i].has_date && m[i].date.from == 20191100u + (unsigned)(1 + (i + 1) % 28) &&
+             m[i].place_len == strlen("Busan, Hàn Quốc");
+    CHECK(ok, "each in order with its date and place");
+    sb_free(&b);
+    /* an unclosed parenthesis and a kind at the very end */
+    const char *tail = "HNCC MKC lần thứ 3 (((((((((( HNCC";
+    CHECK(meeting_find(meetings, aliases, scratch, tail, strlen(tail), -1, m, 512) == 1 && m[0].ordinal == 3,
+          "unclosed parentheses");
+}
+
 static void test_meetings_decode_round_trip(void)
 {
     char field[] = "MKC|summit||2|20191113-20191113-0|trực tuyến|o;MUSP|ministerial|LMI|11|||p;bad";
@@ -205,6 +228,7 @@ int main(int argc, char **argv)
     RUN(test_meetings_other_bodies_counts_and_words_are_not_meetings);
     RUN(test_meetings_series_of_a_former_name);
     RUN(test_meetings_kinds_and_several_in_one_passage);
+    RUN(test_meetings_long_passage_every_mention_once);
     RUN(test_meetings_decode_round_trip);
     RUN(test_meetings_table_errors_name_file_and_line);
     meeting_scratch_free(scratch);
