@@ -268,11 +268,12 @@ static int table_row(meeting_table *t, const alias_table *a, alias_text *at, cha
     }
     if (!strcmp(type, "series")) {
         long id = alias_framework_find(a, fw);
-        if (!*name || id < 0) {
-            snprintf(msg, cap, "a series needs a name and the code of a framework of frameworks.tsv, got '%.40s'",
-                     fw);
+        if (!*name || !*fw) {
+            snprintf(msg, cap, "a series needs a name and a framework code");
             return -1;
         }
+        if (id < 0) /* a framework this index's frameworks.tsv does not have: nothing to number */
+            return 0;
         long *p = realloc(t->series_fw, (t->nseries + 1) * sizeof *p);
         if (!p || add_name(&t->series, t->nseries, name)) {
             if (p)
