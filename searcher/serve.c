@@ -1020,7 +1020,7 @@ static void serve_usage(FILE *out)
           "(?q=&framework=&from=&to=&exact=&sort=&like=&all_copies=&n=&offset=); /api/export\n"
           "(the same, with format=csv or json instead of n and offset) downloads the first\n"
           "1000 passages; /api/passage?id=&context=N gives a passage and the N around it;\n"
-          "/api/meetings the meetings timeline (vnsearch --meetings) as JSON.\n"
+          "/api/meetings gives the timeline of the meetings the passages name, as JSON.\n"
           "Stops on Ctrl-C or SIGTERM.\n"
           "\n"
           "  --db DIR             the database (default: $VNSEARCH_DB, else ./vnsearch.db)\n"
