@@ -18,13 +18,16 @@
 #include "codec.h"
 #include "dates.h"
 #include "frameworks.h"
+#include "meetings.h"
 #include "passage.h"
 #include "readers.h"
 #include "schema.h"
+#include "tables.h"
 #include "vnsearch.h"
 #include "vntext.h"
 
 #define MAX_DATES 64
+#define MAX_MEETINGS 32 /* mentions kept per passage */
 
 /* The distinct terms of one passage with their counts (wdf). */
 typedef struct term_slot {
@@ -44,6 +47,8 @@ typedef struct termset {
 
 struct vs_docbuilder {
     const alias_table *aliases;
+    const meeting_table *meetings;
+    meeting_scratch *meeting_scratch;
     vn_tokenizer *tok;
     xc_doc *doc;
     strbuf term, data, scratch, packed;
@@ -89,9 +94,11 @@ vs_docbuilder *vs_docbuilder_new(const vs_tables *t, const vs_codec *codec)
     if (!b)
         return NULL;
     b->aliases = t->table;
+    b->meetings = t->meeting_kinds;
+    b->meeting_scratch = meeting_scratch_new();
     b->tok = vn_tokenizer_new();
     b->codec = codec_ctx_new(codec);
-    if (!b->tok || !b->codec || xc_doc_new(&b->doc) != XC_OK) {
+    if (!b->tok || !b->codec || !b->meeting_scratch || xc_doc_new(&b->doc) != XC_OK) {
         vs_docbuilder_free(b);
         return NULL;
     }
@@ -161,6 +168,7 @@ void vs_docbuilder_free(vs_docbuilder *b)
 {
     if (!b)
         return;
+    meeting_scratch_free(b->meeting_scratch);
     vn_tokenizer_free(b->tok);
     xc_doc_free(b->doc);
     codec_ctx_free(b->codec);
@@ -722,9 +730,10 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
     docbuild_file_term(name, fileterm, sizeof fileterm, &ftlen);
     vs_version_term(name, b->build, verterm, sizeof verterm, &vtlen);
     strbuf id = STRBUF_INIT, fws = STRBUF_INIT, dates = STRBUF_INIT, hdates = STRBUF_INIT, hfrom = STRBUF_INIT,
-           notes = STRBUF_INIT, note_of = STRBUF_INIT;
+           notes = STRBUF_INIT, note_of = STRBUF_INIT, meets = STRBUF_INIT;
     for (size_t i = 0; i < pl.count && rc == XC_OK; i++) {
         const passage *p = &pl.items[i];
+        sb_reset(&meets);
         sb_reset(&id);
         sb_reset(&fws);
         sb_reset(&dates);
@@ -778,6 +787,19 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
                 if (terms_add2(&b->terms, PREFIX_ALIAS, k, strlen(k), tags[i].groups[g], &b->scratch))
                     rc = XC_ERR_NOMEM;
             }
+        /* the meetings it names (meetings.h), for vnsearch --meetings */
+        meeting_mention mm[MAX_MEETINGS];
+        long nm = rc == XC_OK ? meeting_find(b->meetings, b->aliases, b->meeting_scratch, p->text, p->text_len,
+                                             tags[i].primary, mm, MAX_MEETINGS)
+                              : 0;
+        if (nm < 0)
+            rc = XC_ERR_NOMEM;
+        if (nm > 0) {
+            meeting_encode(b->meetings, b->aliases, p->text, mm, nm < MAX_MEETINGS ? (size_t)nm : MAX_MEETINGS,
+                           &meets);
+            if (terms_add(&b->terms, TERM_MEETING, strlen(TERM_MEETING), 0))
+                rc = XC_ERR_NOMEM;
+        }
         /* dates: its own, or those of the passage it continues */
         unsigned years[MAX_DATES * 2];
         size_t nyears = 0;
@@ -812,10 +834,10 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
             .page = (long)p->page, .where = p->where,
             .section = (char *)section, .heading = (char *)heading, .fw = (char *)code, .fws = fws.s,
             .dates = dates.s, .hdates = hdates.s, .hdates_from = hfrom.s, .notes = notes.s, .note_of = note_of.s,
-            .text = p->text,
+            .meetings = meets.s, .text = p->text,
         };
         if (rc == XC_OK && (id.failed || fws.failed || dates.failed || hdates.failed || hfrom.failed ||
-                            notes.failed || note_of.failed))
+                            notes.failed || note_of.failed || meets.failed))
             rc = XC_ERR_NOMEM;
         if (rc == XC_OK)
             rc = write_doc(b, parts, nparts, &r, stats, err, errcap);
@@ -830,6 +852,7 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
     sb_free(&dates);
     sb_free(&notes);
     sb_free(&note_of);
+    sb_free(&meets);
     if (tags)
         framework_tags_free(tags, pl.count);
     free(tags);

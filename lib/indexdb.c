@@ -260,6 +260,7 @@ int vs_index_info_read(const char *db_path, vs_index_info *k, char *err, size_t 
     xc_db_get_metadata(db, META_VERSION, &k->format, &len);
     xc_db_get_metadata(db, META_FRAMEWORKS, &k->frameworks, &len);
     xc_db_get_metadata(db, META_ALIASES, &k->aliases, &len);
+    xc_db_get_metadata(db, META_MEETINGS, &k->meetings, &len);
     xc_db_get_metadata(db, META_DICT, &k->dict, &k->dict_len);
     xc_db_get_metadata(db, META_RETIRED, &k->retired, &len);
     char *stats = NULL;
@@ -312,6 +313,7 @@ void vs_index_info_free(vs_index_info *k)
     free(k->format);
     free(k->frameworks);
     free(k->aliases);
+    free(k->meetings);
     free(k->dict);
     free(k->retired);
     memset(k, 0, sizeof *k);
@@ -334,7 +336,8 @@ int vs_index_info_same_tables(const vs_index_info *k, const vs_tables *t)
 {
     return k->generation >= 0 && k->format && strcmp(k->format, VS_INDEX_FORMAT) == 0 &&
            same_text(k->frameworks, t->frameworks, t->frameworks_len) &&
-           same_text(k->aliases, t->aliases, t->aliases_len);
+           same_text(k->aliases, t->aliases, t->aliases_len) &&
+           same_text(k->meetings, t->meetings, t->meetings_len);
 }
 
 int vs_index_write_meta(vs_part *p, const vs_index_meta *m, char *err, size_t cap)
@@ -346,6 +349,8 @@ int vs_index_write_meta(vs_part *p, const vs_index_meta *m, char *err, size_t ca
         rc = xc_wdb_set_metadata(db, META_FRAMEWORKS, t->frameworks ? t->frameworks : "", t->frameworks_len);
     if (rc == XC_OK)
         rc = xc_wdb_set_metadata(db, META_ALIASES, t->aliases ? t->aliases : "", t->aliases_len);
+    if (rc == XC_OK)
+        rc = xc_wdb_set_metadata(db, META_MEETINGS, t->meetings ? t->meetings : "", t->meetings_len);
     size_t dl = 0;
     const char *dict = vs_codec_dict(m->codec, &dl);
     if (rc == XC_OK)

@@ -97,6 +97,7 @@ void record_encode(const record *r, strbuf *out)
     field(out, "hdates_from", r->hdates_from, esc, 0);
     field(out, "notes", r->notes, esc, 0);
     field(out, "note_of", r->note_of, esc, 0);
+    field(out, "meetings", r->meetings, esc, 1);
     field(out, "text", r->text, esc, 1);
 }
 
@@ -123,7 +124,7 @@ int record_decode(const char *data, size_t len, record *r)
     r->buf_[len] = '\0';
     static char empty[] = "";
     r->id = r->file = r->section = r->heading = r->fw = r->fws = r->dates = r->notes = r->note_of = r->text = empty;
-    r->where = r->hdates = r->hdates_from = empty;
+    r->where = r->hdates = r->hdates_from = r->meetings = empty;
     char *p = r->buf_, *end = r->buf_ + len;
     size_t ml = strlen(ESCAPED_MARK);
     int escaped = len >= ml && memcmp(p, ESCAPED_MARK, ml) == 0;
@@ -154,6 +155,7 @@ int record_decode(const char *data, size_t len, record *r)
             else if (!strcmp(p, "hdates_from")) r->hdates_from = v;
             else if (!strcmp(p, "notes")) r->notes = v;
             else if (!strcmp(p, "note_of")) r->note_of = v;
+            else if (!strcmp(p, "meetings")) r->meetings = v;
             else if (!strcmp(p, "text")) r->text = v;
         }
         p = nl + 1;

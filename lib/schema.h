@@ -25,6 +25,9 @@
  *            one build                         names to retire them
  *   XKheading a heading (a document of its own, so its words are found;
  *            ranked after the paragraphs of the same tier)
+ *   XMEET    a passage that names a meeting: its record's "meetings" field
+ *            lists them (meetings.h), so vnsearch --meetings reads only
+ *            these records
  *
  * No positions and no term lists.  Vietnamese words are one to four
  * syllables, and the pair terms (XW) are what ranking reads as words: a
@@ -81,6 +84,7 @@
 #define PREFIX_INHERITED "XH"
 #define PREFIX_VERSION "XV"
 #define TERM_HEADING "XKheading" /* on a heading's own document */
+#define TERM_MEETING "XMEET"     /* on a passage that names a meeting (record field meetings) */
 
 #define SLOT_FRAMEWORK 0  /* primary framework code: facet counts */
 #define SLOT_FIRST_DATE 1 /* YYYYMMDD of the earliest date: sorting */
@@ -94,6 +98,7 @@
 #define META_VERSION "vnsearch.version"
 #define META_FRAMEWORKS "vnsearch.frameworks.tsv"
 #define META_ALIASES "vnsearch.aliases.tsv"
+#define META_MEETINGS "vnsearch.meetings.tsv"
 #define META_FILE "vnsearch.file:"   /* + name (schema_term) -> "size mtime hash passages path\nname" */
 #define META_STATS "vnsearch.stats"
 #define META_DICT "vnsearch.zstd-dict" /* the records' compression dictionary */

@@ -73,6 +73,18 @@ static int tables_read(struct vs_tables *tt, const char *frameworks, const char 
         return -1;
     if (tt->aliases_path[0] && read_table(tt->aliases_path, &tt->aliases, &tt->aliases_len, err, cap))
         return -1;
+    /* meetings.tsv: beside the frameworks table given, else where the tables are looked for */
+    char beside[PATH_MAX];
+    const char *slash = frameworks ? strrchr(frameworks, '/') : NULL;
+    if (frameworks)
+        snprintf(beside, sizeof beside, "%.*s/meetings.tsv", slash ? (int)(slash - frameworks) : 1,
+                 slash ? frameworks : ".");
+    if (frameworks && is_file(beside))
+        snprintf(tt->meetings_path, sizeof tt->meetings_path, "%s", beside);
+    else if (!find_table("meetings.tsv", paths, npaths, tt->meetings_path, sizeof tt->meetings_path))
+        tt->meetings_path[0] = '\0';
+    if (tt->meetings_path[0] && read_table(tt->meetings_path, &tt->meetings, &tt->meetings_len, err, cap))
+        return -1;
     return 0;
 }
 
@@ -87,7 +99,8 @@ int vs_tables_load(const char *frameworks, const char *aliases, const char *cons
     }
     if (tables_read(t, frameworks, aliases, paths, npaths, err, cap) ||
         alias_table_load(t->frameworks, t->frameworks_len, t->frameworks_path, t->aliases, t->aliases_len,
-                         t->aliases_path, &t->table, err, cap)) {
+                         t->aliases_path, &t->table, err, cap) ||
+        meeting_table_load(t->meetings, t->meetings_len, t->meetings_path, t->table, &t->meeting_kinds, err, cap)) {
         vs_tables_free(t);
         return -1;
     }
@@ -99,7 +112,9 @@ void vs_tables_free(vs_tables *t)
 {
     if (!t)
         return;
+    meeting_table_free(t->meeting_kinds);
     alias_table_free(t->table);
+    free(t->meetings);
     free(t->frameworks);
     free(t->aliases);
     free(t);

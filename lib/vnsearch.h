@@ -52,7 +52,7 @@ extern "C" {
 /* The index format this build reads and writes.  Any change to terms,
  * values or stored fields bumps it; an index of another format is refused
  * by vs_open() and rebuilt by vnindex. */
-#define VS_INDEX_FORMAT "3"
+#define VS_INDEX_FORMAT "4"
 
 /* Status codes of the search side. */
 enum {
@@ -143,6 +143,7 @@ typedef struct record {
     char *hdates_from; /* ... and that passage's id */
     char *notes;    /* ids of its footnotes, space-separated */
     char *note_of;  /* for a footnote: id of the citing passage */
+    char *meetings; /* the meetings it names, as lib/meetings.h encodes them, or "" */
     char *text;
     int is_heading; /* a heading, not a paragraph: searchable, ranked after the paragraphs */
     char *buf_;     /* owns the strings above */
@@ -294,6 +295,46 @@ int vs_passage(vs_engine *e, const char *id, uint32_t context, vs_result *res, s
 /* Picks up a newer index (a rebuild swapped in).  Returns 1 if it changed. */
 int vs_refresh(vs_engine *e);
 
+/* --- the meetings timeline (vnsearch --meetings) ------------------------ */
+
+/* Where sources of one meeting disagree: on its date, its place, or its
+ * ordinal's order (a summit 2 dated before summit 1). */
+typedef struct vs_conflict {
+    const char *on;         /* "date", "place" or "order" */
+    char *detail;           /* one line: what each source says */
+    char **sources;         /* the passage ids that disagree */
+    size_t nsources;
+} vs_conflict;
+
+/* One meeting: the mentions of one framework, kind and ordinal (and
+ * series, a framework's former numbering: LMI for MUSP), merged. */
+typedef struct vs_meeting {
+    char *framework, *kind, *series; /* "MKC", "summit", "" */
+    int ordinal;
+    char *date;             /* ISO (date_iso): the most precise its sources give, "" if none */
+    uint32_t date_from, date_to; /* YYYYMMDD, 0 if undated */
+    char *place;            /* the most precise, "trực tuyến" when held online, "" if none */
+    char **sources;         /* passage ids, in index order */
+    size_t nsources;
+    vs_conflict *conflicts;
+    size_t nconflicts;
+} vs_meeting;
+
+typedef struct vs_meetings {
+    vs_meeting *items;      /* by framework, kind, series, ordinal */
+    size_t n;
+} vs_meetings;
+
+/* The meetings the index's passages name, merged into events, with the
+ * conflicts between their sources.  frameworks (codes, any of them; none:
+ * all) and from/to (YYYY, YYYY-MM or YYYY-MM-DD, or NULL; an event matches
+ * when its date overlaps them, an undated one never) filter the events.
+ * Returns VS_OK, VS_ERR_QUERY (an unknown framework, a bad date) or
+ * VS_ERR_DB with a message; free with vs_meetings_free() whatever the status. */
+int vs_meetings_list(vs_engine *e, char *const *frameworks, size_t nframeworks, const char *from, const char *to,
+                     vs_meetings *out, char *err, size_t cap);
+void vs_meetings_free(vs_meetings *m);
+
 /* The frameworks of the index's table: codes ("MKC") and names in
  * Vietnamese or English. */
 size_t vs_framework_count(const vs_engine *e);
@@ -314,7 +355,9 @@ typedef struct vs_codec vs_codec; /* how records are compressed (below) */
 /* Finds and parses frameworks.tsv and aliases.tsv: the explicit paths if
  * given (else NULL), else in the first PATH argument that is a directory
  * holding them, else $VNSEARCH_DATA, else the installed data directory.  A
- * table found nowhere is empty (vs_tables_found() says which).  Returns 0,
+ * table found nowhere is empty (vs_tables_found() says which).  The
+ * meetings table (meetings.tsv) is found beside an explicit frameworks
+ * table, else the same way; without one no meetings are recorded.  Returns 0,
  * or -1 with "FILE:LINE: message" in err. */
 int vs_tables_load(const char *frameworks, const char *aliases, const char *const *paths, size_t npaths,
                    vs_tables **out, char *err, size_t cap);
@@ -382,6 +425,7 @@ typedef struct vs_index_info {
     int layered;              /* 1: a base part and an update part (index.c, "Updates") */
     char *format;             /* VS_INDEX_FORMAT it was written with, or NULL */
     char *frameworks, *aliases; /* the tables' text it was built with */
+    char *meetings;           /* and meetings.tsv's */
     char *dict;               /* the records' compression dictionary (vs_codec_from_dict) */
     size_t dict_len;
     char *retired;            /* XV terms of the base passages an update replaced, space-separated */

@@ -808,3 +808,130 @@ void out_result(strbuf *b, const vs_result *r, const out_options *o)
         break;
     }
 }
+
+/* ------------------------------------------------------------ meetings */
+
+/* The conflicts of a meeting as one line each: "date: a: 2019-11-13; b: 2020-11-13". */
+static void meeting_conflicts_line(strbuf *b, const vs_meeting *m, const char *sep)
+{
+    for (size_t c = 0; c < m->nconflicts; c++) {
+        if (c)
+            sb_puts(b, sep);
+        sb_printf(b, "%s: %s", m->conflicts[c].on, m->conflicts[c].detail);
+    }
+}
+
+static void meeting_json(strbuf *b, const vs_meeting *m)
+{
+    sb_puts(b, "{\"framework\":");
+    out_json_string(b, m->framework, strlen(m->framework));
+    sb_puts(b, ",\"kind\":");
+    out_json_string(b, m->kind, strlen(m->kind));
+    if (*m->series) {
+        sb_puts(b, ",\"series\":");
+        out_json_string(b, m->series, strlen(m->series));
+    }
+    sb_printf(b, ",\"ordinal\":%d,\"dates\":", m->ordinal);
+    out_json_string(b, m->date, strlen(m->date));
+    sb_puts(b, ",\"place\":");
+    out_json_string(b, m->place, strlen(m->place));
+    sb_puts(b, ",\"sources\":[");
+    for (size_t i = 0; i < m->nsources; i++) {
+        if (i)
+            sb_putc(b, ',');
+        out_json_string(b, m->sources[i], strlen(m->sources[i]));
+    }
+    sb_puts(b, "],\"conflicts\":[");
+    for (size_t c = 0; c < m->nconflicts; c++) {
+        const vs_conflict *k = &m->conflicts[c];
+        sb_puts(b, c ? ",{\"on\":" : "{\"on\":");
+        out_json_string(b, k->on, strlen(k->on));
+        sb_puts(b, ",\"detail\":");
+        out_json_string(b, k->detail, strlen(k->detail));
+        sb_puts(b, ",\"sources\":[");
+        for (size_t i = 0; i < k->nsources; i++) {
+            if (i)
+                sb_putc(b, ',');
+            out_json_string(b, k->sources[i], strlen(k->sources[i]));
+        }
+        sb_puts(b, "]}");
+    }
+    sb_puts(b, "]}");
+}
+
+void out_meetings_json_array(strbuf *b, const vs_meetings *ms)
+{
+    sb_putc(b, '[');
+    for (size_t i = 0; i < ms->n; i++) {
+        if (i)
+            sb_putc(b, ',');
+        meeting_json(b, &ms->items[i]);
+    }
+    sb_putc(b, ']');
+}
+
+void out_meetings(strbuf *b, const vs_meetings *ms, out_format f)
+{
+    if (f == OUT_JSON) {
+        for (size_t i = 0; i < ms->n; i++) {
+            meeting_json(b, &ms->items[i]);
+            sb_putc(b, '\n');
+        }
+        return;
+    }
+    if (f == OUT_TSV || f == OUT_CSV) {
+        if (f == OUT_CSV)
+            sb_puts(b, "\xEF\xBB\xBF");
+        static const char *const columns[] = {"framework", "kind", "series",  "ordinal",
+                                              "dates",     "place", "sources", "conflicts"};
+        table t = {b, f, 0, STRBUF_INIT};
+        for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++)
+            cell_ident(&t, columns[i]);
+        row_end(&t);
+        strbuf tmp = STRBUF_INIT;
+        for (size_t i = 0; i < ms->n; i++) {
+            const vs_meeting *m = &ms->items[i];
+            cell_ident(&t, m->framework);
+            cell_ident(&t, m->kind);
+            cell_ident(&t, m->series);
+            cell_number(&t, "%d", m->ordinal);
+            cell_dates(&t, m->date);
+            cell_text(&t, m->place);
+            sb_reset(&tmp);
+            for (size_t k = 0; k < m->nsources; k++) {
+                if (k)
+                    sb_puts(&tmp, "; ");
+                sb_puts(&tmp, m->sources[k]);
+            }
+            cell_ident(&t, tmp.len ? tmp.s : "");
+            sb_reset(&tmp);
+            meeting_conflicts_line(&tmp, m, " | ");
+            cell_text(&t, tmp.len ? tmp.s : "");
+            row_end(&t);
+        }
+        sb_free(&tmp);
+        sb_free(&t.cell);
+        return;
+    }
+    /* text: a row per meeting, its sources and conflicts under it */
+    for (size_t i = 0; i < ms->n; i++) {
+        const vs_meeting *m = &ms->items[i];
+        sb_printf(b, "%s%s%s%s %s %d  %s  ", m->framework, *m->series ? " (" : "", m->series, *m->series ? ")" : "",
+                  m->kind, m->ordinal, *m->date ? m->date : "(no date)");
+        visible_str(b, *m->place ? m->place : "(no place)", 0);
+        if (m->nconflicts)
+            sb_printf(b, "  [%zu conflict%s]", m->nconflicts, m->nconflicts == 1 ? "" : "s");
+        sb_puts(b, "\n    sources: ");
+        for (size_t k = 0; k < m->nsources; k++) {
+            if (k)
+                sb_puts(b, ", ");
+            visible_str(b, m->sources[k], 1);
+        }
+        sb_putc(b, '\n');
+        for (size_t c = 0; c < m->nconflicts; c++) {
+            sb_printf(b, "    conflict (%s): ", m->conflicts[c].on);
+            visible_str(b, m->conflicts[c].detail, 0);
+            sb_putc(b, '\n');
+        }
+    }
+}

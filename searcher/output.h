@@ -66,4 +66,13 @@ void out_json_object(strbuf *b, const vs_result *r);
  * each passage its id, file, place, framework, dates, headings and text. */
 void out_json_passages(strbuf *b, const vs_result *r, size_t focus);
 
+/* The meetings timeline (vnsearch --meetings): text (a line per meeting,
+ * its sources and conflicts under it), JSON (an object per line: framework,
+ * kind, series when it has one, ordinal, dates, place, sources, conflicts,
+ * each {on, detail, sources}), or a TSV/CSV table with a row per meeting
+ * (sources joined by "; ", conflicts by " | "), escaped as above. */
+void out_meetings(strbuf *b, const vs_meetings *ms, out_format f);
+/* The same objects as one JSON array (for the web API). */
+void out_meetings_json_array(strbuf *b, const vs_meetings *ms);
+
 #endif

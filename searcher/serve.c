@@ -495,7 +495,7 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
 
 /* ----------------------------------------------------------- the jobs */
 
-typedef enum job_kind { JOB_SEARCH, JOB_EXPORT, JOB_PASSAGE, JOB_FRAMEWORKS } job_kind;
+typedef enum job_kind { JOB_SEARCH, JOB_EXPORT, JOB_PASSAGE, JOB_FRAMEWORKS, JOB_MEETINGS } job_kind;
 
 /* A request for a worker.  Its parameters point into the connection's
  * memory, which lives as long as the request: the connection stays
@@ -675,6 +675,25 @@ static void run_frameworks(worker *w, job *j)
     j->status = MHD_HTTP_OK;
 }
 
+/* /api/meetings: the meetings timeline (vnsearch --meetings), every
+ * meeting as one JSON object; the page filters and lays it out. */
+static void run_meetings(worker *w, job *j)
+{
+    char err[1024];
+    vs_meetings ms;
+    int rc = vs_meetings_list(w->e, NULL, 0, NULL, NULL, &ms, err, sizeof err);
+    if (rc != VS_OK) {
+        log_msg("%s", err);
+        job_error(j, MHD_HTTP_SERVICE_UNAVAILABLE, "the index cannot be read (the server's log says why)");
+    } else {
+        sb_puts(&j->body, "{\"meetings\":");
+        out_meetings_json_array(&j->body, &ms);
+        sb_putc(&j->body, '}');
+        j->status = MHD_HTTP_OK;
+    }
+    vs_meetings_free(&ms);
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
@@ -700,6 +719,8 @@ static void *worker_main(void *arg)
                 run_search(w, j);
             else if (j->kind == JOB_PASSAGE)
                 run_passage(w, j);
+            else if (j->kind == JOB_MEETINGS)
+                run_meetings(w, j);
             else
                 run_frameworks(w, j);
         }
@@ -760,6 +781,17 @@ static enum MHD_Result api_frameworks(server *s, struct MHD_Connection *c, reque
     if (!j)
         return MHD_NO;
     j->kind = JOB_FRAMEWORKS;
+    return enqueue(s, c, r, j);
+}
+
+static enum MHD_Result api_meetings(server *s, struct MHD_Connection *c, request *r)
+{
+    if (MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) > 0)
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "/api/meetings takes no parameters");
+    job *j = calloc(1, sizeof *j);
+    if (!j)
+        return MHD_NO;
+    j->kind = JOB_MEETINGS;
     return enqueue(s, c, r, j);
 }
 
@@ -948,6 +980,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return api_search(s, c, r, JOB_PASSAGE);
     if (!strcmp(url, "/api/frameworks"))
         return api_frameworks(s, c, r);
+    if (!strcmp(url, "/api/meetings"))
+        return api_meetings(s, c, r);
     return send_error(c, MHD_HTTP_NOT_FOUND,
                       "not found: the search page is /, the API /api/search, /api/export and /api/passage");
 }
@@ -1085,7 +1119,8 @@ static void serve_usage(FILE *out)
           "Serves the search page at http://ADDRESS:PORT/ and its JSON API at /api/search\n"
           "(?q=&framework=&from=&to=&exact=&sort=&like=&all_copies=&n=&offset=); /api/export\n"
           "(the same, with format=csv or json instead of n and offset) downloads the first\n"
-          "1000 passages; /api/passage?id=&context=N gives a passage and the N around it.\n"
+          "1000 passages; /api/passage?id=&context=N gives a passage and the N around it;\n"
+          "/api/meetings gives the timeline of the meetings the passages name, as JSON.\n"
           "Stops on Ctrl-C or SIGTERM.\n"
           "\n"
           "  --db DIR             the database (default: $VNSEARCH_DB, else ./vnsearch.db)\n"

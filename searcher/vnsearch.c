@@ -22,6 +22,7 @@ static void usage(FILE *out)
           "                [--sort relevance|date] [--context N] [--all-copies] QUERY...\n"
           "       vnsearch --like ID [options]   (the passages like passage ID)\n"
           "       vnsearch --batch FILE [--threads N] [options]\n"
+          "       vnsearch --meetings [--framework CODE]... [--from DATE] [--to DATE] [--format F]\n"
           "       vnsearch serve [--db DIR] [--listen 127.0.0.1:8080]   (the search page; serve --help)\n"
           "\n"
           "Searches the passages indexed by vnindex (default database: $VNSEARCH_DB, else\n"
@@ -53,6 +54,10 @@ static void usage(FILE *out)
           "  --all-copies      passages with the same words in several places are shown once,\n"
           "                    \"also in\" the others (counts count each); this lists each copy\n"
           "  --color WHEN      highlight with colour: auto (default), always, never\n"
+          "  --meetings        the meetings timeline: every summit, ministerial meeting and SOM\n"
+          "                    the passages name, one per framework, kind and ordinal, with its\n"
+          "                    date, place, sources and the conflicts between them (text, json,\n"
+          "                    tsv or csv; --framework, --from and --to filter it)\n"
           "  --batch FILE      run every query in FILE (- for stdin): one per line, QUERY or\n"
           "                    ID<TAB>QUERY; blank lines and # comments skipped; results in\n"
           "                    input order, each row carrying its query id\n"
@@ -92,6 +97,63 @@ static int check_utf8(const char *what, const char *s)
     return -1;
 }
 
+/* vnsearch --meetings: the timeline of the meetings the index's passages name. */
+static int meetings_run(const char *db, unsigned open_flags, const vs_request *req, out_format format, int extra)
+{
+    if (extra) {
+        fprintf(stderr, "vnsearch: --meetings lists every meeting: give it no query, --like or --batch "
+                        "(filter with --framework, --from, --to)\n");
+        return 2;
+    }
+    if (format == OUT_TREC) {
+        fprintf(stderr, "vnsearch: --meetings: expected --format text, json, tsv or csv, got trec\n");
+        return 2;
+    }
+    int bad = 0;
+    for (size_t i = 0; i < req->nframeworks; i++)
+        bad |= check_utf8("--framework", req->frameworks[i]);
+    bad |= (req->from && check_utf8("--from", req->from)) | (req->to && check_utf8("--to", req->to));
+    if (bad)
+        return 2;
+    char err[1024];
+    vs_engine *e = NULL;
+    if (vs_open(db, open_flags, &e, err, sizeof err) != VS_OK) {
+        fprintf(stderr, "vnsearch: %s\n", err);
+        return 2;
+    }
+    vs_meetings ms;
+    int rc = vs_meetings_list(e, req->frameworks, req->nframeworks, req->from, req->to, &ms, err, sizeof err);
+    int status = 0;
+    if (rc != VS_OK) {
+        fprintf(stderr, "vnsearch: %s\n", err);
+        status = 2;
+    } else {
+        strbuf out = STRBUF_INIT;
+        out_meetings(&out, &ms, format);
+        if (out.len)
+            fwrite(out.s, 1, out.len, stdout);
+        sb_free(&out);
+        if (ms.n == 0) {
+            fprintf(stderr, "vnsearch: no meetings %s\n",
+                    req->nframeworks || req->from || req->to ? "match these filters" : "in the index");
+            status = 1;
+        } else if (format == OUT_TEXT) {
+            fflush(stdout);
+            size_t conflicts = 0;
+            for (size_t i = 0; i < ms.n; i++)
+                conflicts += ms.items[i].nconflicts > 0;
+            fprintf(stderr, "%zu meeting%s, %zu with conflicting sources\n", ms.n, ms.n == 1 ? "" : "s", conflicts);
+        }
+    }
+    vs_meetings_free(&ms);
+    vs_close(e);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "vnsearch: cannot write the results\n");
+        return 2;
+    }
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "serve") == 0)
@@ -108,6 +170,7 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
         {"sort", required_argument, NULL, 's'},      {"like", required_argument, NULL, 'L'},
         {"context", required_argument, NULL, 'C'},   {"all-copies", no_argument, NULL, 'A'},
+        {"meetings", no_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     const char *env = getenv("VNSEARCH_DB");
@@ -117,7 +180,7 @@ int main(int argc, char **argv)
     req.count = 10;
     char *fws[MAX_FW];
     out_options oo = {OUT_TEXT, 0, 0, NULL, NULL};
-    int color = -1, threads = 0, progress = -1;
+    int color = -1, threads = 0, progress = -1, meetings = 0;
     const char *batch_file = NULL;
     unsigned open_flags;
     char err[1024];
@@ -154,6 +217,7 @@ int main(int argc, char **argv)
         case 'L': req.like = optarg; break;
         case 'C': req.context = (uint32_t)parse_number("--context", optarg, 0, VS_CONTEXT_MAX); break;
         case 'A': req.all_copies = 1; break;
+        case 'M': meetings = 1; break;
         case 's': {
             int sort = vs_sort_parse(optarg);
             if (sort < 0) {
@@ -187,6 +251,8 @@ int main(int argc, char **argv)
         }
     }
     req.frameworks = fws;
+    if (meetings)
+        return meetings_run(db, open_flags, &req, oo.format, batch_file || req.like || optind < argc);
     if (batch_file) {
         if (req.like) {
             vs_say(stderr, "vnsearch: --like is one search, not a batch: give it without --batch\n");

@@ -89,7 +89,8 @@ def check_contents(tmp, src, deb):
     if missing:
         raise Failure(f"installed by meson but not in the package: {missing}")
     for want in ("/usr/bin/vnindex", "/usr/bin/vnsearch", "/usr/share/vnsearch/frameworks.tsv",
-                 "/usr/share/vnsearch/aliases.tsv", "/lib/systemd/system/vnindex-watch.service",
+                 "/usr/share/vnsearch/aliases.tsv", "/usr/share/vnsearch/meetings.tsv",
+                 "/lib/systemd/system/vnindex-watch.service",
                  "/lib/systemd/system/vnsearch-serve.service", "/usr/lib/sysusers.d/vnsearch.conf",
                  "/usr/share/bash-completion/completions/vnindex",
                  "/usr/share/bash-completion/completions/vnsearch", "/etc/default/vnsearch"):

@@ -1,6 +1,7 @@
 // Takes the README's picture of the search page on the bundled corpus.
 //
 //   VN_BUILD_DIR=build node tests/web/screenshot.mjs searcher/web/screenshot.png [WIDTH HEIGHT]
+//   VN_BUILD_DIR=build node tests/web/screenshot.mjs searcher/web/meetings.png 1200 860 meetings
 //
 // Builds a scratch index of corpus/, serves it on a free loopback port, runs
 // a query in headless Chromium, opens the first passage, and saves a PNG.
@@ -10,6 +11,7 @@ import { buildIndex, CORPUS, launchChromium, scratch, startServer } from "./help
 
 const out = process.argv[2] || "screenshot.png";
 const width = Number(process.argv[3] || 1200), height = Number(process.argv[4] || 860);
+const view = process.argv[5] || "search"; // or "meetings": the Meetings view, MKC chosen
 const tmp = scratch();
 let server, browser;
 try {
@@ -18,7 +20,13 @@ try {
   const page = await browser.newPage({ viewport: { width, height } });
   await page.goto(server.url + "/?q=" + encodeURIComponent("hop tac Mekong Nhat Ban") + "&framework=MJC");
   await page.waitForFunction(() => document.body.dataset.state === "done");
-  await page.locator("#hits li.hit .body").nth(1).click();
+  if (view === "meetings") {
+    await page.locator("#meetings-open").click();
+    await page.waitForFunction(() => document.querySelectorAll("#meetings-body ol.timeline li").length > 0);
+    await page.locator("#meetings-fw").selectOption("MKC");
+  } else {
+    await page.locator("#hits li.hit .body").nth(1).click();
+  }
   await page.screenshot({ path: out });
   console.log(`screenshot: ${out} (${width}x${height})`);
 } finally {

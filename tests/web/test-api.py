@@ -14,7 +14,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from e2e import CORPUS, VNSEARCH, Failure, bundled_index, dev_queries, expect, hits, main, scratch, vnindex  # noqa: E402
+from e2e import CORPUS, VNSEARCH, Failure, bundled_index, dev_queries, expect, hits, main, scratch, vnindex, vnsearch  # noqa: E402
 from webserver import Server, raw  # noqa: E402
 
 TMP = scratch()
@@ -115,6 +115,18 @@ def test_frameworks_list():
     codes = [f["code"] for f in fws]
     expect(status == 200 and "MJC" in codes and "GMS" in codes, codes)
     expect(all(f["name"] for f in fws), "every framework has its Vietnamese name")
+
+
+def test_meetings_as_the_command_line():
+    status, _, body = SERVER.get("/api/meetings")
+    got = json.loads(body)["meetings"]
+    p = vnsearch(DB, "--meetings", "--format", "json")
+    cli = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    expect(status == 200 and got == cli and len(got) > 40, f"{status}: {len(got)} vs {len(cli)}")
+    two = [m for m in got if (m["framework"], m["kind"], m["ordinal"]) == ("MKC", "summit", 2)]
+    expect(len(two) == 1 and {c["on"] for c in two[0]["conflicts"]} == {"date", "order"}, f"{two}")
+    status, _, body = SERVER.get("/api/meetings", {"framework": "MKC"})
+    expect(status == 400 and "takes no parameters" in json.loads(body)["error"], body[:200])
 
 
 # ------------------------------------------------------------- bad requests

@@ -380,6 +380,40 @@ describe("did you mean, similar passages, copies, a hit in its place (issue 16)"
     await close(page);
   });
 
+  it("shows the meetings timeline per framework, conflicts marked, sources opening in place (issue 29)", async () => {
+    const page = await open(corpus);
+    await page.locator("#meetings-open").click();
+    await page.waitForFunction(() => document.querySelectorAll("#meetings-body ol.timeline li").length > 0);
+    assert.equal(await page.locator("#meetings").isVisible(), true);
+    const want = (await (await fetch(corpus.url + "/api/meetings")).json()).meetings;
+    assert.equal(await page.locator("#meetings-body ol.timeline > li").count(), want.length, "every meeting shown");
+    const lines = await page.$$eval("#meetings-body ol.timeline", (ols) => ols.map((o) => o.dataset.framework));
+    assert.deepEqual(lines, [...new Set(lines)], "one timeline per framework");
+    // MKC: summit 2 is dated before summit 1 in the dossier, and the two are marked
+    const mkc = page.locator('#meetings-body ol.timeline[data-framework="MKC"]');
+    const two = mkc.locator('li[data-meeting="MKC summit 2"]');
+    assert.equal(await two.getAttribute("class"), "conflict");
+    assert.equal(await two.locator(".flag").textContent(), "2 conflicts");
+    const conflicts = await two.locator("ul.conflicts li").allTextContents();
+    assert.ok(conflicts.some((c) => c.startsWith("order: summit 2 dated 2019-11-13")), conflicts.join(" / "));
+    assert.equal(await mkc.locator('li[data-meeting="MKC ministerial 4"]').getAttribute("class"), null);
+    // in date order: summit 2 (2019-11-13) before summit 1 (2019-11-27)
+    const order = await mkc.locator("> li").evaluateAll((lis) => lis.map((li) => li.dataset.meeting));
+    assert.ok(order.indexOf("MKC summit 2") < order.indexOf("MKC summit 1"), order.join(", "));
+    // a source opens the passage in its place
+    await two.locator(".sources button").first().click();
+    await page.waitForFunction(() => document.body.dataset.reader === "mekong-frameworks.txt:10@5");
+    assert.equal(await page.locator("#reader-body .focus").getAttribute("data-id"), "mekong-frameworks.txt:10");
+    await page.locator("#reader-close").click();
+    // one framework only
+    await page.locator("#meetings-fw").selectOption("MGC");
+    const only = await page.$$eval("#meetings-body ol.timeline", (ols) => ols.map((o) => o.dataset.framework));
+    assert.deepEqual(only, ["MGC"]);
+    await page.locator("#meetings-close").click();
+    assert.equal(await page.locator("#meetings").isVisible(), false);
+    await close(page);
+  });
+
   it("fits a phone screen", async () => {
     const page = await open(corpus, "?q=hop+tac+Mekong+Nhat+Ban&framework=MJC", { width: 375, height: 740 });
     assert.equal(await page.locator("#hits li.hit").count(), 10);
