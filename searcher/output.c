@@ -886,14 +886,14 @@ void out_meetings(strbuf *b, const vs_meetings *ms, out_format f)
                                               "dates",     "place", "sources", "conflicts"};
         table t = {b, f, 0, STRBUF_INIT};
         for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++)
-            cell_ident(&t, columns[i]);
+            cell_text(&t, columns[i]);
         row_end(&t);
         strbuf tmp = STRBUF_INIT;
         for (size_t i = 0; i < ms->n; i++) {
             const vs_meeting *m = &ms->items[i];
-            cell_ident(&t, m->framework);
-            cell_ident(&t, m->kind);
-            cell_ident(&t, m->series);
+            cell_text(&t, m->framework);
+            cell_text(&t, m->kind);
+            cell_text(&t, m->series);
             cell_number(&t, "%d", m->ordinal);
             cell_dates(&t, m->date);
             cell_text(&t, m->place);
@@ -903,7 +903,7 @@ void out_meetings(strbuf *b, const vs_meetings *ms, out_format f)
                     sb_puts(&tmp, "; ");
                 sb_puts(&tmp, m->sources[k]);
             }
-            cell_ident(&t, tmp.len ? tmp.s : "");
+            cell_text(&t, tmp.len ? tmp.s : "");
             sb_reset(&tmp);
             meeting_conflicts_line(&tmp, m, " | ");
             cell_text(&t, tmp.len ? tmp.s : "");
