@@ -204,7 +204,7 @@ static void say_limit(watcher *w, const char *dir)
     if (w->limit_said)
         return;
     long limit = read_long("/proc/sys/user/max_inotify_watches");
-    fprintf(stderr,
+    vs_say(stderr,
             "vnindex: %s: cannot watch: the inotify watch limit is reached (%ld watches for this user, "
             "fs.inotify.max_user_watches); folders past it are rescanned every %d s instead: raise the limit "
             "(sysctl fs.inotify.max_user_watches=%ld) and send SIGHUP to watch them all\n",
@@ -225,7 +225,7 @@ static int add_watch(watcher *w, const char *dir, int kind)
         return -1; /* unreadable or gone: the update warns about it */
     }
     if (remember(w, wd, dir, kind) != 0) {
-        fprintf(stderr, "vnindex: out of memory watching %s\n", dir);
+        vs_say(stderr, "vnindex: out of memory watching %s\n", dir);
         return -1;
     }
     return wd;
@@ -288,12 +288,12 @@ static void rewatch(watcher *w)
         struct stat st;
         if (stat(t->path, &st) != 0) {
             if (!t->missing)
-                fprintf(stderr, "vnindex: %s: %s; watching for it to come back\n", t->path, strerror(errno));
+                vs_say(stderr, "vnindex: %s: %s; watching for it to come back\n", t->path, strerror(errno));
             t->missing = 1;
             continue;
         }
         if (t->missing)
-            fprintf(stderr, "vnindex: %s: there again\n", t->path);
+            vs_say(stderr, "vnindex: %s: there again\n", t->path);
         t->missing = 0;
         if (S_ISDIR(st.st_mode))
             watch_tree(w, t->path, stack, 0);
@@ -545,7 +545,7 @@ static void abandon_update(watcher *w)
         vs_gen_cleanup(w->o->db, vs_gen_current(w->o->db, NULL));
         vs_gen_unlock(lock);
     }
-    fprintf(stderr, "vnindex: update abandoned; %s stays at the index it had\n", w->o->db);
+    vs_say(stderr, "vnindex: update abandoned; %s stays at the index it had\n", w->o->db);
 }
 
 /* --------------------------------------------------------------- the loop */
@@ -584,7 +584,7 @@ static int setup(watcher *w)
     }
     if (!exists) {
         for (size_t i = 0; i < w->o->npaths; i++)
-            fprintf(stderr, "vnindex: %s: %s\n", w->o->paths[i], strerror(ENOENT));
+            vs_say(stderr, "vnindex: %s: %s\n", w->o->paths[i], strerror(ENOENT));
         fprintf(stderr, "vnindex: nothing to watch\n");
         return 1;
     }
@@ -685,7 +685,7 @@ int watch_run(const index_options *o, const watch_options *wo)
         size_t folders = 0;
         for (size_t i = 0; i < w.ndirs; i++)
             folders += (w.dirs[i].kind & DIR_TREE) != 0;
-        fprintf(stderr, "vnindex: watching %zu folder%s; changes are indexed into %s once they settle\n", folders,
+        vs_say(stderr, "vnindex: watching %zu folder%s; changes are indexed into %s once they settle\n", folders,
                 folders == 1 ? "" : "s", o->db);
     }
     mark_pending(&w, now() - WATCH_MAX_DELAY_S); /* the first pass, at once */
