@@ -27,6 +27,7 @@
 #define PLAN_AFTER 40   /* bytes after the ordinal where "sẽ" makes it a plan */
 #define WINDOW_BYTES 560 /* bytes tokenised from where a kind's first words are written ... */
 #define WINDOW_LEAD 160  /* ... of which the first are where its mention may start */
+#define ORDINAL_REACH 240 /* bytes from a kind's first words within which its ordinal is written */
 
 typedef enum phrase_type { PH_KIND = 0, PH_SERIES = 1, PH_LINK = 2 } phrase_type;
 
@@ -800,6 +801,25 @@ static size_t next_trigger(const meeting_table *t, const char *text, size_t len,
     return best;
 }
 
+/* "lần" or "đầu tiên" written within ORDINAL_REACH bytes after pos. */
+static int ordinal_word_near(const char *text, size_t len, size_t pos)
+{
+    static const char *const words[] = {"lần", "Lần", "đầu tiên"};
+    size_t end = len - pos > ORDINAL_REACH ? pos + ORDINAL_REACH : len;
+    for (size_t w = 0; w < sizeof words / sizeof *words; w++) {
+        size_t n = strlen(words[w]);
+        for (size_t p = pos; p + n <= end;) {
+            const char *hit = memchr(text + p, words[w][0], end - p - n + 1);
+            if (!hit)
+                break;
+            if (memcmp(hit, words[w], n) == 0)
+                return 1;
+            p = (size_t)(hit - text) + 1;
+        }
+    }
+    return 0;
+}
+
 long meeting_find(const meeting_table *t, const alias_table *a, meeting_scratch *s, const char *text, size_t len,
                   long passage_fw, meeting_mention *out, size_t max)
 {
@@ -816,6 +836,12 @@ long meeting_find(const meeting_table *t, const alias_table *a, meeting_scratch 
     for (size_t i = 0; i < t->ntriggers; i++)
         next[i] = trigger_at(t, i, text, len, 0);
     for (size_t pos = next_trigger(t, text, len, 0, next); pos < len;) {
+        /* no "lần" or "đầu tiên" after it: no ordinal, no mention ("Hội nghị
+         * đã thông qua ..."), and nothing to tokenise */
+        if (!ordinal_word_near(text, len, pos)) {
+            pos = next_trigger(t, text, len, pos + 1, next);
+            continue;
+        }
         size_t wend = len - pos > WINDOW_BYTES ? pos + WINDOW_BYTES : len;
         while (wend < len && wend > pos && ((unsigned char)text[wend] & 0xC0) == 0x80)
             wend--; /* not inside a character */
