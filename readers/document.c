@@ -88,6 +88,11 @@ int rb_late(const rd_builder *b)
     return b->deadline && time(NULL) > b->deadline;
 }
 
+int rb_full(const rd_builder *b)
+{
+    return b->limit_hit || b->blocks_hit;
+}
+
 int rb_status(const rd_builder *b)
 {
     return b->failed || b->text.failed ? RD_ERR_NOMEM : RD_OK;
@@ -125,7 +130,7 @@ static int utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
 
 void rb_text(rd_builder *b, const char *s, size_t n)
 {
-    if (b->limit_hit || !s)
+    if (b->limit_hit || b->blocks_hit || !s)
         return;
     if (b->text_total + n > b->text_limit) {
         b->limit_hit = 1;
@@ -209,7 +214,9 @@ rd_block *rb_end(rd_builder *b, rd_kind kind, int level)
     rd_document *d = b->doc;
     doc_private *dp = d->private_;
     int keep = b->text.len > 0 || kind == RD_BREAK || kind == RD_TABLE_CELL;
-    if (!keep || b->failed) {
+    if (keep && d->count >= RD_MAX_BLOCKS)
+        b->blocks_hit = 1;
+    if (!keep || b->failed || b->blocks_hit) {
         rb_discard(b);
         return NULL;
     }
@@ -521,6 +528,8 @@ static int read_with(rd_reader_fn reader, const char *path, const char *data, si
         rc = rb_status(&b);
     if (rc == RD_OK && b.limit_hit)
         rb_warn(&b, 0, "more than %zu MiB of text; the rest is not indexed", b.text_limit >> 20);
+    if (rc == RD_OK && b.blocks_hit)
+        rb_warn(&b, 0, "more than %zu paragraphs (or cells, notes); the rest is not indexed", RD_MAX_BLOCKS);
     rd_buf_free(&b.text);
     free(b.cites);
     if (rc != RD_OK) {
