@@ -76,7 +76,7 @@ typedef struct file_state {
 } file_state;
 
 /* A file this big is read by one worker at a time (worker_main). */
-#define BIG_FILE_BYTES ((uint64_t)16 << 20)
+#define BIG_FILE_BYTES ((uint64_t)4 << 20)
 
 typedef struct run {
     const index_options *o;
