@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -361,8 +362,12 @@ static void *worker_main(void *arg)
         if (big)
             pthread_mutex_lock(&r->big_lock);
         index_one(w, b, r->todo[k]);
-        if (big)
+        if (big) {
+            /* what it freed goes back to the system, not kept in this
+             * thread's arena while another worker reads the next big file */
+            malloc_trim(0);
             pthread_mutex_unlock(&r->big_lock);
+        }
         atomic_fetch_add(&r->files_done, 1);
         w->part_docs += r->state[r->todo[k]].passages;
         if (w->part_docs >= part_docs_limit() * r->nshards) { /* a fresh part (see PART_DOCS) */
