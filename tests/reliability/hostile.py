@@ -298,6 +298,14 @@ def make(root, small=False):
     return cases
 
 
+def many_notes_txt(path, n):
+    """n paragraphs each citing its own inline note, as Word's text export
+    writes them: each note looked for its reference among all of them."""
+    with open(path, "w", encoding="utf-8") as fp:
+        for i in range(1, n + 1):
+            fp.write(f"Đoạn số {i} có chú thích[footnoteRef:{i}].\n\n[{i}:  Chú thích số {i} ở đây.]\n\n")
+
+
 def make_bounds(root, small=False):
     """Files that cost a reader time, memory or depth without end before each
     reader was bounded (issue 24), each with a valid file beside it; each

@@ -108,6 +108,18 @@ def test_a_word_file_of_100000_tiny_paragraphs_is_indexed_in_bounded_memory():
     index_case("many-paragraphs-docx", 240)
 
 
+def test_a_text_file_of_countless_notes_is_read_in_n_log_n():
+    # 8 s for 20,000 notes, over 3 minutes for 100,000, before
+    path = os.path.join(TMP, "notes.txt")
+    hostile.many_notes_txt(path, 100000)
+    t0 = time.monotonic()
+    p = vnindex("--dump=blocks", path, timeout=600)
+    secs = time.monotonic() - t0
+    expect(p.returncode == 0, p.stderr[-500:])
+    expect("\tnote\t" in p.stdout and "Chú thích số 100000 ở đây." in p.stdout, p.stdout[-500:])
+    expect(secs < 60 * TIMEOUT_SCALE, f"100,000 notes took {secs:.0f} s")
+
+
 def test_a_fifo_swapped_in_after_the_walk_is_skipped_not_waited_for():
     # A listed file replaced by a FIFO between the walk and its reading hung
     # a worker in open() forever.  The swap comes a while after the start:
