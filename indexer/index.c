@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -80,6 +81,9 @@ typedef struct file_state {
     char *early_err;
 } file_state;
 
+/* A file this big is read by one worker at a time (worker_main). */
+#define BIG_FILE_BYTES ((uint64_t)4 << 20)
+
 typedef struct run {
     const index_options *o;
     fileset fs;
@@ -105,6 +109,7 @@ typedef struct run {
     atomic_uint_least64_t bytes_done;
     atomic_int failed;
     pthread_mutex_t out_lock;
+    pthread_mutex_t big_lock; /* held while a worker reads a big file (BIG_FILE_BYTES) */
     int progress_drawn;
     char error[1024];
     double started;
@@ -171,7 +176,8 @@ static int unchanged(run *r, size_t i, const vs_file_info *kf)
     char *data;
     size_t len;
     int changed;
-    if (vs_read_file(f->path, &data, &len, &changed) != 0)
+    char note[128], why[256];
+    if (index_read_input(f->path, &data, &len, &changed, note, sizeof note, why, sizeof why) != 0)
         return 0;
     r->state[i].hash = vs_content_hash(data, len);
     r->state[i].hashed = 1;
@@ -236,6 +242,36 @@ static void close_parts(worker *w)
     }
 }
 
+int index_read_input(const char *path, char **data, size_t *len, int *changed, char *cut_note, size_t cut_cap,
+                     char *why, size_t why_cap)
+{
+    size_t max = vs_max_file_bytes();
+    int cut = 0;
+    if (cut_cap)
+        cut_note[0] = '\0';
+    int rc = vs_read_input(path, max, data, len, changed, &cut);
+    if (rc) {
+        snprintf(why, why_cap, "%s", vs_read_errmsg(rc));
+        return rc > 0 ? rc : -1;
+    }
+    if (!cut)
+        return 0;
+    char limit[64];
+    if (max >= (1u << 20) && max % (1u << 20) == 0)
+        snprintf(limit, sizeof limit, "%zu MiB", max >> 20);
+    else
+        snprintf(limit, sizeof limit, "%zu bytes", max);
+    rd_format fmt = rd_format_of(path);
+    if (fmt == RD_FORMAT_TXT || fmt == RD_FORMAT_NONE) {
+        snprintf(cut_note, cut_cap, "larger than %s; only the first %s read", limit, limit);
+        return 0;
+    }
+    free(*data);
+    *data = NULL;
+    snprintf(why, why_cap, "larger than %s, the most vnindex reads of a file", limit);
+    return -1;
+}
+
 /* Reads one file with the reader for its format: a file given by name
  * whatever its extension is read as text, as it always was. */
 int index_read_document(const char *path, const char *data, size_t len, rd_document **doc, char *err, size_t cap)
@@ -251,14 +287,16 @@ static void index_one(worker *w, vs_docbuilder *b, size_t i)
     char *raw = NULL;
     size_t raw_len = 0;
     int changed = 0;
-    int rc = vs_read_file(f->path, &raw, &raw_len, &changed);
-    if (rc) {
-        say(r, "vnindex: %s: %s, skipped\n", f->path, strerror(rc));
+    char cut[128], why[256];
+    int read_rc = index_read_input(f->path, &raw, &raw_len, &changed, cut, sizeof cut, why, sizeof why);
+    if (read_rc != 0) {
+        say(r, "vnindex: %s: %s, skipped\n", f->path, why);
         atomic_fetch_add(&r->warnings, 1);
-        /* A file the run may not read is recorded with no passages, so that
-         * the next run says "up to date" instead of rebuilding for it; a
-         * chmod changes its ctime, and the run after reads it again. */
-        if (rc == EACCES || rc == EPERM)
+        /* A file the run may not read, or too big to read, is recorded with
+         * no passages, so that the next run says "up to date" instead of
+         * rebuilding for it; a chmod changes its ctime, and the run after
+         * reads it again. */
+        if (read_rc == EACCES || read_rc == EPERM || read_rc == -1)
             r->state[i].indexed = 1;
         rd_document_free(r->state[i].early);
         r->state[i].early = NULL;
@@ -266,7 +304,13 @@ static void index_one(worker *w, vs_docbuilder *b, size_t i)
     }
     r->state[i].hash = vs_content_hash(raw, raw_len);
     r->state[i].hashed = 1;
-    f->size = raw_len;
+    if (cut[0]) { /* the size stays the file's, so the next run knows it unchanged */
+        say(r, "vnindex: %s: %s\n", f->path, cut);
+        atomic_fetch_add(&r->warnings, 1);
+    } else {
+        f->size = raw_len;
+    }
+    int rc;
     rd_document *doc = NULL;
     char err[512] = "";
     if (r->state[i].early) {
@@ -334,7 +378,19 @@ static void *worker_main(void *arg)
         size_t k = atomic_fetch_add(&r->next, 1);
         if (k >= r->ntodo)
             break;
+        /* One big file at a time: each may cost a few hundred MB while it
+         * is read (its bytes, their text, the blocks), so eight workers on
+         * eight of them at once would not stay within a gigabyte. */
+        int big = r->fs.files[r->todo[k]].size > BIG_FILE_BYTES;
+        if (big)
+            pthread_mutex_lock(&r->big_lock);
         index_one(w, b, r->todo[k]);
+        if (big) {
+            /* what it freed goes back to the system, not kept in this
+             * thread's arena while another worker reads the next big file */
+            malloc_trim(0);
+            pthread_mutex_unlock(&r->big_lock);
+        }
         atomic_fetch_add(&r->files_done, 1);
         w->part_docs += r->state[r->todo[k]].passages;
         if (w->part_docs >= part_docs_limit() * r->nshards) { /* a fresh part (see PART_DOCS) */
@@ -817,7 +873,8 @@ static int train_codec(run *r, char *err, size_t cap)
         size_t len;
         int changed;
         rd_document *doc = NULL;
-        if (vs_read_file(f->path, &raw, &len, &changed) != 0)
+        char note[128], why[256];
+        if (index_read_input(f->path, &raw, &len, &changed, note, sizeof note, why, sizeof why) != 0)
             continue; /* the workers will say why */
         e[0] = '\0';
         int rc = index_read_document(f->path, raw, len, &doc, e, sizeof e);
@@ -874,6 +931,7 @@ int index_run(const index_options *o)
     memset(&r, 0, sizeof r);
     r.o = o;
     pthread_mutex_init(&r.out_lock, NULL);
+    pthread_mutex_init(&r.big_lock, NULL);
     /* Xapian would flush after 10000 documents by itself; the parts commit
      * every 1000 instead (FLUSH_THRESHOLD).  Small batches of our short
      * passages stay in cache: on the 200 MB benchmark corpus 300 ran 3.5x
@@ -1047,5 +1105,6 @@ out:
     sb_free(&r.retired);
     fileset_free(&r.fs);
     pthread_mutex_destroy(&r.out_lock);
+    pthread_mutex_destroy(&r.big_lock);
     return status;
 }

@@ -25,6 +25,14 @@ typedef struct index_options {
  * 2 error (bad table, locked or unwritable database). */
 int index_run(const index_options *o);
 
+/* Reads an input file's bytes, bounded (vs_read_input()): 0 with *data,
+ * or with a one-line reason in why an errno (EACCES...) or -1 ("not a regular
+ * file ...", "larger than 128 MiB ..."): the file is skipped.  A text file
+ * over the limit is cut there (the first bytes are read; *cut_note says
+ * so), any other format is skipped, since a cut zip or PDF is no file. */
+int index_read_input(const char *path, char **data, size_t *len, int *changed, char *cut_note, size_t cut_cap,
+                     char *why, size_t why_cap);
+
 /* Reads one file's bytes with the reader its name says (readers.h); a file
  * with no known extension is read as text.  rd_read()'s status and err. */
 struct rd_document;

@@ -69,11 +69,14 @@ static int dump(const index_options *o, int blocks)
         char *raw = NULL;
         size_t raw_len;
         int changed;
-        int rc = vs_read_file(f->path, &raw, &raw_len, &changed);
-        if (rc) {
-            vs_say(stderr, "vnindex: %s: %s, skipped\n", f->path, strerror(rc));
+        char cut[128], why[256];
+        if (index_read_input(f->path, &raw, &raw_len, &changed, cut, sizeof cut, why, sizeof why) != 0) {
+            vs_say(stderr, "vnindex: %s: %s, skipped\n", f->path, why);
             continue;
         }
+        if (cut[0])
+            vs_say(stderr, "vnindex: %s: %s\n", f->path, cut);
+        int rc;
         rd_document *doc = NULL;
         rc = index_read_document(f->path, raw, raw_len, &doc, err, sizeof err);
         free(raw);

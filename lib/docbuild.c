@@ -515,18 +515,38 @@ int vs_docbuild_file(vs_docbuilder *b, vs_part *const *parts, size_t nparts, con
  * has dates of its own; a footnote's, the passage that cites it).  from[i]
  * is the passage the dates came from, or i for its own, or -1. */
 typedef struct passage_dates {
-    date_span d[MAX_DATES];
-    size_t n;
+    size_t start, n; /* its own dates: pool[start, start + n) (most passages have none: a file of
+                        many tiny paragraphs must not cost MAX_DATES spans each) */
     long from;
 } passage_dates;
 
-static void find_dates(const passage_list *pl, passage_dates *pd)
+/* Returns 0, or -1 if out of memory; *pool (the dates of all passages) is
+ * the caller's to free. */
+static int find_dates(const passage_list *pl, passage_dates *pd, date_span **pool)
 {
+    size_t used = 0, cap = 0;
+    *pool = NULL;
     for (size_t i = 0; i < pl->count; i++) {
         const passage *p = &pl->items[i];
-        size_t n = date_parse(p->text, p->text_len, pd[i].d, MAX_DATES);
-        pd[i].n = n > MAX_DATES ? MAX_DATES : n;
-        pd[i].from = pd[i].n ? (long)i : -1;
+        date_span d[MAX_DATES];
+        size_t n = date_parse(p->text, p->text_len, d, MAX_DATES);
+        n = n > MAX_DATES ? MAX_DATES : n;
+        if (used + n > cap) {
+            size_t ncap = cap ? cap : 64;
+            while (ncap < used + n)
+                ncap *= 2;
+            date_span *np = realloc(*pool, ncap * sizeof *np);
+            if (!np)
+                return -1;
+            *pool = np;
+            cap = ncap;
+        }
+        if (n)
+            memcpy(*pool + used, d, n * sizeof *d);
+        pd[i].start = used;
+        pd[i].n = n;
+        pd[i].from = n ? (long)i : -1;
+        used += n;
     }
     long last = -1; /* the last passage of the current section with dates of its own */
     size_t section = (size_t)-1;
@@ -548,6 +568,7 @@ static void find_dates(const passage_list *pl, passage_dates *pd)
         if (p->note && !pd[i].n && p->cited_by >= 0 && (size_t)p->cited_by < pl->count)
             pd[i].from = pd[p->cited_by].from;
     }
+    return 0;
 }
 
 /* The boolean term of the passages of file `name` written by build
@@ -719,12 +740,11 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
         rc = XC_ERR_NOMEM;
     }
     passage_dates *pd = calloc(pl.count + 1, sizeof *pd);
-    if (!pd && rc == XC_OK) {
+    date_span *pool = NULL;
+    if ((!pd || (pd && find_dates(&pl, pd, &pool) != 0)) && rc == XC_OK) {
         snprintf(err, errcap, "out of memory finding dates");
         rc = XC_ERR_NOMEM;
     }
-    if (pd)
-        find_dates(&pl, pd);
     char fileterm[TERM_MAX + 1], idterm[TERM_MAX + 1], verterm[64];
     size_t ftlen, vtlen;
     docbuild_file_term(name, fileterm, sizeof fileterm, &ftlen);
@@ -805,14 +825,15 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
         size_t nyears = 0;
         const passage_dates *own = &pd[i], *src = pd[i].from >= 0 ? &pd[pd[i].from] : own;
         int inherited = own->n == 0 && pd[i].from >= 0;
+        const date_span *src_d = pool ? pool + src->start : NULL, *own_d = pool ? pool + own->start : NULL;
         if (rc == XC_OK)
-            rc = add_date_terms(b, src->d, src->n, inherited ? PREFIX_INHERITED : "", years, &nyears,
+            rc = add_date_terms(b, src_d, src->n, inherited ? PREFIX_INHERITED : "", years, &nyears,
                                 sizeof years / sizeof years[0]);
         if (rc == XC_OK)
-            rc = set_date_values(b, src->d, src->n, years, nyears);
-        iso_list(own->d, own->n, &dates);
+            rc = set_date_values(b, src_d, src->n, years, nyears);
+        iso_list(own_d, own->n, &dates);
         if (inherited) {
-            iso_list(src->d, src->n, &hdates);
+            iso_list(src_d, src->n, &hdates);
             passage_id(name, &pl.items[pd[i].from], &hfrom);
         }
         unsigned char v[8];
@@ -845,6 +866,7 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
     if (rc == XC_OK && pd)
         rc = add_headings(b, parts, nparts, name, &pl, tags, pd, stats, err, errcap);
     free(pd);
+    free(pool);
     sb_free(&hdates);
     sb_free(&hfrom);
     sb_free(&id);

@@ -7,13 +7,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int read_once(const char *path, char **data, size_t *len, struct stat *before, struct stat *after)
+/* Reads at most max + 1 bytes (SIZE_MAX - 1: no limit) of path.  With
+ * nonblock, the file is opened without blocking and must be a regular one. */
+static int read_once(const char *path, size_t max, int nonblock, char **data, size_t *len, struct stat *before,
+                     struct stat *after)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | (nonblock ? O_NONBLOCK : 0));
     if (fd < 0)
         return errno;
     if (fstat(fd, before) != 0) {
@@ -21,22 +26,33 @@ static int read_once(const char *path, char **data, size_t *len, struct stat *be
         close(fd);
         return e;
     }
-    size_t cap = (size_t)before->st_size + 1, n = 0;
+    if (nonblock && !S_ISREG(before->st_mode)) {
+        close(fd);
+        return VS_ERR_NOT_REGULAR;
+    }
+    /* the size it says, but never more than the limit (a sparse file of a
+     * terabyte says a terabyte) */
+    size_t want = max + 1, cap = (size_t)before->st_size + 1, n = 0;
+    if (cap > want)
+        cap = want;
     char *buf = malloc(cap + 1);
     if (!buf) {
         close(fd);
         return ENOMEM;
     }
     for (;;) {
+        if (n == want)
+            break; /* past the limit: the caller cuts */
         if (n == cap) { /* grew while we read */
-            char *p = realloc(buf, cap * 2 + 1);
+            size_t ncap = cap * 2 < want ? cap * 2 : want;
+            char *p = realloc(buf, ncap + 1);
             if (!p) {
                 free(buf);
                 close(fd);
                 return ENOMEM;
             }
             buf = p;
-            cap *= 2;
+            cap = ncap;
         }
         ssize_t r = read(fd, buf + n, cap - n);
         if (r < 0) {
@@ -65,14 +81,23 @@ static int same_stat(const struct stat *a, const struct stat *b, size_t len)
            a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-int vs_read_file(const char *path, char **data, size_t *len, int *changed)
+static int read_whole(const char *path, size_t max, int nonblock, char **data, size_t *len, int *changed, int *cut)
 {
     *changed = 0;
+    if (cut)
+        *cut = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
         struct stat before, after;
-        int rc = read_once(path, data, len, &before, &after);
+        int rc = read_once(path, max, nonblock, data, len, &before, &after);
         if (rc)
             return rc;
+        if (*len > max) { /* more than the limit: the first max bytes, and no retry */
+            (*data)[max] = '\0';
+            *len = max;
+            if (cut)
+                *cut = 1;
+            return 0;
+        }
         if (same_stat(&before, &after, *len))
             return 0;
         if (attempt == 0) {
@@ -83,6 +108,32 @@ int vs_read_file(const char *path, char **data, size_t *len, int *changed)
     }
     *changed = 1;
     return 0;
+}
+
+int vs_read_file(const char *path, char **data, size_t *len, int *changed)
+{
+    return read_whole(path, SIZE_MAX - 1, 0, data, len, changed, NULL);
+}
+
+size_t vs_max_file_bytes(void)
+{
+    static size_t limit;
+    if (!limit) {
+        const char *e = getenv("VNSEARCH_MAX_FILE_BYTES");
+        long long v = e ? atoll(e) : 0;
+        limit = v > 0 ? (size_t)v : VS_MAX_FILE_BYTES;
+    }
+    return limit;
+}
+
+int vs_read_input(const char *path, size_t max, char **data, size_t *len, int *changed, int *cut)
+{
+    return read_whole(path, max, 1, data, len, changed, cut);
+}
+
+const char *vs_read_errmsg(int rc)
+{
+    return rc == VS_ERR_NOT_REGULAR ? "not a regular file (a pipe or device?)" : strerror(rc);
 }
 
 uint64_t vs_content_hash(const char *data, size_t len)

@@ -115,6 +115,26 @@ void vs_vsay(FILE *f, const char *fmt, va_list ap) __attribute__((format(printf,
  * or an errno value. */
 int vs_read_file(const char *path, char **data, size_t *len, int *changed);
 
+/* The most bytes vnindex reads of one file: as much as a reader may
+ * decompress (readers.h, RD_DEFAULT_MAX_BYTES); a test may lower it with
+ * $VNSEARCH_MAX_FILE_BYTES. */
+#define VS_MAX_FILE_BYTES ((size_t)128 << 20)
+size_t vs_max_file_bytes(void);
+
+/* vs_read_input(): the path is not a regular file (a FIFO, a device, a
+ * socket swapped in after the walk). */
+#define VS_ERR_NOT_REGULAR (-1)
+
+/* Reads an input file as vs_read_file() does, but never blocks and never
+ * reads more than max bytes: it is opened without blocking (a FIFO swapped
+ * in after the walk gives VS_ERR_NOT_REGULAR, not a hang), and reads stop
+ * at max + 1 bytes, so a sparse file of a terabyte or one growing while it
+ * is read costs max bytes; then the first max are kept and *cut is set.
+ * Returns 0, an errno value or VS_ERR_NOT_REGULAR (vs_read_errmsg()). */
+int vs_read_input(const char *path, size_t max, char **data, size_t *len, int *changed, int *cut);
+/* What vs_read_input() returned, in words: strerror() or "not a regular file". */
+const char *vs_read_errmsg(int rc);
+
 /* Copies a file (where a hard link cannot be made).  Returns 0, or -1 with
  * errno set. */
 int vs_copy_file(const char *from, const char *to);

@@ -88,6 +88,11 @@ int rb_late(const rd_builder *b)
     return b->deadline && time(NULL) > b->deadline;
 }
 
+int rb_full(const rd_builder *b)
+{
+    return b->limit_hit || b->blocks_hit;
+}
+
 int rb_status(const rd_builder *b)
 {
     return b->failed || b->text.failed ? RD_ERR_NOMEM : RD_OK;
@@ -125,7 +130,7 @@ static int utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
 
 void rb_text(rd_builder *b, const char *s, size_t n)
 {
-    if (b->limit_hit || !s)
+    if (b->limit_hit || b->blocks_hit || !s)
         return;
     if (b->text_total + n > b->text_limit) {
         b->limit_hit = 1;
@@ -209,7 +214,9 @@ rd_block *rb_end(rd_builder *b, rd_kind kind, int level)
     rd_document *d = b->doc;
     doc_private *dp = d->private_;
     int keep = b->text.len > 0 || kind == RD_BREAK || kind == RD_TABLE_CELL;
-    if (!keep || b->failed) {
+    if (keep && d->count >= RD_MAX_BLOCKS)
+        b->blocks_hit = 1;
+    if (!keep || b->failed || b->blocks_hit) {
         rb_discard(b);
         return NULL;
     }
@@ -325,11 +332,32 @@ int rd_decode_text(const char *data, size_t len, char **text, size_t *n, vn_deco
     return rc == VN_ERR_BINARY ? RD_ERR_BINARY : rc == VN_ERR_NOMEM ? RD_ERR_NOMEM : RD_ERR_DAMAGED;
 }
 
+/* `always`: a limit's warning, said even after the 100 others. */
+static void add_warning(rd_builder *b, size_t line, int always, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
 void rb_warn(rd_builder *b, size_t line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_warning(b, line, 0, fmt, ap);
+    va_end(ap);
+}
+
+static void rb_warn_limit(rd_builder *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void rb_warn_limit(rd_builder *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_warning(b, 0, 1, fmt, ap);
+    va_end(ap);
+}
+
+static void add_warning(rd_builder *b, size_t line, int always, const char *fmt, va_list ap)
 {
     rd_document *d = b->doc;
     doc_private *dp = d->private_;
-    if (d->nwarnings >= 100) /* one file cannot flood the terminal */
+    if (d->nwarnings >= 100 && !always) /* one file cannot flood the terminal */
         return;
     if (d->nwarnings == dp->warnings_cap) {
         size_t cap = dp->warnings_cap ? dp->warnings_cap * 2 : 8;
@@ -342,10 +370,7 @@ void rb_warn(rd_builder *b, size_t line, const char *fmt, ...)
         dp->warnings_cap = cap;
     }
     char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     char *copy = strdup(msg);
     if (!copy) {
         b->failed = 1;
@@ -520,7 +545,9 @@ static int read_with(rd_reader_fn reader, const char *path, const char *data, si
     if (rc == RD_OK)
         rc = rb_status(&b);
     if (rc == RD_OK && b.limit_hit)
-        rb_warn(&b, 0, "more than %zu MiB of text; the rest is not indexed", b.text_limit >> 20);
+        rb_warn_limit(&b, "more than %zu MiB of text; the rest is not indexed", b.text_limit >> 20);
+    if (rc == RD_OK && b.blocks_hit)
+        rb_warn_limit(&b, "more than %zu paragraphs (or cells, notes); the rest is not indexed", RD_MAX_BLOCKS);
     rd_buf_free(&b.text);
     free(b.cites);
     if (rc != RD_OK) {

@@ -30,6 +30,10 @@
 #include "vntext.h"
 
 #define STACK_MAX 256
+/* The most tags a page is parsed with: libxml2's tree costs some 300 bytes
+ * an element, so 3 million <p> would take a gigabyte; a long report saved
+ * from Word has a tenth of this. */
+#define HTML_MAX_TAGS 250000
 
 typedef struct frame {
     rd_kind kind;
@@ -52,7 +56,8 @@ typedef struct html {
     size_t npending, pending_cap;
     int next_note;
     frame stack[STACK_MAX];
-    int depth;
+    int depth;             /* may pass STACK_MAX: the elements deeper read as inline */
+    int deep_warned;
     int cell_depth, list_depth, tbl_depth;
     int br_breaks;
     unsigned table, row, col;
@@ -303,6 +308,14 @@ static frame current(const html *h)
 
 static void enter(html *h, xmlNodePtr n)
 {
+    if (h->depth >= STACK_MAX) {
+        /* a hostile page of thousands of nested <div>: what is deeper is the
+         * text of its ancestor at the limit, read but not structured */
+        if (!h->deep_warned++)
+            rb_warn(h->b, 0, "elements nested more than %d deep; the deeper ones read as one block", STACK_MAX);
+        h->depth++;
+        return;
+    }
     frame parent = current(h);
     frame f = {parent.kind == RD_HEADING ? RD_PARAGRAPH : parent.kind, parent.level, 1};
     int lv = heading_level(n);
@@ -350,17 +363,16 @@ static void enter(html *h, xmlNodePtr n)
         h->row++;
         h->col = 0;
     }
-    if (h->depth < STACK_MAX)
-        h->stack[h->depth] = f;
-    h->depth++;
+    h->stack[h->depth++] = f;
 }
 
 static void leave(html *h, xmlNodePtr n)
 {
     if (h->depth <= 0)
         return;
-    h->depth--;
-    frame f = h->depth < STACK_MAX ? h->stack[h->depth] : (frame){RD_PARAGRAPH, 0, 0};
+    if (h->depth-- > STACK_MAX)
+        return; /* entered past the limit: nothing was pushed (enter) */
+    frame f = h->stack[h->depth];
     if (has_name(n, "ul") || has_name(n, "ol"))
         h->list_depth--;
     if ((has_name(n, "td") || has_name(n, "th")) && h->cell_depth) {
@@ -410,7 +422,7 @@ static void walk(html *h, xmlNodePtr root)
                 leave(h, n);
             }
         }
-        if (rb_late(h->b))
+        if (rb_late(h->b) || rb_full(h->b))
             return;
         while (n && !n->next && n != root) {
             n = n->parent;
@@ -450,11 +462,27 @@ static int declared_charset(const char *data, size_t len, char *name, size_t cap
     return 0;
 }
 
+/* The length of data up to its (HTML_MAX_TAGS + 1)th '<', or len. */
+static size_t cut_at_tag_limit(const char *data, size_t len)
+{
+    size_t tags = 0;
+    for (const char *p = data, *end = data + len; (p = memchr(p, '<', (size_t)(end - p))) != NULL; p++)
+        if (++tags > HTML_MAX_TAGS)
+            return (size_t)(p - data);
+    return len;
+}
+
 int rd_parse_html(const char *data, size_t len, int flags, rd_builder *b, char *err, size_t errcap)
 {
     if (len > INT32_MAX) {
         snprintf(err, errcap, "too large for the HTML parser");
         return RD_ERR_LIMIT;
+    }
+    size_t cut = cut_at_tag_limit(data, len);
+    if (cut < len) { /* the page up to there; the parser closes what is left open */
+        rb_warn(b, 0, "more than %d tags; only the first %.1f MB of %.1f MB read", HTML_MAX_TAGS, (double)cut / 1e6,
+                (double)len / 1e6);
+        len = cut;
     }
     int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
                XML_PARSE_HUGE;

@@ -43,7 +43,8 @@ typedef struct rd_builder {
     unsigned flags;
     size_t blocks_cap, warnings_cap;
     size_t text_total, text_limit;
-    int limit_hit;
+    int limit_hit;         /* past text_limit: the rest of the text is dropped */
+    int blocks_hit;        /* past RD_MAX_BLOCKS: the rest of the blocks are dropped */
     int failed;            /* out of memory */
     int verbatim;          /* plain text: only ASCII whitespace and NBSP collapse; every other
                               character is the author's and stays */
@@ -68,6 +69,9 @@ void rb_end_cell(rd_builder *b, unsigned table, unsigned row, unsigned col);
 void rb_end_row(rd_builder *b, unsigned table, unsigned row);
 /* 1 once the time budget is spent. */
 int rb_late(const rd_builder *b);
+/* 1 once the document holds all the text or blocks it may (the rest would
+ * be dropped): a reader's loops may stop there. */
+int rb_full(const rd_builder *b);
 /* RD_OK, or RD_ERR_NOMEM if any allocation failed. */
 int rb_status(const rd_builder *b);
 

@@ -26,6 +26,7 @@
 #include <glib.h>
 #include <math.h>
 #include <poppler.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,13 @@ typedef struct pline {
     unsigned page;
 } pline;
 
+/* The most lines a document's pages may hold before it is cut (each costs
+ * about 100 bytes of geometry besides its text). */
+#define PDF_MAX_LINES 1000000
+/* The most pages read: poppler keeps every page it has opened (a few KB
+ * each), so a document of 200,000 one-line pages would cost a gigabyte. */
+#define PDF_MAX_PAGES 20000
+
 typedef struct page_lines {
     pline *lines;
     size_t count;
@@ -56,8 +64,40 @@ static int is_space_cp(gunichar c)
     return c == ' ' || c == '\t' || c == 0xA0;
 }
 
-/* Splits one page's text into lines with their geometry and type. */
-static int read_page(PopplerPage *page, unsigned pno, page_lines *out)
+/* The size most of a line's characters are set in: a few distinct sizes
+ * counted in one pass (a size within 0.1 of one already seen counts as it). */
+typedef struct size_tally {
+    double size[16];
+    size_t count[16];
+    size_t n;
+} size_tally;
+
+static void tally_add(size_tally *t, double size)
+{
+    for (size_t j = 0; j < t->n; j++)
+        if (fabs(t->size[j] - size) < 0.1) {
+            t->count[j]++;
+            return;
+        }
+    if (t->n < sizeof t->size / sizeof t->size[0]) {
+        t->size[t->n] = size;
+        t->count[t->n++] = 1;
+    }
+}
+
+static size_t tally_of(const size_tally *t, double size)
+{
+    for (size_t j = 0; j < t->n; j++)
+        if (fabs(t->size[j] - size) < 0.1)
+            return t->count[j];
+    return 0;
+}
+
+/* Splits one page's text into lines with their geometry and type.  Linear in
+ * the page's characters: every index into the per-character arrays moves
+ * with the pointer into the text.  Stops early (the page cut) once the
+ * builder's time is spent; -1 on allocation failure. */
+static int read_page(PopplerPage *page, unsigned pno, page_lines *out, const rd_builder *b)
 {
     memset(out, 0, sizeof *out);
     double w = 0, h = 0;
@@ -83,27 +123,34 @@ static int read_page(PopplerPage *page, unsigned pno, page_lines *out)
     }
     for (GList *l = attrs; l; l = l->next) {
         PopplerTextAttributes *a = l->data;
-        int b = a->font_name && (strstr(a->font_name, "Bold") || strstr(a->font_name, "bold"));
-        for (gint k = a->start_index; k <= a->end_index && k < nchars; k++)
-            if (k >= 0) {
-                sizes[k] = a->font_size;
-                bold[k] = (char)b;
-            }
+        int bd = a->font_name && (strstr(a->font_name, "Bold") || strstr(a->font_name, "bold"));
+        for (gint k = a->start_index > 0 ? a->start_index : 0; k <= a->end_index && k < nchars; k++) {
+            sizes[k] = a->font_size;
+            bold[k] = (char)bd;
+        }
     }
     size_t cap = 0;
     int rc = 0;
     const char *p = text;
     glong ci = 0;
-    while (*p && rc == 0) {
+    for (size_t nline = 0; *p && rc == 0; nline++) {
+        if ((nline & 1023) == 1023 && rb_late(b))
+            break; /* the caller says the time ran out */
         const char *eol = strchr(p, '\n');
         size_t blen = eol ? (size_t)(eol - p) : strlen(p);
-        glong lchars = g_utf8_strlen(p, (gssize)blen);
         /* dominant size, geometry */
         double top = 1e9, bottom = -1e9, left = 1e9, right = -1e9, dom = 0;
         int allbold = 1, any = 0;
-        double best = 0;
-        for (glong k = ci; k < ci + lchars; k++) {
-            gunichar c = g_utf8_get_char(g_utf8_offset_to_pointer(text, k));
+        size_tally tally = {{0}, {0}, 0};
+        glong k = ci;
+        for (const char *q = p; q < p + blen; q = g_utf8_next_char(q), k++)
+            if (k < nchars)
+                tally_add(&tally, sizes[k]);
+        size_t best = 0;
+        k = ci;
+        const char *q = p;
+        for (; q < p + blen && k < nchars; q = g_utf8_next_char(q), k++) {
+            gunichar c = g_utf8_get_char(q);
             if (is_space_cp(c))
                 continue;
             any = 1;
@@ -115,21 +162,18 @@ static int read_page(PopplerPage *page, unsigned pno, page_lines *out)
                 right = fmax(right, fmax(r->x1, r->x2));
             }
             allbold &= bold[k];
-            /* the size that covers the most characters */
-            double cnt = 0;
-            for (glong m = ci; m < ci + lchars; m++)
-                if (fabs(sizes[m] - sizes[k]) < 0.1)
-                    cnt++;
+            size_t cnt = tally_of(&tally, sizes[k]); /* the size that covers the most characters */
             if (cnt > best) {
                 best = cnt;
                 dom = sizes[k];
             }
-            if (lchars > 400)
-                break; /* long lines: the first characters decide; keeps this linear enough */
         }
+        glong lchars = k - ci;
+        for (; q < p + blen; q = g_utf8_next_char(q))
+            lchars++; /* characters past nchars (never, unless poppler miscounts) */
         if (any) {
             if (out->count == cap) {
-                cap = cap ? cap * 2 : 64;
+                cap = cap ? cap * 2 : 8;
                 pline *np = realloc(out->lines, cap * sizeof *np);
                 if (!np) {
                     rc = -1;
@@ -149,33 +193,39 @@ static int read_page(PopplerPage *page, unsigned pno, page_lines *out)
             /* text, with raised small digits after a letter or mark taken out as citations */
             rd_buf t = {0};
             int *cites = NULL;
-            size_t ncites = 0;
-            const char *q = p;
-            glong k = ci;
+            size_t ncites = 0, cites_cap = 0;
+            q = p;
+            k = ci;
             while (q < p + blen) {
                 gunichar c = g_utf8_get_char(q);
                 const char *next = g_utf8_next_char(q);
+                double sk = k < nchars ? sizes[k] : 0;
                 /* a gap wider than a third of the type with no space in the text: cells of a table row */
                 if (k > ci && (guint)k < nrects && t.len && t.s[t.len - 1] != ' ' && !is_space_cp(c) && dom > 0 &&
                     fmin(rects[k].x1, rects[k].x2) - fmax(rects[k - 1].x1, rects[k - 1].x2) > dom * 0.33)
                     rd_buf_putc(&t, ' ');
-                if (c < 0x80 && isdigit((int)c) && dom > 0 && sizes[k] > 0 && sizes[k] < dom * 0.8 && t.len > 0 &&
-                    k > ci) {
+                if (c < 0x80 && isdigit((int)c) && dom > 0 && sk > 0 && sk < dom * 0.8 && t.len > 0 && k > ci) {
                     int v = 0;
                     glong m = k;
                     const char *r = q;
-                    while (r < p + blen && isdigit((unsigned char)*r) && sizes[m] < dom * 0.8 && v < 100000) {
+                    while (r < p + blen && m < nchars && isdigit((unsigned char)*r) && sizes[m] < dom * 0.8 &&
+                           v < 100000) {
                         v = v * 10 + (*r - '0');
                         r++;
                         m++;
                     }
                     if (t.len && t.s[t.len - 1] == ' ')
                         t.len--; /* "thứ 7 ²": the space was the layout's */
-                    int *nc = realloc(cites, (ncites + 1) * sizeof *nc);
-                    if (nc) {
-                        cites = nc;
-                        cites[ncites++] = v;
+                    if (ncites == cites_cap) {
+                        size_t nc_cap = cites_cap ? cites_cap * 2 : 4;
+                        int *nc = realloc(cites, nc_cap * sizeof *nc);
+                        if (nc) {
+                            cites = nc;
+                            cites_cap = nc_cap;
+                        }
                     }
+                    if (ncites < cites_cap)
+                        cites[ncites++] = v;
                     k = m;
                     q = r;
                     continue;
@@ -252,11 +302,64 @@ static int is_page_number(const char *s)
     return *s == '\0';
 }
 
+/* The hash of a line's shape (shape_of): what recurs on every page. */
+static uint64_t shape_hash(const char *s)
+{
+    char shape[256];
+    shape_of(s, shape, sizeof shape);
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const char *c = shape; *c; c++) {
+        h ^= (unsigned char)*c;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The first of the sorted hashes above h (or_equal: at or above h). */
+static size_t first_above(const uint64_t *sorted, size_t n, uint64_t h, int or_equal)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (sorted[mid] < h || (!or_equal && sorted[mid] == h))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* How many of the sorted hashes equal h: two binary searches, so a
+ * document whose every page has the same header costs n log n too. */
+static size_t count_of(const uint64_t *sorted, size_t n, uint64_t h)
+{
+    return first_above(sorted, n, h, 0) - first_above(sorted, n, h, 1);
+}
+
 /* Marks running headers and footers: the top or bottom line of a page
- * whose shape recurs on at least half the pages (and two), or a page number. */
+ * whose shape recurs on at least half the pages (and two), or a page number.
+ * The shapes are hashed and sorted, so a document of many pages costs
+ * n log n, not n squared. */
 static void drop_running_lines(page_lines *pages, size_t n)
 {
+    uint64_t *hashes = n >= 2 ? malloc(n * sizeof *hashes) : NULL, *sorted = hashes ? malloc(n * sizeof *sorted) : NULL;
     for (int end = 0; end < 2; end++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n && sorted; i++) {
+            if (!pages[i].count)
+                continue;
+            pline *l = end ? &pages[i].lines[pages[i].count - 1] : &pages[i].lines[0];
+            hashes[i] = shape_hash(l->text);
+            sorted[m++] = hashes[i];
+        }
+        if (sorted)
+            qsort(sorted, m, sizeof *sorted, cmp_u64);
         for (size_t i = 0; i < n; i++) {
             if (!pages[i].count)
                 continue;
@@ -265,22 +368,15 @@ static void drop_running_lines(page_lines *pages, size_t n)
                 l->dropped = 1;
                 continue;
             }
-            if (n < 2)
-                continue;
-            char shape[256], other[256];
-            shape_of(l->text, shape, sizeof shape);
-            size_t same = 0;
-            for (size_t k = 0; k < n; k++) {
-                if (!pages[k].count)
-                    continue;
-                pline *m = end ? &pages[k].lines[pages[k].count - 1] : &pages[k].lines[0];
-                shape_of(m->text, other, sizeof other);
-                same += strcmp(shape, other) == 0;
-            }
+            if (n < 2 || !sorted)
+                continue; /* (out of memory: headers kept, nothing lost) */
+            size_t same = count_of(sorted, m, hashes[i]);
             if (same >= 2 && same * 2 >= n)
                 l->dropped = 1;
         }
     }
+    free(hashes);
+    free(sorted);
     /* a page number just above a dropped footer, or below a dropped header */
     for (size_t i = 0; i < n; i++) {
         page_lines *pg = &pages[i];
@@ -371,9 +467,8 @@ static int starts_item(const char *s)
     return i > 0 && i <= 4 && (s[i] == '.' || s[i] == ')') && s[i + 1] == ' ';
 }
 
-static int ends_sentence(const char *s)
+static int ends_sentence(const char *s, size_t n)
 {
-    size_t n = strlen(s);
     while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '"' || s[n - 1] == ')'))
         n--;
     if (n >= 3 && (!strncmp(s + n - 3, "”", 3) || !strncmp(s + n - 3, "’", 3)))
@@ -400,7 +495,7 @@ static void join_line(rd_builder *b, rd_buf *para, const char *s)
         size_t a = para->len - 1;
         int plain = 1, hyphen_before = 0;
         size_t letters = 0;
-        while (a > 0 && para->s[a - 1] != ' ') {
+        while (a > 0 && para->s[a - 1] != ' ' && para->len - a < 64) { /* a word, not a page of letters */
             unsigned char c = (unsigned char)para->s[a - 1];
             if (c == '-')
                 hyphen_before = 1;
@@ -434,7 +529,7 @@ typedef struct assembler {
     rd_builder *b;
     rd_buf para;
     int *cites;
-    size_t ncites;
+    size_t ncites, cites_cap;
     rd_kind kind;
     int level;
     unsigned page;
@@ -443,11 +538,27 @@ typedef struct assembler {
     /* notes waiting for the end of the paragraph that cites them */
     struct pnote {
         int number;
-        char *text;
+        rd_buf text;
+        int done;      /* emitted (or dropped) */
         unsigned page;
     } *notes;
-    size_t nnotes;
+    size_t nnotes, notes_cap;
 } assembler;
+
+/* How far back a citation looks for its note. */
+#define NOTES_WINDOW 256
+
+static void emit_note(assembler *as, struct pnote *pn)
+{
+    rd_builder *b = as->b;
+    b->page = pn->page;
+    rb_text(b, pn->text.s, pn->text.len);
+    rd_block *blk = rb_end(b, RD_NOTE, 0);
+    if (blk)
+        blk->note = pn->number;
+    rd_buf_free(&pn->text);
+    pn->done = 1;
+}
 
 static void flush(assembler *as)
 {
@@ -465,26 +576,26 @@ static void flush(assembler *as)
     /* the notes this paragraph cites, now that it has ended */
     int *cited = b->doc->count ? b->doc->blocks[b->doc->count - 1].cites : NULL;
     size_t nc = b->doc->count ? b->doc->blocks[b->doc->count - 1].ncites : 0;
-    for (size_t c = 0; c < nc; c++)
-        for (size_t i = 0; i < as->nnotes; i++)
-            if (as->notes[i].text && as->notes[i].number == cited[c]) {
-                b->page = as->notes[i].page;
-                rb_text(b, as->notes[i].text, strlen(as->notes[i].text));
-                rd_block *blk = rb_end(b, RD_NOTE, 0);
-                if (blk)
-                    blk->note = as->notes[i].number;
-                free(as->notes[i].text);
-                as->notes[i].text = NULL;
-            }
+    /* among the latest notes only: a note is cited near where it is set,
+     * and a document of endless notes must not cost notes x citations */
+    size_t from = as->nnotes > NOTES_WINDOW ? as->nnotes - NOTES_WINDOW : 0;
+    for (size_t c = 0; c < nc && c < NOTES_WINDOW; c++)
+        for (size_t i = from; i < as->nnotes; i++)
+            if (!as->notes[i].done && as->notes[i].number == cited[c])
+                emit_note(as, &as->notes[i]);
 }
 
 static void add_cites(assembler *as, const pline *l)
 {
     for (size_t i = 0; i < l->ncites; i++) {
-        int *p = realloc(as->cites, (as->ncites + 1) * sizeof *p);
-        if (!p)
-            return;
-        as->cites = p;
+        if (as->ncites == as->cites_cap) {
+            size_t cap = as->cites_cap ? as->cites_cap * 2 : 8;
+            int *p = realloc(as->cites, cap * sizeof *p);
+            if (!p)
+                return;
+            as->cites = p;
+            as->cites_cap = cap;
+        }
         as->cites[as->ncites++] = l->cites[i];
     }
 }
@@ -510,23 +621,43 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
     b->doc->pages = npages > 0 ? (size_t)npages : 0;
     page_lines *pages = calloc((size_t)(npages > 0 ? npages : 1), sizeof *pages);
     int rc = pages ? RD_OK : RD_ERR_NOMEM;
-    size_t chars = 0;
+    size_t chars = 0, lines = 0;
     int read = 0;
     for (int i = 0; i < npages && rc == RD_OK; i++, read++) {
         if (rb_late(b)) {
             rb_warn(b, 0, "stopped at page %d of %d: past the time limit", i + 1, npages);
             break;
         }
+        if (i == PDF_MAX_PAGES) {
+            rb_warn(b, 0, "more than %d pages; pages %d to %d are not indexed", PDF_MAX_PAGES, i + 1, npages);
+            break;
+        }
         PopplerPage *page = poppler_document_get_page(doc, i);
         if (!page)
             continue;
-        if (read_page(page, (unsigned)i + 1, &pages[i]) != 0)
+        if (read_page(page, (unsigned)i + 1, &pages[i], b) != 0)
             rc = RD_ERR_NOMEM;
         for (size_t k = 0; k < pages[i].count; k++)
             chars += strlen(pages[i].lines[k].text);
+        lines += pages[i].count;
+        if (pages[i].count) { /* the lines' array to its size: a page of one line costs one */
+            pline *fit = realloc(pages[i].lines, pages[i].count * sizeof *fit);
+            if (fit)
+                pages[i].lines = fit;
+        }
         g_object_unref(page);
+        if (rb_late(b)) {
+            rb_warn(b, 0, "stopped at page %d of %d: past the time limit", i + 1, npages);
+            read++;
+            break;
+        }
         if (chars > b->text_limit) {
             rb_warn(b, 0, "stopped at page %d of %d: more than %zu MiB of text", i + 1, npages, b->text_limit >> 20);
+            read++;
+            break;
+        }
+        if (lines > PDF_MAX_LINES) { /* each line costs its geometry: memory bounded in lines too */
+            rb_warn(b, 0, "stopped at page %d of %d: more than %zu lines", i + 1, npages, (size_t)PDF_MAX_LINES);
             read++;
             break;
         }
@@ -565,7 +696,11 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
         assembler as;
         memset(&as, 0, sizeof as);
         as.b = b;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && !rb_full(b); i++) {
+            if (rb_late(b)) {
+                rb_warn(b, 0, "stopped at page %zu of %d: past the time limit", i + 1, npages);
+                break;
+            }
             page_lines *pg = &pages[i];
             /* the page's notes, kept until their citing paragraph ends */
             for (size_t k = 0; k < pg->count; k++) {
@@ -573,20 +708,19 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
                 if (!l->is_note || l->dropped)
                     continue;
                 if (l->note_start || !as.nnotes) {
-                    void *p = realloc(as.notes, (as.nnotes + 1) * sizeof *as.notes);
-                    if (!p)
-                        break;
-                    as.notes = p;
-                    as.notes[as.nnotes++] = (struct pnote){l->note_start, strdup(l->text), l->page};
-                } else if (as.notes[as.nnotes - 1].text) {
-                    struct pnote *pn = &as.notes[as.nnotes - 1];
-                    rd_buf t = {0};
-                    rd_buf_append(&t, pn->text, strlen(pn->text));
-                    join_line(b, &t, l->text);
-                    if (t.s) {
-                        free(pn->text);
-                        pn->text = t.s;
+                    if (as.nnotes == as.notes_cap) {
+                        size_t cap = as.notes_cap ? as.notes_cap * 2 : 16;
+                        void *p = realloc(as.notes, cap * sizeof *as.notes);
+                        if (!p)
+                            break;
+                        as.notes = p;
+                        as.notes_cap = cap;
                     }
+                    struct pnote *pn = &as.notes[as.nnotes++];
+                    *pn = (struct pnote){l->note_start, {0}, 0, l->page};
+                    rd_buf_append(&pn->text, l->text, strlen(l->text));
+                } else if (!as.notes[as.nnotes - 1].done) {
+                    join_line(b, &as.notes[as.nnotes - 1].text, l->text);
                 }
             }
             for (size_t k = 0; k < pg->count; k++) {
@@ -612,11 +746,11 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
                 int breaks = !as.open || heading || as.kind == RD_HEADING || bullet || starts_item(l->text) ||
                              fabs(l->size - as.last_size) > 0.1 ||
                              (!new_page && gap > l->size * 0.9) ||
-                             (ends_sentence(as.para.s ? as.para.s : "") && as.last_right < pg->width * 0.72);
-                if (new_page && !heading && !bullet && !starts_item(l->text) && !ends_sentence(as.para.s ? as.para.s : "") &&
+                             (ends_sentence(as.para.s ? as.para.s : "", as.para.len) && as.last_right < pg->width * 0.72);
+                if (new_page && !heading && !bullet && !starts_item(l->text) && !ends_sentence(as.para.s ? as.para.s : "", as.para.len) &&
                     as.kind != RD_HEADING && islower((unsigned char)s[0]))
                     breaks = 0; /* a paragraph running on to the next page */
-                else if (new_page && as.open && ends_sentence(as.para.s ? as.para.s : ""))
+                else if (new_page && as.open && ends_sentence(as.para.s ? as.para.s : "", as.para.len))
                     breaks = 1;
                 if (breaks) {
                     flush(&as);
@@ -638,14 +772,8 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
         flush(&as);
         /* notes no paragraph cited (their mark was not found raised) */
         for (size_t i = 0; i < as.nnotes; i++)
-            if (as.notes[i].text) {
-                b->page = as.notes[i].page;
-                rb_text(b, as.notes[i].text, strlen(as.notes[i].text));
-                rd_block *blk = rb_end(b, RD_NOTE, 0);
-                if (blk)
-                    blk->note = as.notes[i].number;
-                free(as.notes[i].text);
-            }
+            if (!as.notes[i].done)
+                emit_note(&as, &as.notes[i]);
         free(as.notes);
         free(as.cites);
         rd_buf_free(&as.para);

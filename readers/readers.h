@@ -121,6 +121,10 @@ typedef struct rd_options {
 
 #define RD_DEFAULT_MAX_BYTES ((size_t)128 << 20)
 #define RD_DEFAULT_TIMEOUT 60
+/* The most blocks a document keeps (paragraphs, cells, notes...): a file of
+ * a million one-letter paragraphs is indexed up to here, with a warning, so
+ * the memory a file costs stays bounded however its text is cut up. */
+#define RD_MAX_BLOCKS ((size_t)200000)
 
 /*
  * Reads one file.  `data`/`len` are its bytes (the caller has read them, to

@@ -17,6 +17,7 @@
  * clean lines with one line of lookahead and assembles paragraphs.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@ typedef struct note {
     size_t line, end_line;
     rd_buf text;
     long owner;          /* the paragraph (item) it belongs to, or -1 */
+    int by_ref;          /* owned through its [footnoteRef:N] in the owner (which cites it so) */
     int emitted;
 } note;
 
@@ -516,26 +518,75 @@ static void assemble(assembler *as)
     flush_para(as);
 }
 
+/* Sorting refs (indices into sp->refs) by number, then position. */
+static const int *sort_refs_numbers;
+
+static int cmp_ref(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int nx = sort_refs_numbers[x], ny = sort_refs_numbers[y];
+    return nx != ny ? (nx < ny ? -1 : 1) : (x > y) - (x < y);
+}
+
 /* Each note goes with the paragraph holding its [footnoteRef:N], or, with
- * no reference, the last paragraph starting on or before its body. */
+ * no reference, the last paragraph starting on or before its body.  Both
+ * found by binary search (refs sorted by number; items are in line order),
+ * so a file of countless notes and references costs n log n, not n^2. */
 static void own_notes(assembler *as)
 {
     splitter *sp = as->sp;
+    size_t *byref = malloc((sp->nrefs + 1) * sizeof *byref), nvalid = 0;
+    long *last_para = malloc((as->nitems + 1) * sizeof *last_para);
+    if (!byref || !last_para) {
+        free(byref);
+        free(last_para);
+        sp->failed = 1;
+        return;
+    }
+    for (size_t r = 0; r < sp->nrefs; r++)
+        if (as->ref_owner[r] >= 0 && as->items[as->ref_owner[r]].kind != RD_BREAK)
+            byref[nvalid++] = r;
+    static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER; /* qsort has no context argument */
+    pthread_mutex_lock(&sort_lock);
+    sort_refs_numbers = sp->refs;
+    qsort(byref, nvalid, sizeof *byref, cmp_ref);
+    pthread_mutex_unlock(&sort_lock);
+    long last = -1;
+    for (size_t p = 0; p < as->nitems; p++) {
+        if (as->items[p].kind == RD_PARAGRAPH || as->items[p].kind == RD_LIST_ITEM)
+            last = (long)p;
+        last_para[p] = last;
+    }
     for (size_t k = 0; k < sp->nnotes; k++) {
         note *nt = &sp->notes[k];
         nt->owner = -1;
-        for (size_t r = 0; r < sp->nrefs; r++)
-            if (sp->refs[r] == nt->number && as->ref_owner[r] >= 0 &&
-                as->items[as->ref_owner[r]].kind != RD_BREAK) {
-                nt->owner = as->ref_owner[r];
-                break;
-            }
-        if (nt->owner < 0)
-            for (size_t p = 0; p < as->nitems; p++)
-                if ((as->items[p].kind == RD_PARAGRAPH || as->items[p].kind == RD_LIST_ITEM) &&
-                    as->items[p].line <= nt->line)
-                    nt->owner = (long)p;
+        nt->by_ref = 0;
+        size_t lo = 0, hi = nvalid; /* the first valid ref numbered nt->number */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (sp->refs[byref[mid]] < nt->number)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < nvalid && sp->refs[byref[lo]] == nt->number) {
+            nt->owner = as->ref_owner[byref[lo]];
+            nt->by_ref = 1;
+            continue;
+        }
+        lo = 0, hi = as->nitems; /* the items starting on or before its line: [0, lo) */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (as->items[mid].line <= nt->line)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo > 0)
+            nt->owner = last_para[lo - 1];
     }
+    free(byref);
+    free(last_para);
 }
 
 static void emit_note(rd_builder *b, note *nt)
@@ -549,9 +600,35 @@ static void emit_note(rd_builder *b, note *nt)
         blk->note = nt->number;
 }
 
+/* Sorting notes (indices) by owner, then position. */
+static const note *sort_notes;
+
+static int cmp_note_owner(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    long ox = sort_notes[x].owner, oy = sort_notes[y].owner;
+    return ox != oy ? (ox < oy ? -1 : 1) : (x > y) - (x < y);
+}
+
 static void emit(assembler *as, rd_builder *b)
 {
     splitter *sp = as->sp;
+    /* the notes of each item, in order: one pass, not items x notes */
+    size_t *order = malloc((sp->nnotes + 1) * sizeof *order);
+    if (!order) {
+        sp->failed = 1;
+        return;
+    }
+    for (size_t k = 0; k < sp->nnotes; k++)
+        order[k] = k;
+    static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&sort_lock);
+    sort_notes = sp->notes;
+    qsort(order, sp->nnotes, sizeof *order, cmp_note_owner);
+    pthread_mutex_unlock(&sort_lock);
+    size_t next = 0;
+    while (next < sp->nnotes && sp->notes[order[next]].owner < 0)
+        next++;
     for (size_t p = 0; p < as->nitems; p++) {
         item *it = &as->items[p];
         b->line = it->line;
@@ -560,19 +637,19 @@ static void emit(assembler *as, rd_builder *b)
         rb_text(b, it->text, it->len);
         for (int r = it->refs_start; r < it->refs_end; r++)
             rb_cite(b, sp->refs[r]);
-        for (size_t k = 0; k < sp->nnotes; k++) /* notes it owns without citing them */
-            if (sp->notes[k].owner == (long)p) {
-                int cited = 0;
-                for (int r = it->refs_start; r < it->refs_end; r++)
-                    cited |= sp->refs[r] == sp->notes[k].number;
-                if (!cited)
-                    rb_cite(b, sp->notes[k].number);
-            }
+        size_t end = next;
+        while (end < sp->nnotes && sp->notes[order[end]].owner == (long)p)
+            end++;
+        for (size_t j = next; j < end; j++) /* notes it owns without citing them */
+            if (!sp->notes[order[j]].by_ref)
+                rb_cite(b, sp->notes[order[j]].number);
         rb_end(b, it->kind, it->level);
-        for (size_t k = 0; k < sp->nnotes; k++)
-            if (sp->notes[k].owner == (long)p && !sp->notes[k].emitted)
-                emit_note(b, &sp->notes[k]);
+        for (size_t j = next; j < end; j++)
+            if (!sp->notes[order[j]].emitted)
+                emit_note(b, &sp->notes[order[j]]);
+        next = end;
     }
+    free(order);
     for (size_t k = 0; k < sp->nnotes; k++)
         if (!sp->notes[k].emitted)
             emit_note(b, &sp->notes[k]);

@@ -11,6 +11,7 @@ Used as a module by test-hostile.py: make(outdir) returns the cases.
 import os
 import sys
 import zipfile
+import zlib
 
 FORMATS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "formats")
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -24,6 +25,7 @@ class Case:
     indexed (skipped on purpose) and the exit status."""
 
     def __init__(self, name, root, markers=(), warnings=(), absent=(), status=0, run_as_user=False):
+        self.needs = None  # a converter program the case needs, or None
         self.name = name
         self.dir = os.path.join(root, name)
         self.markers = list(markers)
@@ -56,6 +58,47 @@ def docx(path, paragraphs=(), xml=None):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("word/document.xml", xml)
+
+
+def pdf(path, pages, size=1.5, leading=1.9):
+    """A PDF of the given pages, each a list of ASCII lines set in
+    Helvetica, one compressed content stream a page: written object by
+    object with its cross-reference table, as any PDF writer does."""
+    objs = [b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", b""]  # 1: font, 2: page tree
+    kids = []
+    for lines in pages:
+        esc = [l.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1") for l in lines]
+        body = (b"BT /F1 %g Tf %g TL 5 1950 Td " % (size, leading)
+                + b"".join(b"(" + l + b") ' " for l in esc) + b"ET")
+        z = zlib.compress(body, 9)
+        objs.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(z) + z + b"\nendstream")
+        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 1000 2000] /Contents %d 0 R "
+                    b"/Resources << /Font << /F1 1 0 R >> >> >>" % len(objs))
+        kids.append(len(objs))
+    objs[1] = (b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids)
+               + b"] /Count %d >>" % len(kids))
+    objs.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, o in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, len(objs), xref)
+    write(path, bytes(out))
+
+
+def letters(i):
+    """A number as lower-case letters (aaqpg + letters(i) is one word for the
+    tokeniser, and a page's header shape does not hide it as digits)."""
+    s = ""
+    while True:
+        s = chr(ord("a") + i % 26) + s
+        i //= 26
+        if not i:
+            return s
 
 
 def fixture(name):
@@ -255,9 +298,77 @@ def make(root, small=False):
     return cases
 
 
+def many_notes_txt(path, n):
+    """n paragraphs each citing its own inline note, as Word's text export
+    writes them: each note looked for its reference among all of them."""
+    with open(path, "w", encoding="utf-8") as fp:
+        for i in range(1, n + 1):
+            fp.write(f"Đoạn số {i} có chú thích[footnoteRef:{i}].\n\n[{i}:  Chú thích số {i} ở đây.]\n\n")
+
+
+def make_bounds(root, small=False):
+    """Files that cost a reader time, memory or depth without end before each
+    reader was bounded (issue 24), each with a valid file beside it; each
+    case's warnings name the file.  Every file is read up to its limit."""
+    cases = []
+
+    def case(name, **kw):
+        c = Case(name, root, **kw)
+        os.makedirs(c.dir, exist_ok=True)
+        write(os.path.join(c.dir, "ok.txt"), para("aaqok" + name.replace("-", "")))
+        c.markers.insert(0, "aaqok" + name.replace("-", ""))
+        cases.append(c)
+        return c
+
+    # 3,000 nested <div> in 33 KB: a SIGSEGV past the 256-frame stack
+    c = case("nested-divs", markers=["aaqnested"],
+             warnings=["nest.html: elements nested more than 256 deep; the deeper ones read as one block"])
+    write(os.path.join(c.dir, "nest.html"),
+          "<html><body>" + "<div>" * 3000 + "Hợp tác aaqnested." + "</div>" * 3000 + "</body></html>")
+
+    # one page of 1,000 lines x 300 characters (2 KB compressed): 207 s
+    c = case("wide-page-pdf", markers=["aaqwide"])
+    pdf(os.path.join(c.dir, "wide.pdf"), [["aaqwide starts here"] + ["abcdefghij" * 30] * 1000])
+
+    # 200,000 one-line pages (30,000 when small): quadratic in pages, 1.5 GB
+    pages = 30000 if small else 200000
+    c = case("many-pages-pdf", markers=["aaqpgfirst", "aaqpg" + letters(19999)],
+             absent=["aaqpg" + letters(20000), "aaqpg" + letters(pages - 1)],
+             warnings=[f"pages.pdf: more than 20000 pages; pages 20001 to {pages} are not indexed"])
+    pdf(os.path.join(c.dir, "pages.pdf"),
+        [["aaqpgfirst on the first page"]] + [[f"Page aaqpg{letters(i)} here"] for i in range(1, pages)])
+
+    # 100,000 one-letter paragraphs in 367 KB: 1.8 GB and "out of memory
+    # finding dates" ended the run; all of them fit under the block limit
+    c = case("many-paragraphs-docx", markers=["aaqdocxfirst", "aaqdocxlast"])
+    docx(os.path.join(c.dir, "many.docx"), ["aaqdocxfirst"] + ["a"] * 100000 + ["aaqdocxlast"])
+
+    # 3 million <p> in 12 MB (1 million, 4 MB, when small): a gigabyte of tree
+    n = 1000000 if small else 3000000
+    c = case("many-p-html", markers=["aaqhtmlfirst"], absent=["aaqhtmllast"],
+             warnings=["many.html: more than 250000 tags; only the first"])
+    write(os.path.join(c.dir, "many.html"),
+          "<html><body><p>aaqhtmlfirst" + "<p>a" * n + "<p>aaqhtmllast</body></html>")
+
+    # 3 million \par in 18 MB: the same through unrtf, which may itself take
+    # past the time limit on a loaded machine (then the file is skipped):
+    # either way one warning names it
+    c = case("many-par-rtf", absent=["aaqrtflast"], warnings=["many.rtf: "])
+    c.needs = "unrtf"
+    write(os.path.join(c.dir, "many.rtf"), "{\\rtf1\\ansi aaqrtffirst\\par " + "a\\par " * n + "aaqrtflast}")
+
+    # a sparse .txt of 1 GB (256 MB when small) of NUL bytes, text at its start
+    c = case("sparse-txt", markers=["aaqsparse"],
+             warnings=["sparse.txt: larger than 128 MiB; only the first 128 MiB read"])
+    path = os.path.join(c.dir, "sparse.txt")
+    write(path, para("aaqsparse"))
+    os.truncate(path, (256 if small else 1024) << 20)
+    return cases
+
+
 def main():
     out = sys.argv[1]
-    cases = make(out, small="--small" in sys.argv)
+    cases = make(out, small="--small" in sys.argv) + make_bounds(os.path.join(out, "bounds"), "--small" in sys.argv)
     for c in cases:
         print(f"{c.name:18} status {c.status}  markers {' '.join(c.markers)}")
 
