@@ -86,7 +86,7 @@ static const char STYLE[] =
     ".li{margin:.2em 0 .2em 1.5em}.note{font-size:.9em;color:#444}"
     "table{border-collapse:collapse;margin:.6em 0}td{border:1px solid #d0d7de;padding:.2em .5em;"
     "vertical-align:top}"
-    ".hit{background:#fff3b0;outline:2px solid #e0b000;scroll-margin-top:3em}"
+    ".hit{background:#fff3b0;outline:2px solid #e0b000}#hit{display:block;height:0;scroll-margin-top:2em}"
     "@media (max-width:700px){.wrap{display:block}nav{position:static;max-height:none;margin-bottom:1em}}";
 
 int docview_html(strbuf *out, const char *name, const char *data, size_t len, long first, long last, char *err,

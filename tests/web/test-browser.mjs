@@ -24,7 +24,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const { buildIndex, CORPUS, launchChromium, scratch, startServer } = await import("./helpers.mjs");
 
 const tmp = scratch();
-let browser, corpus, evil;
+let browser, corpus, evil, word, pdf;
+const FORMATS = path.join(here, "..", "data", "formats");
 const EVIL_TEXT = "Đoạn thử nghiệm độc hại có <script>alert(1)</script> và <img src=x onerror=\"window.pwned=1\"> " +
   "cùng <b>chữ đậm</b> & ký tự.";
 const EVIL_HEADING = "I. <i onmouseover=alert(3)>Tiêu đề</i>";
@@ -75,6 +76,14 @@ before(async () => {
   fs.writeFileSync(path.join(dir, "evil.txt"),
     "HỢP TÁC MÊ CÔNG – NHẬT BẢN\n" + EVIL_HEADING + "\n" + EVIL_TEXT + "\n");
   evil = await startServer(buildIndex(path.join(tmp, "evil.db"), dir));
+  // the same dossier as Word and as PDF, each in an index of its own (in
+  // one, the copies would be one hit)
+  for (const ext of ["docx", "pdf"]) {
+    fs.mkdirSync(path.join(tmp, ext));
+    fs.copyFileSync(path.join(FORMATS, "dossier." + ext), path.join(tmp, ext, "dossier." + ext));
+  }
+  word = await startServer(buildIndex(path.join(tmp, "docx.db"), path.join(tmp, "docx")));
+  pdf = await startServer(buildIndex(path.join(tmp, "pdf.db"), path.join(tmp, "pdf")));
   browser = await launchChromium();
 });
 
@@ -83,6 +92,7 @@ after(async () => {
   const codes = [];
   if (corpus) codes.push(await corpus.stop());
   if (evil) codes.push(await evil.stop());
+  for (const s of [word, pdf]) if (s) codes.push(await s.stop());
   fs.rmSync(tmp, { recursive: true, force: true });
   assert.deepEqual(codes.filter((c) => c !== 0), [], "servers stop cleanly");
 });
@@ -388,6 +398,55 @@ describe("did you mean, similar passages, copies, a hit in its place (issue 16)"
     const box = await page.locator("#hits li.hit").first().boundingBox();
     assert.ok(box.x >= 0 && box.x + box.width <= 375, `a hit fits: ${JSON.stringify(box)}`);
     assert.ok(await page.locator("#q").isVisible() && await page.locator('#fw-list input[value="MJC"]').isChecked());
+    await close(page);
+  });
+});
+
+describe("the document one click away (issue 28)", { timeout: 60000 }, () => {
+  for (const viewport of [{ width: 1200, height: 900 }, { width: 375, height: 740 }]) {
+    it(`reads a Word hit in its document, the hit marked and in view, at ${viewport.width}px`, async () => {
+      const q = "chiến lược định hướng";
+      const want = (await api(word, { q })).hits[0];
+      const page = await open(word, "?q=" + encodeURIComponent(q), viewport);
+      const read = page.locator("#hits li.hit").first().locator("a.doc", { hasText: "Read" });
+      assert.equal(await read.getAttribute("href"), want.view_url);
+      const [doc] = await Promise.all([page.context().waitForEvent("page"), read.click()]);
+      const problems = [];
+      doc.on("console", (m) => { if (m.type() === "error") problems.push(m.text()); });
+      await doc.waitForLoadState("load");
+      assert.equal(new URL(doc.url()).hash, "#hit");
+      const hit = doc.locator("main .hit");
+      assert.equal(await hit.count(), 1, "the hit's block marked");
+      assert.ok((await hit.textContent()).startsWith(want.text.slice(0, 40)), "the hit's text");
+      const box = await hit.boundingBox();
+      assert.ok(box && box.y >= 0 && box.y < viewport.height, `the hit in view: ${JSON.stringify(box)}`);
+      const toc = await doc.$$eval("#toc a", (as) => as.map((a) => [a.textContent, a.getAttribute("href")]));
+      assert.ok(toc.some(([t]) => t === "2. Khái quát về tình hình triển khai"), "the headings listed");
+      for (const [, href] of toc) assert.equal(await doc.locator(href).count(), 1, `${href} leads somewhere`);
+      const widths = await doc.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      assert.ok(widths[0] <= widths[1], `no sideways scrolling: ${widths}`);
+      assert.deepEqual(problems, [], "nothing blocked by its policy");
+      await doc.close();
+      await close(page);
+    });
+  }
+
+  it("opens a PDF hit at its page, the file as it was indexed", async () => {
+    const q = "chiến lược định hướng";
+    const want = (await api(pdf, { q })).hits[0];
+    assert.ok(want.page > 1, `a hit past page 1: ${want.page}`);
+    const page = await open(pdf, "?q=" + encodeURIComponent(q));
+    const hit = page.locator("#hits li.hit").first();
+    const link = hit.locator("a.doc");
+    assert.equal(await link.count(), 1, "a PDF is opened, not read as a page");
+    assert.equal(await link.textContent(), "Open p. " + want.page);
+    const href = await link.getAttribute("href");
+    assert.equal(href, "/document?file=dossier.pdf#page=" + want.page);
+    assert.equal(await link.getAttribute("target"), "_blank");
+    const r = await page.request.get(pdf.url + href);
+    assert.equal(r.status(), 200);
+    assert.equal(r.headers()["content-type"], "application/pdf");
+    assert.ok((await r.body()).equals(fs.readFileSync(path.join(FORMATS, "dossier.pdf"))), "its bytes unchanged");
     await close(page);
   });
 });
