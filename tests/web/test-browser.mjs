@@ -451,6 +451,71 @@ describe("the document one click away (issue 28)", { timeout: 60000 }, () => {
   });
 });
 
+// Every Vietnamese vowel with every tone, in both cases, and đ: NFC, as the
+// index stores text.
+const VIETNAMESE = (() => {
+  const tones = ["", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"];
+  const out = [];
+  for (const v of ["a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y"])
+    for (const t of tones) for (const c of [v, v.toUpperCase()]) out.push((c + t).normalize("NFC"));
+  return out.join("") + "đĐCHẾkinhtế"; // no space: a line may break at one and not draw it
+})();
+
+// The fonts Chromium drew an element's text with (DevTools'
+// CSS.getPlatformFontsForNode): one font means no letter fell back to
+// another, so no stacked mark is drawn from two fonts or beside its letter.
+async function fontsOf(page, selector) {
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("DOM.enable");
+  await cdp.send("CSS.enable");
+  const { root } = await cdp.send("DOM.getDocument", { depth: -1 });
+  const { nodeId } = await cdp.send("DOM.querySelector", { nodeId: root.nodeId, selector });
+  assert.ok(nodeId, `${selector} is on the page`);
+  const { fonts } = await cdp.send("CSS.getPlatformFontsForNode", { nodeId });
+  await cdp.detach();
+  return fonts;
+}
+
+describe("typography (issue 28)", { timeout: 60000 }, () => {
+  it("draws every Vietnamese letter of every place text goes in one font that has them all", async () => {
+    const page = await open(corpus, "?q=hoi+nghi+cap+cao");
+    const first = page.locator("#hits li.hit").first();
+    await first.locator(".loc").click();
+    await page.waitForFunction(() => document.body.dataset.reader);
+    const places = ["#hits .loc", "#hits .snippet", "#hits .heading", "#hits .badge.date", "#hits .similar",
+      "#reader-title", "#reader-body .pid", "#reader-body p", "#status", "details.syntax code", ".examples button",
+      "#fw-list .code", "#year-range"];
+    // one glyph a letter: a font without the precomposed letter has it
+    // drawn as a base and marks side by side (DejaVu Sans Mono: "CHÊ´")
+    const letters = Array.from(VIETNAMESE).length;
+    for (const selector of places) {
+      await page.$eval(selector, (e, text) => {
+        for (let up = e; up; up = up.parentElement) up.hidden = false;
+        if (e.closest("details")) e.closest("details").open = true;
+        e.textContent = text;
+      }, VIETNAMESE);
+      const fonts = await fontsOf(page, selector);
+      assert.equal(fonts.length, 1, `${selector}: one font for every letter, not ${JSON.stringify(fonts)}`);
+      assert.equal(fonts[0].glyphCount, letters, `${selector}: one glyph a letter: ${JSON.stringify(fonts)}`);
+      assert.doesNotMatch(fonts[0].familyName, /mono/i, `${selector}: not a monospace font`);
+    }
+    await close(page);
+  });
+
+  it("draws the page of a document in one font that has every letter", async () => {
+    const page = await open(word);
+    await page.goto(word.url + "/document?view=html&file=dossier.docx");
+    for (const selector of ["header h1", "#toc a", "main p", "main h2"]) {
+      await page.$eval(selector, (e, text) => { e.textContent = text; }, VIETNAMESE);
+      const fonts = await fontsOf(page, selector);
+      assert.equal(fonts.length, 1, `${selector}: one font for every letter, not ${JSON.stringify(fonts)}`);
+      assert.equal(fonts[0].glyphCount, Array.from(VIETNAMESE).length, `${selector}: one glyph a letter`);
+    }
+    await close(page);
+  });
+});
+
 describe("crafted input is shown as text", { timeout: 60000 }, () => {
   it("a paragraph with <script> and <img onerror> is rendered as its characters", async () => {
     const page = await open(evil);
