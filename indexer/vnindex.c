@@ -2,6 +2,7 @@
  * vnindex: index Vietnamese texts for vnsearch.
  */
 #include <getopt.h>
+#include <libintl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include "readers.h"
 #include "vnsearch.h"
 #include "watch.h"
+
+#define _(s) gettext(s)
 
 static void print_field(const char *s)
 {
@@ -71,14 +74,14 @@ static int dump(const index_options *o, int blocks)
         int changed;
         int rc = vs_read_file(f->path, &raw, &raw_len, &changed);
         if (rc) {
-            fprintf(stderr, "vnindex: %s: %s, skipped\n", f->path, strerror(rc));
+            fprintf(stderr, _("vnindex: %s: %s, skipped\n"), f->path, strerror(rc));
             continue;
         }
         rd_document *doc = NULL;
         rc = index_read_document(f->path, raw, raw_len, &doc, err, sizeof err);
         free(raw);
         if (rc) {
-            fprintf(stderr, "vnindex: %s: %s, skipped\n", f->path, err[0] ? err : rd_errmsg(rc));
+            fprintf(stderr, _("vnindex: %s: %s, skipped\n"), f->path, err[0] ? err : rd_errmsg(rc));
             continue;
         }
         for (size_t k = 0; k < doc->nwarnings; k++) {
@@ -142,7 +145,7 @@ static int parse_count(const char *opt, const char *s, int max)
     char *end;
     long v = strtol(s, &end, 10);
     if (*s == '\0' || *end != '\0' || v < 1 || v > max) {
-        fprintf(stderr, "vnindex: %s: expected a number from 1 to %d, got '%s'\n", opt, max, s);
+        fprintf(stderr, _("vnindex: %s: expected a number from 1 to %d, got '%s'\n"), opt, max, s);
         exit(2);
     }
     return (int)v;
@@ -150,6 +153,7 @@ static int parse_count(const char *opt, const char *s, int max)
 
 int main(int argc, char **argv)
 {
+    vs_locale_init();
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},       {"update", no_argument, NULL, 'u'},
         {"force", no_argument, NULL, 'f'},          {"progress", no_argument, NULL, 'p'},
@@ -180,7 +184,7 @@ int main(int argc, char **argv)
         case 'A': o.aliases_tsv = optarg; break;
         case 'D':
             if (optarg && strcmp(optarg, "blocks") != 0) {
-                fprintf(stderr, "vnindex: --dump=%s: expected --dump or --dump=blocks\n", optarg);
+                fprintf(stderr, _("vnindex: --dump=%s: expected --dump or --dump=blocks\n"), optarg);
                 return 2;
             }
             dump_only = optarg ? 2 : 1;
@@ -193,7 +197,7 @@ int main(int argc, char **argv)
         }
     }
     if (optind >= argc) {
-        fprintf(stderr, "vnindex: no PATH to index\n");
+        fprintf(stderr, _("vnindex: no PATH to index\n"));
         usage(stderr);
         return 2;
     }
@@ -201,11 +205,11 @@ int main(int argc, char **argv)
     o.npaths = (size_t)(argc - optind);
     o.progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
     if (watch && dump_only) {
-        fprintf(stderr, "vnindex: --watch and --dump do not go together\n");
+        fprintf(stderr, _("vnindex: --watch and --dump do not go together\n"));
         return 2;
     }
     if (wo.rescan && !watch) {
-        fprintf(stderr, "vnindex: --rescan goes with --watch\n");
+        fprintf(stderr, _("vnindex: --rescan goes with --watch\n"));
         return 2;
     }
     if (watch)

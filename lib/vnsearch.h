@@ -99,6 +99,17 @@ int vs_copy_file(const char *from, const char *to);
 /* FNV-1a, 64 bits: enough to tell a changed file from an unchanged one. */
 uint64_t vs_content_hash(const char *data, size_t len);
 
+/* ================================================================ locale */
+
+/* The gettext domain of the programs' messages (po/vnsearch.pot). */
+#define VS_TEXTDOMAIN "vnsearch"
+
+/* Called first in main(): the messages marked _() follow the user's
+ * LC_ALL / LC_MESSAGES / LANG (and LANGUAGE), from the catalogues installed
+ * under the locale directory, or under $VNSEARCH_LOCALEDIR if set (a build
+ * tree's po/); numbers keep the C locale. */
+void vs_locale_init(void);
+
 /* ================================================================ records */
 
 /* The stored record of a passage, as the index keeps it and the outputs

@@ -2,6 +2,7 @@
  * vnsearch: search a vnindex database from the command line.
  */
 #include <getopt.h>
+#include <libintl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "vntext.h"
 
 #define MAX_FW 64
+#define _(s) gettext(s)
 
 static void usage(FILE *out)
 {
@@ -74,7 +76,7 @@ static long parse_number(const char *opt, const char *s, long min, long max)
     char *end;
     long v = strtol(s, &end, 10);
     if (*s == '\0' || *end != '\0' || v < min || v > max) {
-        fprintf(stderr, "vnsearch: %s: expected a number from %ld to %ld, got '%s'\n", opt, min, max, s);
+        fprintf(stderr, _("vnsearch: %s: expected a number from %ld to %ld, got '%s'\n"), opt, min, max, s);
         exit(2);
     }
     return v;
@@ -88,12 +90,13 @@ static int check_utf8(const char *what, const char *s)
     size_t len = strlen(s), ok = vn_utf8_text_prefix(s, len);
     if (ok == len)
         return 0;
-    fprintf(stderr, "vnsearch: %s is not valid UTF-8 (byte %zu): give it in UTF-8\n", what, ok + 1);
+    fprintf(stderr, _("vnsearch: %s is not valid UTF-8 (byte %zu): give it in UTF-8\n"), what, ok + 1);
     return -1;
 }
 
 int main(int argc, char **argv)
 {
+    vs_locale_init();
     if (argc > 1 && strcmp(argv[1], "serve") == 0)
         return serve_main(argc - 1, argv + 1);
     static const struct option longopts[] = {
@@ -134,7 +137,7 @@ int main(int argc, char **argv)
         case 'F': {
             int f = out_format_parse(optarg);
             if (f < 0) {
-                fprintf(stderr, "vnsearch: --format: expected text, json, tsv, csv or trec, got '%s'\n", optarg);
+                fprintf(stderr, _("vnsearch: --format: expected text, json, tsv, csv or trec, got '%s'\n"), optarg);
                 return 2;
             }
             oo.format = (out_format)f;
@@ -142,7 +145,7 @@ int main(int argc, char **argv)
         }
         case 'w':
             if (req.nframeworks == MAX_FW) {
-                fprintf(stderr, "vnsearch: too many --framework options\n");
+                fprintf(stderr, _("vnsearch: too many --framework options\n"));
                 return 2;
             }
             fws[req.nframeworks++] = optarg;
@@ -157,7 +160,7 @@ int main(int argc, char **argv)
         case 's': {
             int sort = vs_sort_parse(optarg);
             if (sort < 0) {
-                fprintf(stderr, "vnsearch: --sort: expected relevance or date, got '%s'\n", optarg);
+                fprintf(stderr, _("vnsearch: --sort: expected relevance or date, got '%s'\n"), optarg);
                 return 2;
             }
             req.sort = sort;
@@ -171,7 +174,7 @@ int main(int argc, char **argv)
             else if (!strcmp(optarg, "auto"))
                 color = -1;
             else {
-                fprintf(stderr, "vnsearch: --color: expected auto, always or never, got '%s'\n", optarg);
+                fprintf(stderr, _("vnsearch: --color: expected auto, always or never, got '%s'\n"), optarg);
                 return 2;
             }
             break;
@@ -189,11 +192,11 @@ int main(int argc, char **argv)
     req.frameworks = fws;
     if (batch_file) {
         if (req.like) {
-            fprintf(stderr, "vnsearch: --like is one search, not a batch: give it without --batch\n");
+            fprintf(stderr, _("vnsearch: --like is one search, not a batch: give it without --batch\n"));
             return 2;
         }
         if (optind < argc) {
-            fprintf(stderr, "vnsearch: --batch takes its queries from the file, not the command line\n");
+            fprintf(stderr, _("vnsearch: --batch takes its queries from the file, not the command line\n"));
             return 2;
         }
         batch_options bo;
@@ -218,7 +221,7 @@ int main(int argc, char **argv)
         sb_puts(&query, argv[i]);
     }
     if (query.len == 0 && req.nframeworks == 0 && !req.from && !req.to && !req.like) {
-        fprintf(stderr, "vnsearch: no query given\n");
+        fprintf(stderr, _("vnsearch: no query given\n"));
         usage(stderr);
         return 2;
     }
@@ -258,11 +261,11 @@ int main(int argc, char **argv)
         sb_free(&out);
         if (res.nhits == 0) {
             if (req.offset && res.matches)
-                fprintf(stderr, "vnsearch: no passages past %u (%u match)\n", req.offset, res.matches);
+                fprintf(stderr, _("vnsearch: no passages past %u (%u match)\n"), req.offset, res.matches);
             else if (req.like)
-                fprintf(stderr, "vnsearch: no passages like %s\n", req.like);
+                fprintf(stderr, _("vnsearch: no passages like %s\n"), req.like);
             else
-                fprintf(stderr, "vnsearch: no passages match '%s'\n", req.query);
+                fprintf(stderr, _("vnsearch: no passages match '%s'\n"), req.query);
             strbuf why = STRBUF_INIT;
             if (oo.format == OUT_TEXT)
                 out_suggestion(&why, &res);
@@ -274,10 +277,16 @@ int main(int argc, char **argv)
             int copies = 0;
             for (size_t i = 0; i < res.nhits; i++)
                 copies |= res.hits[i].copies > 0;
-            if (oo.format == OUT_TEXT)
-                fprintf(stderr, "%zu of %s%u matching passage%s%s\n", res.nhits, res.matches_exact ? "" : "about ",
-                        res.matches, res.matches == 1 ? "" : "s",
-                        copies ? " (a passage found in several places is shown once: --all-copies)" : "");
+            if (oo.format == OUT_TEXT) {
+                unsigned long n = res.matches;
+                fprintf(stderr,
+                        res.matches_exact ? ngettext("%zu of %u matching passage", "%zu of %u matching passages", n)
+                                          : ngettext("%zu of about %u matching passage",
+                                                     "%zu of about %u matching passages", n),
+                        res.nhits, res.matches);
+                fprintf(stderr, "%s\n",
+                        copies ? _(" (a passage found in several places is shown once: --all-copies)") : "");
+            }
             status = 0;
         }
         vs_result_free(&res);
@@ -285,7 +294,7 @@ int main(int argc, char **argv)
     vs_close(e);
     sb_free(&query);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "vnsearch: cannot write the results\n");
+        fprintf(stderr, _("vnsearch: cannot write the results\n"));
         return 2;
     }
     return status;
