@@ -24,7 +24,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const { buildIndex, CORPUS, launchChromium, scratch, startServer } = await import("./helpers.mjs");
 
 const tmp = scratch();
-let browser, corpus, evil, word, pdf;
+let browser, corpus, evil, word, pdf, years;
 const FORMATS = path.join(here, "..", "data", "formats");
 const EVIL_TEXT = "Đoạn thử nghiệm độc hại có <script>alert(1)</script> và <img src=x onerror=\"window.pwned=1\"> " +
   "cùng <b>chữ đậm</b> & ký tự.";
@@ -84,6 +84,13 @@ before(async () => {
   }
   word = await startServer(buildIndex(path.join(tmp, "docx.db"), path.join(tmp, "docx")));
   pdf = await startServer(buildIndex(path.join(tmp, "pdf.db"), path.join(tmp, "pdf")));
+  // a report whose dates span 131 years: more bars than the panel has pixels at 4 a bar
+  fs.mkdirSync(path.join(tmp, "years"));
+  const report = ["BÁO CÁO HỢP TÁC MÊ CÔNG – NHẬT BẢN", ""];
+  for (let y = 1900; y <= 2030; y++)
+    report.push(`Ngày 12/3/${y}, hội nghị hợp tác Mekong Nhật Bản lần thứ ${y - 1899} được tổ chức.`, "");
+  fs.writeFileSync(path.join(tmp, "years", "bao-cao.txt"), report.join("\n"));
+  years = await startServer(buildIndex(path.join(tmp, "years.db"), path.join(tmp, "years")));
   browser = await launchChromium();
 });
 
@@ -92,7 +99,7 @@ after(async () => {
   const codes = [];
   if (corpus) codes.push(await corpus.stop());
   if (evil) codes.push(await evil.stop());
-  for (const s of [word, pdf]) if (s) codes.push(await s.stop());
+  for (const s of [word, pdf, years]) if (s) codes.push(await s.stop());
   fs.rmSync(tmp, { recursive: true, force: true });
   assert.deepEqual(codes.filter((c) => c !== 0), [], "servers stop cleanly");
 });
@@ -252,15 +259,17 @@ describe("sorting, exporting, citing, the timeline and a phone (issue 16)", { ti
       const bars = await page.$$eval("#years button", (bs) => bs.map((b) => Number(b.dataset.year)));
       const labels = await page.$$eval("#year-axis span", (ls) => ls.map((l) => {
         const r = l.getBoundingClientRect();
-        return { year: Number(l.textContent), left: r.left, right: r.right };
+        return { year: Number(l.textContent), left: r.left, right: r.right, side: l.className };
       }));
       assert.ok(bars.length >= 15, `a long timeline: ${bars.length} years`);
       assert.ok(labels.length >= 3, `more labels than its two ends: ${JSON.stringify(labels)}`);
       assert.ok(labels.some((l) => l.year !== bars[0] && l.year !== bars[bars.length - 1]), "a year inside is named");
       for (const l of labels) {
         const bar = await page.locator(`#years button[data-year="${l.year}"]`).boundingBox();
-        const middle = (l.left + l.right) / 2;
-        assert.ok(bar && middle >= bar.x - 0.5 && middle <= bar.x + bar.width + 0.5, `${l.year} under its bar`);
+        // its tick: the middle, or at either end of the panel the label's
+        // edge (it starts or ends at its bar rather than stick out)
+        const tick = l.side === "start" ? l.left : l.side === "end" ? l.right : (l.left + l.right) / 2;
+        assert.ok(bar && tick >= bar.x - 0.5 && tick <= bar.x + bar.width + 0.5, `${l.year} under its bar`);
       }
       for (let i = 1; i < labels.length; i++)
         assert.ok(labels[i].left >= labels[i - 1].right, `labels apart: ${labels[i - 1].year} ${labels[i].year}`);
@@ -476,6 +485,33 @@ async function fontsOf(page, selector) {
   await cdp.detach();
   return fonts;
 }
+
+describe("the year histogram (issue 28)", { timeout: 60000 }, () => {
+  for (const width of [1200, 1024, 800, 721, 375, 320]) {
+    it(`keeps 131 years of bars inside its panel at ${width}px`, async () => {
+      const page = await open(years, "?q=hop+tac+Mekong+Nhat+Ban", { width, height: 900 });
+      if (width < 720) {
+        await page.locator("#filters-toggle").click();
+        await page.waitForFunction(() => document.querySelector("#year-axis span"));
+      }
+      assert.equal(await page.locator("#years button").count(), 131);
+      const out = await page.evaluate(() => {
+        const panel = document.getElementById("year-panel").getBoundingClientRect();
+        const bad = [];
+        for (const e of document.querySelectorAll("#years button, #year-axis span")) {
+          const r = e.getBoundingClientRect();
+          if (r.left < panel.left - 0.5 || r.right > panel.right + 0.5 || r.top < panel.top || r.bottom > panel.bottom)
+            bad.push(`${e.dataset.year} ${e.tagName} ${Math.round(r.left)}..${Math.round(r.right)}`);
+        }
+        return { panel: [Math.round(panel.left), Math.round(panel.right)], bad };
+      });
+      assert.deepEqual(out.bad, [], `every bar and label inside the panel ${out.panel}`);
+      const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      assert.ok(widths[0] <= widths[1], `no sideways scrolling: ${widths}`);
+      await close(page);
+    });
+  }
+});
 
 describe("typography (issue 28)", { timeout: 60000 }, () => {
   it("draws every Vietnamese letter of every place text goes in one font that has them all", async () => {
