@@ -57,6 +57,7 @@
 #include "docview.h"
 #include "jobqueue.h"
 #include "output.h"
+#include "pagetext.h"
 #include "readers.h"
 #include "serve-page.h"
 #include "vnsearch.h"
@@ -88,6 +89,7 @@ typedef struct server {
     int loopback;               /* listening on loopback: accept only loopback Host names */
     double search_timeout;      /* vs_request.time_limit */
     struct MHD_Response *page;
+    struct MHD_Response *strings[8]; /* /api/strings?lang=: page_languages[i]'s */
     connguard *guard;
     jobqueue *queue;
     /* counts for the log, since it last wrote them */
@@ -826,6 +828,24 @@ static enum MHD_Result api_frameworks(server *s, struct MHD_Connection *c, reque
     return enqueue(s, c, r, j);
 }
 
+/* /api/strings?lang=LANG: the page's strings in that language (pagetext.h),
+ * made once at the start. */
+static enum MHD_Result api_strings(server *s, struct MHD_Connection *c)
+{
+    const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+    if (MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) == 1 && lang)
+        for (size_t i = 0; i < page_nlanguages && i < sizeof s->strings / sizeof s->strings[0]; i++)
+            if (!strcmp(lang, page_languages[i]) && s->strings[i])
+                return MHD_queue_response(c, MHD_HTTP_OK, s->strings[i]);
+    strbuf b = STRBUF_INIT;
+    sb_puts(&b, "/api/strings takes lang, one of:");
+    for (size_t i = 0; i < page_nlanguages; i++)
+        sb_printf(&b, " %s", page_languages[i]);
+    enum MHD_Result rc = send_error(c, MHD_HTTP_BAD_REQUEST, b.failed ? "/api/strings?lang=" : b.s);
+    sb_free(&b);
+    return rc;
+}
+
 /* -------------------------------------------------------------- Host */
 
 /* Host = host [":" port]: a DNS name (letters, digits, '-', '_', '.'), an
@@ -985,6 +1005,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return api_frameworks(s, c, r);
     if (!strcmp(url, "/document"))
         return api_search(s, c, r, JOB_DOCUMENT);
+    if (!strcmp(url, "/api/strings"))
+        return api_strings(s, c);
     return send_error(c, MHD_HTTP_NOT_FOUND, "not found: the search page is /, the API /api/search, /api/export, "
                                              "/api/passage and /document");
 }
@@ -1341,6 +1363,22 @@ int serve_main(int argc, char **argv)
     raise_file_limit((size_t)(max_conn + headroom));
 
     out_json_document_urls(1);
+    /* the page's strings in each language, before any other thread runs */
+    for (size_t i = 0; i < page_nlanguages && i < sizeof s.strings / sizeof s.strings[0]; i++) {
+        strbuf b = STRBUF_INIT;
+        page_strings_json(&b, page_languages[i]);
+        size_t len = b.len;
+        char *body = b.failed ? NULL : sb_take(&b);
+        sb_free(&b);
+        s.strings[i] = body ? MHD_create_response_from_buffer_with_free_callback(len, body, free) : NULL;
+        if (!s.strings[i]) {
+            free(body);
+            continue;
+        }
+        common_headers(s.strings[i]);
+        MHD_add_response_header(s.strings[i], MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+        MHD_add_response_header(s.strings[i], MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    }
     s.page = MHD_create_response_from_buffer(serve_page_len, (void *)(uintptr_t)serve_page, MHD_RESPMEM_PERSISTENT);
     common_headers(s.page);
     MHD_add_response_header(s.page, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
@@ -1406,6 +1444,9 @@ int serve_main(int argc, char **argv)
         pthread_join(dog, NULL);
     }
     MHD_destroy_response(s.page);
+    for (size_t i = 0; i < sizeof s.strings / sizeof s.strings[0]; i++)
+        if (s.strings[i])
+            MHD_destroy_response(s.strings[i]);
     for (long i = 0; i < nworkers; i++)
         vs_close(workers[i].e);
     free(workers);

@@ -12,6 +12,8 @@
 
 usage: check-po.py SOURCE_DIR BUILD_DIR
 """
+import html
+import json
 import os
 import re
 import subprocess
@@ -66,6 +68,46 @@ for lang in langs:
     stats = p.stderr.strip()
     if p.returncode != 0 or not re.fullmatch(r"\d+ translated messages?\.", stats):
         problems.append(f"po/{lang}.po: every message translated, none fuzzy, formats right: {stats}")
+
+# every string of the page is in pagetext.c's list (so in the POT): its t("...")
+# calls' literals (not those of their {name} values) and its data-i18n texts
+# and attributes
+page = open(os.path.join(SOURCE, "searcher", "web", "index.html"), encoding="utf-8").read()
+listed = {json.loads('"' + m + '"') for m in
+          re.findall(r'N_\("((?:[^"\\]|\\.)*)"\)', open(os.path.join(SOURCE, "searcher", "pagetext.c"),
+                                                       encoding="utf-8").read())}
+used = set()
+for call in re.finditer(r"\bt\(", page):
+    depth, brace, i, n = 1, 0, call.end(), len(page)
+    while i < n and depth:
+        ch = page[i]
+        if ch == '"':
+            end = i + 1
+            while page[end] != '"':
+                end += 2 if page[end] == "\\" else 1
+            if depth == 1 and brace == 0:
+                used.add(json.loads(page[i:end + 1]))
+            i = end
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "{":
+            brace += 1
+        elif ch == "}":
+            brace -= 1
+        i += 1
+for m in re.finditer(r"<(\w+)[^>]*\sdata-i18n(?=[\s>])[^>]*>([^<]*)<", page):
+    used.add(html.unescape(m.group(2).strip()))
+for m in re.finditer(r"<[^>]*data-i18n-attr=\"([^\"]+)\"[^>]*>", page):
+    for a in m.group(1).split(","):
+        v = re.search(r"\s" + a + r'="([^"]*)"', m.group(0))
+        if v:
+            used.add(html.unescape(v.group(1)))
+for m in sorted(used - listed):
+    problems.append(f"the page shows {m!r}, which searcher/pagetext.c does not list (so no catalogue has it)")
+if len(used) < 50:
+    problems.append(f"only {len(used)} strings found in the page: is the scan of t() and data-i18n broken?")
 
 # the programs, in Vietnamese and in English
 env = dict(os.environ, LC_ALL="C.UTF-8", VNSEARCH_LOCALEDIR=os.path.join(BUILD, "po"))

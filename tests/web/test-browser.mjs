@@ -486,6 +486,86 @@ async function fontsOf(page, selector) {
   return fonts;
 }
 
+// The text the page shows that no catalogue string accounts for: every text
+// node and title, aria-label and placeholder outside what comes from the
+// index or the query (passages, files, codes, dates, years, examples) must
+// be one of `strings`' values, its {names} standing for anything.
+async function untranslated(page, strings) {
+  return page.evaluate((values) => {
+    const templates = values.map((v) => new RegExp("^" + v.trim().split(/\{\w+\}/)
+      .map((x) => x.replace(/[.*+?^$()|[\]\\]/g, "\\$&")).join("[^]*") + "$"));
+    const known = (text) => !/\p{L}/u.test(text) || templates.some((r) => r.test(text.trim()));
+    const data = ".brand, #q, #lang, .snippet, .text, .heading, .loc, .badge.fw, .badge.fw-also, .badge.date, " +
+      "#fw-list .code, #fw-list label, #year-axis, #intro button, #reader-title, #reader-body, " +
+      "#restorations .word, #restorations button, #suggestion button, code:not([data-i18n]), #export-csv, " +
+      "#export-json, #like-banner, title, script, style";
+    const out = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const e = n.parentElement;
+      if (e.closest(data) || e.closest("[hidden]") || !n.textContent.trim()) continue;
+      if (!known(n.textContent)) out.push(n.textContent.trim());
+    }
+    for (const e of document.body.querySelectorAll("[title], [aria-label], [placeholder]")) {
+      if (e.closest(data) && !e.matches("[data-i18n-attr]")) continue;
+      for (const a of ["title", "aria-label", "placeholder"])
+        if (e.hasAttribute(a) && !(e.id === "q" && a === "placeholder") && !known(e.getAttribute(a)))
+          out.push(a + ": " + e.getAttribute(a));
+    }
+    return out;
+  }, Object.values(strings));
+}
+
+describe("Vietnamese and English (issue 28)", { timeout: 90000 }, () => {
+  for (const viewport of [{ width: 1200, height: 900 }, { width: 375, height: 740 }]) {
+    it(`follows a Vietnamese browser, every string from the catalogue, at ${viewport.width}px`, async () => {
+      const vi = (await (await fetch(corpus.url + "/api/strings?lang=vi")).json()).strings;
+      const en = (await (await fetch(corpus.url + "/api/strings?lang=en")).json()).strings;
+      assert.deepEqual(Object.keys(vi), Object.keys(en), "the same strings in both");
+      assert.ok(Object.entries(vi).filter(([id, text]) => id === text).length < 10, "Vietnamese, not the msgids");
+      const page = await open(corpus, "?q=hop+tac+Mekong+Nhat+Ban&from=2018", viewport, { locale: "vi-VN" });
+      assert.equal(await page.evaluate(() => document.documentElement.lang), "vi");
+      assert.equal(await page.locator("#search button.primary").textContent(), vi["Search"]);
+      assert.match(await page.locator("#status").textContent(), /^10 trong số \d+ đoạn khớp$/);
+      if (viewport.width < 720) await page.locator("#filters-toggle").click();
+      await page.locator("details.syntax summary").click();
+      await page.locator("#hits li.hit .body").first().click();
+      assert.deepEqual(await untranslated(page, vi), [], "no text outside the catalogue");
+      await page.locator("#hits li.hit .loc").first().click();
+      await page.waitForFunction(() => document.body.dataset.reader);
+      assert.deepEqual(await untranslated(page, vi), [], "the reader too");
+      const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      assert.ok(widths[0] <= widths[1], `no sideways scrolling: ${widths}`);
+      await close(page);
+    });
+  }
+
+  it("switches language, and remembers the choice over the browser's", async () => {
+    const page = await open(corpus, "?q=Motegi", { width: 1200, height: 900 }, { locale: "vi-VN" });
+    assert.equal(await page.locator("#lang").inputValue(), "vi");
+    await searched(page, () => page.selectOption("#lang", "en"));
+    assert.equal(await page.evaluate(() => document.documentElement.lang), "en");
+    assert.equal(await page.locator("#search button.primary").textContent(), "Search");
+    assert.match(await page.locator("#status").textContent(), /^\d+ of \d+ matching passages?$/);
+    assert.equal(await page.locator("#hits li.hit .similar").first().textContent(), "Similar");
+    assert.equal(await page.evaluate(() => localStorage.getItem("vnsearch-lang")), "en");
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.state === "done");
+    assert.equal(await page.locator("#lang").inputValue(), "en", "remembered over the browser's vi");
+    assert.equal(await page.locator("#exact + span").textContent(), "Exact diacritics");
+    await searched(page, () => page.selectOption("#lang", "vi"));
+    assert.equal(await page.locator("#hits li.hit .similar").first().textContent(), "Tương tự");
+    await close(page);
+  });
+
+  it("answers an unknown language with a 400", async () => {
+    for (const q of ["lang=fr", "", "lang=vi&x=1", "lang=en&lang=vi"]) {
+      const r = await fetch(corpus.url + "/api/strings?" + q);
+      assert.equal(r.status, 400, q);
+    }
+  });
+});
+
 describe("the year histogram (issue 28)", { timeout: 60000 }, () => {
   for (const width of [1200, 1024, 800, 721, 375, 320]) {
     it(`keeps 131 years of bars inside its panel at ${width}px`, async () => {
