@@ -25,7 +25,7 @@ set -e
 BUILD="build-essential pkg-config meson ninja-build
   libxapian-dev xapian-tools libicu-dev libutf8proc-dev
   libxml2-dev libzip-dev libpoppler-glib-dev libzstd-dev antiword unrtf
-  python3 libmicrohttpd-dev"
+  python3 libmicrohttpd-dev gettext"
 TESTS="chromium fonts-dejavu-core libreoffice-calc-nogui man-db systemd bash-completion debhelper lintian debootstrap"
 RELIABILITY="clang libclang-rt-14-dev llvm valgrind"
 BENCH="wrk"

@@ -2,6 +2,7 @@
  * vnindex: index Vietnamese texts for vnsearch.
  */
 #include <getopt.h>
+#include <libintl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include "readers.h"
 #include "vnsearch.h"
 #include "watch.h"
+
+#define _(s) gettext(s)
 
 static void print_field(const char *s)
 {
@@ -71,7 +74,7 @@ static int dump(const index_options *o, int blocks)
         int changed;
         char cut[128], why[256];
         if (index_read_input(f->path, &raw, &raw_len, &changed, cut, sizeof cut, why, sizeof why) != 0) {
-            vs_say(stderr, "vnindex: %s: %s, skipped\n", f->path, why);
+            vs_say(stderr, _("vnindex: %s: %s, skipped\n"), f->path, why);
             continue;
         }
         if (cut[0])
@@ -81,7 +84,7 @@ static int dump(const index_options *o, int blocks)
         rc = index_read_document(f->path, raw, raw_len, &doc, err, sizeof err);
         free(raw);
         if (rc) {
-            vs_say(stderr, "vnindex: %s: %s, skipped\n", f->path, err[0] ? err : rd_errmsg(rc));
+            vs_say(stderr, _("vnindex: %s: %s, skipped\n"), f->path, err[0] ? err : rd_errmsg(rc));
             continue;
         }
         for (size_t k = 0; k < doc->nwarnings; k++) {
@@ -145,7 +148,7 @@ static int parse_count(const char *opt, const char *s, int max)
     char *end;
     long v = strtol(s, &end, 10);
     if (*s == '\0' || *end != '\0' || v < 1 || v > max) {
-        vs_say(stderr, "vnindex: %s: expected a number from 1 to %d, got '%s'\n", opt, max, s);
+        vs_say(stderr, _("vnindex: %s: expected a number from 1 to %d, got '%s'\n"), opt, max, s);
         exit(2);
     }
     return (int)v;
@@ -153,6 +156,7 @@ static int parse_count(const char *opt, const char *s, int max)
 
 int main(int argc, char **argv)
 {
+    vs_locale_init();
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},       {"update", no_argument, NULL, 'u'},
         {"force", no_argument, NULL, 'f'},          {"progress", no_argument, NULL, 'p'},
@@ -183,7 +187,7 @@ int main(int argc, char **argv)
         case 'A': o.aliases_tsv = optarg; break;
         case 'D':
             if (optarg && strcmp(optarg, "blocks") != 0) {
-                vs_say(stderr, "vnindex: --dump=%s: expected --dump or --dump=blocks\n", optarg);
+                vs_say(stderr, _("vnindex: --dump=%s: expected --dump or --dump=blocks\n"), optarg);
                 return 2;
             }
             dump_only = optarg ? 2 : 1;
@@ -196,7 +200,7 @@ int main(int argc, char **argv)
         }
     }
     if (optind >= argc) {
-        vs_say(stderr, "vnindex: no PATH to index\n");
+        vs_say(stderr, _("vnindex: no PATH to index\n"));
         usage(stderr);
         return 2;
     }
@@ -204,11 +208,11 @@ int main(int argc, char **argv)
     o.npaths = (size_t)(argc - optind);
     o.progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
     if (watch && dump_only) {
-        vs_say(stderr, "vnindex: --watch and --dump do not go together\n");
+        vs_say(stderr, _("vnindex: --watch and --dump do not go together\n"));
         return 2;
     }
     if (wo.rescan && !watch) {
-        vs_say(stderr, "vnindex: --rescan goes with --watch\n");
+        vs_say(stderr, _("vnindex: --rescan goes with --watch\n"));
         return 2;
     }
     if (watch)

@@ -58,7 +58,8 @@ extern "C" {
 enum {
     VS_OK = 0,
     VS_ERR_QUERY = 1,  /* the request is wrong: bad query, unknown framework, bad date */
-    VS_ERR_DB = 2      /* the database is missing, unreadable, of another format, or a shard failed */
+    VS_ERR_DB = 2,     /* the database is missing, unreadable, of another format, or a shard failed */
+    VS_ERR_FILE = 3    /* an indexed file is gone, moved or changed since it was indexed */
 };
 
 /* ================================================================ strings */
@@ -141,6 +142,17 @@ int vs_copy_file(const char *from, const char *to);
 
 /* FNV-1a, 64 bits: enough to tell a changed file from an unchanged one. */
 uint64_t vs_content_hash(const char *data, size_t len);
+
+/* ================================================================ locale */
+
+/* The gettext domain of the programs' messages (po/vnsearch.pot). */
+#define VS_TEXTDOMAIN "vnsearch"
+
+/* Called first in main(): the messages marked _() follow the user's
+ * LC_ALL / LC_MESSAGES / LANG (and LANGUAGE), from the catalogues installed
+ * under the locale directory, or under $VNSEARCH_LOCALEDIR if set (a build
+ * tree's po/); numbers keep the C locale. */
+void vs_locale_init(void);
 
 /* ================================================================ records */
 
@@ -463,6 +475,18 @@ void vs_index_info_free(vs_index_info *info);
 vs_file_info *vs_index_info_find(const vs_index_info *info, const char *name);
 /* 1 if the index was built in this format with exactly these tables. */
 int vs_index_info_same_tables(const vs_index_info *info, const vs_tables *t);
+
+/* --- the files the index holds, as they are (vnsearch serve) ---------- */
+
+/* Reads the file that the index at db lists under `name` (a record's
+ * `file`), from the real path it recorded and nowhere else, into a malloc'd
+ * NUL-terminated buffer the caller frees.  Only while it is still the file
+ * indexed: no symbolic link anywhere on its real path, a regular file with
+ * the inode, size and content hash recorded.  Returns VS_OK; VS_ERR_QUERY
+ * for a name the index does not list; VS_ERR_FILE for a file gone, moved,
+ * replaced or changed (the message says to run vnindex again); VS_ERR_DB
+ * for an index whose list cannot be read.  A message in err but for VS_OK. */
+int vs_indexed_file_read(const char *db, const char *name, char **data, size_t *len, char *err, size_t cap);
 
 /* --- parts: databases being written ------------------------------------ */
 

@@ -156,6 +156,45 @@ static void json_spans(strbuf *b, const char *text, const vs_span *sp, size_t n)
     sb_putc(b, ']');
 }
 
+/* Set once by vnsearch serve, before any thread writes JSON: records carry
+ * the server paths of their file (out_json_document_urls). */
+static int document_urls;
+
+void out_json_document_urls(int on)
+{
+    document_urls = on;
+}
+
+/* s percent-encoded for a URL's query (RFC 3986: all but the unreserved). */
+static void url_query_value(strbuf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+            *p == '.' || *p == '_' || *p == '~') {
+            sb_putc(b, (char)*p);
+        } else {
+            sb_putc(b, '%');
+            sb_putc(b, hex[*p >> 4]);
+            sb_putc(b, hex[*p & 15]);
+        }
+    }
+}
+
+/* "document_url": the file itself (a PDF at the passage's page), and
+ * "view_url": the file as a page of its text, at the passage; both paths
+ * on the server, and never anything JSON needs to escape. */
+static void json_document_urls(strbuf *b, const record *r)
+{
+    sb_puts(b, ",\"document_url\":\"/document?file=");
+    url_query_value(b, r->file);
+    if (r->page > 0)
+        sb_printf(b, "#page=%ld", r->page);
+    sb_puts(b, "\",\"view_url\":\"/document?view=html&id=");
+    url_query_value(b, r->id);
+    sb_puts(b, "#hit\"");
+}
+
 /* Which passage and where: "kind" (a heading), "id", "file", "line",
  * "end_line", "page" (PDF), "where" and "framework", for a hit and the
  * passages around one alike. */
@@ -174,6 +213,8 @@ static void json_place(strbuf *b, const record *r)
     json_str(b, r->where);
     sb_puts(b, ",\"framework\":");
     json_str(b, r->fw);
+    if (document_urls)
+        json_document_urls(b, r);
 }
 
 /* Passages around a hit (--context, /api/passage): where each is, its

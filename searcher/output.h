@@ -62,6 +62,12 @@ void out_result(strbuf *b, const vs_result *r, const out_options *o);
 void out_json_string(strbuf *b, const char *s, size_t len);
 /* The hits and extras of a result as one JSON object (for the web API). */
 void out_json_object(strbuf *b, const vs_result *r);
+/* With on (vnsearch serve, once at the start): every record in the JSON of
+ * out_json_object() and out_json_passages() also carries "document_url",
+ * the server path of its file (/document?file=NAME, #page=N for a page of
+ * a PDF), and "view_url", the path of the file's text as a page with the
+ * passage marked (/document?view=html&id=ID#hit). */
+void out_json_document_urls(int on);
 /* A passage in its place (vs_passage): {"focus": i, "passages": [...]},
  * each passage its id, file, place, framework, dates, headings and text. */
 void out_json_passages(strbuf *b, const vs_result *r, size_t focus);

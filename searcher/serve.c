@@ -27,8 +27,12 @@
  * (HTTP/1.1 needs one), the query is at most MAX_QUERY_BYTES, every
  * parameter is checked (known name, valid UTF-8, no NUL, numbers in range)
  * before the engine sees it.  Nothing is ever read from the file system but
- * the database: the page is compiled in (serve-page.h, made from
- * web/index.html by web/embed.py).
+ * the database and the files it lists: the page is compiled in
+ * (serve-page.h, made from web/index.html by web/embed.py), and /document
+ * gives an indexed file (looked up by its name or a passage id among the
+ * files the index records, read from the real path recorded, refused if it
+ * changed: vs_indexed_file_read()) as it is, or as a page of its text
+ * (docview.h).
  */
 #include "serve.h"
 
@@ -53,8 +57,11 @@
 #include <unistd.h>
 
 #include "connguard.h"
+#include "docview.h"
 #include "jobqueue.h"
 #include "output.h"
+#include "pagetext.h"
+#include "readers.h"
 #include "serve-page.h"
 #include "vnsearch.h"
 #include "vntext.h"
@@ -83,6 +90,7 @@ static const char *const KNOWN_PARAMS[] = {
     "q, framework, from, to, exact, sort, like, all_copies, n, offset", /* /api/search */
     "q, framework, from, to, exact, sort, like, all_copies, format",    /* /api/export */
     "id, context",                                                      /* /api/passage */
+    "file, id, view",                                                   /* /document */
 };
 #define EXPORT_MAX 1000         /* passages in an export */
 #define REFRESH_SECONDS 2.0
@@ -97,6 +105,7 @@ typedef struct server {
     int loopback;               /* listening on loopback: accept only loopback Host names */
     double search_timeout;      /* vs_request.time_limit */
     struct MHD_Response *page;
+    struct MHD_Response *strings[8]; /* /api/strings?lang=: page_languages[i]'s */
     connguard *guard;
     jobqueue *queue;
     /* counts for the log, since it last wrote them */
@@ -328,11 +337,15 @@ typedef struct api_params {
     long n, offset;
     const char *like;    /* a passage id: the passages like it */
     int all_copies;
-    const char *id;      /* /api/passage */
+    const char *id;      /* /api/passage, /document */
     long context;
+    const char *file;    /* /document: a file as the index names it */
+    int view_html;       /* /document: view=html, the file as a page of its text */
+    int seen_file, seen_view;
     int seen_q, seen_from, seen_to, seen_exact, seen_n, seen_offset, seen_sort, seen_format, seen_like,
         seen_all_copies, seen_id, seen_context;
-    int endpoint;        /* 0 /api/search, 1 /api/export (format instead of n and offset), 2 /api/passage */
+    int endpoint;        /* 0 /api/search, 1 /api/export (format instead of n and offset), 2 /api/passage,
+                            3 /document */
     int export;          /* endpoint 1 */
     out_format format;   /* /api/export: OUT_CSV or OUT_JSON */
     char err[256];
@@ -400,7 +413,9 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
     const char *v = value ? value : "";
     size_t vl = value ? value_size : 0;
     /* queries and passage ids (paths) may be long; codes, dates, numbers not */
-    size_t limit = !strcmp(key, "q") || !strcmp(key, "like") || !strcmp(key, "id") ? MAX_QUERY_BYTES : MAX_PARAM_BYTES;
+    size_t limit = !strcmp(key, "q") || !strcmp(key, "like") || !strcmp(key, "id") || !strcmp(key, "file")
+                       ? MAX_QUERY_BYTES
+                       : MAX_PARAM_BYTES;
     if (vl > limit) {
         snprintf(p->err, sizeof p->err, "parameter '%s' is too long (at most %zu bytes)", key, limit);
         return MHD_NO;
@@ -449,6 +464,18 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
         if (once(p, key[0] == 'l' ? &p->seen_like : &p->seen_id, key))
             return MHD_NO;
         *(key[0] == 'l' ? &p->like : &p->id) = vl ? v : NULL;
+    } else if (!strcmp(key, "file")) {
+        if (once(p, &p->seen_file, key))
+            return MHD_NO;
+        p->file = vl ? v : NULL;
+    } else if (!strcmp(key, "view")) {
+        if (once(p, &p->seen_view, key))
+            return MHD_NO;
+        if (strcmp(v, "html") && strcmp(v, "file")) {
+            snprintf(p->err, sizeof p->err, "view: expected html (a page of its text) or file, got '%s'", v);
+            return MHD_NO;
+        }
+        p->view_html = !strcmp(v, "html");
     } else if (!strcmp(key, "context")) {
         if (once(p, &p->seen_context, key))
             return MHD_NO;
@@ -495,7 +522,7 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
 
 /* ----------------------------------------------------------- the jobs */
 
-typedef enum job_kind { JOB_SEARCH, JOB_EXPORT, JOB_PASSAGE, JOB_FRAMEWORKS, JOB_MEETINGS } job_kind;
+typedef enum job_kind { JOB_SEARCH, JOB_EXPORT, JOB_PASSAGE, JOB_FRAMEWORKS, JOB_MEETINGS, JOB_DOCUMENT } job_kind;
 
 /* A request for a worker.  Its parameters point into the connection's
  * memory, which lives as long as the request: the connection stays
@@ -510,7 +537,17 @@ typedef struct job {
     unsigned status;
     strbuf body;
     const char *type, *filename; /* an export: its content type and file name (a download) */
+    /* /document answered 200: the file's name as indexed, shown in the
+     * browser or downloaded, under which Content-Security-Policy */
+    char *docname;
+    int doc_inline;
+    const char *doc_csp;
 } job;
+
+/* An indexed file (or its page) from /document, and frees its body: the
+ * bytes as read, the file's name for saving it (ASCII, and in UTF-8 as
+ * RFC 6266 has it), shown in the browser or downloaded. */
+static enum MHD_Result send_document(struct MHD_Connection *c, job *j);
 
 /* What a request keeps between calls of the handler (*req_cls). */
 typedef struct request {
@@ -533,6 +570,7 @@ static void job_free(job *j)
 {
     if (j) {
         sb_free(&j->body);
+        free(j->docname);
         free(j);
     }
 }
@@ -655,6 +693,100 @@ static void run_passage(worker *w, job *j)
     vs_result_free(&res);
 }
 
+/* The type of an indexed file, whether a browser may show it, and the
+ * policy it is shown under: a text or HTML file of the index is anyone's
+ * writing, so it runs in a sandbox (a unique origin, no script, nothing
+ * loaded); a PDF goes to the browser's viewer, which needs no page of ours
+ * and runs none of its script in our origin; the rest is downloaded. */
+static void document_type(job *j, const char *name, const char *data, size_t len)
+{
+    static const char *const sandbox = "sandbox; default-src 'none'; style-src 'unsafe-inline'";
+    j->doc_inline = 1;
+    j->doc_csp = sandbox;
+    switch (rd_format_of(name)) {
+    case RD_FORMAT_PDF:
+        j->type = "application/pdf";
+        j->doc_csp = NULL;
+        return;
+    case RD_FORMAT_TXT:
+        j->type = vn_utf8_text_prefix(data, len) == len ? "text/plain; charset=utf-8" : "text/plain";
+        return;
+    case RD_FORMAT_HTML: j->type = "text/html"; return;
+    case RD_FORMAT_DOCX: j->type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"; break;
+    case RD_FORMAT_ODT: j->type = "application/vnd.oasis.opendocument.text"; break;
+    case RD_FORMAT_DOC: j->type = "application/msword"; break;
+    case RD_FORMAT_RTF: j->type = "application/rtf"; break;
+    default: j->type = "application/octet-stream";
+    }
+    j->doc_inline = 0;
+}
+
+/* /document?file=NAME or ?id=PASSAGE: an indexed file, unchanged, or with
+ * view=html a page of its text (at the passage, for an id).  Only a file
+ * the index lists, read where the index found it (vs_indexed_file_read). */
+static void run_document(worker *w, job *j)
+{
+    const api_params *p = &j->p;
+    char err[1024];
+    vs_result res;
+    memset(&res, 0, sizeof res);
+    const char *name = p->file;
+    long first = 0, last = 0;
+    if (!!p->file == !!p->id) {
+        job_error(j, MHD_HTTP_BAD_REQUEST, "/document: give file (a file as the index names it) or id (a passage's)");
+        return;
+    }
+    if (p->id) {
+        size_t focus = 0;
+        int rc = vs_passage(w->e, p->id, 0, &res, &focus, err, sizeof err);
+        if (rc != VS_OK || focus >= res.nhits) {
+            if (rc == VS_ERR_DB)
+                log_msg("%s", err);
+            job_error(j, rc == VS_ERR_DB ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_NOT_FOUND,
+                      rc == VS_ERR_DB ? "the index cannot be read (the server's log says why)" : err);
+            vs_result_free(&res);
+            return;
+        }
+        name = res.hits[focus].rec.file;
+        first = res.hits[focus].rec.line;
+        last = res.hits[focus].rec.end_line;
+    }
+    char *data = NULL;
+    size_t len = 0;
+    int rc = vs_indexed_file_read(w->s->db, name, &data, &len, err, sizeof err);
+    if (rc == VS_OK && !(j->docname = strdup(name)))
+        rc = VS_ERR_DB, snprintf(err, sizeof err, "out of memory");
+    vs_result_free(&res);
+    if (rc != VS_OK) {
+        free(data);
+        if (rc == VS_ERR_DB || rc == VS_ERR_FILE)
+            log_msg("%s", err);
+        job_error(j, rc == VS_ERR_QUERY ? MHD_HTTP_NOT_FOUND : rc == VS_ERR_FILE ? MHD_HTTP_CONFLICT
+                                                                                  : MHD_HTTP_SERVICE_UNAVAILABLE,
+                  rc == VS_ERR_DB ? "the index's list of files cannot be read (the server's log says why)" : err);
+        return;
+    }
+    if (p->view_html) {
+        int ok = docview_html(&j->body, j->docname, data, len, first, last, err, sizeof err);
+        free(data);
+        if (ok != 0) {
+            char msg[1200];
+            snprintf(msg, sizeof msg, "%s cannot be shown as a page: %s (the file itself: view=file)", j->docname,
+                     err);
+            job_error(j, MHD_HTTP_INTERNAL_SERVER_ERROR, msg);
+            return;
+        }
+        j->type = "text/html; charset=utf-8";
+        j->doc_inline = 1;
+        j->doc_csp = DOCVIEW_CSP;
+    } else {
+        document_type(j, j->docname, data, len);
+        sb_free(&j->body);
+        j->body = (strbuf){data, len, len + 1, 0};
+    }
+    j->status = MHD_HTTP_OK;
+}
+
 static void run_frameworks(worker *w, job *j)
 {
     const vs_engine *e = w->e;
@@ -721,6 +853,8 @@ static void *worker_main(void *arg)
                 run_passage(w, j);
             else if (j->kind == JOB_MEETINGS)
                 run_meetings(w, j);
+            else if (j->kind == JOB_DOCUMENT)
+                run_document(w, j);
             else
                 run_frameworks(w, j);
         }
@@ -761,7 +895,7 @@ static enum MHD_Result api_search(server *s, struct MHD_Connection *c, request *
     j->kind = kind;
     j->p.n = 10;
     j->p.export = kind == JOB_EXPORT;
-    j->p.endpoint = kind == JOB_EXPORT ? 1 : kind == JOB_PASSAGE ? 2 : 0;
+    j->p.endpoint = kind == JOB_EXPORT ? 1 : kind == JOB_PASSAGE ? 2 : kind == JOB_DOCUMENT ? 3 : 0;
     j->p.context = 3;
     j->p.format = OUT_CSV;
     MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect_param, &j->p);
@@ -793,6 +927,24 @@ static enum MHD_Result api_meetings(server *s, struct MHD_Connection *c, request
         return MHD_NO;
     j->kind = JOB_MEETINGS;
     return enqueue(s, c, r, j);
+}
+
+/* /api/strings?lang=LANG: the page's strings in that language (pagetext.h),
+ * made once at the start. */
+static enum MHD_Result api_strings(server *s, struct MHD_Connection *c)
+{
+    const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+    if (MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) == 1 && lang)
+        for (size_t i = 0; i < page_nlanguages && i < sizeof s->strings / sizeof s->strings[0]; i++)
+            if (!strcmp(lang, page_languages[i]) && s->strings[i])
+                return MHD_queue_response(c, MHD_HTTP_OK, s->strings[i]);
+    strbuf b = STRBUF_INIT;
+    sb_puts(&b, "/api/strings takes lang, one of:");
+    for (size_t i = 0; i < page_nlanguages; i++)
+        sb_printf(&b, " %s", page_languages[i]);
+    enum MHD_Result rc = send_error(c, MHD_HTTP_BAD_REQUEST, b.failed ? "/api/strings?lang=" : b.s);
+    sb_free(&b);
+    return rc;
 }
 
 /* -------------------------------------------------------------- Host */
@@ -960,7 +1112,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (r->job) { /* resumed: a worker answered */
         job *j = r->job;
         r->job = NULL;
-        enum MHD_Result rc = send_body(c, j->status, &j->body, j->type, j->filename);
+        enum MHD_Result rc = j->kind == JOB_DOCUMENT && j->status == MHD_HTTP_OK
+                                 ? send_document(c, j)
+                                 : send_body(c, j->status, &j->body, j->type, j->filename);
         job_free(j);
         return rc;
     }
@@ -982,8 +1136,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return api_frameworks(s, c, r);
     if (!strcmp(url, "/api/meetings"))
         return api_meetings(s, c, r);
-    return send_error(c, MHD_HTTP_NOT_FOUND,
-                      "not found: the search page is /, the API /api/search, /api/export and /api/passage");
+    if (!strcmp(url, "/document"))
+        return api_search(s, c, r, JOB_DOCUMENT);
+    if (!strcmp(url, "/api/strings"))
+        return api_strings(s, c);
+    return send_error(c, MHD_HTTP_NOT_FOUND, "not found: the search page is /, the API /api/search, /api/export, "
+                                             "/api/passage, /api/meetings and /document");
 }
 
 /* The request is over (answered, or its connection closed): the
@@ -1002,6 +1160,49 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **req_cl
     job_free(r->job); /* answered, never sent: the connection went away */
     free(r);
     *req_cls = NULL;
+}
+
+static enum MHD_Result send_document(struct MHD_Connection *c, job *j)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    strbuf *b = &j->body;
+    size_t len = b->len;
+    char *body = sb_take(b);
+    if (!body)
+        return MHD_NO;
+    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    common_headers(r);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, j->type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (j->doc_csp)
+        MHD_add_response_header(r, "Content-Security-Policy", j->doc_csp);
+    const char *base = strrchr(j->docname, '/');
+    base = base ? base + 1 : j->docname;
+    strbuf d = STRBUF_INIT;
+    sb_puts(&d, j->doc_inline ? "inline; filename=\"" : "attachment; filename=\"");
+    for (const unsigned char *p = (const unsigned char *)base; *p && d.len < 400; p++)
+        sb_putc(&d, *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\' ? (char)*p : '_');
+    sb_puts(&d, "\"; filename*=UTF-8''");
+    for (const unsigned char *p = (const unsigned char *)base; *p && d.len < 1600; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+            *p == '.' || *p == '_' || *p == '~') {
+            sb_putc(&d, (char)*p);
+        } else {
+            sb_putc(&d, '%');
+            sb_putc(&d, hex[*p >> 4]);
+            sb_putc(&d, hex[*p & 15]);
+        }
+    }
+    if (!d.failed)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, d.s);
+    sb_free(&d);
+    enum MHD_Result ok = MHD_queue_response(c, j->status, r);
+    MHD_destroy_response(r);
+    return ok;
 }
 
 /* ------------------------------------------------------------- socket */
@@ -1121,6 +1322,8 @@ static void serve_usage(FILE *out)
           "(the same, with format=csv or json instead of n and offset) downloads the first\n"
           "1000 passages; /api/passage?id=&context=N gives a passage and the N around it;\n"
           "/api/meetings gives the timeline of the meetings the passages name, as JSON.\n"
+          "/document?file=NAME (or ?id=PASSAGE) gives an indexed file as it is, and with\n"
+          "view=html as a page of its text, to anyone who can reach the server.\n"
           "Stops on Ctrl-C or SIGTERM.\n"
           "\n"
           "  --db DIR             the database (default: $VNSEARCH_DB, else ./vnsearch.db)\n"
@@ -1296,6 +1499,23 @@ int serve_main(int argc, char **argv)
     long headroom = max_conn / 4 > 16 ? max_conn / 4 : 16;
     raise_file_limit((size_t)(max_conn + headroom));
 
+    out_json_document_urls(1);
+    /* the page's strings in each language, before any other thread runs */
+    for (size_t i = 0; i < page_nlanguages && i < sizeof s.strings / sizeof s.strings[0]; i++) {
+        strbuf b = STRBUF_INIT;
+        page_strings_json(&b, page_languages[i]);
+        size_t len = b.len;
+        char *body = b.failed ? NULL : sb_take(&b);
+        sb_free(&b);
+        s.strings[i] = body ? MHD_create_response_from_buffer_with_free_callback(len, body, free) : NULL;
+        if (!s.strings[i]) {
+            free(body);
+            continue;
+        }
+        common_headers(s.strings[i]);
+        MHD_add_response_header(s.strings[i], MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+        MHD_add_response_header(s.strings[i], MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    }
     s.page = MHD_create_response_from_buffer(serve_page_len, (void *)(uintptr_t)serve_page, MHD_RESPMEM_PERSISTENT);
     common_headers(s.page);
     MHD_add_response_header(s.page, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
@@ -1362,6 +1582,9 @@ int serve_main(int argc, char **argv)
         pthread_join(dog, NULL);
     }
     MHD_destroy_response(s.page);
+    for (size_t i = 0; i < sizeof s.strings / sizeof s.strings[0]; i++)
+        if (s.strings[i])
+            MHD_destroy_response(s.strings[i]);
     for (long i = 0; i < nworkers; i++)
         vs_close(workers[i].e);
     free(workers);

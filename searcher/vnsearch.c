@@ -2,6 +2,7 @@
  * vnsearch: search a vnindex database from the command line.
  */
 #include <getopt.h>
+#include <libintl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "vntext.h"
 
 #define MAX_FW 64
+#define _(s) gettext(s)
 
 static void usage(FILE *out)
 {
@@ -79,7 +81,7 @@ static long parse_number(const char *opt, const char *s, long min, long max)
     char *end;
     long v = strtol(s, &end, 10);
     if (*s == '\0' || *end != '\0' || v < min || v > max) {
-        vs_say(stderr, "vnsearch: %s: expected a number from %ld to %ld, got '%s'\n", opt, min, max, s);
+        vs_say(stderr, _("vnsearch: %s: expected a number from %ld to %ld, got '%s'\n"), opt, min, max, s);
         exit(2);
     }
     return v;
@@ -93,7 +95,7 @@ static int check_utf8(const char *what, const char *s)
     size_t len = strlen(s), ok = vn_utf8_text_prefix(s, len);
     if (ok == len)
         return 0;
-    vs_say(stderr, "vnsearch: %s is not valid UTF-8 (byte %zu): give it in UTF-8\n", what, ok + 1);
+    vs_say(stderr, _("vnsearch: %s is not valid UTF-8 (byte %zu): give it in UTF-8\n"), what, ok + 1);
     return -1;
 }
 
@@ -156,6 +158,7 @@ static int meetings_run(const char *db, unsigned open_flags, const vs_request *r
 
 int main(int argc, char **argv)
 {
+    vs_locale_init();
     if (argc > 1 && strcmp(argv[1], "serve") == 0)
         return serve_main(argc - 1, argv + 1);
     static const struct option longopts[] = {
@@ -197,7 +200,7 @@ int main(int argc, char **argv)
         case 'F': {
             int f = out_format_parse(optarg);
             if (f < 0) {
-                vs_say(stderr, "vnsearch: --format: expected text, json, tsv, csv or trec, got '%s'\n", optarg);
+                vs_say(stderr, _("vnsearch: --format: expected text, json, tsv, csv or trec, got '%s'\n"), optarg);
                 return 2;
             }
             oo.format = (out_format)f;
@@ -205,7 +208,7 @@ int main(int argc, char **argv)
         }
         case 'w':
             if (req.nframeworks == MAX_FW) {
-                vs_say(stderr, "vnsearch: too many --framework options\n");
+                vs_say(stderr, _("vnsearch: too many --framework options\n"));
                 return 2;
             }
             fws[req.nframeworks++] = optarg;
@@ -221,7 +224,7 @@ int main(int argc, char **argv)
         case 's': {
             int sort = vs_sort_parse(optarg);
             if (sort < 0) {
-                vs_say(stderr, "vnsearch: --sort: expected relevance or date, got '%s'\n", optarg);
+                vs_say(stderr, _("vnsearch: --sort: expected relevance or date, got '%s'\n"), optarg);
                 return 2;
             }
             req.sort = sort;
@@ -235,7 +238,7 @@ int main(int argc, char **argv)
             else if (!strcmp(optarg, "auto"))
                 color = -1;
             else {
-                vs_say(stderr, "vnsearch: --color: expected auto, always or never, got '%s'\n", optarg);
+                vs_say(stderr, _("vnsearch: --color: expected auto, always or never, got '%s'\n"), optarg);
                 return 2;
             }
             break;
@@ -255,11 +258,11 @@ int main(int argc, char **argv)
         return meetings_run(db, open_flags, &req, oo.format, batch_file || req.like || optind < argc);
     if (batch_file) {
         if (req.like) {
-            vs_say(stderr, "vnsearch: --like is one search, not a batch: give it without --batch\n");
+            vs_say(stderr, _("vnsearch: --like is one search, not a batch: give it without --batch\n"));
             return 2;
         }
         if (optind < argc) {
-            vs_say(stderr, "vnsearch: --batch takes its queries from the file, not the command line\n");
+            vs_say(stderr, _("vnsearch: --batch takes its queries from the file, not the command line\n"));
             return 2;
         }
         batch_options bo;
@@ -284,7 +287,7 @@ int main(int argc, char **argv)
         sb_puts(&query, argv[i]);
     }
     if (query.len == 0 && req.nframeworks == 0 && !req.from && !req.to && !req.like) {
-        vs_say(stderr, "vnsearch: no query given\n");
+        vs_say(stderr, _("vnsearch: no query given\n"));
         usage(stderr);
         return 2;
     }
@@ -324,11 +327,11 @@ int main(int argc, char **argv)
         sb_free(&out);
         if (res.nhits == 0) {
             if (req.offset && res.matches)
-                vs_say(stderr, "vnsearch: no passages past %u (%u match)\n", req.offset, res.matches);
+                vs_say(stderr, _("vnsearch: no passages past %u (%u match)\n"), req.offset, res.matches);
             else if (req.like)
-                vs_say(stderr, "vnsearch: no passages like %s\n", req.like);
+                vs_say(stderr, _("vnsearch: no passages like %s\n"), req.like);
             else
-                vs_say(stderr, "vnsearch: no passages match '%s'\n", req.query);
+                vs_say(stderr, _("vnsearch: no passages match '%s'\n"), req.query);
             strbuf why = STRBUF_INIT;
             if (oo.format == OUT_TEXT)
                 out_suggestion(&why, &res);
@@ -340,10 +343,16 @@ int main(int argc, char **argv)
             int copies = 0;
             for (size_t i = 0; i < res.nhits; i++)
                 copies |= res.hits[i].copies > 0;
-            if (oo.format == OUT_TEXT)
-                vs_say(stderr, "%zu of %s%u matching passage%s%s\n", res.nhits, res.matches_exact ? "" : "about ",
-                        res.matches, res.matches == 1 ? "" : "s",
-                        copies ? " (a passage found in several places is shown once: --all-copies)" : "");
+            if (oo.format == OUT_TEXT) {
+                unsigned long n = res.matches;
+                vs_say(stderr,
+                        res.matches_exact ? ngettext("%zu of %u matching passage", "%zu of %u matching passages", n)
+                                          : ngettext("%zu of about %u matching passage",
+                                                     "%zu of about %u matching passages", n),
+                        res.nhits, res.matches);
+                vs_say(stderr, "%s\n",
+                        copies ? _(" (a passage found in several places is shown once: --all-copies)") : "");
+            }
             status = 0;
         }
         vs_result_free(&res);
@@ -351,7 +360,7 @@ int main(int argc, char **argv)
     vs_close(e);
     sb_free(&query);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        vs_say(stderr, "vnsearch: cannot write the results\n");
+        vs_say(stderr, _("vnsearch: cannot write the results\n"));
         return 2;
     }
     return status;

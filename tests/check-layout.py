@@ -25,7 +25,7 @@ PUBLIC = {
 # What each folder may include from the others (their public headers).
 BELOW = {
     "indexer": ["lib", "vntext", "readers"],
-    "searcher": ["lib", "vntext"],
+    "searcher": ["lib", "vntext", "readers"],
     "lib": ["vntext", "xapian-c", "readers"],
     "readers": ["vntext"],
     "vntext": [],

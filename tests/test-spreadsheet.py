@@ -14,13 +14,14 @@ in CI (./install-deps.sh --tests installs libreoffice-calc-nogui)."""
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 import zipfile
 
-from e2e import CORPUS, VNINDEX, VNSEARCH, bundled_index, dev_batch_lines, expect, main, run, scratch, wrapped
+from e2e import CORPUS, SOURCE, VNINDEX, VNSEARCH, bundled_index, dev_batch_lines, expect, main, run, scratch, wrapped
 
 SOFFICE = shutil.which("soffice")
 if not SOFFICE:
@@ -183,8 +184,42 @@ def test_no_cell_of_a_batch_table_becomes_a_formula():
             expect(also[0] == "'" and also[1:].split(":")[0] in HOSTILE_NAMES, f"{fmt}: also_in {also!r}")
 
 
+def readme_commands():
+    """The soffice lines of README's batch section, as written there."""
+    text = open(os.path.join(SOURCE, "README.md"), encoding="utf-8").read()
+    section = text.split("## Batch query files", 1)[1].split("\n## ", 1)[0]
+    return [l.strip() for l in section.splitlines() if l.strip().startswith("soffice ")]
+
+
+def test_the_readmes_libreoffice_commands_give_one_column_a_field_and_the_vietnamese_intact():
+    commands = readme_commands()
+    expect(len(commands) == 2 and any("results.tsv" in c for c in commands) and
+           any("results.csv" in c for c in commands), f"README gives a line for each: {commands}")
+    queries = os.path.join(TMP, "readme-queries.txt")
+    with open(queries, "w", encoding="utf-8") as fp:
+        fp.write("q1\thợp tác Mê Công – Nhật Bản\nq2\tMotegi\n")
+    for command in commands:
+        fmt = "tsv" if "results.tsv" in command else "csv"
+        out = os.path.join(TMP, "readme-" + fmt)
+        os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, "results." + fmt), "wb") as fp:
+            subprocess.run(wrapped([VNSEARCH, "--db", DB, "--batch", queries, "--format", fmt, "-n", "3"]),
+                           stdout=fp, check=True)
+        # the line as written, with a profile of the test's own
+        args = shlex.split(command)
+        args = [SOFFICE, "-env:UserInstallation=file://" + os.path.join(TMP, "profile")] + args[1:]
+        p = subprocess.run(args, cwd=out, capture_output=True, text=True, timeout=300)
+        xlsx = os.path.join(out, "results.xlsx")
+        expect(p.returncode == 0 and os.path.exists(xlsx), f"{command}: {p.returncode} {p.stderr}")
+        rows = cells(xlsx)
+        expect([r["query_id"][1] for r in rows][:1] == ["q1"] and rows[0]["query"][1] == "hợp tác Mê Công – Nhật Bản",
+               f"{fmt}: the header row, each field its column, the text as written: {rows[:1]}")
+        os.unlink(xlsx)
+
+
 if __name__ == "__main__":
     code = main([test_batch_tables_open_as_one_row_per_query_with_dates_as_text,
-                 test_no_cell_of_a_batch_table_becomes_a_formula])
+                 test_no_cell_of_a_batch_table_becomes_a_formula,
+                 test_the_readmes_libreoffice_commands_give_one_column_a_field_and_the_vietnamese_intact])
     shutil.rmtree(TMP, ignore_errors=True)
     sys.exit(code)

@@ -49,6 +49,8 @@ export function startServer(db, ...extra) {
   const args = ["serve", "--db", db, "--listen", "127.0.0.1:0", ...extra];
   const env = { ...process.env };
   delete env.VNSEARCH_DB;
+  // the catalogues of the build tree (po/), not those installed
+  if (!env.VNSEARCH_LOCALEDIR) env.VNSEARCH_LOCALEDIR = path.join(BUILD, "po");
   // setpriv makes the kernel kill the server if this process dies unannounced
   const child = fs.existsSync("/usr/bin/setpriv")
     ? spawn("/usr/bin/setpriv", ["--pdeathsig", "KILL", VNSEARCH, ...args], { env, stdio: ["ignore", "pipe", "pipe"] })

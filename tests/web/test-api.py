@@ -59,6 +59,10 @@ def test_dev_queries_same_top10_as_the_command_line():
         r = json.loads(body)
         expect([h["id"] for h in r["hits"]] == [h["id"] for h in cli],
                f"{qid} {query!r}: API {[h['id'] for h in r['hits']]} != CLI {[h['id'] for h in cli]}")
+        # the API's hits carry the server paths of their files too (/document)
+        expect(all(h.pop("document_url", "").startswith("/document?file=") and
+                   h.pop("view_url", "").startswith("/document?view=html&id=") for h in r["hits"]),
+               f"{qid}: every hit of the API has its document_url and view_url")
         expect(r["hits"] == cli, f"{qid}: the hit objects differ from --format json")
 
 

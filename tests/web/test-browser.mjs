@@ -24,7 +24,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const { buildIndex, CORPUS, launchChromium, scratch, startServer } = await import("./helpers.mjs");
 
 const tmp = scratch();
-let browser, corpus, evil;
+let browser, corpus, evil, word, pdf, years;
+const FORMATS = path.join(here, "..", "data", "formats");
 const EVIL_TEXT = "Đoạn thử nghiệm độc hại có <script>alert(1)</script> và <img src=x onerror=\"window.pwned=1\"> " +
   "cùng <b>chữ đậm</b> & ký tự.";
 const EVIL_HEADING = "I. <i onmouseover=alert(3)>Tiêu đề</i>";
@@ -75,6 +76,21 @@ before(async () => {
   fs.writeFileSync(path.join(dir, "evil.txt"),
     "HỢP TÁC MÊ CÔNG – NHẬT BẢN\n" + EVIL_HEADING + "\n" + EVIL_TEXT + "\n");
   evil = await startServer(buildIndex(path.join(tmp, "evil.db"), dir));
+  // the same dossier as Word and as PDF, each in an index of its own (in
+  // one, the copies would be one hit)
+  for (const ext of ["docx", "pdf"]) {
+    fs.mkdirSync(path.join(tmp, ext));
+    fs.copyFileSync(path.join(FORMATS, "dossier." + ext), path.join(tmp, ext, "dossier." + ext));
+  }
+  word = await startServer(buildIndex(path.join(tmp, "docx.db"), path.join(tmp, "docx")));
+  pdf = await startServer(buildIndex(path.join(tmp, "pdf.db"), path.join(tmp, "pdf")));
+  // a report whose dates span 131 years: more bars than the panel has pixels at 4 a bar
+  fs.mkdirSync(path.join(tmp, "years"));
+  const report = ["BÁO CÁO HỢP TÁC MÊ CÔNG – NHẬT BẢN", ""];
+  for (let y = 1900; y <= 2030; y++)
+    report.push(`Ngày 12/3/${y}, hội nghị hợp tác Mekong Nhật Bản lần thứ ${y - 1899} được tổ chức.`, "");
+  fs.writeFileSync(path.join(tmp, "years", "bao-cao.txt"), report.join("\n"));
+  years = await startServer(buildIndex(path.join(tmp, "years.db"), path.join(tmp, "years")));
   browser = await launchChromium();
 });
 
@@ -83,6 +99,7 @@ after(async () => {
   const codes = [];
   if (corpus) codes.push(await corpus.stop());
   if (evil) codes.push(await evil.stop());
+  for (const s of [word, pdf, years]) if (s) codes.push(await s.stop());
   fs.rmSync(tmp, { recursive: true, force: true });
   assert.deepEqual(codes.filter((c) => c !== 0), [], "servers stop cleanly");
 });
@@ -242,15 +259,17 @@ describe("sorting, exporting, citing, the timeline and a phone (issue 16)", { ti
       const bars = await page.$$eval("#years button", (bs) => bs.map((b) => Number(b.dataset.year)));
       const labels = await page.$$eval("#year-axis span", (ls) => ls.map((l) => {
         const r = l.getBoundingClientRect();
-        return { year: Number(l.textContent), left: r.left, right: r.right };
+        return { year: Number(l.textContent), left: r.left, right: r.right, side: l.className };
       }));
       assert.ok(bars.length >= 15, `a long timeline: ${bars.length} years`);
       assert.ok(labels.length >= 3, `more labels than its two ends: ${JSON.stringify(labels)}`);
       assert.ok(labels.some((l) => l.year !== bars[0] && l.year !== bars[bars.length - 1]), "a year inside is named");
       for (const l of labels) {
         const bar = await page.locator(`#years button[data-year="${l.year}"]`).boundingBox();
-        const middle = (l.left + l.right) / 2;
-        assert.ok(bar && middle >= bar.x - 0.5 && middle <= bar.x + bar.width + 0.5, `${l.year} under its bar`);
+        // its tick: the middle, or at either end of the panel the label's
+        // edge (it starts or ends at its bar rather than stick out)
+        const tick = l.side === "start" ? l.left : l.side === "end" ? l.right : (l.left + l.right) / 2;
+        assert.ok(bar && tick >= bar.x - 0.5 && tick <= bar.x + bar.width + 0.5, `${l.year} under its bar`);
       }
       for (let i = 1; i < labels.length; i++)
         assert.ok(labels[i].left >= labels[i - 1].right, `labels apart: ${labels[i - 1].year} ${labels[i].year}`);
@@ -422,6 +441,227 @@ describe("did you mean, similar passages, copies, a hit in its place (issue 16)"
     const box = await page.locator("#hits li.hit").first().boundingBox();
     assert.ok(box.x >= 0 && box.x + box.width <= 375, `a hit fits: ${JSON.stringify(box)}`);
     assert.ok(await page.locator("#q").isVisible() && await page.locator('#fw-list input[value="MJC"]').isChecked());
+    await close(page);
+  });
+});
+
+describe("the document one click away (issue 28)", { timeout: 60000 }, () => {
+  for (const viewport of [{ width: 1200, height: 900 }, { width: 375, height: 740 }]) {
+    it(`reads a Word hit in its document, the hit marked and in view, at ${viewport.width}px`, async () => {
+      const q = "chiến lược định hướng";
+      const want = (await api(word, { q })).hits[0];
+      const page = await open(word, "?q=" + encodeURIComponent(q), viewport);
+      const read = page.locator("#hits li.hit").first().locator("a.doc", { hasText: "Read" });
+      assert.equal(await read.getAttribute("href"), want.view_url);
+      const [doc] = await Promise.all([page.context().waitForEvent("page"), read.click()]);
+      const problems = [];
+      doc.on("console", (m) => { if (m.type() === "error") problems.push(m.text()); });
+      await doc.waitForLoadState("load");
+      assert.equal(new URL(doc.url()).hash, "#hit");
+      const hit = doc.locator("main .hit");
+      assert.equal(await hit.count(), 1, "the hit's block marked");
+      assert.ok((await hit.textContent()).startsWith(want.text.slice(0, 40)), "the hit's text");
+      const box = await hit.boundingBox();
+      assert.ok(box && box.y >= 0 && box.y < viewport.height, `the hit in view: ${JSON.stringify(box)}`);
+      const toc = await doc.$$eval("#toc a", (as) => as.map((a) => [a.textContent, a.getAttribute("href")]));
+      assert.ok(toc.some(([t]) => t === "2. Khái quát về tình hình triển khai"), "the headings listed");
+      for (const [, href] of toc) assert.equal(await doc.locator(href).count(), 1, `${href} leads somewhere`);
+      const widths = await doc.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      assert.ok(widths[0] <= widths[1], `no sideways scrolling: ${widths}`);
+      assert.deepEqual(problems, [], "nothing blocked by its policy");
+      await doc.close();
+      await close(page);
+    });
+  }
+
+  it("opens a PDF hit at its page, the file as it was indexed", async () => {
+    const q = "chiến lược định hướng";
+    const want = (await api(pdf, { q })).hits[0];
+    assert.ok(want.page > 1, `a hit past page 1: ${want.page}`);
+    const page = await open(pdf, "?q=" + encodeURIComponent(q));
+    const hit = page.locator("#hits li.hit").first();
+    const link = hit.locator("a.doc");
+    assert.equal(await link.count(), 1, "a PDF is opened, not read as a page");
+    assert.equal(await link.textContent(), "Open p. " + want.page);
+    const href = await link.getAttribute("href");
+    assert.equal(href, "/document?file=dossier.pdf#page=" + want.page);
+    assert.equal(await link.getAttribute("target"), "_blank");
+    const r = await page.request.get(pdf.url + href);
+    assert.equal(r.status(), 200);
+    assert.equal(r.headers()["content-type"], "application/pdf");
+    assert.ok((await r.body()).equals(fs.readFileSync(path.join(FORMATS, "dossier.pdf"))), "its bytes unchanged");
+    await close(page);
+  });
+});
+
+// Every Vietnamese vowel with every tone, in both cases, and đ: NFC, as the
+// index stores text.
+const VIETNAMESE = (() => {
+  const tones = ["", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"];
+  const out = [];
+  for (const v of ["a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y"])
+    for (const t of tones) for (const c of [v, v.toUpperCase()]) out.push((c + t).normalize("NFC"));
+  return out.join("") + "đĐCHẾkinhtế"; // no space: a line may break at one and not draw it
+})();
+
+// The fonts Chromium drew an element's text with (DevTools'
+// CSS.getPlatformFontsForNode): one font means no letter fell back to
+// another, so no stacked mark is drawn from two fonts or beside its letter.
+async function fontsOf(page, selector) {
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("DOM.enable");
+  await cdp.send("CSS.enable");
+  const { root } = await cdp.send("DOM.getDocument", { depth: -1 });
+  const { nodeId } = await cdp.send("DOM.querySelector", { nodeId: root.nodeId, selector });
+  assert.ok(nodeId, `${selector} is on the page`);
+  const { fonts } = await cdp.send("CSS.getPlatformFontsForNode", { nodeId });
+  await cdp.detach();
+  return fonts;
+}
+
+// The text the page shows that no catalogue string accounts for: every text
+// node and title, aria-label and placeholder outside what comes from the
+// index or the query (passages, files, codes, dates, years, examples) must
+// be one of `strings`' values, its {names} standing for anything.
+async function untranslated(page, strings) {
+  return page.evaluate((values) => {
+    const templates = values.map((v) => new RegExp("^" + v.trim().split(/\{\w+\}/)
+      .map((x) => x.replace(/[.*+?^$()|[\]\\]/g, "\\$&")).join("[^]*") + "$"));
+    const known = (text) => !/\p{L}/u.test(text) || templates.some((r) => r.test(text.trim()));
+    const data = ".brand, #q, #lang, .snippet, .text, .heading, .loc, .badge.fw, .badge.fw-also, .badge.date, " +
+      "#fw-list .code, #fw-list label, #year-axis, #intro button, #reader-title, #reader-body, " +
+      "#restorations .word, #restorations button, #suggestion button, code:not([data-i18n]), #export-csv, " +
+      "#export-json, #like-banner, title, script, style";
+    const out = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const e = n.parentElement;
+      if (e.closest(data) || e.closest("[hidden]") || !n.textContent.trim()) continue;
+      if (!known(n.textContent)) out.push(n.textContent.trim());
+    }
+    for (const e of document.body.querySelectorAll("[title], [aria-label], [placeholder]")) {
+      if (e.closest(data) && !e.matches("[data-i18n-attr]")) continue;
+      for (const a of ["title", "aria-label", "placeholder"])
+        if (e.hasAttribute(a) && !(e.id === "q" && a === "placeholder") && !known(e.getAttribute(a)))
+          out.push(a + ": " + e.getAttribute(a));
+    }
+    return out;
+  }, Object.values(strings));
+}
+
+describe("Vietnamese and English (issue 28)", { timeout: 90000 }, () => {
+  for (const viewport of [{ width: 1200, height: 900 }, { width: 375, height: 740 }]) {
+    it(`follows a Vietnamese browser, every string from the catalogue, at ${viewport.width}px`, async () => {
+      const vi = (await (await fetch(corpus.url + "/api/strings?lang=vi")).json()).strings;
+      const en = (await (await fetch(corpus.url + "/api/strings?lang=en")).json()).strings;
+      assert.deepEqual(Object.keys(vi), Object.keys(en), "the same strings in both");
+      assert.ok(Object.entries(vi).filter(([id, text]) => id === text).length < 10, "Vietnamese, not the msgids");
+      const page = await open(corpus, "?q=hop+tac+Mekong+Nhat+Ban&from=2018", viewport, { locale: "vi-VN" });
+      assert.equal(await page.evaluate(() => document.documentElement.lang), "vi");
+      assert.equal(await page.locator("#search button.primary").textContent(), vi["Search"]);
+      assert.match(await page.locator("#status").textContent(), /^10 trong số \d+ đoạn khớp$/);
+      if (viewport.width < 720) await page.locator("#filters-toggle").click();
+      await page.locator("details.syntax summary").click();
+      await page.locator("#hits li.hit .body").first().click();
+      assert.deepEqual(await untranslated(page, vi), [], "no text outside the catalogue");
+      await page.locator("#hits li.hit .loc").first().click();
+      await page.waitForFunction(() => document.body.dataset.reader);
+      assert.deepEqual(await untranslated(page, vi), [], "the reader too");
+      const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      assert.ok(widths[0] <= widths[1], `no sideways scrolling: ${widths}`);
+      await close(page);
+    });
+  }
+
+  it("switches language, and remembers the choice over the browser's", async () => {
+    const page = await open(corpus, "?q=Motegi", { width: 1200, height: 900 }, { locale: "vi-VN" });
+    assert.equal(await page.locator("#lang").inputValue(), "vi");
+    await searched(page, () => page.selectOption("#lang", "en"));
+    assert.equal(await page.evaluate(() => document.documentElement.lang), "en");
+    assert.equal(await page.locator("#search button.primary").textContent(), "Search");
+    assert.match(await page.locator("#status").textContent(), /^\d+ of \d+ matching passages?$/);
+    assert.equal(await page.locator("#hits li.hit .similar").first().textContent(), "Similar");
+    assert.equal(await page.evaluate(() => localStorage.getItem("vnsearch-lang")), "en");
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.state === "done");
+    assert.equal(await page.locator("#lang").inputValue(), "en", "remembered over the browser's vi");
+    assert.equal(await page.locator("#exact + span").textContent(), "Exact diacritics");
+    await searched(page, () => page.selectOption("#lang", "vi"));
+    assert.equal(await page.locator("#hits li.hit .similar").first().textContent(), "Tương tự");
+    await close(page);
+  });
+
+  it("answers an unknown language with a 400", async () => {
+    for (const q of ["lang=fr", "", "lang=vi&x=1", "lang=en&lang=vi"]) {
+      const r = await fetch(corpus.url + "/api/strings?" + q);
+      assert.equal(r.status, 400, q);
+    }
+  });
+});
+
+describe("the year histogram (issue 28)", { timeout: 60000 }, () => {
+  for (const width of [1200, 1024, 800, 721, 375, 320]) {
+    it(`keeps 131 years of bars inside its panel at ${width}px`, async () => {
+      const page = await open(years, "?q=hop+tac+Mekong+Nhat+Ban", { width, height: 900 });
+      if (width < 720) {
+        await page.locator("#filters-toggle").click();
+        await page.waitForFunction(() => document.querySelector("#year-axis span"));
+      }
+      assert.equal(await page.locator("#years button").count(), 131);
+      const out = await page.evaluate(() => {
+        const panel = document.getElementById("year-panel").getBoundingClientRect();
+        const bad = [];
+        for (const e of document.querySelectorAll("#years button, #year-axis span")) {
+          const r = e.getBoundingClientRect();
+          if (r.left < panel.left - 0.5 || r.right > panel.right + 0.5 || r.top < panel.top || r.bottom > panel.bottom)
+            bad.push(`${e.dataset.year} ${e.tagName} ${Math.round(r.left)}..${Math.round(r.right)}`);
+        }
+        return { panel: [Math.round(panel.left), Math.round(panel.right)], bad };
+      });
+      assert.deepEqual(out.bad, [], `every bar and label inside the panel ${out.panel}`);
+      const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      assert.ok(widths[0] <= widths[1], `no sideways scrolling: ${widths}`);
+      await close(page);
+    });
+  }
+});
+
+describe("typography (issue 28)", { timeout: 60000 }, () => {
+  it("draws every Vietnamese letter of every place text goes in one font that has them all", async () => {
+    const page = await open(corpus, "?q=hoi+nghi+cap+cao");
+    const first = page.locator("#hits li.hit").first();
+    await first.locator(".loc").click();
+    await page.waitForFunction(() => document.body.dataset.reader);
+    const places = ["#hits .loc", "#hits .snippet", "#hits .heading", "#hits .badge.date", "#hits .similar",
+      "#reader-title", "#reader-body .pid", "#reader-body p", "#status", "details.syntax code", ".examples button",
+      "#fw-list .code", "#year-range"];
+    // one glyph a letter: a font without the precomposed letter has it
+    // drawn as a base and marks side by side (DejaVu Sans Mono: "CHÊ´")
+    const letters = Array.from(VIETNAMESE).length;
+    for (const selector of places) {
+      await page.$eval(selector, (e, text) => {
+        for (let up = e; up; up = up.parentElement) up.hidden = false;
+        if (e.closest("details")) e.closest("details").open = true;
+        e.textContent = text;
+      }, VIETNAMESE);
+      const fonts = await fontsOf(page, selector);
+      assert.equal(fonts.length, 1, `${selector}: one font for every letter, not ${JSON.stringify(fonts)}`);
+      assert.equal(fonts[0].glyphCount, letters, `${selector}: one glyph a letter: ${JSON.stringify(fonts)}`);
+      assert.doesNotMatch(fonts[0].familyName, /mono/i, `${selector}: not a monospace font`);
+    }
+    await close(page);
+  });
+
+  it("draws the page of a document in one font that has every letter", async () => {
+    const page = await open(word);
+    await page.goto(word.url + "/document?view=html&file=dossier.docx");
+    for (const selector of ["header h1", "#toc a", "main p", "main h2"]) {
+      await page.$eval(selector, (e, text) => { e.textContent = text; }, VIETNAMESE);
+      const fonts = await fontsOf(page, selector);
+      assert.equal(fonts.length, 1, `${selector}: one font for every letter, not ${JSON.stringify(fonts)}`);
+      assert.equal(fonts[0].glyphCount, Array.from(VIETNAMESE).length, `${selector}: one glyph a letter`);
+    }
     await close(page);
   });
 });
