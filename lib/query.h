@@ -138,7 +138,8 @@ int plan_build(const parsed_query *q, const query_context *ctx, query_plan *plan
 void plan_free(query_plan *plan);
 
 /* 1 if the text holds the phrase: its syllables in order, each following
- * the one before within a sentence (vn_glued). */
+ * the one before within the paragraph, whatever punctuation stands between
+ * them (vn_adjacent). */
 int plan_phrase_in(const query_phrase *ph, const char *text, size_t len);
 
 /* The filter for frameworks (OR of primary framework terms) and a date range

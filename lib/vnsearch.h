@@ -52,7 +52,7 @@ extern "C" {
 /* The index format this build reads and writes.  Any change to terms,
  * values or stored fields bumps it; an index of another format is refused
  * by vs_open() and rebuilt by vnindex. */
-#define VS_INDEX_FORMAT "3"
+#define VS_INDEX_FORMAT "4" /* 4: pairs across punctuation (vn_adjacent) */
 
 /* Status codes of the search side. */
 enum {
