@@ -1051,6 +1051,8 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
         res->matches_exact = 1;
     if (rc == VS_OK && req->suggest && !req->like && pq.root)
         add_suggestion(e, req, res);
+    if (rc == VS_OK && pq.forgiven)
+        res->note = QUERY_NOTE_FORGIVEN;
     if (rc != VS_OK) /* nothing for the caller to free: a failed page leaked where it did not */
         vs_result_free(res);
     search_free(&sr);

@@ -223,6 +223,8 @@ typedef struct vs_result {
     uint32_t suggestion_passages; /* passages holding every word of it */
     char **unmatched;            /* with suggest: the words that matched no passage, as typed */
     size_t nunmatched;
+    const char *note;            /* a static one-line note on how the query was read ("an unbalanced
+                                    parenthesis or quote was read as text ..."), or NULL */
 } vs_result;
 
 /* What the database path may lead to besides local databases.  A stub

@@ -249,6 +249,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "vnsearch: %s\n", err);
         status = 2;
     } else {
+        if (res.note)
+            fprintf(stderr, "vnsearch: note: %s\n", res.note);
         strbuf out = STRBUF_INIT;
         out_table_header(&out, oo.format, 0);
         oo.query = req.query;

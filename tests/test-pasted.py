@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 
-from e2e import bundled_index, expect, hits, main, scratch, vnindex, vnsearch
+from e2e import CORPUS, bundled_index, expect, hits, main, scratch, vnindex, vnsearch
 
 TMP = scratch()
 DB = os.path.join(TMP, "db")
@@ -90,6 +90,46 @@ def test_old_index_format_is_refused_with_the_command_that_rebuilds_it():
     p = vnsearch(db, "hop tac")
     expect(p.returncode == 2 and "not a vnsearch index of format" in p.stderr and "(found 3)" in p.stderr
            and "vnindex --force" in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr)
+
+
+def test_unbalanced_parenthesis_or_quote_is_read_as_text_with_one_note():
+    # pasted text with one parenthesis or quote exited 2 ("unbalanced parenthesis")
+    for q, want in (("số 10) vào trong", None), ("của một đối tượng (trong", None),
+                    ("Hành lang Kinh tế Bắc–Nam, (ii) Hành lang Kinh tế Đông–Tây, và (iii", "gms-overview.txt:13"),
+                    ('(i) Hành lang Kinh tế Bắc–Nam, (ii) Hành lang "Kinh tế Đông–Tây', "gms-overview.txt:13"),
+                    ("kinh tế Đông–Tây)", None)):
+        p = vnsearch(DB, "--format", "json", "-n", "3", "--", q)
+        expect(p.returncode == 0, f"{q}: exit {p.returncode}: {p.stderr.strip()}")
+        notes = [l for l in p.stderr.splitlines() if "read as text" in l]
+        expect(len(notes) == 1 and notes[0].startswith("vnsearch: note: "), f"{q}: stderr {p.stderr!r}")
+        if want:
+            got = [x for x in map(__import__("json").loads, p.stdout.splitlines()) if "rank" in x]
+            expect(got and got[0]["id"] == want, f"{q}: first {got[0]['id'] if got else None}, want {want}")
+    # balanced ones keep their meaning, and say nothing
+    p = vnsearch(DB, "--", '(hop tac) OR "kinh te"')
+    expect(p.returncode == 0 and "read as text" not in p.stderr, p.stderr)
+    p = vnsearch(DB, "--", '"unbalanced phrase')
+    expect(p.returncode == 1 and "read as text" in p.stderr, f"exit {p.returncode}: {p.stderr!r}")
+
+
+def test_pasted_paragraph_finds_itself_first():
+    # a paragraph of 100+ words pasted whole, parentheses, quotes, dashes and all
+    want = {}
+    for name in ("gms-overview.txt", "mekong-frameworks.txt"):
+        with open(os.path.join(CORPUS, name), encoding="utf-8") as f:
+            for i, line in enumerate(f, 1):
+                # lines 28 and 40 end the passages of lines 27 and 39 (a hard wrap repaired); 116 holds
+                # its footnote's text, a passage of its own
+                joined = {28: 27, 40: 39} if name == "mekong-frameworks.txt" else {}
+                if len(line.split()) >= 100 and not (name == "mekong-frameworks.txt" and i == 116):
+                    want[(f"{name}:{joined.get(i, i)}", i)] = " ".join(line.split()[:120])
+    expect(len(want) >= 20, f"only {len(want)} long paragraphs")
+    bad = []
+    for (pid, _), q in want.items():
+        h = hits(DB, q, n=1)
+        if not h or h[0]["id"] != pid:
+            bad.append((pid, h[0]["id"] if h else None))
+    expect(not bad, f"{len(bad)} of {len(want)} pasted paragraphs not first: {bad[:5]}")
 
 
 TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]

@@ -27,7 +27,7 @@ if not SOFFICE:
 TMP = scratch()
 DB = os.path.join(TMP, "db")
 bundled_index(DB)
-LINES = dev_batch_lines() + [("none", "xyzzy quux"), ("bad", '"unclosed'), ("minus", "-Covid Motegi")]
+LINES = dev_batch_lines() + [("none", "xyzzy quux"), ("bad", '"unclosed date:2019-13'), ("minus", "-Covid Motegi")]
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 # LibreOffice's CSV filter options: separator, quote, UTF-8, first line,
 # column types, language, quoted as text, detect special numbers
@@ -104,7 +104,7 @@ def test_batch_tables_open_as_one_row_per_query_with_dates_as_text():
         none = [r for r in rows if r["query_id"][1] == "none"][0]
         expect(none["hits"] == ("n", "0") and "id" not in none and "error" not in none, f"{fmt}: no hits: {none}")
         bad = [r for r in rows if r["query_id"][1] == "bad"][0]
-        expect("hits" not in bad and "unbalanced quote" in bad["error"][1], f"{fmt}: a failed query: {bad}")
+        expect("hits" not in bad and "bad date" in bad["error"][1], f"{fmt}: a failed query: {bad}")
         dates = [r["dates"][1] for r in rows if "dates" in r]
         expect(any(";" in d for d in dates) and any(";" not in d for d in dates), f"{fmt}: lone and listed dates")
 
