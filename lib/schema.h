@@ -58,7 +58,7 @@
  * takes the dates of the nearest earlier passage of its section that has
  * some (a footnote, those of the passage citing it).  They are written
  * behind XH, so a date filter can match them and still rank the passages
- * that carry the date themselves first; the record keeps them apart
+ * of a tier that carry the date themselves first; the record keeps them apart
  * (hdates, and hdates_from: the passage they came from).
  */
 #ifndef VN_SCHEMA_H

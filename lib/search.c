@@ -502,23 +502,33 @@ typedef struct search {
     snippet_terms st;
 } search;
 
-/* The stages of a search, in order: for each date layer, for each tier,
- * the paragraphs then the headings (schema.h). */
+/* The stages of a search, in order: for each tier, the paragraphs then the
+ * headings (schema.h), each in every date layer (own dates, then inherited
+ * ones): how well the words match decides before whose date it is. */
 static size_t stage_count(const search *sr)
 {
     return 2 * (sr->plan.ntiers ? sr->plan.ntiers : 1) * sr->nlayers;
 }
 
+static size_t stage_tier_index(const search *sr, size_t s)
+{
+    return s / (2 * sr->nlayers);
+}
+
+static int stage_headings(const search *sr, size_t s)
+{
+    return (int)(s % (2 * sr->nlayers) / sr->nlayers);
+}
+
 static int stage_tier(const search *sr, size_t s)
 {
-    return sr->plan.ntiers ? sr->plan.kind[(s / 2) % sr->plan.ntiers] : TIER_EXACT;
+    return sr->plan.ntiers ? sr->plan.kind[stage_tier_index(sr, s)] : TIER_EXACT;
 }
 
 static xc_query *stage_query(search *sr, size_t s)
 {
-    size_t nt = sr->plan.ntiers ? sr->plan.ntiers : 1;
-    size_t t = (s / 2) % nt;
-    xc_query *layer = sr->layer[s / (2 * nt)];
+    size_t t = stage_tier_index(sr, s);
+    xc_query *layer = sr->layer[s % sr->nlayers];
     xc_query *tier = sr->plan.ntiers ? sr->plan.tier[t] : NULL;
     xc_query *weight = sr->plan.weight ? sr->plan.weight : sr->match_all;
     xc_query *tier_not = NULL;
@@ -536,7 +546,7 @@ static xc_query *stage_query(search *sr, size_t s)
     if (layer)
         parts[n++] = layer;
     xc_query *headings = xc_query_term(TERM_HEADING, strlen(TERM_HEADING), 1);
-    if (s % 2)
+    if (stage_headings(sr, s))
         parts[n++] = headings;
     xc_query *f = n == 1 ? xc_query_copy(parts[0]) : n ? xc_query_combine(XC_OP_AND, parts, n, 0) : NULL;
     xc_query *q = NULL;
@@ -555,7 +565,7 @@ static xc_query *stage_query(search *sr, size_t s)
         tmp[nd++] = sr->drop;
     if (tier_not)
         tmp[nd++] = tier_not;
-    if (!(s % 2))
+    if (!stage_headings(sr, s))
         tmp[nd++] = headings;
     xc_query *drop = nd == 1 ? tmp[0] : NULL, *d2 = NULL;
     if (nd > 1)

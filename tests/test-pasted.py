@@ -132,6 +132,26 @@ def test_pasted_paragraph_finds_itself_first():
     expect(not bad, f"{len(bad)} of {len(want)} pasted paragraphs not first: {bad[:5]}")
 
 
+def test_tiers_come_before_whose_date_it_is():
+    # `--from 2021-08 --to 2021-08 Motegi vắc-xin`: the passage holding both
+    # words (its date inherited from the meeting paragraph before it) ranked
+    # below the meeting paragraph, which holds only "Motegi" but its own date
+    for opts, q in ((["--from", "2021-08", "--to", "2021-08"], "Motegi vắc-xin"),
+                    (["--from", "2021", "--to", "2021"], "vắc-xin"),
+                    (["--from", "2021", "--to", "2021"], "Motegi vắc-xin Covid")):
+        h = hits(DB, q, *opts, n=30)
+        expect(h, f"{opts} {q}: no hits")
+        tiers = [{"exact": 0, "marks": 1, "some": 2}[x["match"]] for x in h]
+        expect(tiers == sorted(tiers), f"{opts} {q}: tiers out of order: {[(x['id'], x['match']) for x in h]}")
+    h = hits(DB, "Motegi vắc-xin", "--from", "2021-08", "--to", "2021-08", n=3)
+    expect(h[0]["id"] == "mekong-frameworks.txt:200" and h[0]["match"] == "exact" and not h[0]["dates"],
+           f"first {h[0]['id']} {h[0]['match']}, want mekong-frameworks.txt:200 (both words, date inherited)")
+    # within a tier, own dates still come first
+    h = hits(DB, "Motegi", "--from", "2021-08", "--to", "2021-08", n=10)
+    own = [bool(x["dates"]) for x in h]
+    expect(own == sorted(own, reverse=True), f"own dates first within the tier: {[(x['id'], x['dates']) for x in h]}")
+
+
 TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]
 status = main(TESTS)
 shutil.rmtree(TMP, ignore_errors=True)
