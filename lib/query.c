@@ -192,7 +192,7 @@ static int parse_date_filter(parser *p, const char *v)
     if ((*a && date_parse_bound(a, 0, &from)) || (*b && date_parse_bound(b, 1, &to)) || (!*a && !*b)) {
         char msg[256];
         snprintf(msg, sizeof msg,
-                 "bad date '%s': expected YYYY, YYYY-MM or YYYY-MM-DD (years %d-%d), or a range FROM..TO", v,
+                 "bad date '%s': expected YYYY, YYYY-MM, YYYY-MM-DD, MM/YYYY or DD/MM/YYYY (years %d-%d), or a range FROM..TO", v,
                  DATE_YEAR_MIN, DATE_YEAR_MAX);
         lex_error(&p->lx, msg);
         return -1;

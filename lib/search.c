@@ -972,7 +972,7 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
     uint32_t v;
     if (req->from) {
         if (date_parse_bound(req->from, 0, &v)) {
-            snprintf(err, cap, "bad date '%s' for --from: expected YYYY, YYYY-MM or YYYY-MM-DD, years %d-%d",
+            snprintf(err, cap, "bad date '%s' for --from: expected YYYY, YYYY-MM, YYYY-MM-DD, MM/YYYY or DD/MM/YYYY, years %d-%d",
                      req->from, DATE_YEAR_MIN, DATE_YEAR_MAX);
             query_free(&pq);
             return VS_ERR_QUERY;
@@ -982,7 +982,7 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
     }
     if (req->to) {
         if (date_parse_bound(req->to, 1, &v)) {
-            snprintf(err, cap, "bad date '%s' for --to: expected YYYY, YYYY-MM or YYYY-MM-DD, years %d-%d", req->to,
+            snprintf(err, cap, "bad date '%s' for --to: expected YYYY, YYYY-MM, YYYY-MM-DD, MM/YYYY or DD/MM/YYYY, years %d-%d", req->to,
                      DATE_YEAR_MIN, DATE_YEAR_MAX);
             query_free(&pq);
             return VS_ERR_QUERY;

@@ -155,7 +155,7 @@ typedef struct vs_request {
     const char *query;
     char *const *frameworks;     /* --framework codes */
     size_t nframeworks;
-    const char *from, *to;       /* --from / --to: YYYY, YYYY-MM or YYYY-MM-DD, or NULL */
+    const char *from, *to;       /* --from / --to: YYYY, YYYY-MM, YYYY-MM-DD, MM/YYYY or DD/MM/YYYY, or NULL */
     int exact;                   /* --exact */
     uint32_t offset, count;      /* --offset, -n */
     int facets;                  /* count frameworks and years over all matches */

@@ -152,6 +152,23 @@ def test_tiers_come_before_whose_date_it_is():
     expect(own == sorted(own, reverse=True), f"own dates first within the tier: {[(x['id'], x['dates']) for x in h]}")
 
 
+def test_dates_as_vietnamese_write_them():
+    # `--from 11/2019` and `--from 27/11/2019` were refused
+    for vn, iso in ((("11/2019", "11/2019"), ("2019-11", "2019-11")),
+                    (("27/11/2019", "27/11/2019"), ("2019-11-27", "2019-11-27")),
+                    (("6/8/2021", "31/8/2021"), ("2021-08-06", "2021-08-31"))):
+        want = [x["id"] for x in hits(DB, "hợp tác", "--from", iso[0], "--to", iso[1], n=50)]
+        expect(want, f"{iso}: no hits")
+        got = [x["id"] for x in hits(DB, "hợp tác", "--from", vn[0], "--to", vn[1], n=50)]
+        expect(got == want, f"--from {vn[0]} --to {vn[1]}: {got[:5]}, want {want[:5]}")
+        got = [x["id"] for x in hits(DB, f"hợp tác date:{vn[0]}..{vn[1]}", n=50)]
+        expect(got == want, f"date:{vn[0]}..{vn[1]}: {got[:5]}, want {want[:5]}")
+    for bad in ("32/11/2019", "11/19", "13/2019"):
+        p = vnsearch(DB, "--from", bad, "hop tac")
+        expect(p.returncode == 2 and f"bad date '{bad}'" in p.stderr and "DD/MM/YYYY" in p.stderr
+               and len(p.stderr.strip().splitlines()) == 1, f"--from {bad}: {p.returncode} {p.stderr!r}")
+
+
 TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]
 status = main(TESTS)
 shutil.rmtree(TMP, ignore_errors=True)
