@@ -874,13 +874,19 @@ static int run_search(search *sr, vs_result *res, char *err, size_t cap)
 
 /* "Did you mean" (suggest.c), and the words that matched nothing.  An
  * index that cannot be read there leaves the answer without them: the
- * search itself went well. */
+ * search itself went well.  A respelling is never offered when fewer
+ * passages hold every word of it than of the query typed, or none do
+ * (issue 26: "sức khỏe" -> "sức kho", 0 passages). */
 static void add_suggestion(vs_engine *e, const vs_request *req, vs_result *res)
 {
     suggestion sg;
     char err[256];
     if (suggest(e->db, e->aliases, req->query, req->exact, &sg, err, sizeof err) != 0)
         return;
+    if (sg.query && (sg.passages == 0 || sg.passages < sg.original)) {
+        free(sg.query);
+        sg.query = NULL;
+    }
     res->suggestion = sg.query;
     res->suggestion_passages = sg.passages;
     res->unmatched = sg.unmatched;

@@ -169,6 +169,25 @@ def test_dates_as_vietnamese_write_them():
                and len(p.stderr.strip().splitlines()) == 1, f"--from {bad}: {p.returncode} {p.stderr!r}")
 
 
+def test_did_you_mean_never_offers_fewer_passages_than_typed():
+    # `sức khỏe` -> "sức kho (0 passages)" on text without the word: the typed
+    # query finds the three passages with "sức", the respelling none
+    db = small_index({"a.txt": "Kho hàng ở cảng lớn.\n\nKho lạnh mới xây ở cảng.\n\nSức mạnh của hợp tác.\n\n"
+                               "Sức bền và tốt.\n\nKhởi công dự án mới.\n\nKhởi đầu tốt cho hợp tác.\n\n"
+                               "Sức kéo của xe.\n"})
+    for q, unmatched in (("sức khỏe", "khỏe"), ("suc khoe", "khoe")):
+        p = vnsearch(db, "--format", "json", "--", q)
+        tail = [__import__("json").loads(l) for l in p.stdout.splitlines() if '"rank"' not in l][-1]
+        expect(tail["suggestion"] is None and tail["unmatched"] == [unmatched] and tail["matches"] == 3,
+               f"{q}: {tail}")
+        p = vnsearch(db, "--color", "never", "--", q)
+        expect("did you mean" not in p.stdout + p.stderr, f"{q}: {p.stdout[:200]!r}")
+    # a respelling that finds what the typed words do not is still offered
+    p = vnsearch(db, "--format", "json", "--", "hojp tacs")
+    tail = [__import__("json").loads(l) for l in p.stdout.splitlines() if '"rank"' not in l][-1]
+    expect(tail["suggestion"] == {"query": "hợp tác", "passages": 2}, f"hojp tacs: {tail}")
+
+
 TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]
 status = main(TESTS)
 shutil.rmtree(TMP, ignore_errors=True)
