@@ -534,7 +534,7 @@ void out_table_header(strbuf *b, out_format f, int batch)
     static const char *const columns[] = {"query",   "hits",    "rank",    "score",   "id",    "file",
                                           "line",    "where",   "framework", "frameworks", "dates", "section",
                                           "heading", "snippet", "text",    "match",   "inherited_dates",
-                                          "copies",  "also_in"};
+                                          "copies",  "also_in", "suggestion", "unmatched"};
     table t = {b, f, 0, STRBUF_INIT};
     if (batch)
         cell_ident(&t, "query_id");
@@ -569,9 +569,26 @@ void out_error_row(strbuf *b, const out_options *o, const char *error)
     row_start(&t, o);
     cell_empty(&t); /* hits: it did not run */
     passage_cells_empty(&t);
+    cell_empty(&t); /* suggestion */
+    cell_empty(&t); /* unmatched */
     cell_text(&t, error);
     row_end(&t);
     sb_free(&t.cell);
+}
+
+/* What the query as a whole got, on each of its rows: did you mean, and
+ * the words no passage holds ("; " between them). */
+static void query_cells(table *t, const vs_result *r)
+{
+    cell_text(t, r->suggestion ? r->suggestion : "");
+    cell_begin(t);
+    for (size_t i = 0; i < r->nunmatched; i++) {
+        sb_puts(&t->cell, i ? "; " : "");
+        if (!i)
+            formula_guard(t, r->unmatched[i]);
+        visible_str(&t->cell, r->unmatched[i], 1);
+    }
+    cell_end(t, 0);
 }
 
 static void table_result(strbuf *b, const vs_result *r, const out_options *o)
@@ -611,6 +628,7 @@ static void table_result(strbuf *b, const vs_result *r, const out_options *o)
             }
             cell_end(&t, 0);
         }
+        query_cells(&t, r);
         if (o->qid)
             cell_empty(&t); /* no error */
         row_end(&t);

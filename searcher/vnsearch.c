@@ -205,7 +205,7 @@ int main(int argc, char **argv)
         bo.threads = threads;
         bo.progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
         req.restore = oo.format == OUT_TEXT;
-        req.suggest = oo.format == OUT_TEXT || oo.format == OUT_JSON;
+        req.suggest = oo.format != OUT_TREC;
         bo.req = &req;
         bo.out = oo;
         bo.out.color = color > 0;
@@ -235,7 +235,7 @@ int main(int argc, char **argv)
     oo.color = color >= 0 ? color : (oo.format == OUT_TEXT && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
     oo.facets = req.facets;
     req.restore = oo.format == OUT_TEXT || req.facets;
-    req.suggest = oo.format == OUT_TEXT || oo.format == OUT_JSON;
+    req.suggest = oo.format != OUT_TREC;
 
     vs_engine *e = NULL;
     if (vs_open(db, open_flags, &e, err, sizeof err) != VS_OK) {

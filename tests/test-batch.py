@@ -90,7 +90,7 @@ def test_every_format_parses():
     expect(all("query_id" in r and ("rank" in r or "unmatched" in r) for r in json_rows(p.stdout)), "json lines")
     p = batch(text, "--format", "tsv", "-n", "3")
     rows = list(csv.reader(io.StringIO(p.stdout), delimiter="\t", quoting=csv.QUOTE_NONE))
-    expect(rows[0][0] == "query_id" and all(len(r) == len(rows[0]) == 21 for r in rows), "tsv: 21 columns in every row")
+    expect(rows[0][0] == "query_id" and all(len(r) == len(rows[0]) == 23 for r in rows), "tsv: 23 columns in every row")
     p = batch(text, "--format", "trec", "-n", "3")
     expect(all(len(l.split()) == 6 and l.split()[1] == "Q0" and l.split()[5] == "vnsearch"
                for l in p.stdout.splitlines()), "trec: six columns")

@@ -188,6 +188,26 @@ def test_did_you_mean_never_offers_fewer_passages_than_typed():
     expect(tail["suggestion"] == {"query": "hợp tác", "passages": 2}, f"hojp tacs: {tail}")
 
 
+def test_batch_tables_carry_the_suggestion_and_the_unmatched_words():
+    # a `hojp tacs` row just said 0 hits
+    import csv
+    import io
+    path = os.path.join(scratch(), "queries.txt")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("typo\thojp tacs\nright\thop tac\nbad\tdate:2019-13 hop\n")
+    for fmt, delim in (("tsv", "\t"), ("csv", ",")):
+        p = vnsearch(DB, "--batch", path, "--format", fmt, "-n", "2")
+        text = p.stdout.lstrip("\ufeff")
+        rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delim))
+        typo = [r for r in rows if r["query_id"] == "typo"]
+        expect(len(typo) == 1 and typo[0]["hits"] == "0" and typo[0]["suggestion"] == "hợp tác"
+               and typo[0]["unmatched"] == "hojp; tacs", f"{fmt}: {typo}")
+        right = [r for r in rows if r["query_id"] == "right"]
+        expect(len(right) == 2 and all(r["suggestion"] == "" and r["unmatched"] == "" for r in right), f"{fmt}: {right}")
+        bad = [r for r in rows if r["query_id"] == "bad"]
+        expect(len(bad) == 1 and "bad date" in bad[0]["error"] and bad[0]["suggestion"] == "", f"{fmt}: {bad}")
+
+
 TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]
 status = main(TESTS)
 shutil.rmtree(TMP, ignore_errors=True)
