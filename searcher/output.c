@@ -546,12 +546,30 @@ void out_table_header(strbuf *b, out_format f, int batch)
     sb_free(&t.cell);
 }
 
+/* The query, protected as the dates are: one made of digits and date
+ * punctuation only ("2018 2018/2022", "11/2019") as ="..." so that no
+ * spreadsheet reads it as a number, a date or a fraction. */
+static void cell_query(table *t, const char *q)
+{
+    int digits = 0;
+    const char *p = q;
+    for (; *p && strchr("0123456789 /-.,:", *p); p++)
+        digits |= *p >= '0' && *p <= '9';
+    if (*p || !digits) {
+        cell_text(t, q);
+        return;
+    }
+    cell_begin(t);
+    sb_printf(&t->cell, "=\"%s\"", q);
+    cell_end(t, 0);
+}
+
 /* The query's own columns, which start every row. */
 static void row_start(table *t, const out_options *o)
 {
     if (o->qid)
         cell_ident(t, o->qid);
-    cell_text(t, o->query ? o->query : "");
+    cell_query(t, o->query ? o->query : "");
 }
 
 /* Empty fields from `rank` to `also_in`. */
