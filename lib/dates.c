@@ -355,10 +355,47 @@ int date_iso(const date_span *d, char *buf, size_t cap)
     return 0;
 }
 
+/* A Vietnamese writing of a date bound, MM/YYYY or DD/MM/YYYY (one or two
+ * digits for the day and the month: 11/2019, 27/11/2019, 6/8/2021), as
+ * ISO YYYY-MM or YYYY-MM-DD into iso; 0, or -1 if s is not one. */
+static int slashed_bound(const char *s, char *iso, size_t cap)
+{
+    const char *part[3];
+    size_t plen[3], n = 0;
+    const char *p = s;
+    for (;;) {
+        if (n == 3)
+            return -1;
+        part[n] = p;
+        while (isdigit((unsigned char)*p))
+            p++;
+        plen[n] = (size_t)(p - part[n]);
+        n++;
+        if (*p != '/')
+            break;
+        p++;
+    }
+    if (*p || n < 2 || plen[n - 1] != 4)
+        return -1;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (plen[i] < 1 || plen[i] > 2)
+            return -1;
+    if (n == 2)
+        snprintf(iso, cap, "%.4s-%02d", part[1], atoi(part[0]));
+    else
+        snprintf(iso, cap, "%.4s-%02d-%02d", part[2], atoi(part[1]), atoi(part[0]));
+    return 0;
+}
+
 int date_parse_bound(const char *s, int upper, uint32_t *out)
 {
     int y = 0, m = 0, d = 0;
-    char extra;
+    char extra, iso[16];
+    if (strchr(s, '/')) {
+        if (slashed_bound(s, iso, sizeof iso) != 0)
+            return -1;
+        s = iso;
+    }
     size_t len = strlen(s);
     if (len == 4 && sscanf(s, "%4d%c", &y, &extra) == 1) {
         m = upper ? 12 : 1;

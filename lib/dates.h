@@ -39,8 +39,9 @@ size_t date_parse(const char *text, size_t len, date_span *out, size_t max);
  * 2021/2025.  Returns the length written (buffer of at least 24 bytes). */
 int date_iso(const date_span *d, char *buf, size_t cap);
 
-/* Parses a user's DATE (YYYY, YYYY-MM or YYYY-MM-DD, years DATE_YEAR_MIN to
- * DATE_YEAR_MAX) into the first or last day it covers.  Returns 0, or -1 if
+/* Parses a user's DATE (YYYY, YYYY-MM or YYYY-MM-DD, or as Vietnamese write
+ * them MM/YYYY or DD/MM/YYYY; years DATE_YEAR_MIN to DATE_YEAR_MAX) into
+ * the first or last day it covers.  Returns 0, or -1 if
  * it is not a valid date. */
 int date_parse_bound(const char *s, int upper, uint32_t *out);
 

@@ -315,7 +315,8 @@ static int enumerator(const char *text, size_t len, const vn_token *t)
 
 /* The terms of a passage's text: every syllable folded and exact, every
  * hyphenated run also joined (Cam-pu-chia: campuchia), and every two
- * syllables that follow each other in a sentence as a pair (schema.h).
+ * syllables that follow each other in the paragraph as a pair, whatever
+ * punctuation stands between them (vn_adjacent, schema.h).
  * *dupkey gets a hash of the folded syllables in order: two passages with
  * the same words have the same key whatever their marks, case, spacing,
  * punctuation or list number. */
@@ -344,7 +345,7 @@ static int add_text_terms(vs_docbuilder *b, const char *text, size_t len, vs_bui
             h = fnv64(t.folded, t.folded_len, h);
             h = fnv64(" ", 1, h);
         }
-        if (rc == 0 && prev_len && vn_glued(text, prev_end, t.start)) {
+        if (rc == 0 && prev_len && vn_adjacent(text, prev_end, t.start)) {
             sb_reset(&b->scratch);
             sb_puts(&b->scratch, PREFIX_PAIR);
             sb_append(&b->scratch, prev, prev_len);

@@ -92,7 +92,7 @@ static int text_terms(const char *text, like_set *s)
             rc = add_term(s, t.folded, t.folded_len);
         if (t.kind == VN_TOKEN_JOINED)
             continue;
-        if (rc == 0 && prev_len && vn_glued(text, prev_end, t.start)) {
+        if (rc == 0 && prev_len && vn_adjacent(text, prev_end, t.start)) {
             int n = snprintf(pair, sizeof pair, "%s%.*s %.*s", PREFIX_PAIR, (int)prev_len, prev, (int)t.folded_len,
                              t.folded);
             if (n > 0 && (size_t)n <= TERM_MAX)

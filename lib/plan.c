@@ -322,7 +322,8 @@ typedef struct syl {
     char *f, *e;      /* folded and exact keys */
     int marked;
     size_t start, end; /* bytes in the run's text */
-    int glued;        /* follows the syllable before it within a sentence (vn_glued) */
+    int glued;        /* follows the syllable before it within a sentence (vn_glued): may make a word */
+    int adj;          /* follows it within the paragraph, punctuation between or not (vn_adjacent): a pair */
     long group;       /* the hyphenated run it is part of, or -1 */
     int taken;        /* part of an alias or a date: not a word of its own */
 } syl;
@@ -406,6 +407,7 @@ static int run_fill(builder *b, run *r, const char *text)
         s->start = t.start;
         s->end = t.end;
         s->glued = r->n > 0 && vn_glued(r->text, r->s[r->n - 1].end, t.start);
+        s->adj = r->n > 0 && vn_adjacent(r->text, r->s[r->n - 1].end, t.start);
         s->group = -1;
         if (r->ng && t.start < group_end) {
             s->group = (long)r->ng - 1;
@@ -457,14 +459,14 @@ static xc_query *with_exact(builder *b, xc_query *q, const run *r, size_t first,
     return combine(b, XC_OP_AND, subs, n);
 }
 
-/* The pairs of syllables first..last: their AND (every two glued ones as a
- * pair term, a syllable glued to neither as itself). */
+/* The pairs of syllables first..last: their AND (every two adjacent ones as
+ * a pair term, a syllable adjacent to neither as itself). */
 static xc_query *chain(builder *b, const run *r, size_t first, size_t last)
 {
     xc_query *subs[2 * MAX_SYLS];
     size_t n = 0;
     for (size_t i = first; i <= last; i++) {
-        int pair_before = i > first && r->s[i].glued, pair_after = i < last && r->s[i + 1].glued;
+        int pair_before = i > first && r->s[i].adj, pair_after = i < last && r->s[i + 1].adj;
         if (pair_after)
             subs[n++] = pair_term(b, r->s[i].f, r->s[i + 1].f);
         else if (!pair_before)
@@ -688,10 +690,11 @@ static void run_units(builder *b, const char *text, unit_list *out, int top)
         }
         i++;
     }
-    /* every two syllables typed together weigh as a pair, words or not; at
-     * the top level, all of them together make the "in order" tier */
+    /* every two syllables typed together weigh as a pair, words or not,
+     * whatever punctuation stands between them; at the top level, all of
+     * them together make the "in order" tier */
     for (size_t i = 1; i < r.n; i++)
-        if (r.s[i].glued) {
+        if (r.s[i].adj) {
             xc_query *pt = pair_term(b, r.s[i - 1].f, r.s[i].f);
             weigh(b, pt, PAIR_WEIGHT);
             if (!top || !pt)
@@ -733,7 +736,7 @@ static bq phrase_unit(builder *b, const char *text)
             push_str(b, &b->p->hl_marked, &b->p->nhl_marked, r.s[i].f, strlen(r.s[i].f));
         }
         weigh(b, term(b, "", r.s[i].f), 1.0);
-        if (i > 0 && r.s[i].glued)
+        if (i > 0 && r.s[i].adj)
             weigh(b, pair_term(b, r.s[i - 1].f, r.s[i].f), PAIR_WEIGHT);
     }
     for (size_t i = 0; i < r.n;) {
@@ -741,15 +744,15 @@ static bq phrase_unit(builder *b, const char *text)
             const group *g = &r.g[r.s[i].group];
             fs[nf++] = both(b, XC_OP_OR, term(b, "", g->f), chain(b, &r, g->first, g->last));
             /* the pair joining the run to the syllable after it */
-            if (g->last + 1 < r.n && r.s[g->last + 1].glued && r.s[g->last + 1].group < 0)
+            if (g->last + 1 < r.n && r.s[g->last + 1].adj && r.s[g->last + 1].group < 0)
                 fs[nf++] = pair_term(b, r.s[g->last].f, r.s[g->last + 1].f);
             i = g->last + 1;
             continue;
         }
         size_t j = i;
-        while (j + 1 < r.n && r.s[j + 1].glued && r.s[j + 1].group < 0)
+        while (j + 1 < r.n && r.s[j + 1].adj && r.s[j + 1].group < 0)
             j++;
-        if (j + 1 < r.n && r.s[j + 1].glued) /* glued to a hyphenated run after it */
+        if (j + 1 < r.n && r.s[j + 1].adj) /* next to a hyphenated run after it */
             fs[nf++] = pair_term(b, r.s[j].f, r.s[j + 1].f);
         fs[nf++] = chain(b, &r, i, j);
         i = j + 1;
@@ -1441,7 +1444,7 @@ int plan_phrase_in(const query_phrase *ph, const char *text, size_t len)
     for (size_t i = 0; !failed && !found && i + ph->n <= n; i++) {
         size_t k = 0;
         while (k < ph->n && strcmp(key[i + k], ph->keys[k]) == 0 &&
-               (k == 0 || vn_glued(text, end[i + k - 1], start[i + k])))
+               (k == 0 || vn_adjacent(text, end[i + k - 1], start[i + k])))
             k++;
         found = k == ph->n;
     }

@@ -37,6 +37,7 @@ typedef struct lexer {
     char *err;
     size_t errcap;
     int failed;
+    int unbalanced; /* the failure was an unbalanced parenthesis or quote */
 } lexer;
 
 static int is_space(unsigned char c)
@@ -97,6 +98,7 @@ static void next(lexer *lx)
         while (j < lx->n && !(close = quote_at(lx, j, 1)) && !(close = quote_at(lx, j, 0)))
             j++;
         if (j >= lx->n) {
+            lx->unbalanced |= !lx->failed;
             lex_error(lx, "unbalanced quote: a phrase opened with \" is never closed");
             return;
         }
@@ -190,7 +192,7 @@ static int parse_date_filter(parser *p, const char *v)
     if ((*a && date_parse_bound(a, 0, &from)) || (*b && date_parse_bound(b, 1, &to)) || (!*a && !*b)) {
         char msg[256];
         snprintf(msg, sizeof msg,
-                 "bad date '%s': expected YYYY, YYYY-MM or YYYY-MM-DD (years %d-%d), or a range FROM..TO", v,
+                 "bad date '%s': expected YYYY, YYYY-MM, YYYY-MM-DD, MM/YYYY or DD/MM/YYYY (years %d-%d), or a range FROM..TO", v,
                  DATE_YEAR_MIN, DATE_YEAR_MAX);
         lex_error(&p->lx, msg);
         return -1;
@@ -252,6 +254,7 @@ static qnode *parse_atom(parser *p, int depth)
         qnode *inner = parse_or(p, depth + 1);
         if (lx->type != T_RPAREN) {
             node_free(inner);
+            lx->unbalanced |= !lx->failed;
             lex_error(lx, "unbalanced parenthesis: a ( is never closed");
             return NULL;
         }
@@ -353,6 +356,53 @@ static int has_content(const qnode *n)
     return 1;
 }
 
+/* The text with every parenthesis and quote that has no partner blanked
+ * (the lexer's pairing: a quote opens a phrase that the next quote of any
+ * kind closes, parentheses outside phrases nest), so a pasted line reads as
+ * the words it holds.  NULL when out of memory. */
+static char *blank_unbalanced(const char *text, size_t n)
+{
+    char *s = malloc(n + 1);
+    size_t *open = malloc((n + 1) * sizeof *open);
+    if (!s || !open) {
+        free(s);
+        free(open);
+        return NULL;
+    }
+    memcpy(s, text, n + 1);
+    lexer lx = {.s = text, .n = n};
+    size_t nopen = 0, q, close = 0;
+    for (size_t i = 0; i < n;) {
+        if ((q = quote_at(&lx, i, 0)) || (q = quote_at(&lx, i, 1))) {
+            size_t j = i + q;
+            while (j < n && !(close = quote_at(&lx, j, 1)) && !(close = quote_at(&lx, j, 0)))
+                j++;
+            if (j < n) {
+                i = j + close;
+                continue;
+            }
+            memset(s + i, ' ', q);
+            i += q;
+            continue;
+        }
+        if (text[i] == '(') {
+            open[nopen++] = i;
+        } else if (text[i] == ')') {
+            if (nopen)
+                nopen--;
+            else
+                s[i] = ' ';
+        }
+        i++;
+    }
+    while (nopen)
+        s[open[--nopen]] = ' ';
+    free(open);
+    return s;
+}
+
+static int parse_text(const char *text, size_t n, parsed_query *out, char *err, size_t cap, int *unbalanced);
+
 int query_parse(const char *text, parsed_query *out, char *err, size_t cap)
 {
     memset(out, 0, sizeof *out);
@@ -361,6 +411,25 @@ int query_parse(const char *text, parsed_query *out, char *err, size_t cap)
         snprintf(err, cap, "query too long: %zu bytes (at most %d)", n, QUERY_MAX_BYTES);
         return -1;
     }
+    int unbalanced = 0;
+    int rc = parse_text(text, n, out, err, cap, &unbalanced);
+    if (rc == 0 || !unbalanced)
+        return rc;
+    char *blanked = blank_unbalanced(text, n);
+    if (!blanked) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    rc = parse_text(blanked, n, out, err, cap, &unbalanced);
+    free(blanked);
+    if (rc == 0)
+        out->forgiven = 1;
+    return rc;
+}
+
+static int parse_text(const char *text, size_t n, parsed_query *out, char *err, size_t cap, int *unbalanced)
+{
+    memset(out, 0, sizeof *out);
     parser p;
     memset(&p, 0, sizeof p);
     p.q = out;
@@ -370,9 +439,12 @@ int query_parse(const char *text, parsed_query *out, char *err, size_t cap)
     p.lx.errcap = cap;
     next(&p.lx);
     qnode *root = parse_or(&p, 0);
-    if (!p.lx.failed && p.lx.type == T_RPAREN)
+    if (!p.lx.failed && p.lx.type == T_RPAREN) {
+        p.lx.unbalanced = 1;
         lex_error(&p.lx, "unbalanced parenthesis: a ) has no matching (");
+    }
     free(p.lx.text);
+    *unbalanced = p.lx.unbalanced;
     if (p.lx.failed) {
         node_free(root);
         query_free(out);

@@ -51,10 +51,18 @@ typedef struct parsed_query {
     size_t nframeworks;
     uint32_t date_from, date_to; /* date: filter, YYYYMMDD, 0 = open */
     int has_date;
+    int forgiven;                /* an unbalanced ( ) or " was read as text (QUERY_NOTE_FORGIVEN) */
 } parsed_query;
 
-/* Parses text.  Returns 0, or -1 with a one-line message in err (unbalanced
- * quote or parenthesis, bad date, query too long). */
+/* What to tell the user when an unbalanced parenthesis or quote was read as text. */
+#define QUERY_NOTE_FORGIVEN                                                                                      \
+    "an unbalanced parenthesis or quote was read as text (balance them to group words with ( ) or to quote a "   \
+    "phrase with \" \")"
+
+/* Parses text.  A parenthesis or quote with no partner, as in a line pasted
+ * from a document ("số 10) vào trong ô"), is read as text and sets
+ * ->forgiven; the balanced ones keep their meaning.  Returns 0, or -1 with
+ * a one-line message in err (bad date, query too long, nested too deeply). */
 int query_parse(const char *text, parsed_query *out, char *err, size_t cap);
 void query_free(parsed_query *q);
 
@@ -138,7 +146,8 @@ int plan_build(const parsed_query *q, const query_context *ctx, query_plan *plan
 void plan_free(query_plan *plan);
 
 /* 1 if the text holds the phrase: its syllables in order, each following
- * the one before within a sentence (vn_glued). */
+ * the one before within the paragraph, whatever punctuation stands between
+ * them (vn_adjacent). */
 int plan_phrase_in(const query_phrase *ph, const char *text, size_t len);
 
 /* The filter for frameworks (OR of primary framework terms) and a date range

@@ -8,8 +8,9 @@
  *   (none)   folded key of a syllable         hop, tac, mekong, 2019
  *            (and of a hyphenated run joined)  campuchia (Cam-pu-chia)
  *   XE       exact key (tone canonicalised)   XEhợp, XEtác
- *   XW       two syllables that follow each   XWhop tac, XWtac kinh
- *            other in a sentence, folded
+ *   XW       two syllables that follow each   XWhop tac, XWtac kinh,
+ *            other in a paragraph, folded,    XWbac nam (Bắc–Nam)
+ *            punctuation between or not
  *   Q        unique id of the passage         Qmekong-frameworks.txt:9
  *   XFW:     primary framework                XFW:MKC
  *   XMF:     a framework the passage names,   XMF:MKC (wdf: times named,
@@ -60,7 +61,7 @@
  * takes the dates of the nearest earlier passage of its section that has
  * some (a footnote, those of the passage citing it).  They are written
  * behind XH, so a date filter can match them and still rank the passages
- * that carry the date themselves first; the record keeps them apart
+ * of a tier that carry the date themselves first; the record keeps them apart
  * (hdates, and hdates_from: the passage they came from).
  */
 #ifndef VN_SCHEMA_H

@@ -502,23 +502,33 @@ typedef struct search {
     snippet_terms st;
 } search;
 
-/* The stages of a search, in order: for each date layer, for each tier,
- * the paragraphs then the headings (schema.h). */
+/* The stages of a search, in order: for each tier, the paragraphs then the
+ * headings (schema.h), each in every date layer (own dates, then inherited
+ * ones): how well the words match decides before whose date it is. */
 static size_t stage_count(const search *sr)
 {
     return 2 * (sr->plan.ntiers ? sr->plan.ntiers : 1) * sr->nlayers;
 }
 
+static size_t stage_tier_index(const search *sr, size_t s)
+{
+    return s / (2 * sr->nlayers);
+}
+
+static int stage_headings(const search *sr, size_t s)
+{
+    return (int)(s % (2 * sr->nlayers) / sr->nlayers);
+}
+
 static int stage_tier(const search *sr, size_t s)
 {
-    return sr->plan.ntiers ? sr->plan.kind[(s / 2) % sr->plan.ntiers] : TIER_EXACT;
+    return sr->plan.ntiers ? sr->plan.kind[stage_tier_index(sr, s)] : TIER_EXACT;
 }
 
 static xc_query *stage_query(search *sr, size_t s)
 {
-    size_t nt = sr->plan.ntiers ? sr->plan.ntiers : 1;
-    size_t t = (s / 2) % nt;
-    xc_query *layer = sr->layer[s / (2 * nt)];
+    size_t t = stage_tier_index(sr, s);
+    xc_query *layer = sr->layer[s % sr->nlayers];
     xc_query *tier = sr->plan.ntiers ? sr->plan.tier[t] : NULL;
     xc_query *weight = sr->plan.weight ? sr->plan.weight : sr->match_all;
     xc_query *tier_not = NULL;
@@ -536,7 +546,7 @@ static xc_query *stage_query(search *sr, size_t s)
     if (layer)
         parts[n++] = layer;
     xc_query *headings = xc_query_term(TERM_HEADING, strlen(TERM_HEADING), 1);
-    if (s % 2)
+    if (stage_headings(sr, s))
         parts[n++] = headings;
     xc_query *f = n == 1 ? xc_query_copy(parts[0]) : n ? xc_query_combine(XC_OP_AND, parts, n, 0) : NULL;
     xc_query *q = NULL;
@@ -555,7 +565,7 @@ static xc_query *stage_query(search *sr, size_t s)
         tmp[nd++] = sr->drop;
     if (tier_not)
         tmp[nd++] = tier_not;
-    if (!(s % 2))
+    if (!stage_headings(sr, s))
         tmp[nd++] = headings;
     xc_query *drop = nd == 1 ? tmp[0] : NULL, *d2 = NULL;
     if (nd > 1)
@@ -878,13 +888,19 @@ static int run_search(search *sr, vs_result *res, char *err, size_t cap)
 
 /* "Did you mean" (suggest.c), and the words that matched nothing.  An
  * index that cannot be read there leaves the answer without them: the
- * search itself went well. */
+ * search itself went well.  A respelling is never offered when fewer
+ * passages hold every word of it than of the query typed, or none do
+ * (issue 26: "sức khỏe" -> "sức kho", 0 passages). */
 static void add_suggestion(vs_engine *e, const vs_request *req, vs_result *res)
 {
     suggestion sg;
     char err[256];
     if (suggest(e->db, e->aliases, req->query, req->exact, &sg, err, sizeof err) != 0)
         return;
+    if (sg.query && (sg.passages == 0 || sg.passages < sg.original)) {
+        free(sg.query);
+        sg.query = NULL;
+    }
     res->suggestion = sg.query;
     res->suggestion_passages = sg.passages;
     res->unmatched = sg.unmatched;
@@ -976,7 +992,7 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
     uint32_t v;
     if (req->from) {
         if (date_parse_bound(req->from, 0, &v)) {
-            snprintf(err, cap, "bad date '%s' for --from: expected YYYY, YYYY-MM or YYYY-MM-DD, years %d-%d",
+            snprintf(err, cap, "bad date '%s' for --from: expected YYYY, YYYY-MM, YYYY-MM-DD, MM/YYYY or DD/MM/YYYY, years %d-%d",
                      req->from, DATE_YEAR_MIN, DATE_YEAR_MAX);
             query_free(&pq);
             return VS_ERR_QUERY;
@@ -986,7 +1002,7 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
     }
     if (req->to) {
         if (date_parse_bound(req->to, 1, &v)) {
-            snprintf(err, cap, "bad date '%s' for --to: expected YYYY, YYYY-MM or YYYY-MM-DD, years %d-%d", req->to,
+            snprintf(err, cap, "bad date '%s' for --to: expected YYYY, YYYY-MM, YYYY-MM-DD, MM/YYYY or DD/MM/YYYY, years %d-%d", req->to,
                      DATE_YEAR_MIN, DATE_YEAR_MAX);
             query_free(&pq);
             return VS_ERR_QUERY;
@@ -1067,6 +1083,8 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
         res->matches_exact = 1;
     if (rc == VS_OK && req->suggest && !req->like && pq.root)
         add_suggestion(e, req, res);
+    if (rc == VS_OK && pq.forgiven)
+        res->note = QUERY_NOTE_FORGIVEN;
     if (rc != VS_OK) /* nothing for the caller to free: a failed page leaked where it did not */
         vs_result_free(res);
     search_free(&sr);

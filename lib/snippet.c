@@ -241,7 +241,7 @@ int snippet_highlight(const char *text, size_t len, const snippet_terms *t, cons
         }
         if (tk.kind == VN_TOKEN_JOINED)
             continue;
-        if (rc == 0 && span >= 0 && prev_span >= 0 && vn_glued(text, prev_end, tk.start) &&
+        if (rc == 0 && span >= 0 && prev_span >= 0 && vn_adjacent(text, prev_end, tk.start) &&
             is_pair(t, prev, prev_len, tk.folded, tk.folded_len)) {
             (*spans)[prev_span].weight += WEIGHT_PAIR;
             (*spans)[span].weight += WEIGHT_PAIR;

@@ -52,7 +52,7 @@ extern "C" {
 /* The index format this build reads and writes.  Any change to terms,
  * values or stored fields bumps it; an index of another format is refused
  * by vs_open() and rebuilt by vnindex. */
-#define VS_INDEX_FORMAT "4"
+#define VS_INDEX_FORMAT "4" /* 4: pairs across punctuation (vn_adjacent), meeting mentions */
 
 /* Status codes of the search side. */
 enum {
@@ -212,7 +212,7 @@ typedef struct vs_request {
     const char *query;
     char *const *frameworks;     /* --framework codes */
     size_t nframeworks;
-    const char *from, *to;       /* --from / --to: YYYY, YYYY-MM or YYYY-MM-DD, or NULL */
+    const char *from, *to;       /* --from / --to: YYYY, YYYY-MM, YYYY-MM-DD, MM/YYYY or DD/MM/YYYY, or NULL */
     int exact;                   /* --exact */
     uint32_t offset, count;      /* --offset, -n */
     int facets;                  /* count frameworks and years over all matches */
@@ -284,6 +284,8 @@ typedef struct vs_result {
     uint32_t suggestion_passages; /* passages holding every word of it */
     char **unmatched;            /* with suggest: the words that matched no passage, as typed */
     size_t nunmatched;
+    const char *note;            /* a static one-line note on how the query was read ("an unbalanced
+                                    parenthesis or quote was read as text ..."), or NULL */
 } vs_result;
 
 /* What the database path may lead to besides local databases.  A stub

@@ -606,7 +606,7 @@ void out_table_header(strbuf *b, out_format f, int batch)
     static const char *const columns[] = {"query",   "hits",    "rank",    "score",   "id",    "file",
                                           "line",    "where",   "framework", "frameworks", "dates", "section",
                                           "heading", "snippet", "text",    "match",   "inherited_dates",
-                                          "copies",  "also_in"};
+                                          "copies",  "also_in", "suggestion", "unmatched"};
     table t = {b, f, 0, STRBUF_INIT};
     if (batch)
         cell_text(&t, "query_id");
@@ -618,12 +618,30 @@ void out_table_header(strbuf *b, out_format f, int batch)
     sb_free(&t.cell);
 }
 
+/* The query, protected as the dates are: one made of digits and date
+ * punctuation only ("2018 2018/2022", "11/2019") as ="..." so that no
+ * spreadsheet reads it as a number, a date or a fraction. */
+static void cell_query(table *t, const char *q)
+{
+    int digits = 0;
+    const char *p = q;
+    for (; *p && strchr("0123456789 /-.,:", *p); p++)
+        digits |= *p >= '0' && *p <= '9';
+    if (*p || !digits) {
+        cell_text(t, q);
+        return;
+    }
+    cell_begin(t);
+    sb_printf(&t->cell, "=\"%s\"", q);
+    cell_end(t, CELL_OURS);
+}
+
 /* The query's own columns, which start every row. */
 static void row_start(table *t, const out_options *o)
 {
     if (o->qid)
         cell_text(t, o->qid);
-    cell_text(t, o->query ? o->query : "");
+    cell_query(t, o->query ? o->query : "");
 }
 
 /* Empty fields from `rank` to `also_in`. */
@@ -641,9 +659,24 @@ void out_error_row(strbuf *b, const out_options *o, const char *error)
     row_start(&t, o);
     cell_empty(&t); /* hits: it did not run */
     passage_cells_empty(&t);
+    cell_empty(&t); /* suggestion */
+    cell_empty(&t); /* unmatched */
     cell_text(&t, error);
     row_end(&t);
     sb_free(&t.cell);
+}
+
+/* What the query as a whole got, on each of its rows: did you mean, and
+ * the words no passage holds ("; " between them). */
+static void query_cells(table *t, const vs_result *r)
+{
+    cell_text(t, r->suggestion ? r->suggestion : "");
+    cell_begin(t);
+    for (size_t i = 0; i < r->nunmatched; i++) {
+        sb_puts(&t->cell, i ? "; " : "");
+        visible_str(&t->cell, r->unmatched[i], 1);
+    }
+    cell_end(t, CELL_TEXT); /* a formula's start gets its apostrophe there */
 }
 
 static void table_result(strbuf *b, const vs_result *r, const out_options *o)
@@ -682,6 +715,7 @@ static void table_result(strbuf *b, const vs_result *r, const out_options *o)
             }
             cell_end(&t, CELL_TEXT);
         }
+        query_cells(&t, r);
         if (o->qid)
             cell_empty(&t); /* no error */
         row_end(&t);

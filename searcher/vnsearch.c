@@ -41,7 +41,8 @@ static void usage(FILE *out)
           "                    trec; tsv and csv are for spreadsheets: a row per passage, and\n"
           "                    with --batch one for each query that found nothing or failed\n"
           "  --framework CODE  only passages of this framework (repeatable: any of them)\n"
-          "  --from DATE       only passages with a date on or after DATE (YYYY, YYYY-MM, YYYY-MM-DD)\n"
+          "  --from DATE       only passages with a date on or after DATE (YYYY, YYYY-MM,\n"
+          "                    YYYY-MM-DD, or MM/YYYY, DD/MM/YYYY as Vietnamese write them)\n"
           "  --to DATE         ... on or before DATE\n"
           "  --exact           words typed with marks match only that spelling\n"
           "  --facets          count matches per framework and per year\n"
@@ -273,7 +274,7 @@ int main(int argc, char **argv)
         bo.threads = threads;
         bo.progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
         req.restore = oo.format == OUT_TEXT;
-        req.suggest = oo.format == OUT_TEXT || oo.format == OUT_JSON;
+        req.suggest = oo.format != OUT_TREC;
         bo.req = &req;
         bo.out = oo;
         bo.out.color = color > 0;
@@ -303,7 +304,7 @@ int main(int argc, char **argv)
     oo.color = color >= 0 ? color : (oo.format == OUT_TEXT && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
     oo.facets = req.facets;
     req.restore = oo.format == OUT_TEXT || req.facets;
-    req.suggest = oo.format == OUT_TEXT || oo.format == OUT_JSON;
+    req.suggest = oo.format != OUT_TREC;
 
     vs_engine *e = NULL;
     if (vs_open(db, open_flags, &e, err, sizeof err) != VS_OK) {
@@ -318,6 +319,8 @@ int main(int argc, char **argv)
         vs_say(stderr, "vnsearch: %s\n", err);
         status = 2;
     } else {
+        if (res.note)
+            fprintf(stderr, "vnsearch: note: %s\n", res.note);
         strbuf out = STRBUF_INIT;
         out_table_header(&out, oo.format, 0);
         oo.query = req.query;

@@ -67,10 +67,10 @@ def test_ids_comments_and_blank_lines():
 
 
 def test_bad_lines_are_reported_and_skipped():
-    text = 'ok1\tMotegi\nbad1\t"unclosed\nbad2\tframework:NOPE hop\nok2\tBlinken\n'
+    text = 'ok1\tMotegi\nbad1\t"unclosed date:2019-13\nbad2\tframework:NOPE hop\nok2\tBlinken\n'
     p = batch(text, "--format", "json", "-n", "1")
     expect(p.returncode == 2, f"exit {p.returncode}")
-    expect("queries.txt:2: unbalanced quote" in p.stderr and "queries.txt:3: unknown framework" in p.stderr,
+    expect("queries.txt:2: bad date '2019-13'" in p.stderr and "queries.txt:3: unknown framework" in p.stderr,
            p.stderr)
     expect([r["query_id"] for r in json_rows(p.stdout)] == ["ok1", "ok2"], "the rest of the batch ran")
     p = batch("ok\tMotegi\nnone\txyzzy quux\n", "--format", "json")
@@ -90,7 +90,7 @@ def test_every_format_parses():
     expect(all("query_id" in r and ("rank" in r or "unmatched" in r) for r in json_rows(p.stdout)), "json lines")
     p = batch(text, "--format", "tsv", "-n", "3")
     rows = list(csv.reader(io.StringIO(p.stdout), delimiter="\t", quoting=csv.QUOTE_NONE))
-    expect(rows[0][0] == "query_id" and all(len(r) == len(rows[0]) == 21 for r in rows), "tsv: 21 columns in every row")
+    expect(rows[0][0] == "query_id" and all(len(r) == len(rows[0]) == 23 for r in rows), "tsv: 23 columns in every row")
     p = batch(text, "--format", "trec", "-n", "3")
     expect(all(len(l.split()) == 6 and l.split()[1] == "Q0" and l.split()[5] == "vnsearch"
                for l in p.stdout.splitlines()), "trec: six columns")
@@ -100,7 +100,7 @@ def test_every_format_parses():
     expect(p.stdout.count("## ") == len(qs), "text: one header per query")
 
 
-TABLE_LINES = ("ok\thop tac kinh te\nnone\txyzzy quux\nbad\t\"unclosed\nminus\t-Covid Motegi\n"
+TABLE_LINES = ("ok\thop tac kinh te\nnone\txyzzy quux\nbad\t\"unclosed date:2019-13\nminus\t-Covid Motegi\n"
                "phrase\t\"thu hoach som\"\nh\xffp\n")
 
 
@@ -132,7 +132,7 @@ def test_tables_have_a_row_for_every_query():
            f"a hit row: {ok}")
     expect(none["hits"] == "0" and all(none[k] == "" for k in ("rank", "score", "id", "text", "error")),
            f"no hits: hits 0, the passage's fields empty: {none}")
-    expect(bad["hits"] == "" and bad["query"] == '"unclosed' and "line 3: unbalanced quote" in bad["error"],
+    expect(bad["hits"] == "" and bad["query"] == '"unclosed date:2019-13' and "line 3: bad date" in bad["error"],
            f"a failed query: its error: {bad}")
     expect("line 6: invalid UTF-8" in rows[-1]["error"], f"an unreadable line: {rows[-1]}")
     expect(rows[5]["query"] == "'-Covid Motegi", "text starting like a formula gets an apostrophe")

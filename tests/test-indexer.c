@@ -219,6 +219,24 @@ static void test_dates_user_bounds(void)
     CHECK(date_parse_bound("20x9", 0, &v) != 0, "not a number");
 }
 
+static void test_dates_user_bounds_as_vietnamese_write_them(void)
+{
+    uint32_t v;
+    CHECK(date_parse_bound("11/2019", 0, &v) == 0 && v == 20191101, "11/2019 lower");
+    CHECK(date_parse_bound("11/2019", 1, &v) == 0 && v == 20191130, "11/2019 upper");
+    CHECK(date_parse_bound("2/2020", 1, &v) == 0 && v == 20200229, "2/2020 upper: leap");
+    CHECK(date_parse_bound("27/11/2019", 0, &v) == 0 && v == 20191127, "27/11/2019");
+    CHECK(date_parse_bound("6/8/2021", 1, &v) == 0 && v == 20210806, "6/8/2021");
+    CHECK(date_parse_bound("30/2/2019", 0, &v) != 0, "30 February");
+    CHECK(date_parse_bound("13/2019", 0, &v) != 0, "month 13");
+    CHECK(date_parse_bound("11/19", 0, &v) != 0, "a two-digit year");
+    CHECK(date_parse_bound("/2019", 0, &v) != 0, "no month");
+    CHECK(date_parse_bound("1/2/3/2019", 0, &v) != 0, "four parts");
+    CHECK(date_parse_bound("001/2019", 0, &v) != 0, "three-digit month");
+    CHECK(date_parse_bound("11/2019/", 0, &v) != 0, "trailing slash");
+    CHECK(date_parse_bound("2019/11", 0, &v) != 0, "year first with a slash");
+}
+
 /* ---- aliases and frameworks ---- */
 
 static void test_alias_table_errors_name_file_and_line(void)
@@ -351,6 +369,7 @@ int main(int argc, char **argv)
     RUN(test_dates_vietnamese_forms);
     RUN(test_dates_numbers_that_are_not_dates);
     RUN(test_dates_user_bounds);
+    RUN(test_dates_user_bounds_as_vietnamese_write_them);
     RUN(test_alias_table_errors_name_file_and_line);
     RUN(test_alias_matching_across_spellings);
     RUN(test_frameworks_section_boundaries_of_the_corpus);

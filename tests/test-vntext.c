@@ -120,6 +120,33 @@ static void test_has_marks(void)
     CHECK(vn_has_marks("Hoa", 3) == 0, "Hoa");
 }
 
+/* Tokens a and b of text next to each other in the paragraph (vn_adjacent)
+ * and within a sentence (vn_glued)? */
+static void adjacency(const char *text, const char *a, const char *b, int adjacent, int glued)
+{
+    const char *pa = strstr(text, a), *pb = strstr(text, b);
+    CHECK(pa && pb, "%s: %s or %s missing", text, a, b);
+    size_t end = (size_t)(pa - text) + strlen(a), start = (size_t)(pb - text);
+    CHECK(vn_adjacent(text, end, start) == adjacent, "vn_adjacent(%s): %s %s", text, a, b);
+    CHECK(vn_glued(text, end, start) == glued, "vn_glued(%s): %s %s", text, a, b);
+}
+
+static void test_adjacent_ignores_punctuation_within_a_paragraph(void)
+{
+    adjacency("Bắc–Nam", "Bắc", "Nam", 1, 0);
+    adjacency("Mê Công - Lan Thương", "Công", "Lan", 1, 0);
+    adjacency("dân số, phương sai", "số", "phương", 1, 0);
+    adjacency("số 10) vào", "10", "vào", 1, 0);
+    adjacency("« Hợp » tác", "Hợp", "tác", 1, 0);
+    adjacency("năm 2019. Hợp tác", "2019", "Hợp", 1, 0);
+    adjacency("hợp tác", "hợp", "tác", 1, 1);
+    adjacency("vắc-xin", "vắc", "xin", 1, 1);
+    adjacency("hợp\n\ntác", "hợp", "tác", 0, 1); /* (spaces only: vn_glued has no paragraphs) */
+    adjacency("hợp, \n \n tác", "hợp", "tác", 0, 0);
+    adjacency("hợp,\n tác", "hợp", "tác", 1, 0);
+    CHECK(vn_adjacent("abc", 2, 2) == 0, "a word cut in two is not a pair");
+}
+
 /* ---- tokeniser ---- */
 
 typedef struct tok_rec {
@@ -467,6 +494,7 @@ int main(int argc, char **argv)
     RUN(test_keys_of_other_scripts_and_marks);
     RUN(test_keys_invalid_utf8_no_crash);
     RUN(test_has_marks);
+    RUN(test_adjacent_ignores_punctuation_within_a_paragraph);
     RUN(test_tokens_syllables_and_positions);
     RUN(test_tokens_numbers_kept_whole);
     RUN(test_tokens_acronyms);

@@ -305,3 +305,19 @@ int vn_glued(const char *text, size_t a, size_t b)
     }
     return 1;
 }
+
+int vn_adjacent(const char *text, size_t a, size_t b)
+{
+    if (b <= a) /* a word cut at VN_TOKEN_MAX_BYTES: its pieces are not a pair */
+        return 0;
+    int newlines = 0;
+    for (size_t i = a; i < b; i++) {
+        if (text[i] == '\n') {
+            if (++newlines == 2)
+                return 0;
+        } else if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r') {
+            newlines = 0;
+        }
+    }
+    return 1;
+}

@@ -102,6 +102,14 @@ int vn_tokenizer_next(vn_tokenizer *tok, vn_token *out);
  * hyphens part them.  Index and query pair syllables by this rule. */
 int vn_glued(const char *text, size_t a, size_t b);
 
+/* 1 if two tokens whose bytes end at `a` and start at `b` follow each
+ * other within a paragraph: whatever punctuation stands between them
+ * (commas, dashes, brackets, quotes, slashes, guillemets, full stops), as
+ * positional engines ignore it; only a blank line parts them.  What the
+ * index pairs and what a phrase or the in-order tier asks for (vn_glued
+ * still says which two syllables typed may make one word). */
+int vn_adjacent(const char *text, size_t a, size_t b);
+
 /* The position the next main token would get: one past the last one. */
 uint32_t vn_tokenizer_next_pos(const vn_tokenizer *tok);
 
