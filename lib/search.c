@@ -953,7 +953,14 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
             for (size_t f = 0; f < alias_framework_count(e->aliases) && kl < sizeof known - 16; f++)
                 kl += (size_t)snprintf(known + kl, sizeof known - kl, "%s%s", f ? " " : "",
                                        alias_framework_code(e->aliases, f));
-            snprintf(err, cap, "unknown framework '%s' (known: %s)", codes[i], *known ? known : "none");
+            if (*known)
+                snprintf(err, cap, "unknown framework '%s' (known: %s)", codes[i], known);
+            else /* an index built with an empty table, or by a version without one built in */
+                snprintf(err, cap,
+                         "unknown framework '%s': %s was built without framework tags; rebuild it with "
+                         "vnindex --force (the built-in table, frameworks.tsv beside the texts, in $VNSEARCH_DATA, "
+                         "or --frameworks FILE)",
+                         codes[i], e->path);
             query_free(&pq);
             return VS_ERR_QUERY;
         }

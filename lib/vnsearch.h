@@ -285,14 +285,16 @@ typedef struct vs_codec vs_codec; /* how records are compressed (below) */
 
 /* Finds and parses frameworks.tsv and aliases.tsv: the explicit paths if
  * given (else NULL), else in the first PATH argument that is a directory
- * holding them, else $VNSEARCH_DATA, else the installed data directory.  A
- * table found nowhere is empty (vs_tables_found() says which).  Returns 0,
- * or -1 with "FILE:LINE: message" in err. */
+ * holding them, else $VNSEARCH_DATA, else the installed data directory,
+ * else the tables built into the program (the corpus tables at build time).
+ * Returns 0, or -1 with "FILE:LINE: message" in err. */
 int vs_tables_load(const char *frameworks, const char *aliases, const char *const *paths, size_t npaths,
                    vs_tables **out, char *err, size_t cap);
 void vs_tables_free(vs_tables *t);
-/* 1 if a frameworks.tsv was found. */
+/* 1 if the frameworks table has at least one framework. */
 int vs_tables_have_frameworks(const vs_tables *t);
+/* Which tables were used: "frameworks /x/frameworks.tsv, aliases (built in)". */
+void vs_tables_describe(const vs_tables *t, char *buf, size_t cap);
 
 /* --- generations: the directory layout that makes rebuilds safe ------- */
 
