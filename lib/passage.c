@@ -32,7 +32,8 @@
 typedef struct assembler {
     const rd_document *doc;
     passage_list *out;
-    size_t items_cap, sections_cap, headings_cap;
+    size_t items_cap, sections_cap, headings_cap, nodes_cap;
+    long node;                /* the innermost heading in force (passage_list.nodes), or -1 */
     char *heading;            /* current sub-heading (owned) */
     size_t section_passages;  /* passages in the current section so far */
     int section_titled_last;  /* the last block was a top heading */
@@ -99,6 +100,7 @@ static int push_passage(assembler *as, const char *text, size_t len, size_t bloc
     p->endnote = b->kind == RD_NOTE && b->endnote;
     p->cited_by = -1;
     p->part = part;
+    p->node = as->node;
     o->count++;
     as->section_passages++;
     return (int)(o->count - 1);
@@ -213,6 +215,43 @@ static void add_title(assembler *as, const char *s, size_t n)
         as->failed = 1;
 }
 
+/* A heading enters the outline: it ends the headings of its level or
+ * deeper; a top heading right after another joins it (a title on two
+ * lines). */
+static void outline_heading(assembler *as, const rd_block *b)
+{
+    passage_list *o = as->out;
+    int level = b->level < 1 ? 1 : b->level;
+    strbuf t = STRBUF_INIT;
+    if (level == 1 && as->section_titled_last && as->node >= 0 && o->nodes[as->node].level == 1) {
+        heading_node *n = &o->nodes[as->node];
+        sb_puts(&t, n->text);
+        sb_putc(&t, ' ');
+        collapse(b->text, b->len, &t);
+        char *joined = sb_take(&t);
+        if (!joined) {
+            as->failed = 1;
+            return;
+        }
+        free(n->text);
+        n->text = joined;
+        return;
+    }
+    while (as->node >= 0 && o->nodes[as->node].level >= level)
+        as->node = o->nodes[as->node].parent;
+    GROW(o->nodes, o->node_count, as->nodes_cap, as->failed);
+    if (as->failed)
+        return;
+    collapse(b->text, b->len, &t);
+    char *text = sb_take(&t);
+    if (!text) {
+        as->failed = 1;
+        return;
+    }
+    o->nodes[o->node_count] = (heading_node){text, level, as->node};
+    as->node = (long)o->node_count++;
+}
+
 /* The passage a note belongs to: the nearest block before it that cites its
  * number (readers put the body right after it, other notes between). */
 static long note_owner(const assembler *as, size_t i)
@@ -247,6 +286,7 @@ static void assemble(assembler *as)
         case RD_BREAK:
             if (as->section_passages > 0 || o->sections[o->section_count - 1].title)
                 new_section(as, line);
+            as->node = -1; /* a break ends every heading */
             as->section_titled_last = 0;
             continue;
         case RD_HEADING:
@@ -265,6 +305,8 @@ static void assemble(assembler *as)
                 else
                     free(hi->text);
             }
+            if (b->len)
+                outline_heading(as, b);
             if (b->level <= 1) {
                 if (!as->section_titled_last &&
                     (as->section_passages > 0 || o->sections[o->section_count - 1].title))
@@ -304,9 +346,12 @@ static void assemble(assembler *as)
         case RD_NOTE: {
             long owner = note_owner(as, i);
             char *heading = as->heading;
+            long node = as->node;
             as->heading = owner >= 0 && o->items[owner].heading ? o->items[owner].heading : NULL;
+            as->node = owner >= 0 ? o->items[owner].node : as->node;
             long idx = emit(as, b->text, b->len, i, i);
             as->heading = heading;
+            as->node = node;
             as->section_passages -= idx >= 0 ? o->count - (size_t)idx : 0; /* notes open nothing */
             for (size_t q = idx >= 0 ? (size_t)idx : o->count; q < o->count; q++) {
                 o->items[q].cited_by = owner;
@@ -333,6 +378,7 @@ int passage_from_blocks(const rd_document *doc, passage_list *out)
     memset(&as, 0, sizeof as);
     as.doc = doc;
     as.out = out;
+    as.node = -1;
     as.passage_of = malloc((doc->count + 1) * sizeof *as.passage_of);
     if (!as.passage_of)
         as.failed = 1;
@@ -371,6 +417,9 @@ void passage_list_free(passage_list *list)
         free(list->sections[i].title);
     for (size_t i = 0; i < list->heading_count; i++)
         free(list->headings[i].text);
+    for (size_t i = 0; i < list->node_count; i++)
+        free(list->nodes[i].text);
+    free(list->nodes);
     free(list->items);
     free(list->sections);
     free(list->headings);
