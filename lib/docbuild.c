@@ -691,6 +691,13 @@ static int add_headings(vs_docbuilder *b, vs_part *const *parts, size_t nparts, 
         if (rc == XC_OK)
             rc = set_date_values(b, ds, nd, years, nyears);
         iso_list(ds, nd, &dates);
+        /* its copies (the same heading in the .docx, .doc and .rtf of one
+         * report) are one hit, as a paragraph's are */
+        unsigned char key[8];
+        for (int k = 0; k < 8; k++)
+            key[k] = (unsigned char)(dupkey >> (56 - 8 * k));
+        if (rc == XC_OK)
+            rc = xc_doc_set_value(b->doc, SLOT_DUPKEY, (const char *)key, 8);
         /* in reading order: just before the passage it heads */
         set_seq(b, (uint32_t)(2 * hi->before), &rc);
         if (rc == XC_OK)
