@@ -5,6 +5,9 @@
  * sub-heading, paragraphs, list items and table rows become passages (cut
  * when giant), and a note body becomes a passage right where the reader
  * put it (after the block citing it), linked to that block's passage.
+ * Layout debris is dropped: a table-of-contents line (dot leaders and a page
+ * number) and a block of punctuation alone (".)") are neither passages nor
+ * headings.
  */
 #include "passage.h"
 
@@ -215,6 +218,37 @@ static void add_title(assembler *as, const char *s, size_t n)
         as->failed = 1;
 }
 
+/* 1 if s holds a letter or a digit: ASCII ones, or any character beyond
+ * Latin-1's punctuation that is not general punctuation (U+2000-U+206F:
+ * dashes, ellipses, bullets). */
+static int has_word_character(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            if ((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+                return 1;
+            continue;
+        }
+        if ((c & 0xC0) == 0x80)
+            continue;
+        if (c == 0xC2) /* U+0080-U+00BF: NBSP, ·, «, ... */
+            continue;
+        if (c == 0xE2 && i + 1 < n && ((unsigned char)s[i + 1] == 0x80 || (unsigned char)s[i + 1] == 0x81))
+            continue; /* U+2000-U+207F */
+        if (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBB && (unsigned char)s[i + 2] == 0xBF)
+            continue; /* a byte order mark */
+        return 1;
+    }
+    return 0;
+}
+
+/* Layout debris: never a passage nor a heading. */
+static int debris(const rd_block *b)
+{
+    return !has_word_character(b->text, b->len) || rd_toc_entry(b->text, b->len);
+}
+
 /* A heading enters the outline: it ends the headings of its level or
  * deeper; a top heading right after another joins it (a title on two
  * lines). */
@@ -290,6 +324,8 @@ static void assemble(assembler *as)
             as->section_titled_last = 0;
             continue;
         case RD_HEADING:
+            if (debris(b))
+                continue;
             if (b->len) {
                 GROW(o->headings, o->heading_count, as->headings_cap, as->failed);
                 if (as->failed)
@@ -363,6 +399,8 @@ static void assemble(assembler *as)
         }
         case RD_PARAGRAPH:
         case RD_LIST_ITEM:
+            if (debris(b))
+                continue;
             as->section_titled_last = 0;
             as->passage_of[i] = emit(as, b->text, b->len, i, i);
             continue;

@@ -23,7 +23,8 @@ write the documents:
   Lan Thương (MLC)" ... "V. Kiến nghị" as Heading 2, one Heading 3 inside;
   and its sentence-case variant with no title.  LibreOffice writes
       sections.docx sections.odt sections.rtf sections.pdf
-      sections-sentence.docx sections-sentence.pdf
+      sections-sentence.docx sections-sentence.pdf (sections.pdf with a table
+      of contents: dot leaders and page numbers)
   and pandoc sections.pandoc.docx sections.pandoc.html
       sections-sentence.pandoc.html
   (test-sections.py holds the framework each passage must get);
@@ -335,9 +336,28 @@ def sections_sentence():
     return out
 
 
-def sections_fodt(blocks):
+TOC_STYLE = """  <style:style style:name="Contents" style:family="paragraph">
+   <style:paragraph-properties><style:tab-stops><style:tab-stop style:position="16cm" style:type="right"
+     style:leader-style="dotted" style:leader-text="."/></style:tab-stops></style:paragraph-properties></style:style>
+ </office:styles>"""
+
+
+def sections_fodt(blocks, toc=False):
+    """The report; with toc, a table of contents after the title, as Word and
+    LibreOffice write one (dot leaders to the page numbers)."""
     head = FODT_HEAD.replace("<style:header>", "<!--").replace("</style:footer>", "-->")
     body = []
+    if toc:
+        head = head.replace(" </office:styles>", TOC_STYLE, 1)
+        entries = [t for k, t, lv in blocks if k == "h" and lv == 2]
+        toc_body = "".join(f'<text:p text:style-name="Contents">{html.escape(t, quote=False)}<text:tab/>{2 + i // 3}'
+                           f'</text:p>\n' for i, t in enumerate(entries))
+        blocks = list(blocks)
+        title = blocks.pop(0)
+        body.append(f'<text:h text:style-name="Heading_20_1" text:outline-level="1">'
+                    f'{html.escape(title[1], quote=False)}</text:h>\n')
+        body.append('<text:table-of-content text:name="TOC"><text:index-body>\n' + toc_body +
+                    '</text:index-body></text:table-of-content>\n')
     for kind, text, level in blocks:
         t = html.escape(text, quote=False)
         if kind == "h":
@@ -365,10 +385,17 @@ def make_sections(tmp, env):
         src = os.path.join(tmp, name + ".fodt")
         with open(src, "w", encoding="utf-8") as fp:
             fp.write(sections_fodt(blocks))
+        # the PDF has a table of contents too: its lines are no passages
+        if name == "sections":
+            toc = os.path.join(tmp, "toc")
+            os.makedirs(toc, exist_ok=True)
+            with open(os.path.join(toc, name + ".fodt"), "w", encoding="utf-8") as fp:
+                fp.write(sections_fodt(blocks, toc=True))
         filters = {"odt": "odt", "docx": "docx:MS Word 2007 XML", "rtf": "rtf", "pdf": "pdf:writer_pdf_Export"}
         for fmt in lo_formats:
-            subprocess.run(["soffice", "--headless", "--convert-to", filters[fmt], "--outdir", tmp, src], check=True,
-                           env=env, capture_output=True, timeout=300)
+            from_ = os.path.join(tmp, "toc", name + ".fodt") if fmt == "pdf" and name == "sections" else src
+            subprocess.run(["soffice", "--headless", "--convert-to", filters[fmt], "--outdir", tmp, from_],
+                           check=True, env=env, capture_output=True, timeout=300)
             shutil.copy(os.path.join(tmp, f"{name}.{fmt}"), os.path.join(HERE, f"{name}.{fmt}"))
         md = os.path.join(tmp, name + ".md")
         with open(md, "w", encoding="utf-8") as fp:
