@@ -249,6 +249,52 @@ static int debris(const rd_block *b)
     return !has_word_character(b->text, b->len) || rd_toc_entry(b->text, b->len);
 }
 
+/* How a heading is numbered: 0 not, else kind * 16 + depth, the kind
+ * 1 Roman ("II."), 2 Arabic ("2.", "2.1." of depth 2), 3 a letter ("b)"). */
+static int numbering(const char *s)
+{
+    size_t i = 0, parts = 0;
+    while (s[i] == ' ')
+        i++;
+    if (strchr("IVXLC", s[i]) && s[i]) {
+        while (s[i] && strchr("IVXLC", s[i]))
+            i++;
+        return (s[i] == '.' || s[i] == ')') ? 16 + 1 : 0;
+    }
+    if (s[i] >= '0' && s[i] <= '9') {
+        while (s[i] >= '0' && s[i] <= '9') {
+            while (s[i] >= '0' && s[i] <= '9')
+                i++;
+            parts++;
+            if (s[i] == '.' && s[i + 1] >= '0' && s[i + 1] <= '9')
+                i++;
+        }
+        return (s[i] == '.' || s[i] == ')' || s[i] == ' ') && parts < 16 ? 32 + (int)parts : 0;
+    }
+    if (((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') && (s[i + 1] == '.' || s[i + 1] == ')') && s[i + 2] == ' ')
+        return 48 + 1;
+    return 0;
+}
+
+/* Where a format's levels are guessed from the text (.doc through
+ * antiword: every numbered heading is level 2), the numbering says more: a heading numbered like one above it at its level or deeper
+ * is its sibling ("III." after "II." > "1."), one numbered otherwise under
+ * a numbered heading is its child ("1." under "II.", "2.1." under "2."). */
+static int numbered_level(const assembler *as, const rd_block *b, int level)
+{
+    const passage_list *o = as->out;
+    int mine = numbering(b->text);
+    /* (not in text exports: their numbering is too loose to go by) */
+    if (!mine || as->doc->format != RD_FORMAT_DOC)
+        return level;
+    for (long n = as->node; n >= 0 && o->nodes[n].level >= level; n = o->nodes[n].parent)
+        if (numbering(o->nodes[n].text) == mine)
+            return o->nodes[n].level;
+    if (as->node >= 0 && o->nodes[as->node].level >= level && numbering(o->nodes[as->node].text))
+        return o->nodes[as->node].level + 1;
+    return level;
+}
+
 /* A heading enters the outline: it ends the headings of its level or
  * deeper; a top heading right after another joins it (a title on two
  * lines). */
@@ -257,6 +303,8 @@ static void outline_heading(assembler *as, const rd_block *b)
     passage_list *o = as->out;
     int level = b->level < 1 ? 1 : b->level;
     strbuf t = STRBUF_INIT;
+    if (level > 1)
+        level = numbered_level(as, b, level);
     if (level == 1 && as->section_titled_last && as->node >= 0 && o->nodes[as->node].level == 1) {
         heading_node *n = &o->nodes[as->node];
         sb_puts(&t, n->text);

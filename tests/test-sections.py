@@ -1,8 +1,9 @@
 """End-to-end (issue 25): framework tags an analyst can trust.  A report
 whose sections are its own headings (tests/data/formats/sections.*, written
-by LibreOffice and pandoc from make-fixtures.py: a title naming no framework
-as Heading 1, "I. Hợp tác Mê Công – Lan Thương (MLC)" ... "V. Kiến nghị" as
-Heading 2, and a sentence-case variant with no title) gives every passage
+by LibreOffice (.docx .odt .rtf .pdf .doc) and pandoc (.docx .html) from
+make-fixtures.py: a title naming no framework as Heading 1, "I. Hợp tác Mê
+Công – Lan Thương (MLC)" ... "V. Kiến nghị" as Heading 2, and a
+sentence-case variant with no title) gives every passage
 its section's framework and the closing section none, the same in every
 format; the tables built into the programs tag a folder of one's own indexed
 from anywhere; a file's path names the framework of passages with none."""
@@ -17,7 +18,7 @@ from e2e import SOURCE, TIMEOUT_SCALE, VNINDEX, VNSEARCH, expect, main, scratch,
 
 FORMATS = os.path.join(SOURCE, "tests", "data", "formats")
 REPORT = ["sections.docx", "sections.pandoc.docx", "sections.odt", "sections.rtf", "sections.pdf",
-          "sections.pandoc.html"]
+          "sections.pandoc.html", "sections.doc"]
 SENTENCE = ["sections-sentence.docx", "sections-sentence.pdf", "sections-sentence.pandoc.html"]
 
 # The opening words of each passage of the report, and its framework ("" for

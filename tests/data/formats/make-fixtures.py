@@ -22,7 +22,7 @@ write the documents:
   them: a title (Heading 1) naming no framework, then "I. Hợp tác Mê Công –
   Lan Thương (MLC)" ... "V. Kiến nghị" as Heading 2, one Heading 3 inside;
   and its sentence-case variant with no title.  LibreOffice writes
-      sections.docx sections.odt sections.rtf sections.pdf
+      sections.docx sections.odt sections.rtf sections.pdf sections.doc
       sections-sentence.docx sections-sentence.pdf (sections.pdf with a table
       of contents: dot leaders and page numbers)
   and pandoc sections.pandoc.docx sections.pandoc.html
@@ -380,7 +380,7 @@ def sections_markdown(blocks):
 
 def make_sections(tmp, env):
     for name, blocks, lo_formats, pandoc_formats in (
-            ("sections", SECTIONS, ("docx", "odt", "rtf", "pdf"), ("docx", "html")),
+            ("sections", SECTIONS, ("docx", "odt", "rtf", "pdf", "doc"), ("docx", "html")),
             ("sections-sentence", sections_sentence(), ("docx", "pdf"), ("html",))):
         src = os.path.join(tmp, name + ".fodt")
         with open(src, "w", encoding="utf-8") as fp:
@@ -391,7 +391,8 @@ def make_sections(tmp, env):
             os.makedirs(toc, exist_ok=True)
             with open(os.path.join(toc, name + ".fodt"), "w", encoding="utf-8") as fp:
                 fp.write(sections_fodt(blocks, toc=True))
-        filters = {"odt": "odt", "docx": "docx:MS Word 2007 XML", "rtf": "rtf", "pdf": "pdf:writer_pdf_Export"}
+        filters = {"odt": "odt", "docx": "docx:MS Word 2007 XML", "rtf": "rtf", "pdf": "pdf:writer_pdf_Export",
+                   "doc": "doc:MS Word 97"}
         for fmt in lo_formats:
             from_ = os.path.join(tmp, "toc", name + ".fodt") if fmt == "pdf" and name == "sections" else src
             subprocess.run(["soffice", "--headless", "--convert-to", filters[fmt], "--outdir", tmp, from_],
