@@ -460,6 +460,63 @@ static int facet_list(vs_engine *e, size_t index, vs_count **out, size_t *n)
     return 0;
 }
 
+static int count_order(const void *a, const void *b)
+{
+    const vs_count *x = a, *y = b;
+    return x->count != y->count ? (x->count < y->count ? 1 : -1) : strcmp(x->value, y->value);
+}
+
+/* Adds one to the count of value v (vl bytes) in *arr. */
+static int tally_one(vs_count **arr, size_t *n, const char *v, size_t vl)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strlen((*arr)[i].value) == vl && memcmp((*arr)[i].value, v, vl) == 0) {
+            (*arr)[i].count++;
+            return 0;
+        }
+    vs_count *p = realloc(*arr, (*n + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    *arr = p;
+    if (!(p[*n].value = strndup(v, vl)))
+        return -1;
+    p[(*n)++].count = 1;
+    return 0;
+}
+
+/* The facets of the passages of m (collapsed: copies once), most first for
+ * frameworks, as facet_list gives them: the primary framework, and every
+ * year of SLOT_YEARS ("2019 2020"). */
+static int facet_tally(xc_mset *m, vs_result *res)
+{
+    for (size_t i = 0; i < xc_mset_size(m); i++) {
+        char *v = NULL;
+        size_t vl = 0;
+        if (xc_mset_value(m, i, SLOT_FRAMEWORK, &v, &vl) == XC_OK && vl > 0 &&
+            tally_one(&res->frameworks, &res->nframeworks, v, vl) != 0) {
+            free(v);
+            return -1;
+        }
+        free(v);
+        v = NULL;
+        vl = 0;
+        if (xc_mset_value(m, i, SLOT_YEARS, &v, &vl) == XC_OK)
+            for (size_t a = 0; a < vl;) {
+                size_t b = a;
+                while (b < vl && v[b] != ' ')
+                    b++;
+                if (b > a && tally_one(&res->years, &res->nyears, v + a, b - a) != 0) {
+                    free(v);
+                    return -1;
+                }
+                a = b + 1;
+            }
+        free(v);
+    }
+    qsort(res->frameworks, res->nframeworks, sizeof *res->frameworks, count_order);
+    return 0;
+}
+
 static int year_order(const void *a, const void *b)
 {
     return strcmp(((const vs_count *)a)->value, ((const vs_count *)b)->value);
@@ -801,12 +858,16 @@ static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen
                     st = xapian_failure(sr, XC_ERR_NOMEM, "search failed", err, cap);
                 if (dup)
                     continue;
+                if (accepted < offset && !sr->plan.nphrases) { /* a page before this one shows it */
+                    accepted++;
+                    continue;
+                }
                 record rec;
                 double w = 0;
                 xc_mset_weight(m, i, &w);
                 if ((st = engine_load_record(e, m, i, &rec, err, cap)) != VS_OK)
                     break;
-                if (accepted < offset) { /* a page before this one shows it */
+                if (accepted < offset) { /* so does it, if it holds the phrases */
                     accepted += phrases_hold(&sr->plan, rec.text);
                     record_free(&rec);
                     continue;
@@ -888,18 +949,25 @@ static int count_matches(search *sr, vs_result *res, char *err, size_t cap)
     }
     xc_mset_free(m);
     m = NULL;
+    int distinct_facets = 0;
     if (res->matches_exact && !sr->req->all_copies && res->matches > 1 && res->matches <= DISTINCT_COUNT_MAX) {
         /* copies are one passage in the count as in the list: collapsed,
-         * which reads every match's key, so only for counts this small */
+         * which reads every match's key, so only for counts this small;
+         * the facets then count what is left (Xapian's spy sees copies) */
         rc = xc_enquire_set_collapse(e->count, SLOT_DUPKEY, 1);
         if (rc == XC_OK)
             rc = xc_enquire_set_query(e->count, u);
         if (rc == XC_OK)
-            rc = xc_enquire_mset(e->count, 0, 1, res->matches, &m);
+            rc = xc_enquire_mset(e->count, 0, sr->req->facets ? res->matches : 1, res->matches, &m);
         /* every match checked: the lower bound is what survived collapsing
          * (the upper one, what might have without the keys) */
         if (rc == XC_OK && xc_mset_matches_lower_bound(m) > 0)
             res->matches = xc_mset_matches_lower_bound(m);
+        if (rc == XC_OK && sr->req->facets) {
+            distinct_facets = 1;
+            if (facet_tally(m, res) != 0)
+                rc = XC_ERR_NOMEM;
+        }
         xc_mset_free(m);
         xc_enquire_set_collapse(e->count, XC_COLLAPSE_NONE, 0);
         if (rc != XC_OK) {
@@ -908,12 +976,12 @@ static int count_matches(search *sr, vs_result *res, char *err, size_t cap)
         }
     }
     xc_query_free(u);
-    if (sr->req->facets) {
+    if (sr->req->facets && !distinct_facets) {
         facet_list(e, e->facet_fw, &res->frameworks, &res->nframeworks);
         facet_list(e, e->facet_year, &res->years, &res->nyears);
-        if (res->nyears)
-            qsort(res->years, res->nyears, sizeof *res->years, year_order);
     }
+    if (res->nyears)
+        qsort(res->years, res->nyears, sizeof *res->years, year_order);
     return VS_OK;
 }
 

@@ -209,8 +209,9 @@ typedef struct vs_restoration {
 typedef struct vs_result {
     vs_hit *hits;
     size_t nhits;
-    uint32_t matches;            /* the number of matching passages, every copy counted (as the facets
-                                    count them), though a hit stands for its copies... */
+    uint32_t matches;            /* the number of matching passages, a passage and its copies one as
+                                    a hit stands for its copies (every copy with all_copies, and above
+                                    2,000 matches, where the facets count every copy too)... */
     int matches_exact;           /* ... exact (always below 10,000), else an estimate */
     vs_count *frameworks, *years;
     size_t nframeworks, nyears;
