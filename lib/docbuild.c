@@ -508,8 +508,10 @@ int vs_docbuild_file(vs_docbuilder *b, vs_part *const *parts, size_t nparts, con
 }
 
 /* The dates of every passage: its own, and for one with none the dates of
- * the passage it continues (the nearest earlier passage of its section that
- * has dates of its own; a footnote's, the passage that cites it).  from[i]
+ * the passage it continues (the nearest earlier passage of its section, and
+ * of its framework's section, that has dates of its own: a MUSP paragraph
+ * does not continue the GMS one before its heading; a footnote's, the
+ * passage that cites it).  from[i]
  * is the passage the dates came from, or i for its own, or -1. */
 typedef struct passage_dates {
     date_span d[MAX_DATES];
@@ -517,7 +519,7 @@ typedef struct passage_dates {
     long from;
 } passage_dates;
 
-static void find_dates(const passage_list *pl, passage_dates *pd)
+static void find_dates(const passage_list *pl, const passage_tags *tags, passage_dates *pd)
 {
     for (size_t i = 0; i < pl->count; i++) {
         const passage *p = &pl->items[i];
@@ -531,7 +533,7 @@ static void find_dates(const passage_list *pl, passage_dates *pd)
         const passage *p = &pl->items[i];
         if (p->note)
             continue;
-        if (p->section != section) {
+        if (p->section != section || (last >= 0 && tags[last].primary != tags[i].primary)) {
             section = p->section;
             last = -1;
         }
@@ -746,8 +748,8 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
         snprintf(err, errcap, "out of memory finding dates");
         rc = XC_ERR_NOMEM;
     }
-    if (pd)
-        find_dates(&pl, pd);
+    if (pd && rc == XC_OK)
+        find_dates(&pl, tags, pd);
     char fileterm[TERM_MAX + 1], idterm[TERM_MAX + 1], verterm[64];
     size_t ftlen, vtlen;
     docbuild_file_term(name, fileterm, sizeof fileterm, &ftlen);

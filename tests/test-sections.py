@@ -194,9 +194,28 @@ def test_a_path_naming_one_framework_tags_passages_with_none():
     expect([r["framework"] for r in two] == [""], f"a name naming two names none: {two}")
 
 
+def test_dates_are_not_inherited_across_a_framework_section():
+    """The MUSP paragraph with no date of its own inherited 2025-2027 from
+    the GMS section above its heading: a date filter found it there."""
+    d = scratch()
+    docs = os.path.join(d, "docs")
+    os.mkdir(docs)
+    shutil.copy(os.path.join(FORMATS, "sections.docx"), docs)
+    db = os.path.join(d, "db")
+    p = vnindex("--db", db, "-q", docs)
+    expect(p.returncode == 0, p.stderr)
+    p = vnsearch(db, "--format", "json", "-n", "3", "Mỹ tiếp tục hỗ trợ an ninh nguồn nước")
+    hit = [json.loads(l) for l in p.stdout.splitlines() if '"rank"' in l][0]
+    expect(hit["framework"] == "MUSP" and not hit.get("inherited_dates") and not hit.get("dates"), f"{hit}")
+    p = vnsearch(db, "--format", "json", "--from", "2025", "--to", "2027", "Mỹ tiếp tục hỗ trợ")
+    expect(not any(json.loads(l)["framework"] == "MUSP" for l in p.stdout.splitlines() if '"rank"' in l),
+           f"found by a date of the GMS section: {p.stdout[:300]}")
+
+
 if __name__ == "__main__":
     sys.exit(main([test_every_format_tags_each_section_by_its_heading, test_dump_shows_the_section_path_and_why,
                    test_a_folder_outside_the_checkout_indexed_from_elsewhere_gets_tags,
                    test_a_table_beside_the_texts_or_in_vnsearch_data_overrides_the_built_in,
                    test_framework_on_an_index_without_tags_says_what_to_do,
-                   test_a_path_naming_one_framework_tags_passages_with_none]))
+                   test_a_path_naming_one_framework_tags_passages_with_none,
+                   test_dates_are_not_inherited_across_a_framework_section]))
