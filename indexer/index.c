@@ -958,9 +958,11 @@ int index_run(const index_options *o)
         vs_say(stderr, "vnindex: %s\n", err);
         goto out;
     }
+    char used[2 * PATH_MAX + 64];
+    vs_tables_describe(r.tables, used, sizeof used);
     if (!vs_tables_have_frameworks(r.tables)) {
-        vs_say(stderr, "vnindex: warning: no frameworks.tsv found beside the texts, in $VNSEARCH_DATA or installed; "
-                        "passages get no framework tags\n");
+        vs_say(stderr, "vnindex: warning: no framework in the tables used (%s); passages get no framework tags\n",
+                used);
         atomic_fetch_add(&r.warnings, 1);
     }
     if ((lock = vs_gen_lock(o->db, err, sizeof err)) < 0) {
@@ -1079,6 +1081,7 @@ int index_run(const index_options *o)
             in_index += files[i].passages;
         free(files);
         (void)total_docs;
+        fprintf(stderr, "vnindex: tables: %s\n", used);
         fprintf(stderr,
                 "vnindex: %s %zu file%s (%.1f MB, %zu passages, %zu headings) into %s in %.2f s (%.1f MB/s): %zu "
                 "passages and headings in the index, %zu warning%s\n",

@@ -66,7 +66,7 @@ static int dump(const index_options *o, int blocks)
     if (blocks)
         printf("file\tordinal\tkind\tlevel\tpage\tlines\theadings\tnotes\ttext\n");
     else
-        printf("id\tframework\tmentions\tdates\tsection\theading\twhere\tnotes\tnote_of\ttext\n");
+        printf("id\tframework\tmentions\tdates\tsection\theading\twhere\tnotes\tnote_of\toutline\twhy\ttext\n");
     for (size_t i = 0; i < fs.count && status == 0; i++) {
         const input_file *f = &fs.files[i];
         char *raw = NULL;
@@ -128,7 +128,9 @@ static void usage(FILE *out)
           "  --frameworks FILE framework table (default: frameworks.tsv beside the texts)\n"
           "  --aliases FILE    spelling variants table (default: aliases.tsv beside the texts)\n"
           "  --dump            print the passages as TSV (id, framework, mentions, dates,\n"
-          "                    section, heading, where, notes, note_of, text) instead of indexing\n"
+          "                    section, heading, where, notes, note_of, outline, why, text)\n"
+          "                    instead of indexing: outline is the headings above the passage,\n"
+          "                    why says what gave it its framework (heading, path, opening words)\n"
           "  --dump=blocks     print what each file's reader made of it (headings, paragraphs,\n"
           "                    list items, table cells, notes, with page and heading path)\n"
           "  --version         print the version and the index format, and exit\n"

@@ -57,6 +57,8 @@ struct vs_docbuilder {
     vs_samples *samples;
     long build;
     FILE *dump;
+    strbuf outline; /* --dump: the headings above the passage being written */
+    char why[512];  /* --dump: why it has its framework */
 };
 
 struct vs_samples {
@@ -76,10 +78,12 @@ static void dump_field(FILE *out, const char *s)
         fputc(*s == '\t' || *s == '\n' ? ' ' : *s, out);
 }
 
-static void dump_record(FILE *out, const record *r)
+/* A passage's row of --dump: its record, and before the text the
+ * document's headings above it (outline) and why it has its framework. */
+static void dump_record(FILE *out, const record *r, const char *outline, const char *why)
 {
-    const char *fields[] = {r->id,   r->fw,    r->fws,     r->dates, r->section,
-                            r->heading, r->where, r->notes, r->note_of, r->text};
+    const char *fields[] = {r->id,      r->fw,    r->fws,     r->dates, r->section, r->heading,
+                            r->where,   r->notes, r->note_of, outline,  why,        r->text};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         if (i)
             fputc('\t', out);
@@ -176,6 +180,7 @@ void vs_docbuilder_free(vs_docbuilder *b)
     sb_free(&b->data);
     sb_free(&b->scratch);
     sb_free(&b->packed);
+    sb_free(&b->outline);
     free(b->terms.slots);
     free(b->terms.order);
     sb_free(&b->terms.arena);
@@ -512,8 +517,10 @@ int vs_docbuild_file(vs_docbuilder *b, vs_part *const *parts, size_t nparts, con
 }
 
 /* The dates of every passage: its own, and for one with none the dates of
- * the passage it continues (the nearest earlier passage of its section that
- * has dates of its own; a footnote's, the passage that cites it).  from[i]
+ * the passage it continues (the nearest earlier passage of its section, and
+ * of its framework's section, that has dates of its own: a MUSP paragraph
+ * does not continue the GMS one before its heading; a footnote's, the
+ * passage that cites it).  from[i]
  * is the passage the dates came from, or i for its own, or -1. */
 typedef struct passage_dates {
     size_t start, n; /* its own dates: pool[start, start + n) (most passages have none: a file of
@@ -523,7 +530,7 @@ typedef struct passage_dates {
 
 /* Returns 0, or -1 if out of memory; *pool (the dates of all passages) is
  * the caller's to free. */
-static int find_dates(const passage_list *pl, passage_dates *pd, date_span **pool)
+static int find_dates(const passage_list *pl, const passage_tags *tags, passage_dates *pd, date_span **pool)
 {
     size_t used = 0, cap = 0;
     *pool = NULL;
@@ -555,7 +562,7 @@ static int find_dates(const passage_list *pl, passage_dates *pd, date_span **poo
         const passage *p = &pl->items[i];
         if (p->note)
             continue;
-        if (p->section != section) {
+        if (p->section != section || (last >= 0 && tags[last].primary != tags[i].primary)) {
             section = p->section;
             last = -1;
         }
@@ -592,7 +599,7 @@ static int write_doc(vs_docbuilder *b, vs_part *const *parts, size_t nparts, con
     size_t *count = r->is_heading ? &stats->headings : &stats->passages;
     if (b->dump) {
         if (!r->is_heading) /* --dump lists passages; --dump=blocks shows the headings */
-            dump_record(b->dump, r);
+            dump_record(b->dump, r, b->outline.s ? b->outline.s : "", b->why);
         (*count)++;
         return XC_OK;
     }
@@ -625,6 +632,23 @@ static void set_seq(vs_docbuilder *b, uint32_t seq, int *rc)
         v[k] = (unsigned char)(seq >> (24 - 8 * k));
     if (*rc == XC_OK)
         *rc = xc_doc_set_value(b->doc, SLOT_SEQ, (const char *)v, 4);
+}
+
+/* --dump's outline and why of a passage: the headings above it, outermost
+ * first, joined by " > ". */
+static void dump_why(vs_docbuilder *b, const passage_list *pl, const passage *p, const passage_tags *tag)
+{
+    long chain[64];
+    size_t n = 0;
+    for (long k = p->node; k >= 0 && n < 64; k = pl->nodes[k].parent)
+        chain[n++] = k;
+    sb_reset(&b->outline);
+    while (n-- > 0) {
+        if (b->outline.len)
+            sb_puts(&b->outline, " > ");
+        sb_puts(&b->outline, pl->nodes[chain[n]].text);
+    }
+    framework_why_text(tag, b->why, sizeof b->why);
 }
 
 /* Every heading as a document of its own: its words are found (a search
@@ -699,6 +723,13 @@ static int add_headings(vs_docbuilder *b, vs_part *const *parts, size_t nparts, 
         if (rc == XC_OK)
             rc = set_date_values(b, ds, nd, years, nyears);
         iso_list(ds, nd, &dates);
+        /* its copies (the same heading in the .docx, .doc and .rtf of one
+         * report) are one hit, as a paragraph's are */
+        unsigned char key[8];
+        for (int k = 0; k < 8; k++)
+            key[k] = (unsigned char)(dupkey >> (56 - 8 * k));
+        if (rc == XC_OK)
+            rc = xc_doc_set_value(b->doc, SLOT_DUPKEY, (const char *)key, 8);
         /* in reading order: just before the passage it heads */
         set_seq(b, (uint32_t)(2 * hi->before), &rc);
         if (rc == XC_OK)
@@ -739,10 +770,12 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
     if (!tags || framework_tag(b->aliases, &pl, tags) != 0) {
         snprintf(err, errcap, "out of memory tagging frameworks");
         rc = XC_ERR_NOMEM;
+    } else {
+        framework_tag_path(b->aliases, name, pl.count, tags);
     }
     passage_dates *pd = calloc(pl.count + 1, sizeof *pd);
     date_span *pool = NULL;
-    if ((!pd || (pd && find_dates(&pl, pd, &pool) != 0)) && rc == XC_OK) {
+    if (rc == XC_OK && (!pd || find_dates(&pl, tags, pd, &pool) != 0)) {
         snprintf(err, errcap, "out of memory finding dates");
         rc = XC_ERR_NOMEM;
     }
@@ -861,6 +894,8 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
         if (rc == XC_OK && (id.failed || fws.failed || dates.failed || hdates.failed || hfrom.failed ||
                             notes.failed || note_of.failed || meets.failed))
             rc = XC_ERR_NOMEM;
+        if (b->dump)
+            dump_why(b, &pl, p, &tags[i]);
         if (rc == XC_OK)
             rc = write_doc(b, parts, nparts, &r, stats, err, errcap);
     }

@@ -5,6 +5,9 @@
  * sub-heading, paragraphs, list items and table rows become passages (cut
  * when giant), and a note body becomes a passage right where the reader
  * put it (after the block citing it), linked to that block's passage.
+ * Layout debris is dropped: a table-of-contents line (dot leaders and a page
+ * number) and a block of punctuation alone (".)") are neither passages nor
+ * headings.
  */
 #include "passage.h"
 
@@ -32,7 +35,8 @@
 typedef struct assembler {
     const rd_document *doc;
     passage_list *out;
-    size_t items_cap, sections_cap, headings_cap;
+    size_t items_cap, sections_cap, headings_cap, nodes_cap;
+    long node;                /* the innermost heading in force (passage_list.nodes), or -1 */
     char *heading;            /* current sub-heading (owned) */
     size_t section_passages;  /* passages in the current section so far */
     int section_titled_last;  /* the last block was a top heading */
@@ -99,6 +103,7 @@ static int push_passage(assembler *as, const char *text, size_t len, size_t bloc
     p->endnote = b->kind == RD_NOTE && b->endnote;
     p->cited_by = -1;
     p->part = part;
+    p->node = as->node;
     o->count++;
     as->section_passages++;
     return (int)(o->count - 1);
@@ -213,6 +218,122 @@ static void add_title(assembler *as, const char *s, size_t n)
         as->failed = 1;
 }
 
+/* 1 if s holds a letter or a digit: ASCII ones, or any character beyond
+ * Latin-1's punctuation that is not general punctuation (U+2000-U+206F:
+ * dashes, ellipses, bullets). */
+static int has_word_character(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            if ((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+                return 1;
+            continue;
+        }
+        if ((c & 0xC0) == 0x80)
+            continue;
+        if (c == 0xC2) /* U+0080-U+00BF: NBSP, ·, «, ... */
+            continue;
+        if (c == 0xE2 && i + 1 < n && ((unsigned char)s[i + 1] == 0x80 || (unsigned char)s[i + 1] == 0x81))
+            continue; /* U+2000-U+207F */
+        if (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBB && (unsigned char)s[i + 2] == 0xBF)
+            continue; /* a byte order mark */
+        return 1;
+    }
+    return 0;
+}
+
+/* Layout debris: never a passage nor a heading. */
+static int debris(const rd_block *b)
+{
+    return !has_word_character(b->text, b->len) || rd_toc_entry(b->text, b->len);
+}
+
+/* How a heading is numbered: 0 not, else kind * 16 + depth, the kind
+ * 1 Roman ("II."), 2 Arabic ("2.", "2.1." of depth 2), 3 a letter ("b)"). */
+static int numbering(const char *s)
+{
+    size_t i = 0, parts = 0;
+    while (s[i] == ' ')
+        i++;
+    if (strchr("IVXLC", s[i]) && s[i]) {
+        while (s[i] && strchr("IVXLC", s[i]))
+            i++;
+        return (s[i] == '.' || s[i] == ')') ? 16 + 1 : 0;
+    }
+    if (s[i] >= '0' && s[i] <= '9') {
+        while (s[i] >= '0' && s[i] <= '9') {
+            while (s[i] >= '0' && s[i] <= '9')
+                i++;
+            parts++;
+            if (s[i] == '.' && s[i + 1] >= '0' && s[i + 1] <= '9')
+                i++;
+        }
+        return (s[i] == '.' || s[i] == ')' || s[i] == ' ') && parts < 16 ? 32 + (int)parts : 0;
+    }
+    if (((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') && (s[i + 1] == '.' || s[i + 1] == ')') && s[i + 2] == ' ')
+        return 48 + 1;
+    return 0;
+}
+
+/* Where a format's levels are guessed from the text (.doc through
+ * antiword: every numbered heading is level 2), the numbering says more: a heading numbered like one above it at its level or deeper
+ * is its sibling ("III." after "II." > "1."), one numbered otherwise under
+ * a numbered heading is its child ("1." under "II.", "2.1." under "2."). */
+static int numbered_level(const assembler *as, const rd_block *b, int level)
+{
+    const passage_list *o = as->out;
+    int mine = numbering(b->text);
+    /* (not in text exports: their numbering is too loose to go by) */
+    if (!mine || as->doc->format != RD_FORMAT_DOC)
+        return level;
+    for (long n = as->node; n >= 0 && o->nodes[n].level >= level; n = o->nodes[n].parent)
+        if (numbering(o->nodes[n].text) == mine)
+            return o->nodes[n].level;
+    if (as->node >= 0 && o->nodes[as->node].level >= level && numbering(o->nodes[as->node].text))
+        return o->nodes[as->node].level + 1;
+    return level;
+}
+
+/* A heading enters the outline: it ends the headings of its level or
+ * deeper; a top heading right after another joins it (a title on two
+ * lines). */
+static void outline_heading(assembler *as, const rd_block *b)
+{
+    passage_list *o = as->out;
+    int level = b->level < 1 ? 1 : b->level;
+    strbuf t = STRBUF_INIT;
+    if (level > 1)
+        level = numbered_level(as, b, level);
+    if (level == 1 && as->section_titled_last && as->node >= 0 && o->nodes[as->node].level == 1) {
+        heading_node *n = &o->nodes[as->node];
+        sb_puts(&t, n->text);
+        sb_putc(&t, ' ');
+        collapse(b->text, b->len, &t);
+        char *joined = sb_take(&t);
+        if (!joined) {
+            as->failed = 1;
+            return;
+        }
+        free(n->text);
+        n->text = joined;
+        return;
+    }
+    while (as->node >= 0 && o->nodes[as->node].level >= level)
+        as->node = o->nodes[as->node].parent;
+    GROW(o->nodes, o->node_count, as->nodes_cap, as->failed);
+    if (as->failed)
+        return;
+    collapse(b->text, b->len, &t);
+    char *text = sb_take(&t);
+    if (!text) {
+        as->failed = 1;
+        return;
+    }
+    o->nodes[o->node_count] = (heading_node){text, level, as->node};
+    as->node = (long)o->node_count++;
+}
+
 /* The passage a note belongs to: the nearest block before it that cites its
  * number (readers put the body right after it, other notes between). */
 static long note_owner(const assembler *as, size_t i)
@@ -247,9 +368,12 @@ static void assemble(assembler *as)
         case RD_BREAK:
             if (as->section_passages > 0 || o->sections[o->section_count - 1].title)
                 new_section(as, line);
+            as->node = -1; /* a break ends every heading */
             as->section_titled_last = 0;
             continue;
         case RD_HEADING:
+            if (debris(b))
+                continue;
             if (b->len) {
                 GROW(o->headings, o->heading_count, as->headings_cap, as->failed);
                 if (as->failed)
@@ -265,6 +389,8 @@ static void assemble(assembler *as)
                 else
                     free(hi->text);
             }
+            if (b->len)
+                outline_heading(as, b);
             if (b->level <= 1) {
                 if (!as->section_titled_last &&
                     (as->section_passages > 0 || o->sections[o->section_count - 1].title))
@@ -304,9 +430,12 @@ static void assemble(assembler *as)
         case RD_NOTE: {
             long owner = note_owner(as, i);
             char *heading = as->heading;
+            long node = as->node;
             as->heading = owner >= 0 && o->items[owner].heading ? o->items[owner].heading : NULL;
+            as->node = owner >= 0 ? o->items[owner].node : as->node;
             long idx = emit(as, b->text, b->len, i, i);
             as->heading = heading;
+            as->node = node;
             as->section_passages -= idx >= 0 ? o->count - (size_t)idx : 0; /* notes open nothing */
             for (size_t q = idx >= 0 ? (size_t)idx : o->count; q < o->count; q++) {
                 o->items[q].cited_by = owner;
@@ -318,6 +447,8 @@ static void assemble(assembler *as)
         }
         case RD_PARAGRAPH:
         case RD_LIST_ITEM:
+            if (debris(b))
+                continue;
             as->section_titled_last = 0;
             as->passage_of[i] = emit(as, b->text, b->len, i, i);
             continue;
@@ -333,6 +464,7 @@ int passage_from_blocks(const rd_document *doc, passage_list *out)
     memset(&as, 0, sizeof as);
     as.doc = doc;
     as.out = out;
+    as.node = -1;
     as.passage_of = malloc((doc->count + 1) * sizeof *as.passage_of);
     if (!as.passage_of)
         as.failed = 1;
@@ -371,6 +503,9 @@ void passage_list_free(passage_list *list)
         free(list->sections[i].title);
     for (size_t i = 0; i < list->heading_count; i++)
         free(list->headings[i].text);
+    for (size_t i = 0; i < list->node_count; i++)
+        free(list->nodes[i].text);
+    free(list->nodes);
     free(list->items);
     free(list->sections);
     free(list->headings);

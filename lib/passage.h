@@ -40,6 +40,7 @@ typedef struct passage {
     int endnote;       /* the note is an endnote */
     long cited_by;     /* for a footnote, index of the citing passage, else -1 */
     int part;          /* 0, or 1, 2, ... for the pieces of a cut giant paragraph */
+    long node;         /* the innermost heading it sits under (passage_list.nodes), or -1 */
 } passage;
 
 typedef struct section_info {
@@ -57,6 +58,18 @@ typedef struct heading_info {
     size_t before;    /* the index of the passage after it (count if none) */
 } heading_info;
 
+/* The document's own outline: every heading with its level and the heading
+ * it sits under, as the format says (Word outline levels and heading styles,
+ * ODF text:h, HTML h1-h6, PDF type sizes, a text export's capitalised and
+ * numbered lines).  A heading ends every heading of its level or deeper
+ * before it; consecutive top headings with nothing between are one (a title
+ * on two lines); a break ends them all.  frameworks.c reads sections off it. */
+typedef struct heading_node {
+    char *text;
+    int level;
+    long parent;      /* the heading it sits under, or -1 */
+} heading_node;
+
 typedef struct passage_list {
     passage *items;
     size_t count;
@@ -64,6 +77,8 @@ typedef struct passage_list {
     size_t section_count;
     heading_info *headings;
     size_t heading_count;
+    heading_node *nodes;
+    size_t node_count;
 } passage_list;
 
 /* The passages of a document.  Returns 0, or -1 on allocation failure.

@@ -460,6 +460,63 @@ static int facet_list(vs_engine *e, size_t index, vs_count **out, size_t *n)
     return 0;
 }
 
+static int count_order(const void *a, const void *b)
+{
+    const vs_count *x = a, *y = b;
+    return x->count != y->count ? (x->count < y->count ? 1 : -1) : strcmp(x->value, y->value);
+}
+
+/* Adds one to the count of value v (vl bytes) in *arr. */
+static int tally_one(vs_count **arr, size_t *n, const char *v, size_t vl)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strlen((*arr)[i].value) == vl && memcmp((*arr)[i].value, v, vl) == 0) {
+            (*arr)[i].count++;
+            return 0;
+        }
+    vs_count *p = realloc(*arr, (*n + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    *arr = p;
+    if (!(p[*n].value = strndup(v, vl)))
+        return -1;
+    p[(*n)++].count = 1;
+    return 0;
+}
+
+/* The facets of the passages of m (collapsed: copies once), most first for
+ * frameworks, as facet_list gives them: the primary framework, and every
+ * year of SLOT_YEARS ("2019 2020"). */
+static int facet_tally(xc_mset *m, vs_result *res)
+{
+    for (size_t i = 0; i < xc_mset_size(m); i++) {
+        char *v = NULL;
+        size_t vl = 0;
+        if (xc_mset_value(m, i, SLOT_FRAMEWORK, &v, &vl) == XC_OK && vl > 0 &&
+            tally_one(&res->frameworks, &res->nframeworks, v, vl) != 0) {
+            free(v);
+            return -1;
+        }
+        free(v);
+        v = NULL;
+        vl = 0;
+        if (xc_mset_value(m, i, SLOT_YEARS, &v, &vl) == XC_OK)
+            for (size_t a = 0; a < vl;) {
+                size_t b = a;
+                while (b < vl && v[b] != ' ')
+                    b++;
+                if (b > a && tally_one(&res->years, &res->nyears, v + a, b - a) != 0) {
+                    free(v);
+                    return -1;
+                }
+                a = b + 1;
+            }
+        free(v);
+    }
+    qsort(res->frameworks, res->nframeworks, sizeof *res->frameworks, count_order);
+    return 0;
+}
+
 static int year_order(const void *a, const void *b)
 {
     return strcmp(((const vs_count *)a)->value, ((const vs_count *)b)->value);
@@ -467,6 +524,8 @@ static int year_order(const void *a, const void *b)
 
 /* Counts are exact up to this many matches; above it "about". */
 #define COUNT_EXACT_MAX 10000
+/* Counts up to this many matches are of distinct passages (copies one). */
+#define DISTINCT_COUNT_MAX 2000
 
 int engine_failure(vs_engine *e, const char *what, char *err, size_t cap)
 {
@@ -686,9 +745,79 @@ static int hit_extras(search *sr, xc_mset *m, size_t i, vs_hit *h, char *err, si
     return st;
 }
 
-/* The page: stage after stage, from the first that reaches the offset,
- * until it is full.  Sets *exhausted and *seen (the exact number of
- * matches) when every stage was run to its end.  With --sort date each
+/* The passages a result list has shown, so that none comes twice: one
+ * matching several tiers (its exact words, then "other marks") or copies
+ * found in different tiers or stages (a heading and its .docx, .doc and
+ * .rtf copies) are one hit, in the best tier.  Xapian collapses copies only
+ * within one stage.  Keys are docids (every passage) and SLOT_DUPKEY values
+ * (copies, unless --all-copies), in one open-addressing set. */
+typedef struct shown_set {
+    uint64_t *slots; /* 0: empty */
+    size_t cap, n;
+} shown_set;
+
+static uint64_t shown_mix(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return k ? k : 1;
+}
+
+/* 1 if k was there; else adds it and returns 0 (-1 on allocation failure). */
+static int shown_add(shown_set *s, uint64_t k)
+{
+    k = shown_mix(k);
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        uint64_t *slots = calloc(cap, sizeof *slots);
+        if (!slots)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slots[i]) {
+                size_t h = (size_t)s->slots[i] & (cap - 1);
+                while (slots[h])
+                    h = (h + 1) & (cap - 1);
+                slots[h] = s->slots[i];
+            }
+        free(s->slots);
+        s->slots = slots;
+        s->cap = cap;
+    }
+    size_t h = (size_t)k & (s->cap - 1);
+    for (; s->slots[h]; h = (h + 1) & (s->cap - 1))
+        if (s->slots[h] == k)
+            return 1;
+    s->slots[h] = k;
+    s->n++;
+    return 0;
+}
+
+/* 1 if match i of m was shown already (by docid, or as a copy); else
+ * remembers it and returns 0; -1 on allocation failure. */
+static int shown_before(search *sr, shown_set *s, xc_mset *m, size_t i)
+{
+    xc_docid id = 0;
+    xc_mset_docid(m, i, &id);
+    int seen = shown_add(s, (uint64_t)id << 1); /* docids even, copy keys odd */
+    if (seen || sr->req->all_copies)
+        return seen;
+    char *key = NULL;
+    size_t kl = 0;
+    if (xc_mset_value(m, i, SLOT_DUPKEY, &key, &kl) == XC_OK && kl == 8) {
+        uint64_t k = 0;
+        for (size_t b = 0; b < 8; b++)
+            k = k << 8 | (unsigned char)key[b];
+        seen = shown_add(s, k << 1 | 1);
+    }
+    free(key);
+    return seen;
+}
+
+/* The page: stage after stage, from the start, each passage once, until
+ * offset + count distinct passages were seen; those past the offset are
+ * the page.  Sets *exhausted and *seen (the exact number of distinct
+ * matching passages) when every stage was run to its end.  With --sort date each
  * stage is in date order, the latest first (SLOT_LAST_DATE; undated
  * passages have no value and come last), relevance between passages of
  * the same date: the tiers stay in their order, so the passages with
@@ -697,67 +826,81 @@ static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen
 {
     vs_engine *e = sr->e;
     uint32_t count = sr->req->count ? sr->req->count : 10;
-    uint32_t skip = sr->req->offset, total = 0;
+    uint32_t offset = sr->req->offset, want = offset + count, accepted = 0;
     size_t nstages = stage_count(sr);
     double step = 0;
+    shown_set shown = {NULL, 0, 0};
+    int st = VS_OK;
     *exhausted = 1;
     int order = xc_enquire_set_sort(e->plain, sr->req->sort == VS_SORT_DATE ? SLOT_LAST_DATE : XC_SORT_RELEVANCE, 1);
     if (order == XC_OK)
         order = collapse_copies(sr, e->plain);
     if (order != XC_OK)
         return xapian_failure(sr, order, "search failed", err, cap);
-    for (size_t s = 0; s < nstages && res->nhits < count; s++) {
+    for (size_t s = 0; s < nstages && accepted < want && st == VS_OK; s++) {
         xc_query *q = stage_query(sr, s);
-        if (!q)
-            return xapian_failure(sr, XC_ERR_NOMEM, "cannot build the search", err, cap);
+        if (!q) {
+            st = xapian_failure(sr, XC_ERR_NOMEM, "cannot build the search", err, cap);
+            break;
+        }
         show_query("stage", q);
-        uint32_t need = count - (uint32_t)res->nhits;
-        /* a few more where the phrase check may drop some */
-        uint32_t ask = sr->plan.nphrases ? need + need / 2 + 5 : need;
-        xc_mset *m = NULL;
         int rc = xc_enquire_set_query(e->plain, q);
-        if (rc == XC_OK)
-            rc = xc_enquire_mset(e->plain, skip, ask, 0, &m);
         xc_query_free(q);
-        if (rc != XC_OK)
-            return xapian_failure(sr, rc, "search failed", err, cap);
-        size_t n = xc_mset_size(m);
         if (step == 0) /* tiers apart: a stage's scores all stay above the next one's.  One
                         * term weighs at most (k1 + 1) * idf < 50 (2.2 * ln 1e9), so this
                         * bounds any weight, and is the same on shards as on one database. */
             step = 50.0 * (double)(sr->plan.nweights + 1);
         int kind = stage_tier(sr, s);
-        for (size_t i = 0; i < n && res->nhits < count; i++) {
-            record rec;
-            double w = 0;
-            xc_mset_weight(m, i, &w);
-            int st = engine_load_record(e, m, i, &rec, err, cap);
-            if (st != VS_OK) {
-                xc_mset_free(m);
-                return st;
+        int done = 0;
+        /* batches of this stage until the page is full or the stage ends
+         * (passages shown before and failed phrase checks ask for more) */
+        for (uint32_t first = 0; rc == XC_OK && !done && accepted < want && st == VS_OK;) {
+            uint32_t need = want - accepted;
+            uint32_t ask = need + need / 2 + 5;
+            xc_mset *m = NULL;
+            rc = xc_enquire_mset(e->plain, first, ask, 0, &m);
+            if (rc != XC_OK)
+                break;
+            size_t n = xc_mset_size(m);
+            for (size_t i = 0; i < n && accepted < want && st == VS_OK; i++) {
+                int dup = shown_before(sr, &shown, m, i);
+                if (dup < 0)
+                    st = xapian_failure(sr, XC_ERR_NOMEM, "search failed", err, cap);
+                if (dup)
+                    continue;
+                if (accepted < offset && !sr->plan.nphrases) { /* a page before this one shows it */
+                    accepted++;
+                    continue;
+                }
+                record rec;
+                double w = 0;
+                xc_mset_weight(m, i, &w);
+                if ((st = engine_load_record(e, m, i, &rec, err, cap)) != VS_OK)
+                    break;
+                if (accepted < offset) { /* so does it, if it holds the phrases */
+                    accepted += phrases_hold(&sr->plan, rec.text);
+                    record_free(&rec);
+                    continue;
+                }
+                if (add_hit(sr, res, &rec, w, w + step * (double)(nstages - 1 - s), kind)) {
+                    accepted++;
+                    st = hit_extras(sr, m, i, &res->hits[res->nhits - 1], err, cap);
+                }
             }
-            if (add_hit(sr, res, &rec, w, w + step * (double)(nstages - 1 - s), kind) &&
-                (st = hit_extras(sr, m, i, &res->hits[res->nhits - 1], err, cap)) != VS_OK) {
-                xc_mset_free(m);
-                return st;
-            }
+            done = n < ask; /* the stage ran to its end */
+            first += (uint32_t)n;
+            xc_mset_free(m);
         }
-        uint32_t est = xc_mset_matches_estimated(m);
-        int done = n < ask; /* the stage ran to its end: est is exact */
-        xc_mset_free(m);
-        if (!done) {
+        if (rc != XC_OK && st == VS_OK)
+            st = xapian_failure(sr, rc, "search failed", err, cap);
+        if (!done)
             *exhausted = 0;
-            if (res->nhits < count) /* the phrase check dropped some: ask this stage again, further on */
-                return VS_OK;      /* (rare: the page is then short, not wrong) */
-            break;
-        }
-        total += est;
-        skip = skip > est ? skip - est : 0;
     }
-    if (res->nhits >= count)
+    if (accepted >= want) /* full: whether more would come is not known */
         *exhausted = 0;
-    *seen = total;
-    return VS_OK;
+    free(shown.slots);
+    *seen = accepted;
+    return st;
 }
 
 /* The number of matches, exact below COUNT_EXACT_MAX; and with facets, the
@@ -801,9 +944,10 @@ static int count_matches(search *sr, vs_result *res, char *err, size_t cap)
     if (rc == XC_OK)
         rc = sr->req->facets ? xc_enquire_mset(enq, 0, 0, check, &m)
                              : xc_enquire_mset(enq, COUNT_EXACT_MAX, 1, check, &m);
-    xc_query_free(u);
-    if (rc != XC_OK)
+    if (rc != XC_OK) {
+        xc_query_free(u);
         return xapian_failure(sr, rc, "counting failed", err, cap);
+    }
     uint32_t lower = xc_mset_matches_lower_bound(m), upper = xc_mset_matches_upper_bound(m);
     res->matches = xc_mset_matches_estimated(m);
     res->matches_exact = lower == upper;
@@ -814,12 +958,40 @@ static int count_matches(search *sr, vs_result *res, char *err, size_t cap)
         res->matches = est < lower ? lower : est > upper ? upper : (uint32_t)est;
     }
     xc_mset_free(m);
-    if (sr->req->facets) {
+    m = NULL;
+    int distinct_facets = 0;
+    if (res->matches_exact && !sr->req->all_copies && res->matches > 1 && res->matches <= DISTINCT_COUNT_MAX) {
+        /* copies are one passage in the count as in the list: collapsed,
+         * which reads every match's key, so only for counts this small;
+         * the facets then count what is left (Xapian's spy sees copies) */
+        rc = xc_enquire_set_collapse(e->count, SLOT_DUPKEY, 1);
+        if (rc == XC_OK)
+            rc = xc_enquire_set_query(e->count, u);
+        if (rc == XC_OK)
+            rc = xc_enquire_mset(e->count, 0, sr->req->facets ? res->matches : 1, res->matches, &m);
+        /* every match checked: the lower bound is what survived collapsing
+         * (the upper one, what might have without the keys) */
+        if (rc == XC_OK && xc_mset_matches_lower_bound(m) > 0)
+            res->matches = xc_mset_matches_lower_bound(m);
+        if (rc == XC_OK && sr->req->facets) {
+            distinct_facets = 1;
+            if (facet_tally(m, res) != 0)
+                rc = XC_ERR_NOMEM;
+        }
+        xc_mset_free(m);
+        xc_enquire_set_collapse(e->count, XC_COLLAPSE_NONE, 0);
+        if (rc != XC_OK) {
+            xc_query_free(u);
+            return xapian_failure(sr, rc, "counting failed", err, cap);
+        }
+    }
+    xc_query_free(u);
+    if (sr->req->facets && !distinct_facets) {
         facet_list(e, e->facet_fw, &res->frameworks, &res->nframeworks);
         facet_list(e, e->facet_year, &res->years, &res->nyears);
-        if (res->nyears)
-            qsort(res->years, res->nyears, sizeof *res->years, year_order);
     }
+    if (res->nyears)
+        qsort(res->years, res->nyears, sizeof *res->years, year_order);
     return VS_OK;
 }
 
@@ -868,16 +1040,15 @@ static int run_search(search *sr, vs_result *res, char *err, size_t cap)
     int exhausted = 0;
     uint32_t seen = 0;
     int rc = fetch_page(sr, res, &exhausted, &seen, err, cap);
-    /* Counts are of passages, copies included, as the facets' are: a page
-     * that collapsed copies, or follows pages that may have, counted fewer */
-    int folded = sr->req->offset > 0 && !sr->req->all_copies;
-    for (size_t i = 0; i < res->nhits; i++)
-        folded |= res->hits[i].copies > 0;
-    if (rc == VS_OK && exhausted && !sr->req->facets && !folded) {
-        res->matches = seen; /* every stage ran to its end: the count is known */
-        res->matches_exact = 1;
-    } else if (rc == VS_OK) {
+    if (rc == VS_OK && (sr->req->facets || !exhausted))
         rc = count_matches(sr, res, err, cap);
+    if (rc == VS_OK && exhausted) {
+        /* every stage ran to its end: the distinct passages (copies one,
+         * as they are shown) are known */
+        res->matches = seen;
+        res->matches_exact = 1;
+    } else if (rc == VS_OK && res->matches < sr->req->offset + (uint32_t)res->nhits) {
+        res->matches = sr->req->offset + (uint32_t)res->nhits; /* never fewer than shown */
     }
     if (rc == VS_OK && sr->req->restore)
         restore(sr->e, &sr->plan, res);
@@ -983,7 +1154,14 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
             for (size_t f = 0; f < alias_framework_count(e->aliases) && kl < sizeof known - 16; f++)
                 kl += (size_t)snprintf(known + kl, sizeof known - kl, "%s%s", f ? " " : "",
                                        alias_framework_code(e->aliases, f));
-            snprintf(err, cap, "unknown framework '%s' (known: %s)", codes[i], *known ? known : "none");
+            if (*known)
+                snprintf(err, cap, "unknown framework '%s' (known: %s)", codes[i], known);
+            else /* an index built with an empty table, or by a version without one built in */
+                snprintf(err, cap,
+                         "unknown framework '%s': %s was built without framework tags; rebuild it with "
+                         "vnindex --force (the built-in table, frameworks.tsv beside the texts, in $VNSEARCH_DATA, "
+                         "or --frameworks FILE)",
+                         codes[i], e->path);
             query_free(&pq);
             return VS_ERR_QUERY;
         }

@@ -1,6 +1,8 @@
 /*
  * Finding and reading the alias tables (frameworks.tsv, aliases.tsv) that
- * an index is built with (vs_tables_load in vnsearch.h).
+ * an index is built with (vs_tables_load in vnsearch.h): a table found
+ * beside the texts, in $VNSEARCH_DATA or installed, else the one built into
+ * the program, so a folder of one's own gets framework tags too.
  */
 #include "tables.h"
 
@@ -57,6 +59,19 @@ static int read_table(const char *path, char **text, size_t *len, char *err, siz
     return 0;
 }
 
+static int builtin_table(const unsigned char *data, unsigned long len, char **text, size_t *tlen, char *path,
+                         size_t pcap)
+{
+    *text = malloc(len + 1);
+    if (!*text)
+        return -1;
+    memcpy(*text, data, len);
+    (*text)[len] = '\0';
+    *tlen = len;
+    snprintf(path, pcap, "%s", VS_TABLE_BUILTIN);
+    return 0;
+}
+
 static int tables_read(struct vs_tables *tt, const char *frameworks, const char *aliases, const char *const *paths,
                        size_t npaths, char *err, size_t cap)
 {
@@ -85,6 +100,16 @@ static int tables_read(struct vs_tables *tt, const char *frameworks, const char 
         tt->meetings_path[0] = '\0';
     if (tt->meetings_path[0] && read_table(tt->meetings_path, &tt->meetings, &tt->meetings_len, err, cap))
         return -1;
+    if ((!tt->frameworks_path[0] && builtin_table(vs_builtin_frameworks, vs_builtin_frameworks_len, &tt->frameworks,
+                                                  &tt->frameworks_len, tt->frameworks_path,
+                                                  sizeof tt->frameworks_path)) ||
+        (!tt->aliases_path[0] && builtin_table(vs_builtin_aliases, vs_builtin_aliases_len, &tt->aliases,
+                                               &tt->aliases_len, tt->aliases_path, sizeof tt->aliases_path)) ||
+        (!tt->meetings_path[0] && builtin_table(vs_builtin_meetings, vs_builtin_meetings_len, &tt->meetings,
+                                                &tt->meetings_len, tt->meetings_path, sizeof tt->meetings_path))) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
     return 0;
 }
 
@@ -122,5 +147,10 @@ void vs_tables_free(vs_tables *t)
 
 int vs_tables_have_frameworks(const vs_tables *t)
 {
-    return t->frameworks != NULL;
+    return t->frameworks != NULL && alias_framework_count(t->table) > 0;
+}
+
+void vs_tables_describe(const vs_tables *t, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "frameworks %s, aliases %s", t->frameworks_path, t->aliases_path);
 }

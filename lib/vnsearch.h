@@ -270,8 +270,9 @@ typedef struct vs_restoration {
 typedef struct vs_result {
     vs_hit *hits;
     size_t nhits;
-    uint32_t matches;            /* the number of matching passages, every copy counted (as the facets
-                                    count them), though a hit stands for its copies... */
+    uint32_t matches;            /* the number of matching passages, a passage and its copies one as
+                                    a hit stands for its copies (every copy with all_copies, and above
+                                    2,000 matches, where the facets count every copy too)... */
     int matches_exact;           /* ... exact (always below 10,000), else an estimate */
     vs_count *frameworks, *years;
     size_t nframeworks, nyears;
@@ -388,16 +389,18 @@ typedef struct vs_codec vs_codec; /* how records are compressed (below) */
 
 /* Finds and parses frameworks.tsv and aliases.tsv: the explicit paths if
  * given (else NULL), else in the first PATH argument that is a directory
- * holding them, else $VNSEARCH_DATA, else the installed data directory.  A
- * table found nowhere is empty (vs_tables_found() says which).  The
- * meetings table (meetings.tsv) is found beside an explicit frameworks
- * table, else the same way; without one no meetings are recorded.  Returns 0,
- * or -1 with "FILE:LINE: message" in err. */
+ * holding them, else $VNSEARCH_DATA, else the installed data directory,
+ * else the tables built into the program (the corpus tables at build time).
+ * The meetings table (meetings.tsv) is found beside an explicit frameworks
+ * table, else the same way, else built in too.  Returns 0, or -1 with
+ * "FILE:LINE: message" in err. */
 int vs_tables_load(const char *frameworks, const char *aliases, const char *const *paths, size_t npaths,
                    vs_tables **out, char *err, size_t cap);
 void vs_tables_free(vs_tables *t);
-/* 1 if a frameworks.tsv was found. */
+/* 1 if the frameworks table has at least one framework. */
 int vs_tables_have_frameworks(const vs_tables *t);
+/* Which tables were used: "frameworks /x/frameworks.tsv, aliases (built in)". */
+void vs_tables_describe(const vs_tables *t, char *buf, size_t cap);
 
 /* --- generations: the directory layout that makes rebuilds safe ------- */
 

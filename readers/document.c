@@ -560,6 +560,37 @@ static int read_with(rd_reader_fn reader, const char *path, const char *data, si
     return RD_OK;
 }
 
+/* 1 if s ends in a table-of-contents entry's tail: a dot leader (three dots
+ * or more, spaced or not, or ellipses) then a page number of at most three
+ * digits: "2.8 Khởi tạo gói Debian mới . . . 12", "Mục lục ........ 3". */
+int rd_toc_entry(const char *s, size_t n)
+{
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    size_t digits = 0;
+    while (n > 0 && s[n - 1] >= '0' && s[n - 1] <= '9') {
+        n--;
+        digits++;
+    }
+    if (digits == 0 || digits > 3)
+        return 0;
+    size_t dots = 0;
+    while (n > 0) {
+        if (s[n - 1] == ' ' || s[n - 1] == '\t') {
+            n--;
+        } else if (s[n - 1] == '.') {
+            n--;
+            dots++;
+        } else if (n >= 3 && memcmp(s + n - 3, "\xE2\x80\xA6", 3) == 0) { /* … */
+            n -= 3;
+            dots += 3;
+        } else {
+            break;
+        }
+    }
+    return dots >= 3;
+}
+
 size_t rd_heading_path(const rd_document *doc, size_t i, char *buf, size_t cap)
 {
     if (!cap)

@@ -16,6 +16,10 @@
  * http-equiv form) is honoured, through libxml2 and iconv; a page declaring
  * none is decoded as vntext decodes a text file (UTF-8, UTF-16, or the
  * legacy Vietnamese encoding that reads as the most syllables).
+ *
+ * unrtf's HTML (RD_HTML_BR_BREAKS) marks no heading: a line whose text is
+ * all bold, short and standing alone is one, levelled by its <font size>
+ * (4 and up: 1, 3: 2, body size: 3), as LibreOffice and Word write them.
  */
 #include <ctype.h>
 #include <libxml/HTMLparser.h>
@@ -60,6 +64,8 @@ typedef struct html {
     int deep_warned;
     int cell_depth, list_depth, tbl_depth;
     int br_breaks;
+    size_t line_bytes, bold_bytes; /* br_breaks: the current line's letters, and those in bold */
+    int line_size;                 /* br_breaks: its largest <font size> */
     unsigned table, row, col;
     int failed;
 } html;
@@ -286,10 +292,44 @@ static void cite(html *h, note_target *t)
 
 /* ------------------------------------------------------------ blocks */
 
+/* unrtf's HTML: a line all bold, short and alone is a heading (above). */
+#define BOLD_HEADING_MAX 200
+
+static void line_text(html *h, xmlNodePtr text)
+{
+    size_t n = 0; /* letters: not spaces, not the no-break spaces unrtf indents with */
+    for (const unsigned char *c = text->content; *c; c++)
+        if (c[0] == 0xC2 && c[1] == 0xA0)
+            c++;
+        else
+            n += !isspace(*c);
+    if (!n)
+        return;
+    int bold = 0, size = 0;
+    for (xmlNodePtr p = text->parent; p && p->type == XML_ELEMENT_NODE; p = p->parent) {
+        bold |= has_name(p, "b") || has_name(p, "strong");
+        char *v = size ? NULL : has_name(p, "font") ? attr(p, "size") : NULL;
+        if (v)
+            size = atoi(v);
+        xmlFree(v);
+    }
+    h->line_bytes += n;
+    h->bold_bytes += bold ? n : 0;
+    if (bold && size > h->line_size)
+        h->line_size = size;
+}
+
 static void flush(html *h, rd_kind kind, int level)
 {
     if (kind == RD_TABLE_CELL)
         kind = RD_PARAGRAPH; /* stray text in a table, outside any cell */
+    if (h->br_breaks && kind == RD_PARAGRAPH && h->line_bytes && h->bold_bytes == h->line_bytes &&
+        h->line_bytes <= BOLD_HEADING_MAX) {
+        kind = RD_HEADING;
+        level = h->line_size >= 4 ? 1 : h->line_size == 3 ? 2 : 3;
+    }
+    h->line_bytes = h->bold_bytes = 0;
+    h->line_size = 0;
     rb_end(h->b, kind, level);
     for (size_t i = 0; i < h->npending; i++) {
         note_target *t = &h->notes[h->pending[i]];
@@ -398,6 +438,8 @@ static void walk(html *h, xmlNodePtr root)
         if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
             if (n->content)
                 rb_text(h->b, (const char *)n->content, strlen((const char *)n->content));
+            if (n->content && h->br_breaks && !h->cell_depth)
+                line_text(h, n);
         } else if (n->type == XML_ELEMENT_NODE) {
             note_target *t = NULL;
             if (skipped_element(n) || find_target_node(h, n) || is_note_section(n)) {

@@ -727,6 +727,10 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
                 pline *l = &pg->lines[k];
                 if (l->dropped || l->is_note)
                     continue;
+                if (rd_toc_entry(l->text, strlen(l->text))) {
+                    flush(&as); /* a table of contents' line: no text, and ends what came before */
+                    continue;
+                }
                 int heading = nh && l->size >= body * 1.05;
                 int level = 1;
                 for (size_t j = 0; j < nh; j++)

@@ -147,6 +147,13 @@ void rd_document_free(rd_document *doc);
  * buf (cut to fit, NUL-terminated).  Returns the length written. */
 size_t rd_heading_path(const rd_document *doc, size_t i, char *buf, size_t cap);
 
+/* 1 if a line of text ends as a table-of-contents entry does: a dot
+ * leader (three dots or more, spaced or not, or ellipses) then a page
+ * number of at most three digits ("2.8 Khởi tạo gói Debian mới . . . 12").
+ * Layout, not text: the PDF reader drops such lines, the passage builder
+ * such blocks (a text export of a PDF). */
+int rd_toc_entry(const char *s, size_t n);
+
 /* The program a format's converter needs ("antiword", "unrtf") and the
  * Debian package that has it, or NULL for formats read in-process. */
 const char *rd_converter_program(rd_format f);

@@ -36,7 +36,7 @@ def dump(path):
     expect(p.returncode == 0, f"--dump exit {p.returncode}: {p.stderr}")
     rows = [l.split("\t") for l in p.stdout.splitlines()]
     expect(rows[0] == ["id", "framework", "mentions", "dates", "section", "heading", "where", "notes", "note_of",
-                       "text"], f"dump header {rows[0]}")
+                       "outline", "why", "text"], f"dump header {rows[0]}")
     by_file = collections.defaultdict(list)
     for r in rows[1:]:
         by_file[r[0].rsplit(":", 1)[0]].append(dict(zip(rows[0], r)))

@@ -112,6 +112,33 @@ static void test_passage_headings_are_context_not_passages(void)
     passage_list_free(&pl);
 }
 
+/* Issue 25: a PDF's table of contents (dot leaders, page numbers) and a
+ * line of punctuation alone became passages, and ".)" a heading. */
+static void test_passage_layout_debris_is_neither_passage_nor_heading(void)
+{
+    const char *t = "MỤC LỤC\n\n"
+                    "2.7 Đóng gói phần mềm . . . . . . . . . . . 11\n\n"
+                    "2.8 Khởi tạo gói Debian mới . . . 12\n\n"
+                    "Phụ lục ………… 104\n\n"
+                    ".)\n\n"
+                    "Nội dung đầu tiên của báo cáo... 12 dự án được thông qua.\n\n"
+                    "Các nước thông qua 12 dự án...\n";
+    passage_list pl;
+    passage_split(t, strlen(t), &pl);
+    CHECK(pl.count == 2, "two passages, got %zu", pl.count);
+    for (size_t i = 0; i < pl.count; i++)
+        CHECK(strstr(pl.items[i].text, ". . .") == NULL && strcmp(pl.items[i].text, ".)") != 0 &&
+                  (!pl.items[i].heading || strcmp(pl.items[i].heading, ".)") != 0),
+              "debris: %s", pl.items[i].text);
+    if (pl.count == 2) {
+        CHECK(strncmp(pl.items[0].text, "Nội dung đầu tiên", 20) == 0, "an ellipsis inside a sentence stays");
+        CHECK(strcmp(pl.items[1].text, "Các nước thông qua 12 dự án...") == 0, "so does one at its end");
+    }
+    for (size_t h = 0; h < pl.heading_count; h++)
+        CHECK(strcmp(pl.headings[h].text, ".)") != 0, "punctuation is no heading");
+    passage_list_free(&pl);
+}
+
 static void test_passage_giant_line_is_cut(void)
 {
     size_t n = 3 * PASSAGE_MAX_BYTES;
@@ -364,6 +391,7 @@ int main(int argc, char **argv)
     RUN(test_passage_does_not_join_bullets_or_finished_sentences);
     RUN(test_passage_strips_markers_and_links_footnotes);
     RUN(test_passage_headings_are_context_not_passages);
+    RUN(test_passage_layout_debris_is_neither_passage_nor_heading);
     RUN(test_passage_giant_line_is_cut);
     RUN(test_passage_corpus_hard_wraps_and_markers);
     RUN(test_dates_vietnamese_forms);

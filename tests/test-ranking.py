@@ -171,10 +171,15 @@ def test_counts_are_exact_under_ten_thousand():
     line = count_line("hop tac")
     expect(re.fullmatch(r"3 of \d+ matching passages", line), line)
     total = int(line.split()[2])
-    # counts say passages: every copy of a paragraph, which --all-copies lists
-    p = vnsearch(DB, "--format", "json", "-n", "1000", "--all-copies", "hop tac")
+    # counts say distinct passages, as the list shows them (issue 25: copies one)
+    p = vnsearch(DB, "--format", "json", "-n", "1000", "hop tac")
     n = sum(1 for l in p.stdout.splitlines() if '"rank"' in l)
     expect(n == total, f"the count says {total}, the hits are {n}")
+    # and with --all-copies, every copy, which it lists
+    every = count_line("hop tac", "--all-copies")
+    p = vnsearch(DB, "--format", "json", "-n", "1000", "--all-copies", "hop tac")
+    n = sum(1 for l in p.stdout.splitlines() if '"rank"' in l)
+    expect(every == f"3 of {n} matching passages" and n > total, f"--all-copies: {every}, the hits are {n}")
     p = vnsearch(DB, "--format", "json", "--facets", "hop tac")
     last = json.loads(p.stdout.splitlines()[-1])
     expect(last["matches"] == total and last["matches_exact"] is True, f"JSON count {last}")

@@ -18,13 +18,23 @@ write the documents:
       dossier.odt dossier.docx dossier.doc dossier.rtf dossier.pdf
   pandoc from Markdown with footnotes:
       dossier.pandoc.docx dossier.pandoc.odt dossier.pandoc.html
+  a report whose sections are its own headings (issue 25), as analysts write
+  them: a title (Heading 1) naming no framework, then "I. Hợp tác Mê Công –
+  Lan Thương (MLC)" ... "V. Kiến nghị" as Heading 2, one Heading 3 inside;
+  and its sentence-case variant with no title.  LibreOffice writes
+      sections.docx sections.odt sections.rtf sections.pdf sections.doc
+      sections-sentence.docx sections-sentence.pdf (sections.pdf with a table
+      of contents: dot leaders and page numbers)
+  and pandoc sections.pandoc.docx sections.pandoc.html
+      sections-sentence.pandoc.html
+  (test-sections.py holds the framework each passage must get);
   and two hostile PDFs: encrypted.pdf (LibreOffice, a document-open
   password) and scanned.pdf (written here: one page that only draws, as a
   scan without OCR has no text layer); and hyphens.pdf (LibreOffice, a
   narrow column where English words break at their soft hyphens and
   Vietnamese compounds at their own hyphens).
 
-    make-fixtures.py [NAME...]     only those (dossier, encrypted, scanned, hyphens)
+    make-fixtures.py [NAME...]     only those (dossier, sections, encrypted, scanned, hyphens)
 
 The test suite never runs either program; the files are committed.
 """
@@ -284,8 +294,122 @@ def hyphens_fodt():
     return head + body + "</office:text>\n </office:body>\n</office:document>\n"
 
 
+# The report of issue 25: (kind, text, level), kind "h" or "p".
+SECTIONS = [
+    ("h", "BÁO CÁO TỔNG HỢP VỀ CÁC CƠ CHẾ HỢP TÁC TIỂU VÙNG NĂM 2024", 1),
+    ("p", "Báo cáo tổng hợp tình hình tham gia của Việt Nam trong các cơ chế hợp tác tiểu vùng năm 2024, "
+          "phục vụ chuẩn bị các hội nghị cấp cao.", 0),
+    ("h", "I. Hợp tác Mê Công – Lan Thương (MLC)", 2),
+    ("p", "Năm 2024, hợp tác tập trung vào quản lý tài nguyên nước, kết nối và nông nghiệp; Quỹ hợp tác đặc biệt "
+          "tài trợ 45 dự án mới tại Việt Nam.", 0),
+    ("p", "Các dự án nông nghiệp thông minh được triển khai song song với chương trình GMS về hành lang kinh tế.", 0),
+    ("h", "II. Hợp tác Tiểu vùng Mê Công mở rộng (GMS)", 2),
+    ("p", "Hội nghị Bộ trưởng lần thứ 27 thông qua Kế hoạch hành động số hóa 2025-2027.", 0),
+    ("h", "1. Hành lang kinh tế", 3),
+    ("p", "Các nước thống nhất ưu tiên Hành lang Kinh tế Đông – Tây và phối hợp với ACMECS về vận tải đa phương "
+          "thức.", 0),
+    ("h", "III. Quan hệ đối tác Mê Công – Mỹ", 2),
+    ("p", "Mỹ tiếp tục hỗ trợ các dự án về an ninh nguồn nước và phòng chống tội phạm xuyên quốc gia.", 0),
+    ("p", "Chương trình học bổng của quan hệ đối tác được mở rộng cho cán bộ trẻ các nước.", 0),
+    ("h", "IV. Hợp tác Mê Công – Nhật Bản (MJC)", 2),
+    ("p", "Nhật Bản hỗ trợ triển khai chiến lược hợp tác năm 2024, ưu tiên chuyển đổi số và kết nối chất lượng cao.", 0),
+    ("p", "Các bên nhất trí phối hợp với MLC và GMS để tránh trùng lặp giữa các chương trình.", 0),
+    ("h", "V. Kiến nghị", 2),
+    ("p", "Tiếp tục tham gia chủ động Hợp tác Mê Công – Lan Thương và GMS, ưu tiên các dự án tài nguyên nước.", 0),
+    ("p", "Đề xuất Bộ Ngoại giao chủ trì tổng kết các cơ chế trong quý IV năm 2025.", 0),
+]
+
+# Its sentence-case variant: no title, the frameworks named in lower case.
+SENTENCE_HEADINGS = {
+    "I. Hợp tác Mê Công – Lan Thương (MLC)": "Hợp tác mê công – lan thương",
+    "II. Hợp tác Tiểu vùng Mê Công mở rộng (GMS)": "Hợp tác tiểu vùng mê công mở rộng",
+    "III. Quan hệ đối tác Mê Công – Mỹ": "Quan hệ đối tác mê công – mỹ",
+    "IV. Hợp tác Mê Công – Nhật Bản (MJC)": "Hợp tác mê công – nhật bản",
+    "V. Kiến nghị": "Kiến nghị",
+}
+
+
+def sections_sentence():
+    out = []
+    for kind, text, level in SECTIONS[2:]:
+        out.append((kind, SENTENCE_HEADINGS.get(text, text), level))
+    return out
+
+
+TOC_STYLE = """  <style:style style:name="Contents" style:family="paragraph">
+   <style:paragraph-properties><style:tab-stops><style:tab-stop style:position="16cm" style:type="right"
+     style:leader-style="dotted" style:leader-text="."/></style:tab-stops></style:paragraph-properties></style:style>
+ </office:styles>"""
+
+
+def sections_fodt(blocks, toc=False):
+    """The report; with toc, a table of contents after the title, as Word and
+    LibreOffice write one (dot leaders to the page numbers)."""
+    head = FODT_HEAD.replace("<style:header>", "<!--").replace("</style:footer>", "-->")
+    body = []
+    if toc:
+        head = head.replace(" </office:styles>", TOC_STYLE, 1)
+        entries = [t for k, t, lv in blocks if k == "h" and lv == 2]
+        toc_body = "".join(f'<text:p text:style-name="Contents">{html.escape(t, quote=False)}<text:tab/>{2 + i // 3}'
+                           f'</text:p>\n' for i, t in enumerate(entries))
+        blocks = list(blocks)
+        title = blocks.pop(0)
+        body.append(f'<text:h text:style-name="Heading_20_1" text:outline-level="1">'
+                    f'{html.escape(title[1], quote=False)}</text:h>\n')
+        body.append('<text:table-of-content text:name="TOC"><text:index-body>\n' + toc_body +
+                    '</text:index-body></text:table-of-content>\n')
+    for kind, text, level in blocks:
+        t = html.escape(text, quote=False)
+        if kind == "h":
+            body.append(f'<text:h text:style-name="Heading_20_{level}" text:outline-level="{level}">{t}</text:h>\n')
+        else:
+            body.append(f'<text:p text:style-name="Standard">{t}</text:p>\n')
+    return head + "".join(body) + "</office:text>\n </office:body>\n</office:document>\n"
+
+
+def sections_markdown(blocks):
+    out = []
+    for kind, text, level in blocks:
+        t = md_inline(text, [])
+        if kind == "h":
+            out.append("#" * level + " " + t + "\n")
+        else:
+            out.append(re.sub(r"^(\d+|[ivxIVX]+)\. ", r"\1\\. ", t) + "\n")
+    return "\n".join(out)
+
+
+def make_sections(tmp, env):
+    for name, blocks, lo_formats, pandoc_formats in (
+            ("sections", SECTIONS, ("docx", "odt", "rtf", "pdf", "doc"), ("docx", "html")),
+            ("sections-sentence", sections_sentence(), ("docx", "pdf"), ("html",))):
+        src = os.path.join(tmp, name + ".fodt")
+        with open(src, "w", encoding="utf-8") as fp:
+            fp.write(sections_fodt(blocks))
+        # the PDF has a table of contents too: its lines are no passages
+        if name == "sections":
+            toc = os.path.join(tmp, "toc")
+            os.makedirs(toc, exist_ok=True)
+            with open(os.path.join(toc, name + ".fodt"), "w", encoding="utf-8") as fp:
+                fp.write(sections_fodt(blocks, toc=True))
+        filters = {"odt": "odt", "docx": "docx:MS Word 2007 XML", "rtf": "rtf", "pdf": "pdf:writer_pdf_Export",
+                   "doc": "doc:MS Word 97"}
+        for fmt in lo_formats:
+            from_ = os.path.join(tmp, "toc", name + ".fodt") if fmt == "pdf" and name == "sections" else src
+            subprocess.run(["soffice", "--headless", "--convert-to", filters[fmt], "--outdir", tmp, from_],
+                           check=True, env=env, capture_output=True, timeout=300)
+            shutil.copy(os.path.join(tmp, f"{name}.{fmt}"), os.path.join(HERE, f"{name}.{fmt}"))
+        md = os.path.join(tmp, name + ".md")
+        with open(md, "w", encoding="utf-8") as fp:
+            fp.write(sections_markdown(blocks))
+        for fmt in pandoc_formats:
+            args = ["pandoc", md, "-o", os.path.join(HERE, f"{name}.pandoc.{fmt}"), "--metadata", "lang=vi"]
+            if fmt == "html":
+                args += ["--standalone", "--metadata", "pagetitle=" + name]
+            subprocess.run(args, check=True, timeout=120)
+
+
 def main():
-    wanted = set(sys.argv[1:]) or {"dossier", "encrypted", "scanned", "hyphens"}
+    wanted = set(sys.argv[1:]) or {"dossier", "sections", "encrypted", "scanned", "hyphens"}
     for tool in ("soffice", "pandoc"):
         if not shutil.which(tool):
             sys.exit(f"make-fixtures: {tool} not found: apt-get install libreoffice-writer-nogui pandoc")
@@ -320,9 +444,11 @@ def main():
             fp.write(scanned_pdf())
     if "dossier" in wanted:
         make_pandoc(tmp, blocks, notes, table)
+    if "sections" in wanted:
+        make_sections(tmp, env)
     shutil.rmtree(tmp)
     for f in sorted(os.listdir(HERE)):
-        if f.startswith(("dossier.", "encrypted.", "scanned.", "hyphens.")):
+        if f.startswith(("dossier.", "sections", "encrypted.", "scanned.", "hyphens.")):
             print(f"{f}: {os.path.getsize(os.path.join(HERE, f))} bytes", file=sys.stderr)
 
 
