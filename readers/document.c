@@ -265,6 +265,7 @@ rd_block *rb_end(rd_builder *b, rd_kind kind, int level)
     blk->end_line = b->end_line ? b->end_line : b->line;
     blk->page = b->page;
     blk->flags = b->flags;
+    blk->confidence = b->flags & RD_FLAG_OCR ? b->confidence : 0;
     blk->ordinal = kind == RD_NOTE ? b->ordinal : ++b->ordinal;
     long idx = (long)d->count;
     if (!b->verbatim && blk->len > RD_GIANT_BLOCK) /* text files say it per line (txt.c) */
@@ -362,6 +363,8 @@ static const struct {
 } extensions[] = {
     {"txt", RD_FORMAT_TXT},   {"docx", RD_FORMAT_DOCX}, {"odt", RD_FORMAT_ODT}, {"pdf", RD_FORMAT_PDF},
     {"html", RD_FORMAT_HTML}, {"htm", RD_FORMAT_HTML},  {"doc", RD_FORMAT_DOC}, {"rtf", RD_FORMAT_RTF},
+    {"png", RD_FORMAT_PNG},   {"jpg", RD_FORMAT_JPEG},  {"jpeg", RD_FORMAT_JPEG}, {"tif", RD_FORMAT_TIFF},
+    {"tiff", RD_FORMAT_TIFF},
 };
 
 rd_format rd_format_of(const char *name)
@@ -386,6 +389,9 @@ const char *rd_format_name(rd_format f)
     case RD_FORMAT_HTML: return "html";
     case RD_FORMAT_DOC: return "doc";
     case RD_FORMAT_RTF: return "rtf";
+    case RD_FORMAT_PNG: return "png";
+    case RD_FORMAT_JPEG: return "jpeg";
+    case RD_FORMAT_TIFF: return "tiff";
     case RD_FORMAT_NONE: break;
     }
     return "";
@@ -414,6 +420,7 @@ const char *rd_errmsg(int status)
     case RD_ERR_CONVERTER: return "converter failed";
     case RD_ERR_BINARY: return "not a text file";
     case RD_ERR_UNSUPPORTED: return "format not supported";
+    case RD_ERR_NO_OCR_MODEL: return "OCR model not installed";
     default: return "unknown readers error";
     }
 }
@@ -474,7 +481,8 @@ int rd_read(const char *path, const char *data, size_t len, rd_format fmt, const
     static const rd_reader_fn readers[] = {
         [RD_FORMAT_TXT] = rd_read_txt, [RD_FORMAT_DOCX] = rd_read_docx, [RD_FORMAT_ODT] = rd_read_odt,
         [RD_FORMAT_PDF] = rd_read_pdf, [RD_FORMAT_HTML] = rd_read_html, [RD_FORMAT_DOC] = rd_read_doc,
-        [RD_FORMAT_RTF] = rd_read_rtf,
+        [RD_FORMAT_RTF] = rd_read_rtf, [RD_FORMAT_PNG] = rd_read_image, [RD_FORMAT_JPEG] = rd_read_image,
+        [RD_FORMAT_TIFF] = rd_read_image,
     };
     *out = NULL;
     if (errcap)
