@@ -541,6 +541,33 @@ static int read_with(rd_reader_fn reader, const char *path, const char *data, si
     return RD_OK;
 }
 
+static int name_reader(const char *path, const char *data, size_t len, const rd_options *o, rd_builder *b,
+                       char *err, size_t errcap)
+{
+    (void)path;
+    (void)o;
+    (void)err;
+    (void)errcap;
+    const char *s = data, *end = data + len, *dot = NULL;
+    for (const char *p = data; p < end; p++)
+        if (*p == '/')
+            s = p + 1, dot = NULL;
+        else if (*p == '.')
+            dot = p;
+    if (dot && dot > s)
+        end = dot;
+    for (const char *p = s; p < end; p++)
+        rb_text(b, *p == '_' || *p == '-' || *p == '.' ? " " : p, 1);
+    rb_end(b, RD_PARAGRAPH, 0);
+    return RD_OK;
+}
+
+int rd_name_document(const char *name, rd_format fmt, rd_document **out)
+{
+    char err[64];
+    return read_with(name_reader, NULL, name, strlen(name), fmt, NULL, out, err, sizeof err);
+}
+
 size_t rd_heading_path(const rd_document *doc, size_t i, char *buf, size_t cap)
 {
     if (!cap)

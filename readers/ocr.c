@@ -44,7 +44,8 @@
 #define OCR_CACHE_MAGIC "vnsearch-ocr 1"
 
 struct rd_ocr {
-    TessBaseAPI *api;
+    TessBaseAPI *api;        /* started at the first page not in the cache */
+    int broken;              /* ... and it could not be (warned) */
     unsigned page_timeout_s;
     size_t max_pages, max_page_pixels, max_file_pixels;
     size_t pages_done;       /* pages OCR'd or taken from the cache */
@@ -96,17 +97,6 @@ int rd_ocr_open(const rd_options *o, rd_ocr **out, char *err, size_t errcap)
         snprintf(err, errcap, "out of memory");
         return RD_ERR_NOMEM;
     }
-    ocr->api = TessBaseAPICreate();
-    /* Tesseract's own chatter ("Estimating resolution", "Empty page") goes nowhere */
-    if (ocr->api)
-        TessBaseAPISetVariable(ocr->api, "debug_file", "/dev/null");
-    if (!ocr->api || TessBaseAPIInit3(ocr->api, NULL, "vie") != 0) {
-        snprintf(err, errcap, "Tesseract cannot load its Vietnamese model (%s): reinstall %s", model,
-                 RD_OCR_PACKAGE);
-        rd_ocr_close(ocr);
-        return RD_ERR_NO_OCR_MODEL;
-    }
-    TessBaseAPISetVariable(ocr->api, "debug_file", "/dev/null");
     ocr->page_timeout_s = o && o->ocr_page_timeout_s ? o->ocr_page_timeout_s : RD_DEFAULT_OCR_PAGE_TIMEOUT;
     ocr->max_pages = o && o->ocr_max_pages ? o->ocr_max_pages : RD_DEFAULT_OCR_MAX_PAGES;
     ocr->max_page_pixels = o && o->ocr_max_page_pixels ? o->ocr_max_page_pixels : RD_DEFAULT_OCR_MAX_PAGE_PIXELS;
@@ -115,6 +105,34 @@ int rd_ocr_open(const rd_options *o, rd_ocr **out, char *err, size_t errcap)
     ocr->cache_key = o ? o->ocr_cache_key : NULL;
     *out = ocr;
     return RD_OK;
+}
+
+/* Tesseract, loaded when a page is not in the cache (loading the model
+ * takes longer than reading a page from the cache).  0, or -1 (warned
+ * once, the page counted unread so that the file is read again). */
+static int engine(rd_ocr *ocr, rd_builder *b)
+{
+    if (ocr->api)
+        return 0;
+    if (!ocr->broken) {
+        ocr->api = TessBaseAPICreate();
+        /* Tesseract's own chatter ("Estimating resolution", "Empty page") goes nowhere */
+        if (ocr->api)
+            TessBaseAPISetVariable(ocr->api, "debug_file", "/dev/null");
+        if (ocr->api && TessBaseAPIInit3(ocr->api, NULL, "vie") == 0) {
+            TessBaseAPISetVariable(ocr->api, "debug_file", "/dev/null");
+            return 0;
+        }
+        if (ocr->api)
+            TessBaseAPIDelete(ocr->api);
+        ocr->api = NULL;
+        ocr->broken = 1;
+        char model[4096];
+        model_path(model, sizeof model);
+        rb_warn(b, 0, "Tesseract cannot load its Vietnamese model (%s): reinstall %s", model, RD_OCR_PACKAGE);
+    }
+    b->doc->ocr_unread++;
+    return -1;
 }
 
 void rd_ocr_close(rd_ocr *ocr)
@@ -251,6 +269,8 @@ static int budget_allows(rd_ocr *ocr, rd_builder *b, unsigned pno, size_t total,
 static int recognise(rd_ocr *ocr, rd_builder *b, PIX *pix, unsigned pno, rd_ocr_page *out)
 {
     memset(out, 0, sizeof *out);
+    if (engine(ocr, b) != 0)
+        return RD_ERR_LIMIT;
     TessBaseAPISetImage2(ocr->api, pix);
     l_int32 xres = pixGetXRes(pix);
     TessBaseAPISetSourceResolution(ocr->api, xres >= OCR_MIN_DPI && xres <= 1200 ? xres : OCR_DPI);

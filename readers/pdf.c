@@ -587,7 +587,7 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
         }
     } else if (rc == RD_OK && unread) {
         rb_warn(b, 0, "%zu page%s without a text layer not read: %s", unread, unread == 1 ? "" : "s", ocr_err);
-        b->doc->ocr_unread = unread;
+        b->doc->ocr_unread += unread;
     }
     if (rc == RD_OK) {
         size_t n = (size_t)read;

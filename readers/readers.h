@@ -166,6 +166,12 @@ int rd_read(const char *path, const char *data, size_t len, rd_format fmt, const
 
 void rd_document_free(rd_document *doc);
 
+/* A document of one paragraph, the file's name (its last component, the
+ * extension dropped, '_', '-' and '.' as spaces: "Biên_bản-họp.pdf" ->
+ * "Biên bản họp"): what a file that yields no text (a scan not read) is
+ * found by.  RD_OK, or RD_ERR_NOMEM. */
+int rd_name_document(const char *name, rd_format fmt, rd_document **out);
+
 /* The headings block i sits under, outermost first, joined by " > " into
  * buf (cut to fit, NUL-terminated).  Returns the length written. */
 size_t rd_heading_path(const rd_document *doc, size_t i, char *buf, size_t cap);
