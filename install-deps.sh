@@ -29,7 +29,7 @@ BUILD="build-essential pkg-config meson ninja-build
   libxml2-dev libzip-dev libpoppler-glib-dev libzstd-dev antiword unrtf
   libtesseract-dev libleptonica-dev libcairo2-dev tesseract-ocr-vie
   python3 libmicrohttpd-dev"
-TESTS="chromium fonts-dejavu-core imagemagick img2pdf libreoffice-calc-nogui man-db systemd bash-completion debhelper lintian debootstrap"
+TESTS="chromium fonts-dejavu-core imagemagick img2pdf poppler-utils libreoffice-calc-nogui man-db systemd bash-completion debhelper lintian debootstrap"
 RELIABILITY="clang libclang-rt-14-dev llvm valgrind"
 BENCH="wrk"
 FIXTURES="libreoffice-writer-nogui pandoc"

@@ -556,8 +556,15 @@ static int name_reader(const char *path, const char *data, size_t len, const rd_
             dot = p;
     if (dot && dot > s)
         end = dot;
-    for (const char *p = s; p < end; p++)
-        rb_text(b, *p == '_' || *p == '-' || *p == '.' ? " " : p, 1);
+    for (const char *p = s; p < end;) {
+        size_t n = 0;
+        while (p + n < end && p[n] != '_' && p[n] != '-' && p[n] != '.')
+            n++;
+        rb_text(b, p, n); /* whole UTF-8 sequences: a run between separators */
+        if (p + n < end)
+            rb_text(b, " ", 1);
+        p += n + (p + n < end);
+    }
     rb_end(b, RD_PARAGRAPH, 0);
     return RD_OK;
 }
