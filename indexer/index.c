@@ -313,7 +313,9 @@ static void index_one(worker *w, vs_docbuilder *b, size_t i)
     }
     /* A scan that yields no text (OCR off, no model, nothing legible) is
      * still found by its name. */
-    if ((rc == RD_ERR_NO_TEXT || rc == RD_ERR_NO_OCR_MODEL) && may_be_scan(fmt)) {
+    int picture = fmt == RD_FORMAT_PNG || fmt == RD_FORMAT_JPEG || fmt == RD_FORMAT_TIFF;
+    if (((rc == RD_ERR_NO_TEXT || rc == RD_ERR_NO_OCR_MODEL) && may_be_scan(fmt)) ||
+        (picture && (rc == RD_ERR_LIMIT || rc == RD_ERR_DAMAGED))) {
         say(r, "vnindex: %s: %s; indexed by its name\n", f->path, err[0] ? err : rd_errmsg(rc));
         atomic_fetch_add(&r->warnings, 1);
         rc = rd_name_document(f->name, fmt, &doc);

@@ -65,9 +65,15 @@ static double mono_now(void)
  * says it once itself. */
 static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
 
+static void say_nothing(const char *msg)
+{
+    (void)msg;
+}
+
 static void quiet_leptonica(void)
 {
     setMsgSeverity(L_SEVERITY_NONE);
+    leptSetStderrHandler(say_nothing);
 }
 
 /* Where Tesseract will look for vie.traineddata: $TESSDATA_PREFIX, else
