@@ -399,7 +399,7 @@ int rd_ocr_pdf_page(rd_ocr *ocr, void *poppler_page, unsigned pno, size_t npages
     double px = w / 72.0 * OCR_DPI * h / 72.0 * OCR_DPI;
     size_t expect = px > (double)ocr->max_page_pixels ? ocr->max_page_pixels : px > 0 ? (size_t)px : 0;
     if (!budget_allows(ocr, b, pno, npages, expect))
-        return RD_ERR_LIMIT;
+        return RD_OK; /* warned once: the file keeps the pages read so far */
     size_t pixels = 0;
     PIX *pix = render_page(ocr, page, &pixels);
     if (!pix) {
