@@ -167,6 +167,7 @@ int main(int argc, char **argv)
     };
     index_options o;
     memset(&o, 0, sizeof o);
+    rd_ocr_enable(); /* scans are read (unless --no-ocr): this program links Tesseract in */
     const char *env = getenv("VNSEARCH_DB");
     o.db = env && *env ? env : "vnsearch.db";
     int progress = -1, dump_only = 0, watch = 0;

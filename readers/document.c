@@ -464,6 +464,29 @@ static int parse_unrtf(const char *path, const char *data, size_t len, const rd_
 static int read_with(rd_reader_fn reader, const char *path, const char *data, size_t len, rd_format fmt,
                      const rd_options *o, rd_document **out, char *err, size_t errcap);
 
+/* OCR's entry points, once a program has linked them in (rd_ocr_enable). */
+static const rd_ocr_ops *ocr_ops;
+
+void rd_ocr_register(const rd_ocr_ops *ops)
+{
+    ocr_ops = ops;
+}
+
+const rd_ocr_ops *rd_ocr_linked(void)
+{
+    return ocr_ops;
+}
+
+static int read_picture(const char *path, const char *data, size_t len, const rd_options *o, rd_builder *b,
+                        char *err, size_t errcap)
+{
+    if (!ocr_ops) {
+        snprintf(err, errcap, "a picture, and this program does not read pictures (no OCR)");
+        return RD_ERR_UNSUPPORTED;
+    }
+    return ocr_ops->read_image(path, data, len, o, b, err, errcap);
+}
+
 int rd_read_output(rd_format fmt, const char *data, size_t len, const rd_options *o, rd_document **out, char *err,
                    size_t errcap)
 {
@@ -481,8 +504,8 @@ int rd_read(const char *path, const char *data, size_t len, rd_format fmt, const
     static const rd_reader_fn readers[] = {
         [RD_FORMAT_TXT] = rd_read_txt, [RD_FORMAT_DOCX] = rd_read_docx, [RD_FORMAT_ODT] = rd_read_odt,
         [RD_FORMAT_PDF] = rd_read_pdf, [RD_FORMAT_HTML] = rd_read_html, [RD_FORMAT_DOC] = rd_read_doc,
-        [RD_FORMAT_RTF] = rd_read_rtf, [RD_FORMAT_PNG] = rd_read_image, [RD_FORMAT_JPEG] = rd_read_image,
-        [RD_FORMAT_TIFF] = rd_read_image,
+        [RD_FORMAT_RTF] = rd_read_rtf, [RD_FORMAT_PNG] = read_picture, [RD_FORMAT_JPEG] = read_picture,
+        [RD_FORMAT_TIFF] = read_picture,
     };
     *out = NULL;
     if (errcap)

@@ -158,6 +158,20 @@ typedef struct rd_ocr_page {
     int confidence;
 } rd_ocr_page;
 
+/* The entry points of ocr.c, reached through the table rd_ocr_enable()
+ * registers, so that a program that never enables OCR does not link
+ * Tesseract; NULL until then. */
+typedef struct rd_ocr_ops {
+    int (*open)(const rd_options *o, rd_ocr **out, char *err, size_t errcap);
+    void (*close)(rd_ocr *ocr);
+    int (*pdf_page)(rd_ocr *ocr, void *poppler_page, unsigned pno, size_t npages, rd_builder *b,
+                    rd_ocr_page *out);
+    void (*page_free)(rd_ocr_page *p);
+    rd_reader_fn read_image;
+} rd_ocr_ops;
+const rd_ocr_ops *rd_ocr_linked(void);
+void rd_ocr_register(const rd_ocr_ops *ops);
+
 /* Starts Tesseract with the options' limits and cache.  RD_OK,
  * RD_ERR_NO_OCR_MODEL (naming the package to install) or RD_ERR_NOMEM, with
  * err. */

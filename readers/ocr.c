@@ -566,3 +566,9 @@ int rd_read_image(const char *path, const char *data, size_t len, const rd_optio
     rd_ocr_close(ocr);
     return rc;
 }
+
+void rd_ocr_enable(void)
+{
+    static const rd_ocr_ops ops = {rd_ocr_open, rd_ocr_close, rd_ocr_pdf_page, rd_ocr_page_free, rd_read_image};
+    rd_ocr_register(&ops);
+}

@@ -502,17 +502,18 @@ static void add_cites(assembler *as, const pline *l)
 static int ocr_page(PopplerPage *page, unsigned pno, size_t npages, const rd_options *o, rd_builder *b,
                     rd_ocr **ocr, int *ocr_rc, char *ocr_err, size_t errcap, page_lines *out)
 {
-    if ((o && o->no_ocr) || *ocr_rc)
+    const rd_ocr_ops *ops = rd_ocr_linked();
+    if ((o && o->no_ocr) || !ops || *ocr_rc)
         return *ocr_rc == RD_ERR_NOMEM ? RD_ERR_NOMEM : RD_OK;
-    if (!*ocr && (*ocr_rc = rd_ocr_open(o, ocr, ocr_err, errcap)) != RD_OK)
+    if (!*ocr && (*ocr_rc = ops->open(o, ocr, ocr_err, errcap)) != RD_OK)
         return *ocr_rc == RD_ERR_NOMEM ? RD_ERR_NOMEM : RD_OK;
     rd_ocr_page op;
-    int rc = rd_ocr_pdf_page(*ocr, page, pno, npages, b, &op);
+    int rc = ops->pdf_page(*ocr, page, pno, npages, b, &op);
     if (rc != RD_OK)
         return rc;
     out->lines = calloc(op.count + 1, sizeof *out->lines);
     if (!out->lines) {
-        rd_ocr_page_free(&op);
+        ops->page_free(&op);
         return RD_ERR_NOMEM;
     }
     for (size_t i = 0; i < op.count; i++) {
@@ -520,7 +521,7 @@ static int ocr_page(PopplerPage *page, unsigned pno, size_t npages, const rd_opt
         op.paras[i] = NULL;
     }
     out->count = op.count;
-    rd_ocr_page_free(&op);
+    ops->page_free(&op);
     return RD_OK;
 }
 
@@ -574,7 +575,8 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
             break;
         }
     }
-    rd_ocr_close(ocr);
+    if (ocr)
+        rd_ocr_linked()->close(ocr);
     if (rc == RD_OK && npages > 0 && chars == 0) {
         if (ocr_rc == RD_ERR_NO_OCR_MODEL) {
             snprintf(err, errcap, "no text layer (%d page%s of images), and %s", npages, npages == 1 ? "" : "s",
@@ -582,7 +584,9 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
             rc = RD_ERR_NO_OCR_MODEL;
         } else {
             snprintf(err, errcap, "no text layer: scanned? (%d page%s of images; %s)", npages, npages == 1 ? "" : "s",
-                     o && o->no_ocr ? "OCR is off (--no-ocr)" : "OCR found no text");
+                     o && o->no_ocr       ? "OCR is off (--no-ocr)"
+                     : !rd_ocr_linked() ? "not read by OCR here"
+                                          : "OCR found no text");
             rc = RD_ERR_NO_TEXT;
         }
     } else if (rc == RD_OK && unread) {

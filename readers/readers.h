@@ -166,6 +166,12 @@ int rd_read(const char *path, const char *data, size_t len, rd_format fmt, const
 
 void rd_document_free(rd_document *doc);
 
+/* Links OCR in (ocr.c: Tesseract, leptonica, cairo).  A program that reads
+ * scans (vnindex) calls it once before reading; one that does not (vnsearch,
+ * which reads only text) never loads those libraries, and without it a
+ * picture is RD_ERR_UNSUPPORTED and a PDF page without text is skipped. */
+void rd_ocr_enable(void);
+
 /* A document of one paragraph, the file's name (its last component, the
  * extension dropped, '_', '-' and '.' as spaces: "Biên_bản-họp.pdf" ->
  * "Biên bản họp"): what a file that yields no text (a scan not read) is

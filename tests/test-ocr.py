@@ -245,6 +245,15 @@ def test_no_ocr_indexes_scans_by_name_only():
     expect(hits and hits[0]["file"] == "bien-ban-hop.pdf" and "ocr" not in hits[0], hits[:2])
 
 
+def test_vnsearch_does_not_load_tesseract():
+    """Only vnindex reads scans: vnsearch starts without Tesseract's libraries
+    (they doubled its resident memory at start when linked in)."""
+    from e2e import VNSEARCH
+    p = run(["ldd", VNSEARCH])
+    expect(p.returncode == 0 and "libc.so" in p.stdout, p.stdout + p.stderr)
+    expect("libtesseract" not in p.stdout and "liblept" not in p.stdout, p.stdout)
+
+
 if __name__ == "__main__":
     missing = [t for t in TOOLS if not shutil.which(t)]
     if not os.path.exists(MODEL):
@@ -264,6 +273,7 @@ if __name__ == "__main__":
                    test_a_picture_without_text_is_found_by_its_name,
                    test_a_second_run_takes_every_page_from_the_cache,
                    test_without_the_model_a_scan_is_found_by_name_and_read_on_the_next_run,
-                   test_no_ocr_indexes_scans_by_name_only])
+                   test_no_ocr_indexes_scans_by_name_only,
+                   test_vnsearch_does_not_load_tesseract])
     shutil.rmtree(WORK, ignore_errors=True)
     sys.exit(status)

@@ -666,6 +666,7 @@ int main(int argc, char **argv)
         return 2;
     }
     dir = argv[1];
+    rd_ocr_enable();
     RUN(test_format_of_names);
     RUN(test_docx_libreoffice);
     RUN(test_docx_pandoc);

@@ -109,6 +109,7 @@ static char *wrap_in_zip(const char *xml, size_t len, size_t *out_len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *in = (const char *)data;
+    rd_ocr_enable(); /* scanned PDF pages and pictures are read as vnindex reads them */
     rd_options o = {.max_bytes = (size_t)16 << 20, .timeout_s = 20, .ocr_page_timeout_s = 5, .ocr_max_pages = 2,
                     .ocr_max_page_pixels = 1000000, .ocr_max_file_pixels = 2000000};
     rd_document *d = NULL;
