@@ -452,6 +452,50 @@ static vs_file_info *new_file_list(run *r, size_t *n)
     return v;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Once a generation is published: the OCR cache keeps the pages of the
+ * files it holds, and drops those of files changed or gone (and any
+ * temporary file a killed run left), so that it does not grow forever. */
+static void prune_ocr_cache(run *r)
+{
+    if (!r->ocr_cache[0])
+        return;
+    size_t n = 0;
+    vs_file_info *files = new_file_list(r, &n);
+    uint64_t *keys = files ? malloc((n + 1) * sizeof *keys) : NULL;
+    DIR *d = keys ? opendir(r->ocr_cache) : NULL;
+    if (!d) {
+        free(keys);
+        free(files);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        keys[i] = files[i].hash;
+    qsort(keys, n, sizeof *keys, cmp_u64);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *end = NULL;
+        uint64_t key = strtoull(e->d_name, &end, 16);
+        size_t tail = end ? strlen(end) : 0;
+        int page = end == e->d_name + 16 && !strncmp(end, "-p", 2) && tail > 6 && !strcmp(end + tail - 4, ".txt");
+        if (page && bsearch(&key, keys, n, sizeof *keys, cmp_u64))
+            continue;
+        char path[PATH_MAX];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", r->ocr_cache, e->d_name) < sizeof path)
+            unlink(path);
+    }
+    closedir(d);
+    free(keys);
+    free(files);
+}
+
 /* In an --update of a sharded index (which has term lists): a compacted
  * copy of the current shard with the passages of changed and deleted files
  * removed. */
@@ -1081,6 +1125,7 @@ int index_run(const index_options *o)
         goto out;
     }
     vs_gen_cleanup(o->db, r.gen);
+    prune_ocr_cache(&r);
     status = 0;
     if (!o->quiet) {
         double secs = now() - t0;

@@ -254,6 +254,22 @@ def test_vnsearch_does_not_load_tesseract():
     expect("libtesseract" not in p.stdout and "liblept" not in p.stdout, p.stdout)
 
 
+def test_the_cache_drops_the_pages_of_a_changed_or_deleted_file():
+    d = db()
+    cache = os.path.join(d, "ocr-cache")
+    before = set(os.listdir(cache))
+    with open(os.path.join(cache, "0123456789abcdef-p1.txt.Xy12Zq"), "w") as fp:
+        fp.write("vnsearch-ocr 1 conf=50\nhalf a page a killed run left\n")
+    os.remove(os.path.join(DOCS, "bien-ban-hop.pdf"))
+    picture(PARAS[("bien-ban-hop.pdf", 1)], os.path.join(DOCS, "cong-van.png"), 0.2)
+    err = index(d, "--update")
+    expect(ocr_counts(err)[0] == 1, f"the changed picture is read again, and only it: {err}")
+    after = set(os.listdir(cache))
+    expect(len(after) == len(before) - 2, f"two pages of the deleted PDF and one of the old picture gone, one new: "
+                                          f"{sorted(before)} -> {sorted(after)}")
+    expect(not any(n.endswith("Xy12Zq") for n in after), "the temporary file a killed run left is gone")
+
+
 if __name__ == "__main__":
     missing = [t for t in TOOLS if not shutil.which(t)]
     if not os.path.exists(MODEL):
@@ -274,6 +290,7 @@ if __name__ == "__main__":
                    test_a_second_run_takes_every_page_from_the_cache,
                    test_without_the_model_a_scan_is_found_by_name_and_read_on_the_next_run,
                    test_no_ocr_indexes_scans_by_name_only,
-                   test_vnsearch_does_not_load_tesseract])
+                   test_vnsearch_does_not_load_tesseract,
+                   test_the_cache_drops_the_pages_of_a_changed_or_deleted_file])
     shutil.rmtree(WORK, ignore_errors=True)
     sys.exit(status)
