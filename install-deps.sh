@@ -3,10 +3,12 @@
 # program does not pull in a browser and a second compiler:
 #
 #   ./install-deps.sh                 build and run (run-demo.sh); antiword and
-#                                       unrtf read .doc and .rtf files
+#                                       unrtf read .doc and .rtf files, Tesseract
+#                                       and its Vietnamese model read scans
 #   ./install-deps.sh --tests         + the test suite: headless Chromium and
 #                                       Node.js for the search page's browser test,
 #                                       LibreOffice Calc to open batch tables,
+#                                       ImageMagick and img2pdf to make scans,
 #                                       man-db to render the man pages,
 #                                       systemd-analyze and bash-completion for the
 #                                       units' and completion tests, debhelper,
@@ -25,8 +27,9 @@ set -e
 BUILD="build-essential pkg-config meson ninja-build
   libxapian-dev xapian-tools libicu-dev libutf8proc-dev
   libxml2-dev libzip-dev libpoppler-glib-dev libzstd-dev antiword unrtf
+  libtesseract-dev libleptonica-dev libcairo2-dev tesseract-ocr-vie
   python3 libmicrohttpd-dev gettext"
-TESTS="chromium fonts-dejavu-core libreoffice-calc-nogui man-db systemd bash-completion debhelper lintian debootstrap"
+TESTS="chromium fonts-dejavu-core imagemagick img2pdf poppler-utils libreoffice-calc-nogui man-db systemd bash-completion debhelper lintian debootstrap"
 RELIABILITY="clang libclang-rt-14-dev llvm valgrind"
 BENCH="wrk"
 FIXTURES="libreoffice-writer-nogui pandoc"

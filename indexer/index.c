@@ -79,6 +79,8 @@ typedef struct file_state {
                            (a converter runs once per file per build) */
     int early_rc;       /* ... or how the converter failed (0: not tried), and why */
     char *early_err;
+    int retry;          /* scanned pages left unread for want of the OCR model: recorded so that the
+                           next run reads the file again */
 } file_state;
 
 /* A file this big is read by one worker at a time (worker_main). */
@@ -107,6 +109,9 @@ typedef struct run {
     atomic_size_t next;
     atomic_size_t files_done, passages_done, headings_done, warnings;
     atomic_uint_least64_t bytes_done;
+    atomic_size_t ocr_pages, ocr_cached, ocr_missing; /* pages OCR'd, taken from the cache; files
+                                                         left unread for want of the model */
+    char ocr_cache[PATH_MAX]; /* DB/ocr-cache, or "" (--no-ocr, or it cannot be made) */
     atomic_int failed;
     pthread_mutex_t out_lock;
     pthread_mutex_t big_lock; /* held while a worker reads a big file (BIG_FILE_BYTES) */
@@ -274,10 +279,18 @@ int index_read_input(const char *path, char **data, size_t *len, int *changed, c
 
 /* Reads one file with the reader for its format: a file given by name
  * whatever its extension is read as text, as it always was. */
-int index_read_document(const char *path, const char *data, size_t len, rd_document **doc, char *err, size_t cap)
+int index_read_document(const char *path, const char *data, size_t len, const rd_options *ro, rd_document **doc,
+                        char *err, size_t cap)
 {
     rd_format fmt = rd_format_of(path);
-    return rd_read(path, data, len, fmt ? fmt : RD_FORMAT_TXT, NULL, doc, err, cap);
+    return rd_read(path, data, len, fmt ? fmt : RD_FORMAT_TXT, ro, doc, err, cap);
+}
+
+/* Formats whose pages may be pictures: a file of them that yields no text
+ * is indexed by its name. */
+static int may_be_scan(rd_format f)
+{
+    return f == RD_FORMAT_PDF || f == RD_FORMAT_PNG || f == RD_FORMAT_JPEG || f == RD_FORMAT_TIFF;
 }
 
 static void index_one(worker *w, vs_docbuilder *b, size_t i)
@@ -321,9 +334,50 @@ static void index_one(worker *w, vs_docbuilder *b, size_t i)
         rc = r->state[i].early_rc;
         snprintf(err, sizeof err, "%s", r->state[i].early_err ? r->state[i].early_err : rd_errmsg(rc));
     } else {
-        rc = index_read_document(f->path, raw, raw_len, &doc, err, sizeof err);
+        char key[32];
+        snprintf(key, sizeof key, "%016llx", (unsigned long long)r->state[i].hash);
+        rd_options ro = {.no_ocr = r->o->no_ocr,
+                         .ocr_cache_dir = r->ocr_cache[0] ? r->ocr_cache : NULL,
+                         .ocr_cache_key = key};
+        rc = index_read_document(f->path, raw, raw_len, &ro, &doc, err, sizeof err);
     }
     free(raw);
+    rd_format fmt = rd_format_of(f->path);
+    if (rc == RD_ERR_NO_OCR_MODEL) {
+        atomic_fetch_add(&r->ocr_missing, 1);
+        r->state[i].retry = 1;
+    }
+    if (doc) {
+        atomic_fetch_add(&r->ocr_pages, doc->ocr_pages);
+        atomic_fetch_add(&r->ocr_cached, doc->ocr_cached);
+        if (doc->ocr_unread) {
+            atomic_fetch_add(&r->ocr_missing, 1);
+            r->state[i].retry = 1;
+        }
+    }
+    /* A scan that yields no text (OCR off, no model, nothing legible) is
+     * still found by its name. */
+    int picture = fmt == RD_FORMAT_PNG || fmt == RD_FORMAT_JPEG || fmt == RD_FORMAT_TIFF;
+    if (((rc == RD_ERR_NO_TEXT || rc == RD_ERR_NO_OCR_MODEL) && may_be_scan(fmt)) ||
+        (picture && (rc == RD_ERR_LIMIT || rc == RD_ERR_DAMAGED))) {
+        say(r, "vnindex: %s: %s; indexed by its name\n", f->path, err[0] ? err : rd_errmsg(rc));
+        atomic_fetch_add(&r->warnings, 1);
+        rc = rd_name_document(f->name, fmt, &doc);
+        if (rc) {
+            fail(r, "out of memory");
+            return;
+        }
+    } else if (rc == RD_OK && doc->count == 0 && may_be_scan(fmt)) {
+        say(r, "vnindex: %s: no text found; indexed by its name\n", f->path);
+        atomic_fetch_add(&r->warnings, 1);
+        rd_document_free(doc);
+        doc = NULL;
+        rc = rd_name_document(f->name, fmt, &doc);
+        if (rc) {
+            fail(r, "out of memory");
+            return;
+        }
+    }
     if (rc) {
         say(r, "vnindex: %s: %s, skipped\n", f->path, err[0] ? err : rd_errmsg(rc));
         atomic_fetch_add(&r->warnings, 1);
@@ -441,12 +495,61 @@ static vs_file_info *new_file_list(run *r, size_t *n)
         if (s->action == ACT_KEEP || (s->action == ACT_INDEX && s->indexed))
             v[k++] = (vs_file_info){f->name, f->real, f->size, s->hash, f->mtime_ns, f->ctime_ns, f->ino,
                                     s->passages, s->action == ACT_KEEP ? s->build : r->gen};
+        if (k && s->action == ACT_INDEX && s->indexed && s->retry) {
+            /* recorded with a stat and hash it cannot match: read again next time */
+            v[k - 1].mtime_ns = 0;
+            v[k - 1].hash = s->hash ^ 1;
+        }
     }
     for (size_t i = 0; i < r->known.nfiles; i++)
         if (r->seen[i] == KEPT_UNLISTED)
             v[k++] = r->known.files[i];
     *n = k;
     return v;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Once a generation is published: the OCR cache keeps the pages of the
+ * files it holds, and drops those of files changed or gone (and any
+ * temporary file a killed run left), so that it does not grow forever. */
+static void prune_ocr_cache(run *r)
+{
+    if (!r->ocr_cache[0])
+        return;
+    size_t n = 0;
+    vs_file_info *files = new_file_list(r, &n);
+    uint64_t *keys = files ? malloc((n + 1) * sizeof *keys) : NULL;
+    DIR *d = keys ? opendir(r->ocr_cache) : NULL;
+    if (!d) {
+        free(keys);
+        free(files);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        keys[i] = files[i].hash;
+    qsort(keys, n, sizeof *keys, cmp_u64);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *end = NULL;
+        uint64_t key = strtoull(e->d_name, &end, 16);
+        size_t tail = end ? strlen(end) : 0;
+        int page = end == e->d_name + 16 && !strncmp(end, "-p", 2) && tail > 6 && !strcmp(end + tail - 4, ".txt");
+        if (page && bsearch(&key, keys, n, sizeof *keys, cmp_u64))
+            continue;
+        char path[PATH_MAX];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", r->ocr_cache, e->d_name) < sizeof path)
+            unlink(path);
+    }
+    closedir(d);
+    free(keys);
+    free(files);
 }
 
 /* In an --update of a sharded index (which has term lists): a compacted
@@ -877,7 +980,9 @@ static int train_codec(run *r, char *err, size_t cap)
         if (index_read_input(f->path, &raw, &len, &changed, note, sizeof note, why, sizeof why) != 0)
             continue; /* the workers will say why */
         e[0] = '\0';
-        int rc = index_read_document(f->path, raw, len, &doc, e, sizeof e);
+        /* the samples need no OCR: the workers read the scans, once */
+        rd_options ro = {.no_ocr = 1};
+        int rc = index_read_document(f->path, raw, len, &ro, &doc, e, sizeof e);
         if (rc == RD_OK) {
             vs_build_stats st = {0, 0, 0};
             vs_docbuild_document(b, NULL, 0, f->name, doc, &st, e, sizeof e);
@@ -980,6 +1085,16 @@ int index_run(const index_options *o)
         vs_say(stderr, "vnindex: %s was written in index format %s; rebuilding it in format %s\n", o->db,
                 r.known.format ? r.known.format : "(none)", VS_INDEX_FORMAT);
     vs_gen_cleanup(o->db, r.current); /* scratch of a killed run */
+    /* the OCR cache, made under the lock in an index directory */
+    if (!o->no_ocr && (size_t)snprintf(r.ocr_cache, sizeof r.ocr_cache, "%s/%s", o->db, INDEX_OCR_CACHE) <
+                          sizeof r.ocr_cache) {
+        if (mkdir(r.ocr_cache, 0777) != 0 && errno != EEXIST) {
+            fprintf(stderr, "vnindex: %s: %s; OCR text is not cached\n", r.ocr_cache, strerror(errno));
+            r.ocr_cache[0] = '\0';
+        }
+    } else {
+        r.ocr_cache[0] = '\0';
+    }
     r.gen = r.current + 1;
     if (r.gen < 1)
         r.gen = 1;
@@ -1070,6 +1185,7 @@ int index_run(const index_options *o)
         goto out;
     }
     vs_gen_cleanup(o->db, r.gen);
+    prune_ocr_cache(&r);
     status = 0;
     if (!o->quiet) {
         double secs = now() - t0;
@@ -1088,7 +1204,16 @@ int index_run(const index_options *o)
                 r.layered || r.sharded_update ? "updated" : "indexed", r.ntodo, r.ntodo == 1 ? "" : "s", mb,
                 atomic_load(&r.passages_done), atomic_load(&r.headings_done), o->db, secs, secs > 0 ? mb / secs : 0.0,
                 in_index, w, w == 1 ? "" : "s");
+        size_t op = atomic_load(&r.ocr_pages), oc = atomic_load(&r.ocr_cached);
+        if (op + oc)
+            fprintf(stderr, "vnindex: OCR: %zu page%s read, %zu from the cache\n", op, op == 1 ? "" : "s", oc);
     }
+    size_t om = atomic_load(&r.ocr_missing);
+    if (om)
+        fprintf(stderr,
+                "vnindex: warning: %zu file%s with scanned pages not read: OCR needs Tesseract's Vietnamese "
+                "model: install %s; %s read again on the next run\n",
+                om, om == 1 ? "" : "s", RD_OCR_PACKAGE, om == 1 ? "it is" : "they are");
 out:
     if (r.scratch[0])
         vs_remove_tree(r.scratch);

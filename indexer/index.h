@@ -19,7 +19,13 @@ typedef struct index_options {
     int quiet;                      /* no summary line */
     int threads;                    /* worker threads, 0 = one per core (at most 8) */
     int shards;                     /* 0 or 1 = one database, else N shards */
+    int no_ocr;                     /* --no-ocr: scans and pictures are not read by OCR */
 } index_options;
+
+/* The OCR text of each scanned page, by the file's content hash, in the
+ * database directory (not a generation's name, gNNNNNN, which the clean-up
+ * removes). */
+#define INDEX_OCR_CACHE "ocr-cache"
 
 /* Exit status: 0 done (or already up to date), 1 nothing could be indexed,
  * 2 error (bad table, locked or unwritable database). */
@@ -34,9 +40,11 @@ int index_read_input(const char *path, char **data, size_t *len, int *changed, c
                      char *why, size_t why_cap);
 
 /* Reads one file's bytes with the reader its name says (readers.h); a file
- * with no known extension is read as text.  rd_read()'s status and err. */
+ * with no known extension is read as text.  ro: the readers' options (OCR),
+ * or NULL.  rd_read()'s status and err. */
 struct rd_document;
-int index_read_document(const char *path, const char *data, size_t len, struct rd_document **doc, char *err,
-                        size_t cap);
+struct rd_options;
+int index_read_document(const char *path, const char *data, size_t len, const struct rd_options *ro,
+                        struct rd_document **doc, char *err, size_t cap);
 
 #endif

@@ -81,7 +81,8 @@ static int dump(const index_options *o, int blocks)
             vs_say(stderr, "vnindex: %s: %s\n", f->path, cut);
         int rc;
         rd_document *doc = NULL;
-        rc = index_read_document(f->path, raw, raw_len, &doc, err, sizeof err);
+        rd_options ro = {.no_ocr = o->no_ocr};
+        rc = index_read_document(f->path, raw, raw_len, &ro, &doc, err, sizeof err);
         free(raw);
         if (rc) {
             vs_say(stderr, _("vnindex: %s: %s, skipped\n"), f->path, err[0] ? err : rd_errmsg(rc));
@@ -111,11 +112,12 @@ static int dump(const index_options *o, int blocks)
 static void usage(FILE *out)
 {
     fputs("usage: vnindex [--db DIR] [--update] [--force] [--progress|--quiet] [--threads N] [--shards N]\n"
-          "               [--frameworks FILE] [--aliases FILE] PATH...\n"
+          "               [--frameworks FILE] [--aliases FILE] [--no-ocr] PATH...\n"
           "       vnindex --watch [--rescan SECONDS] [options] PATH...\n"
           "\n"
           "Indexes the documents under each PATH (directories recursively: .txt, .docx,\n"
-          ".odt, .pdf, .html, .htm, .doc, .rtf) into DIR (default: $VNSEARCH_DB, else\n"
+          ".odt, .pdf, .html, .htm, .doc, .rtf, and scans: .png, .jpg, .jpeg, .tif, .tiff,\n"
+          "read by OCR like PDF pages without text) into DIR (default: $VNSEARCH_DB, else\n"
           "./vnsearch.db), one passage per paragraph.\n"
           "\n"
           "  --db DIR          database directory\n"
@@ -127,6 +129,8 @@ static void usage(FILE *out)
           "  --shards N        split the index into N shards searched as one\n"
           "  --frameworks FILE framework table (default: frameworks.tsv beside the texts)\n"
           "  --aliases FILE    spelling variants table (default: aliases.tsv beside the texts)\n"
+          "  --no-ocr          do not OCR scans (pictures, PDF pages without text): they are\n"
+          "                    found by their file names only\n"
           "  --dump            print the passages as TSV (id, framework, mentions, dates,\n"
           "                    section, heading, where, notes, note_of, outline, why, text)\n"
           "                    instead of indexing: outline is the headings above the passage,\n"
@@ -167,10 +171,12 @@ int main(int argc, char **argv)
         {"aliases", required_argument, NULL, 'A'},  {"help", no_argument, NULL, 'h'},
         {"dump", optional_argument, NULL, 'D'},           {"version", no_argument, NULL, 'V'},
         {"watch", no_argument, NULL, 'W'},          {"rescan", required_argument, NULL, 'R'},
+        {"no-ocr", no_argument, NULL, 'O'},
         {NULL, 0, NULL, 0},
     };
     index_options o;
     memset(&o, 0, sizeof o);
+    rd_ocr_enable(); /* scans are read (unless --no-ocr): this program links Tesseract in */
     const char *env = getenv("VNSEARCH_DB");
     o.db = env && *env ? env : "vnsearch.db";
     int progress = -1, dump_only = 0, watch = 0;
@@ -195,6 +201,7 @@ int main(int argc, char **argv)
             dump_only = optarg ? 2 : 1;
             break;
         case 'W': watch = 1; break;
+        case 'O': o.no_ocr = 1; break;
         case 'R': wo.rescan = parse_count("--rescan", optarg, 86400); break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("vnindex %s (index format %s)\n", VNSEARCH_VERSION, VS_INDEX_FORMAT); return 0;

@@ -886,7 +886,7 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
         const char *heading = tags[i].stale_heading ? NULL : p->heading;
         record r = {
             .id = id.s, .file = (char *)name, .line = (long)p->line, .end_line = (long)p->end_line,
-            .page = (long)p->page, .where = p->where,
+            .page = (long)p->page, .ocr = p->ocr, .ocr_confidence = p->ocr_confidence, .where = p->where,
             .section = (char *)section, .heading = (char *)heading, .fw = (char *)code, .fws = fws.s,
             .dates = dates.s, .hdates = hdates.s, .hdates_from = hfrom.s, .notes = notes.s, .note_of = note_of.s,
             .meetings = meets.s, .text = p->text,

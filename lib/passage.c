@@ -97,6 +97,8 @@ static int push_passage(assembler *as, const char *text, size_t len, size_t bloc
     p->line = txt ? b->line : b->ordinal;
     p->end_line = txt ? e->end_line : e->ordinal;
     p->page = b->page;
+    p->ocr = (b->flags & RD_FLAG_OCR) != 0;
+    p->ocr_confidence = p->ocr ? b->confidence : 0;
     p->section = o->section_count - 1;
     p->opens_section = (b->flags & RD_FLAG_INDENTED) && part <= 1;
     p->note = b->kind == RD_NOTE ? b->note : 0;

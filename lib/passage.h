@@ -29,6 +29,8 @@ typedef struct passage {
                          first block (readers.h), which is what its id cites */
     size_t end_line;  /* .txt: 1-based line of the last line; else the ordinal of its last block */
     unsigned page;    /* the page it starts on, 0 where the format has no pages */
+    int ocr;          /* read by OCR from a picture of the page (RD_FLAG_OCR): words may be misread */
+    int ocr_confidence; /* ... the page's mean word confidence, 0..100 */
     char *where;      /* where to find it in the format's own terms ("p. 12", or the heading path
                          "HỢP TÁC ... > 2.4. Lĩnh vực hợp tác" of Word, ODF, HTML), or NULL for .txt */
     char *text;       /* markers stripped, lines joined, whitespace collapsed */

@@ -85,6 +85,8 @@ void record_encode(const record *r, strbuf *out)
     sb_printf(out, "line=%ld\nend=%ld\n", r->line, r->end_line);
     if (r->page > 0)
         sb_printf(out, "page=%ld\n", r->page);
+    if (r->ocr)
+        sb_printf(out, "ocr=%d\n", r->ocr_confidence);
     if (r->is_heading)
         sb_puts(out, "kind=heading\n");
     field(out, "where", r->where, esc, 1);
@@ -144,6 +146,7 @@ int record_decode(const char *data, size_t len, record *r)
             else if (!strcmp(p, "line")) r->line = strtol(v, NULL, 10);
             else if (!strcmp(p, "end")) r->end_line = strtol(v, NULL, 10);
             else if (!strcmp(p, "page")) r->page = strtol(v, NULL, 10);
+            else if (!strcmp(p, "ocr")) r->ocr = 1, r->ocr_confidence = (int)strtol(v, NULL, 10);
             else if (!strcmp(p, "kind")) r->is_heading = !strcmp(v, "heading");
             else if (!strcmp(p, "where")) r->where = v;
             else if (!strcmp(p, "section")) r->section = v;

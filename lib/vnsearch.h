@@ -164,6 +164,8 @@ typedef struct record {
     char *file;     /* the file as cited */
     long line, end_line; /* .txt: lines; other formats: block ordinals */
     long page;      /* the page it starts on (PDF), else 0 */
+    int ocr;        /* its text was read by OCR from a scan: words may be misread */
+    int ocr_confidence; /* ... Tesseract's mean word confidence for its page, 0..100 */
     char *where;    /* where it is in the format's own terms: "p. 12" (PDF), the heading path
                        (Word, ODF, HTML), "" for .txt (file:line says it) */
     char *section;  /* capitalised section title, or "" */

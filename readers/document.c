@@ -272,6 +272,7 @@ rd_block *rb_end(rd_builder *b, rd_kind kind, int level)
     blk->end_line = b->end_line ? b->end_line : b->line;
     blk->page = b->page;
     blk->flags = b->flags;
+    blk->confidence = b->flags & RD_FLAG_OCR ? b->confidence : 0;
     blk->ordinal = kind == RD_NOTE ? b->ordinal : ++b->ordinal;
     long idx = (long)d->count;
     if (!b->verbatim && blk->len > RD_GIANT_BLOCK) /* text files say it per line (txt.c) */
@@ -387,6 +388,8 @@ static const struct {
 } extensions[] = {
     {"txt", RD_FORMAT_TXT},   {"docx", RD_FORMAT_DOCX}, {"odt", RD_FORMAT_ODT}, {"pdf", RD_FORMAT_PDF},
     {"html", RD_FORMAT_HTML}, {"htm", RD_FORMAT_HTML},  {"doc", RD_FORMAT_DOC}, {"rtf", RD_FORMAT_RTF},
+    {"png", RD_FORMAT_PNG},   {"jpg", RD_FORMAT_JPEG},  {"jpeg", RD_FORMAT_JPEG}, {"tif", RD_FORMAT_TIFF},
+    {"tiff", RD_FORMAT_TIFF},
 };
 
 rd_format rd_format_of(const char *name)
@@ -411,6 +414,9 @@ const char *rd_format_name(rd_format f)
     case RD_FORMAT_HTML: return "html";
     case RD_FORMAT_DOC: return "doc";
     case RD_FORMAT_RTF: return "rtf";
+    case RD_FORMAT_PNG: return "png";
+    case RD_FORMAT_JPEG: return "jpeg";
+    case RD_FORMAT_TIFF: return "tiff";
     case RD_FORMAT_NONE: break;
     }
     return "";
@@ -439,6 +445,7 @@ const char *rd_errmsg(int status)
     case RD_ERR_CONVERTER: return "converter failed";
     case RD_ERR_BINARY: return "not a text file";
     case RD_ERR_UNSUPPORTED: return "format not supported";
+    case RD_ERR_NO_OCR_MODEL: return "OCR model not installed";
     default: return "unknown readers error";
     }
 }
@@ -482,6 +489,29 @@ static int parse_unrtf(const char *path, const char *data, size_t len, const rd_
 static int read_with(rd_reader_fn reader, const char *path, const char *data, size_t len, rd_format fmt,
                      const rd_options *o, rd_document **out, char *err, size_t errcap);
 
+/* OCR's entry points, once a program has linked them in (rd_ocr_enable). */
+static const rd_ocr_ops *ocr_ops;
+
+void rd_ocr_register(const rd_ocr_ops *ops)
+{
+    ocr_ops = ops;
+}
+
+const rd_ocr_ops *rd_ocr_linked(void)
+{
+    return ocr_ops;
+}
+
+static int read_picture(const char *path, const char *data, size_t len, const rd_options *o, rd_builder *b,
+                        char *err, size_t errcap)
+{
+    if (!ocr_ops) {
+        snprintf(err, errcap, "a picture, and this program does not read pictures (no OCR)");
+        return RD_ERR_UNSUPPORTED;
+    }
+    return ocr_ops->read_image(path, data, len, o, b, err, errcap);
+}
+
 int rd_read_output(rd_format fmt, const char *data, size_t len, const rd_options *o, rd_document **out, char *err,
                    size_t errcap)
 {
@@ -499,7 +529,8 @@ int rd_read(const char *path, const char *data, size_t len, rd_format fmt, const
     static const rd_reader_fn readers[] = {
         [RD_FORMAT_TXT] = rd_read_txt, [RD_FORMAT_DOCX] = rd_read_docx, [RD_FORMAT_ODT] = rd_read_odt,
         [RD_FORMAT_PDF] = rd_read_pdf, [RD_FORMAT_HTML] = rd_read_html, [RD_FORMAT_DOC] = rd_read_doc,
-        [RD_FORMAT_RTF] = rd_read_rtf,
+        [RD_FORMAT_RTF] = rd_read_rtf, [RD_FORMAT_PNG] = read_picture, [RD_FORMAT_JPEG] = read_picture,
+        [RD_FORMAT_TIFF] = read_picture,
     };
     *out = NULL;
     if (errcap)
@@ -589,6 +620,40 @@ int rd_toc_entry(const char *s, size_t n)
         }
     }
     return dots >= 3;
+}
+
+static int name_reader(const char *path, const char *data, size_t len, const rd_options *o, rd_builder *b,
+                       char *err, size_t errcap)
+{
+    (void)path;
+    (void)o;
+    (void)err;
+    (void)errcap;
+    const char *s = data, *end = data + len, *dot = NULL;
+    for (const char *p = data; p < end; p++)
+        if (*p == '/')
+            s = p + 1, dot = NULL;
+        else if (*p == '.')
+            dot = p;
+    if (dot && dot > s)
+        end = dot;
+    for (const char *p = s; p < end;) {
+        size_t n = 0;
+        while (p + n < end && p[n] != '_' && p[n] != '-' && p[n] != '.')
+            n++;
+        rb_text(b, p, n); /* whole UTF-8 sequences: a run between separators */
+        if (p + n < end)
+            rb_text(b, " ", 1);
+        p += n + (p + n < end);
+    }
+    rb_end(b, RD_PARAGRAPH, 0);
+    return RD_OK;
+}
+
+int rd_name_document(const char *name, rd_format fmt, rd_document **out)
+{
+    char err[64];
+    return read_with(name_reader, NULL, name, strlen(name), fmt, NULL, out, err, sizeof err);
 }
 
 size_t rd_heading_path(const rd_document *doc, size_t i, char *buf, size_t cap)

@@ -49,6 +49,7 @@ typedef struct rd_builder {
     int verbatim;          /* plain text: only ASCII whitespace and NBSP collapse; every other
                               character is the author's and stays */
     time_t deadline;       /* 0: none */
+    int confidence;        /* RD_FLAG_OCR: the page's mean confidence, copied into the blocks */
 } rd_builder;
 
 void rb_init(rd_builder *b, rd_document *doc, const rd_options *o);
@@ -143,6 +144,50 @@ int rd_read_doc(const char *path, const char *data, size_t len, const rd_options
                 size_t errcap);
 int rd_read_rtf(const char *path, const char *data, size_t len, const rd_options *o, rd_builder *b, char *err,
                 size_t errcap);
+
+/* Pictures (.png, .jpg, .tif): every page through OCR (ocr.c). */
+int rd_read_image(const char *path, const char *data, size_t len, const rd_options *o, rd_builder *b, char *err,
+                  size_t errcap);
+
+/* ----------------------------------------------------------------- OCR */
+
+/* Tesseract with its Vietnamese model, for one file (ocr.c). */
+typedef struct rd_ocr rd_ocr;
+
+/* One page as OCR read it: its paragraphs (one line each) and its mean
+ * word confidence, 0..100. */
+typedef struct rd_ocr_page {
+    char **paras;
+    size_t count;
+    int confidence;
+} rd_ocr_page;
+
+/* The entry points of ocr.c, reached through the table rd_ocr_enable()
+ * registers, so that a program that never enables OCR does not link
+ * Tesseract; NULL until then. */
+typedef struct rd_ocr_ops {
+    int (*open)(const rd_options *o, rd_ocr **out, char *err, size_t errcap);
+    void (*close)(rd_ocr *ocr);
+    int (*pdf_page)(rd_ocr *ocr, void *poppler_page, unsigned pno, size_t npages, rd_builder *b,
+                    rd_ocr_page *out);
+    void (*page_free)(rd_ocr_page *p);
+    rd_reader_fn read_image;
+} rd_ocr_ops;
+const rd_ocr_ops *rd_ocr_linked(void);
+void rd_ocr_register(const rd_ocr_ops *ops);
+
+/* Starts Tesseract with the options' limits and cache.  RD_OK,
+ * RD_ERR_NO_OCR_MODEL (naming the package to install) or RD_ERR_NOMEM, with
+ * err. */
+int rd_ocr_open(const rd_options *o, rd_ocr **out, char *err, size_t errcap);
+void rd_ocr_close(rd_ocr *ocr);
+/* Reads page pno (1-based, of npages) of a PDF, a PopplerPage without a
+ * text layer: from the cache, or rendered and recognised.  RD_OK with the
+ * paragraphs in *out (none when the page was past a limit, warned in b),
+ * or RD_ERR_NOMEM. */
+int rd_ocr_pdf_page(rd_ocr *ocr, void *poppler_page, unsigned pno, size_t npages, rd_builder *b,
+                    rd_ocr_page *out);
+void rd_ocr_page_free(rd_ocr_page *p);
 
 /* Reads what a format's converter wrote (antiword's text for RD_FORMAT_DOC,
  * unrtf's HTML for RD_FORMAT_RTF) as rd_read() would: for the fuzzers, which

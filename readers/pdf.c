@@ -19,8 +19,9 @@
  *     "Viên-" "chăn"), which the tokeniser joins anyway;
  *   - larger or bold short lines are headings, levelled by type size.
  * Every block keeps the page it starts on.  Tables come out as lines of
- * text, and a page with no text at all (a scan) has nothing to give: a
- * document with no text layer is refused as such.
+ * text.  A page with no text at all (a scan) is read by OCR (ocr.c): each
+ * paragraph Tesseract finds is a line of its own here, flagged, which only
+ * the running header and footer rules apply to.
  */
 #include <ctype.h>
 #include <glib.h>
@@ -44,6 +45,8 @@ typedef struct pline {
     int is_note;         /* part of a footnote */
     int dropped;         /* running header/footer, page number */
     unsigned page;
+    int ocr;             /* a paragraph OCR read from a picture of the page */
+    int confidence;      /* ... and the page's mean confidence */
 } pline;
 
 /* The most lines a document's pages may hold before it is cut (each costs
@@ -535,6 +538,7 @@ typedef struct assembler {
     unsigned page;
     double last_bottom, last_size, last_right, last_left;
     int open;
+    int ocr, confidence; /* the pending paragraph came from OCR, with this confidence */
     /* notes waiting for the end of the paragraph that cites them */
     struct pnote {
         int number;
@@ -567,10 +571,13 @@ static void flush(assembler *as)
     as->open = 0;
     rd_builder *b = as->b;
     b->page = as->page;
+    b->flags = as->ocr ? RD_FLAG_OCR : 0;
+    b->confidence = as->confidence;
     rb_text(b, as->para.s, as->para.len);
     for (size_t i = 0; i < as->ncites; i++)
         rb_cite(b, as->cites[i]);
     rb_end(b, as->kind, as->level);
+    b->flags = 0;
     as->para.len = 0;
     as->ncites = 0;
     /* the notes this paragraph cites, now that it has ended */
@@ -600,11 +607,39 @@ static void add_cites(assembler *as, const pline *l)
     }
 }
 
+/* A page without a text layer, read by OCR: its paragraphs as lines.
+ * Tesseract starts at the first such page; *ocr_rc keeps why it could not
+ * (no model), so that the file can say so once. */
+static int ocr_page(PopplerPage *page, unsigned pno, size_t npages, const rd_options *o, rd_builder *b,
+                    rd_ocr **ocr, int *ocr_rc, char *ocr_err, size_t errcap, page_lines *out)
+{
+    const rd_ocr_ops *ops = rd_ocr_linked();
+    if ((o && o->no_ocr) || !ops || *ocr_rc)
+        return *ocr_rc == RD_ERR_NOMEM ? RD_ERR_NOMEM : RD_OK;
+    if (!*ocr && (*ocr_rc = ops->open(o, ocr, ocr_err, errcap)) != RD_OK)
+        return *ocr_rc == RD_ERR_NOMEM ? RD_ERR_NOMEM : RD_OK;
+    rd_ocr_page op;
+    int rc = ops->pdf_page(*ocr, page, pno, npages, b, &op);
+    if (rc != RD_OK)
+        return rc;
+    out->lines = calloc(op.count + 1, sizeof *out->lines);
+    if (!out->lines) {
+        ops->page_free(&op);
+        return RD_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < op.count; i++) {
+        out->lines[i] = (pline){.text = op.paras[i], .page = pno, .ocr = 1, .confidence = op.confidence};
+        op.paras[i] = NULL;
+    }
+    out->count = op.count;
+    ops->page_free(&op);
+    return RD_OK;
+}
+
 int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options *o, rd_builder *b, char *err,
                 size_t errcap)
 {
     (void)path;
-    (void)o;
     GError *gerr = NULL;
     GBytes *bytes = g_bytes_new_static(data, len);
     PopplerDocument *doc = poppler_document_new_from_bytes(bytes, NULL, &gerr);
@@ -623,6 +658,10 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
     int rc = pages ? RD_OK : RD_ERR_NOMEM;
     size_t chars = 0, lines = 0;
     int read = 0;
+    rd_ocr *ocr = NULL;
+    int ocr_rc = RD_OK;
+    char ocr_err[512] = "";
+    size_t unread = 0; /* pages without text left unread (no OCR model) */
     for (int i = 0; i < npages && rc == RD_OK; i++, read++) {
         if (rb_late(b)) {
             rb_warn(b, 0, "stopped at page %d of %d: past the time limit", i + 1, npages);
@@ -637,6 +676,11 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
             continue;
         if (read_page(page, (unsigned)i + 1, &pages[i], b) != 0)
             rc = RD_ERR_NOMEM;
+        if (rc == RD_OK && pages[i].count == 0) {
+            rc = ocr_page(page, (unsigned)i + 1, (size_t)npages, o, b, &ocr, &ocr_rc, ocr_err, sizeof ocr_err,
+                          &pages[i]);
+            unread += ocr_rc == RD_ERR_NO_OCR_MODEL;
+        }
         for (size_t k = 0; k < pages[i].count; k++)
             chars += strlen(pages[i].lines[k].text);
         lines += pages[i].count;
@@ -662,10 +706,23 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
             break;
         }
     }
+    if (ocr)
+        rd_ocr_linked()->close(ocr);
     if (rc == RD_OK && npages > 0 && chars == 0) {
-        snprintf(err, errcap, "no text layer: scanned? (%d page%s of images; OCR it first)", npages,
-                 npages == 1 ? "" : "s");
-        rc = RD_ERR_NO_TEXT;
+        if (ocr_rc == RD_ERR_NO_OCR_MODEL) {
+            snprintf(err, errcap, "no text layer (%d page%s of images), and %s", npages, npages == 1 ? "" : "s",
+                     ocr_err);
+            rc = RD_ERR_NO_OCR_MODEL;
+        } else {
+            snprintf(err, errcap, "no text layer: scanned? (%d page%s of images; %s)", npages, npages == 1 ? "" : "s",
+                     o && o->no_ocr       ? "OCR is off (--no-ocr)"
+                     : !rd_ocr_linked() ? "not read by OCR here"
+                                          : "OCR found no text");
+            rc = RD_ERR_NO_TEXT;
+        }
+    } else if (rc == RD_OK && unread) {
+        rb_warn(b, 0, "%zu page%s without a text layer not read: %s", unread, unread == 1 ? "" : "s", ocr_err);
+        b->doc->ocr_unread += unread;
     }
     if (rc == RD_OK) {
         size_t n = (size_t)read;
@@ -678,7 +735,7 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
         for (size_t i = 0; i < n; i++)
             for (size_t k = 0; k < pages[i].count; k++) {
                 pline *l = &pages[i].lines[k];
-                if (l->dropped || l->is_note || l->size < body * 1.05)
+                if (l->dropped || l->is_note || l->ocr || l->size < body * 1.05)
                     continue;
                 size_t j = 0;
                 while (j < nh && fabs(hsizes[j] - l->size) > 0.1)
@@ -731,13 +788,13 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
                     flush(&as); /* a table of contents' line: no text, and ends what came before */
                     continue;
                 }
-                int heading = nh && l->size >= body * 1.05;
+                int heading = !l->ocr && nh && l->size >= body * 1.05;
                 int level = 1;
                 for (size_t j = 0; j < nh; j++)
                     if (fabs(hsizes[j] - l->size) <= 0.1)
                         level = (int)j + 1;
                 size_t tl = strlen(l->text);
-                if (!heading && l->bold && tl && !strchr(".;,", l->text[tl - 1]) && tl < 120 &&
+                if (!heading && !l->ocr && l->bold && tl && !strchr(".;,", l->text[tl - 1]) && tl < 120 &&
                     l->right < pg->width * 0.7) {
                     heading = 1; /* a bold line of its own, in body type: the lowest heading level */
                     level = (int)nh + 1;
@@ -756,12 +813,16 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
                     breaks = 0; /* a paragraph running on to the next page */
                 else if (new_page && as.open && ends_sentence(as.para.s ? as.para.s : "", as.para.len))
                     breaks = 1;
+                if (l->ocr || as.ocr)
+                    breaks = 1; /* OCR found the paragraphs */
                 if (breaks) {
                     flush(&as);
                     as.open = 1;
                     as.kind = heading ? RD_HEADING : bullet ? RD_LIST_ITEM : RD_PARAGRAPH;
                     as.level = heading ? level : bullet ? 1 : 0;
                     as.page = l->page;
+                    as.ocr = l->ocr;
+                    as.confidence = l->confidence;
                 }
                 join_line(b, &as.para, s);
                 add_cites(&as, l);

@@ -2,8 +2,10 @@
  * readers: documents as analysts keep them -> one stream of blocks.
  *
  * Dossiers arrive as Word (.docx, .doc), OpenDocument (.odt), PDF, HTML, RTF
- * and plain text exported from any of them.  Each format has a reader of
- * its own (txt.c, docx.c, odt.c, pdf.c, html.c, doc.c, rtf.c) and every
+ * and plain text exported from any of them, and as scans (a PDF of page
+ * images, .png, .jpg, .tif), read by OCR with Tesseract (ocr.c).  Each
+ * format has a reader of its own (txt.c, docx.c, odt.c, pdf.c, html.c,
+ * doc.c, rtf.c, ocr.c for pictures) and every
  * reader turns a file into the same thing: an ordered list of blocks
  * (headings with their level, paragraphs, list items, table cells, footnote
  * and endnote bodies with their number, the notes each block cites), each
@@ -42,7 +44,8 @@ typedef enum rd_status {
     RD_ERR_NO_CONVERTER = -6, /* .doc or .rtf, and the converter program is not installed */
     RD_ERR_CONVERTER = -7,    /* the converter failed, timed out or wrote too much */
     RD_ERR_BINARY = -8,       /* a text file that is not text */
-    RD_ERR_UNSUPPORTED = -9   /* no reader for this format */
+    RD_ERR_UNSUPPORTED = -9,  /* no reader for this format */
+    RD_ERR_NO_OCR_MODEL = -10 /* pictures to read, and Tesseract's Vietnamese model is not installed */
 } rd_status;
 
 /* A static English name for a status; never NULL. */
@@ -56,7 +59,10 @@ typedef enum rd_format {
     RD_FORMAT_PDF,  /* .pdf: the text layer */
     RD_FORMAT_HTML, /* .html, .htm */
     RD_FORMAT_DOC,  /* .doc: Word 97-2003, through antiword */
-    RD_FORMAT_RTF   /* .rtf: through unrtf */
+    RD_FORMAT_RTF,  /* .rtf: through unrtf */
+    RD_FORMAT_PNG,  /* .png: a picture, through OCR */
+    RD_FORMAT_JPEG, /* .jpg, .jpeg */
+    RD_FORMAT_TIFF  /* .tif, .tiff: every page of it */
 } rd_format;
 
 /* The format a file name says (its extension, any case), or RD_FORMAT_NONE. */
@@ -75,6 +81,7 @@ typedef enum rd_kind {
 
 /* Flags of a block. */
 #define RD_FLAG_INDENTED 1u /* text exports: the first line was indented (may open an untitled section) */
+#define RD_FLAG_OCR 2u      /* read by OCR from a picture of the page: its words may be misread */
 
 typedef struct rd_block {
     rd_kind kind;
@@ -95,6 +102,7 @@ typedef struct rd_block {
     long heading;         /* index of the heading the block sits under (for a heading: its
                              parent), or -1 */
     unsigned flags;       /* RD_FLAG_* */
+    int confidence;       /* RD_FLAG_OCR: the page's mean word confidence, 0..100; else 0 */
 } rd_block;
 
 typedef struct rd_warning {
@@ -109,6 +117,10 @@ typedef struct rd_document {
     rd_warning *warnings; /* things the reader repaired or dropped; the file was still read */
     size_t nwarnings;
     size_t pages;         /* page count where the format has pages, else 0 */
+    size_t ocr_pages;     /* pages read by OCR in this call */
+    size_t ocr_cached;    /* pages whose OCR text came from the cache (rd_options.ocr_cache_dir) */
+    size_t ocr_unread;    /* pages without text left unread for want of the OCR model (warned):
+                             worth reading again once it is installed */
     void *private_;
 } rd_document;
 
@@ -117,6 +129,15 @@ typedef struct rd_options {
                              text kept is at most half of it); 0 = RD_DEFAULT_MAX_BYTES */
     unsigned timeout_s;   /* most seconds a converter or the PDF reader may take; 0 = RD_DEFAULT_TIMEOUT */
     const char *converter_path; /* where to look for antiword and unrtf (a PATH-like list); NULL = $PATH */
+    /* OCR of pictures (images, PDF pages without a text layer) with Tesseract */
+    int no_ocr;           /* 1: no OCR; a picture is then a file with no text */
+    unsigned ocr_page_timeout_s; /* most seconds for one page; 0 = RD_DEFAULT_OCR_PAGE_TIMEOUT */
+    size_t ocr_max_pages; /* most pages OCR'd in one file; 0 = RD_DEFAULT_OCR_MAX_PAGES */
+    size_t ocr_max_page_pixels; /* a bigger picture is not read (a PDF page is rendered smaller);
+                                   0 = RD_DEFAULT_OCR_MAX_PAGE_PIXELS */
+    size_t ocr_max_file_pixels; /* most pixels OCR'd in one file; 0 = RD_DEFAULT_OCR_MAX_FILE_PIXELS */
+    const char *ocr_cache_dir; /* a directory keeping each page's OCR text, or NULL ... */
+    const char *ocr_cache_key; /* ... under this name (the file's content hash), or NULL */
 } rd_options;
 
 #define RD_DEFAULT_MAX_BYTES ((size_t)128 << 20)
@@ -125,6 +146,13 @@ typedef struct rd_options {
  * a million one-letter paragraphs is indexed up to here, with a warning, so
  * the memory a file costs stays bounded however its text is cut up. */
 #define RD_MAX_BLOCKS ((size_t)200000)
+
+#define RD_DEFAULT_OCR_PAGE_TIMEOUT 60
+#define RD_DEFAULT_OCR_MAX_PAGES 200
+#define RD_DEFAULT_OCR_MAX_PAGE_PIXELS ((size_t)40000000)   /* A3 at 300 dpi is 17.5 million */
+#define RD_DEFAULT_OCR_MAX_FILE_PIXELS ((size_t)2000000000) /* about 200 A4 pages at 300 dpi */
+/* The Debian package of the model OCR needs. */
+#define RD_OCR_PACKAGE "tesseract-ocr-vie"
 
 /*
  * Reads one file.  `data`/`len` are its bytes (the caller has read them, to
@@ -142,6 +170,18 @@ int rd_read(const char *path, const char *data, size_t len, rd_format fmt, const
             rd_document **out, char *err, size_t errcap);
 
 void rd_document_free(rd_document *doc);
+
+/* Links OCR in (ocr.c: Tesseract, leptonica, cairo).  A program that reads
+ * scans (vnindex) calls it once before reading; one that does not (vnsearch,
+ * which reads only text) never loads those libraries, and without it a
+ * picture is RD_ERR_UNSUPPORTED and a PDF page without text is skipped. */
+void rd_ocr_enable(void);
+
+/* A document of one paragraph, the file's name (its last component, the
+ * extension dropped, '_', '-' and '.' as spaces: "Biên_bản-họp.pdf" ->
+ * "Biên bản họp"): what a file that yields no text (a scan not read) is
+ * found by.  RD_OK, or RD_ERR_NOMEM. */
+int rd_name_document(const char *name, rd_format fmt, rd_document **out);
 
 /* The headings block i sits under, outermost first, joined by " > " into
  * buf (cut to fit, NUL-terminated).  Returns the length written. */

@@ -209,6 +209,8 @@ static void json_place(strbuf *b, const record *r)
     sb_printf(b, ",\"line\":%ld,\"end_line\":%ld,", r->line, r->end_line);
     if (r->page > 0)
         sb_printf(b, "\"page\":%ld,", r->page);
+    if (r->ocr) /* read from a scan: its words may be misread */
+        sb_printf(b, "\"ocr\":true,\"ocr_confidence\":%d,", r->ocr_confidence);
     sb_puts(b, "\"where\":");
     json_str(b, r->where);
     sb_puts(b, ",\"framework\":");
@@ -457,6 +459,8 @@ static void location(strbuf *b, const record *rec)
         sb_putc(b, ' ');
         visible_str(b, note, 1);
     }
+    if (rec->ocr) /* read from a scan: its words may be misread */
+        sb_printf(b, " [OCR %d%%]", rec->ocr_confidence);
 }
 
 /* ------------------------------------------------------------- tables */

@@ -18,6 +18,7 @@ static const char *kind_name(rd_kind k)
 int main(int argc, char **argv)
 {
     int status = 0;
+    rd_ocr_enable();
     for (int i = 1; i < argc; i++) {
         FILE *fp = fopen(argv[i], "rb");
         if (!fp) {

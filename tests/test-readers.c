@@ -539,6 +539,124 @@ static void test_format_of_names(void)
               rd_format_of("x.tar.gz") == RD_FORMAT_NONE && rd_format_of(".txt") == RD_FORMAT_NONE &&
               rd_format_of("dir.pdf/file") == RD_FORMAT_NONE && rd_format_of("Báo cáo.Pdf") == RD_FORMAT_PDF,
           "formats by extension");
+    CHECK(rd_format_of("scan.PNG") == RD_FORMAT_PNG && rd_format_of("a.jpg") == RD_FORMAT_JPEG &&
+              rd_format_of("a.jpeg") == RD_FORMAT_JPEG && rd_format_of("a.tif") == RD_FORMAT_TIFF &&
+              rd_format_of("a.TIFF") == RD_FORMAT_TIFF,
+          "pictures by extension");
+}
+
+/* ------------------------------------------------------------------ OCR */
+
+/* The small scans kept as the image fuzzer's regressions. */
+static char *slurp_image(const char *name, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/../../fuzz/regressions/image/%s", dir, name);
+    char *data = slurp(path, len);
+    CHECK(data != NULL, "cannot read %s", path);
+    return data;
+}
+
+/* 1 if Tesseract's Vietnamese model is there; else says SKIP (a failure under CI=1). */
+static int have_model(const char *test)
+{
+    const char *prefix = getenv("TESSDATA_PREFIX");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/vie.traineddata", prefix && *prefix ? prefix : "/usr/share/tesseract-ocr/5/tessdata");
+    if (access(path, R_OK) == 0)
+        return 1;
+    CHECK(!getenv("CI"), "%s: %s missing (package tesseract-ocr-vie)", test, path);
+    printf("SKIP %s: %s missing (package tesseract-ocr-vie)\n", test, path);
+    return 0;
+}
+
+static void test_ocr_picture_is_a_flagged_paragraph_of_its_page(void)
+{
+    if (!have_model(__func__))
+        return;
+    size_t len = 0;
+    char *data = slurp_image("small-scan-reads-as-a-paragraph.png", &len);
+    int rc;
+    char err[512];
+    rd_document *d = data ? read_mem("scan.png", data, len, NULL, &rc, err, sizeof err) : NULL;
+    CHECK(d && d->count == 1 && d->ocr_pages == 1 && d->pages == 1, "one paragraph: %s", err);
+    if (d && d->count == 1) {
+        const rd_block *b = &d->blocks[0];
+        CHECK(b->kind == RD_PARAGRAPH && (b->flags & RD_FLAG_OCR) && b->confidence > 0 && b->confidence <= 100 &&
+                  b->page == 1,
+              "flags %u confidence %d page %u", b->flags, b->confidence, b->page);
+        CHECK(strstr(b->text, "Mê Công") && strstr(b->text, "Hội nghị Bộ trưởng"), "text: %s", b->text);
+    }
+    rd_document_free(d);
+    free(data);
+    data = slurp_image("two-page-tiff-gives-two-pages.tif", &len);
+    d = data ? read_mem("scan.tif", data, len, NULL, &rc, err, sizeof err) : NULL;
+    CHECK(d && d->count == 2 && d->pages == 2 && d->blocks[0].page == 1 && d->blocks[1].page == 2,
+          "two pages: %s", err);
+    rd_document_free(d);
+    free(data);
+}
+
+static void test_ocr_cache_gives_the_page_back_without_reading_it(void)
+{
+    if (!have_model(__func__))
+        return;
+    char cache[] = "/tmp/vnsearch-ocr-cache-XXXXXX";
+    CHECK(mkdtemp(cache) != NULL, "mkdtemp");
+    size_t len = 0;
+    char *data = slurp_image("small-scan-as-jpeg.jpg", &len);
+    rd_options o = {.ocr_cache_dir = cache, .ocr_cache_key = "0123abcd"};
+    int rc;
+    char err[512];
+    rd_document *a = data ? read_mem("scan.jpg", data, len, &o, &rc, err, sizeof err) : NULL;
+    rd_document *b = data ? read_mem("scan.jpg", data, len, &o, &rc, err, sizeof err) : NULL;
+    CHECK(a && a->ocr_pages == 1 && a->ocr_cached == 0, "first read: OCR");
+    CHECK(b && b->ocr_pages == 0 && b->ocr_cached == 1, "second read: the cache");
+    CHECK(a && b && a->count == 1 && b->count == 1 && !strcmp(a->blocks[0].text, b->blocks[0].text) &&
+              a->blocks[0].confidence == b->blocks[0].confidence && (b->blocks[0].flags & RD_FLAG_OCR),
+          "the same paragraph, flagged, with its confidence");
+    rd_document_free(a);
+    rd_document_free(b);
+    free(data);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/0123abcd-p1.txt", cache);
+    CHECK(unlink(path) == 0, "the page's cache file %s", path);
+    CHECK(rmdir(cache) == 0, "nothing else in the cache (no temporary file left)");
+}
+
+static void test_ocr_off_or_without_its_model_says_so(void)
+{
+    size_t len = 0;
+    char *data = slurp_image("small-scan-reads-as-a-paragraph.png", &len);
+    int rc;
+    char err[512];
+    rd_options off = {.no_ocr = 1};
+    rd_document *d = data ? read_mem("scan.png", data, len, &off, &rc, err, sizeof err) : NULL;
+    CHECK(!d && rc == RD_ERR_NO_TEXT && strstr(err, "--no-ocr"), "--no-ocr: %s", err);
+    const char *old = getenv("TESSDATA_PREFIX");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("TESSDATA_PREFIX", "/nonexistent-tessdata", 1);
+    d = data ? read_mem("scan.png", data, len, NULL, &rc, err, sizeof err) : NULL;
+    CHECK(!d && rc == RD_ERR_NO_OCR_MODEL && strstr(err, "install tesseract-ocr-vie"), "no model: %s", err);
+    if (saved)
+        setenv("TESSDATA_PREFIX", saved, 1);
+    else
+        unsetenv("TESSDATA_PREFIX");
+    free(saved);
+    free(data);
+    data = slurp_image("huge-dimensions-refused-from-the-header.png", &len);
+    d = data ? read_mem("huge.png", data, len, NULL, &rc, err, sizeof err) : NULL;
+    CHECK(!d && rc == RD_ERR_LIMIT && strstr(err, "100000 x 100000"), "huge: %s", err);
+    free(data);
+}
+
+static void test_name_document_is_the_names_words(void)
+{
+    rd_document *d = NULL;
+    CHECK(rd_name_document("hồ sơ/Biên_bản-họp.2024.png", RD_FORMAT_PNG, &d) == RD_OK && d && d->count == 1 &&
+              !strcmp(d->blocks[0].text, "Biên bản họp 2024"),
+          "name: %s", d && d->count ? d->blocks[0].text : "(none)");
+    rd_document_free(d);
 }
 
 int main(int argc, char **argv)
@@ -548,6 +666,7 @@ int main(int argc, char **argv)
         return 2;
     }
     dir = argv[1];
+    rd_ocr_enable();
     RUN(test_format_of_names);
     RUN(test_docx_libreoffice);
     RUN(test_docx_pandoc);
@@ -570,5 +689,9 @@ int main(int argc, char **argv)
     RUN(test_pdf_lines_rejoined_and_hyphenation_undone_but_compounds_kept);
     RUN(test_missing_converter_names_the_package);
     RUN(test_stuck_converter_is_killed);
+    RUN(test_ocr_picture_is_a_flagged_paragraph_of_its_page);
+    RUN(test_ocr_cache_gives_the_page_back_without_reading_it);
+    RUN(test_ocr_off_or_without_its_model_says_so);
+    RUN(test_name_document_is_the_names_words);
     return check_summary("readers");
 }

@@ -148,6 +148,12 @@ for fmt, parts in (("docx", ("word/document.xml", "word/footnotes.xml", "word/st
 for name in ("dossier.pdf", "encrypted.pdf", "scanned.pdf"):
     put("pdf", fixture(name))
 put("html", fixture("dossier.pandoc.html"))
+# image: the small scans and hostile pictures kept as regressions
+IMAGES = os.path.join(SOURCE, "tests", "fuzz", "regressions", "image")
+for name in sorted(os.listdir(IMAGES)):
+    if name != "README":
+        with open(os.path.join(IMAGES, name), "rb") as fp:
+            put("image", fp.read())
 for name in sorted(os.listdir(ENCODINGS)):
     if name.endswith(".txt") and "gms" in name:
         with open(os.path.join(ENCODINGS, name), "rb") as fp:
