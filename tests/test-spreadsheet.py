@@ -187,8 +187,8 @@ def test_no_cell_of_a_batch_table_becomes_a_formula():
 
 
 def readme_commands():
-    """The soffice lines of README's batch section, as written there."""
-    text = open(os.path.join(SOURCE, "README.md"), encoding="utf-8").read()
+    """The soffice lines of the user guide's batch section, as written there."""
+    text = open(os.path.join(SOURCE, "docs", "batch.md"), encoding="utf-8").read()
     section = text.split("## Batch query files", 1)[1].split("\n## ", 1)[0]
     return [l.strip() for l in section.splitlines() if l.strip().startswith("soffice ")]
 
