@@ -513,7 +513,8 @@ static int facet_tally(xc_mset *m, vs_result *res)
             }
         free(v);
     }
-    qsort(res->frameworks, res->nframeworks, sizeof *res->frameworks, count_order);
+    if (res->nframeworks) /* qsort wants an array, even of none */
+        qsort(res->frameworks, res->nframeworks, sizeof *res->frameworks, count_order);
     return 0;
 }
 
