@@ -275,8 +275,7 @@ static int expand_alias(alias_table *t, owner *o, size_t fw, char **keys, size_t
     return 0;
 }
 
-/* Splits a TSV line into at most `max` fields in place. */
-static size_t split_tabs(char *line, char **fields, size_t max)
+size_t alias_split_tabs(char *line, char **fields, size_t max)
 {
     size_t n = 0;
     char *p = line;
@@ -291,7 +290,7 @@ static size_t split_tabs(char *line, char **fields, size_t max)
     return n;
 }
 
-static char *trim(char *s)
+char *alias_trim(char *s)
 {
     while (*s == ' ')
         s++;
@@ -307,7 +306,7 @@ static int each_variant(alias_table *t, vn_tokenizer *tok, char *list, owner *o,
 {
     char *save = NULL;
     for (char *v = strtok_r(list, "|", &save); v; v = strtok_r(NULL, "|", &save)) {
-        v = trim(v);
+        v = alias_trim(v);
         if (!*v)
             continue;
         char *parts[MAX_SEQ_KEYS], *solid[MAX_SEQ_KEYS];
@@ -357,10 +356,10 @@ static int parse_rows(alias_table *t, vn_tokenizer *tok, const char *text, size_
             line[--ll] = '\0';
         char *fields[8];
         size_t nf = 0;
-        int skip = line[0] == '#' || trim(line)[0] == '\0';
+        int skip = line[0] == '#' || alias_trim(line)[0] == '\0';
         if (!skip) {
-            nf = split_tabs(line, fields, 8);
-            skip = strcmp(trim(fields[0]), header) == 0;
+            nf = alias_split_tabs(line, fields, 8);
+            skip = strcmp(alias_trim(fields[0]), header) == 0;
         }
         int rc = 0;
         if (!skip && nf < want_fields) {
@@ -391,7 +390,7 @@ static int group_row(alias_table *t, vn_tokenizer *tok, char **fields, size_t nf
     t->groups = g;
     owner *o = &t->groups[t->ngroups];
     memset(o, 0, sizeof *o);
-    char *name = trim(fields[0]);
+    char *name = alias_trim(fields[0]);
     if (!*name) {
         snprintf(err, errcap, "empty group name");
         return -1;
@@ -427,7 +426,7 @@ static int group_row(alias_table *t, vn_tokenizer *tok, char **fields, size_t nf
 static int fw_row(alias_table *t, vn_tokenizer *tok, char **fields, size_t nf, char *err, size_t errcap)
 {
     (void)nf;
-    char *code = trim(fields[0]);
+    char *code = alias_trim(fields[0]);
     if (!*code) {
         snprintf(err, errcap, "empty framework code");
         return -1;
@@ -450,8 +449,8 @@ static int fw_row(alias_table *t, vn_tokenizer *tok, char **fields, size_t nf, c
     owner *o = &t->fws[t->nfws];
     memset(o, 0, sizeof *o);
     o->display = strdup(code);
-    o->name_vi = strdup(trim(fields[1]));
-    o->name_en = strdup(trim(fields[2]));
+    o->name_vi = strdup(alias_trim(fields[1]));
+    o->name_en = strdup(alias_trim(fields[2]));
     for (char *c = o->display; c && *c; c++)
         *c = (char)toupper((unsigned char)*c);
     o->first = t->nseqs;

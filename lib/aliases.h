@@ -87,4 +87,10 @@ size_t alias_variant(const alias_table *t, alias_kind kind, size_t id, size_t v,
 /* The name shown for a group ("Mê Công") or framework (its code). */
 const char *alias_display_name(const alias_table *t, alias_kind kind, size_t id);
 
+/* The tables' TSV lines (aliases.tsv, frameworks.tsv, meetings.tsv): a line
+ * split into at most `max` fields in place, at its tabs (the count made);
+ * a field without its leading spaces and its trailing spaces and CR. */
+size_t alias_split_tabs(char *line, char **fields, size_t max);
+char *alias_trim(char *s);
+
 #endif

@@ -115,16 +115,6 @@ static char *dup_n(const char *s, size_t n)
     return p;
 }
 
-static char *trim(char *s)
-{
-    while (*s == ' ')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
-}
-
 /* The code point at text[i] (0 at the end or on invalid UTF-8), its length in *n. */
 static utf8proc_int32_t cp_at(const char *text, size_t len, size_t i, size_t *n)
 {
@@ -204,7 +194,7 @@ static int add_phrases(meeting_table *t, alias_text *at, char *list, phrase_type
 {
     char *save = NULL;
     for (char *v = strtok_r(list, "|", &save); v; v = strtok_r(NULL, "|", &save)) {
-        v = trim(v);
+        v = alias_trim(v);
         if (!*v)
             continue;
         if (alias_text_fill(at, v, strlen(v)) != 0) {
@@ -254,7 +244,7 @@ static int add_name(char ***names, size_t n, const char *name)
 
 static int table_row(meeting_table *t, const alias_table *a, alias_text *at, char **f, char *msg, size_t cap)
 {
-    char *type = trim(f[0]), *name = trim(f[1]), *fw = trim(f[2]);
+    char *type = alias_trim(f[0]), *name = alias_trim(f[1]), *fw = alias_trim(f[2]);
     if (!strcmp(type, "kind")) {
         if (!*name) {
             snprintf(msg, cap, "a kind needs a name");
@@ -318,17 +308,9 @@ int meeting_table_load(const char *text, size_t len, const char *name, const ali
         }
         char *f[4] = {NULL, NULL, NULL, NULL};
         size_t nf = 0;
-        if (line[0] != '#' && trim(line)[0] != '\0') {
-            char *p = line;
-            while (nf < 4) {
-                f[nf++] = p;
-                char *tab = strchr(p, '\t');
-                if (!tab)
-                    break;
-                *tab = '\0';
-                p = tab + 1;
-            }
-            if (strcmp(trim(f[0]), "type") != 0) {
+        if (line[0] != '#' && alias_trim(line)[0] != '\0') {
+            nf = alias_split_tabs(line, f, 4);
+            if (strcmp(alias_trim(f[0]), "type") != 0) {
                 char msg[200] = "";
                 if (nf < 4) {
                     snprintf(err, cap, "%s:%zu: expected 4 tab-separated columns, found %zu", name, lineno, nf);
