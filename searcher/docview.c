@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "output.h"
 #include "readers.h"
 
 /* s escaped for HTML text and attribute values; C0 controls but tab and
@@ -42,22 +43,6 @@ static void html_text(strbuf *b, const char *s, size_t len)
 static void html_str(strbuf *b, const char *s)
 {
     html_text(b, s, strlen(s));
-}
-
-/* s percent-encoded for a URL's query, all but the unreserved. */
-static void url_value(strbuf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-            *p == '.' || *p == '_' || *p == '~') {
-            sb_putc(b, (char)*p);
-        } else {
-            sb_putc(b, '%');
-            sb_putc(b, hex[*p >> 4]);
-            sb_putc(b, hex[*p & 15]);
-        }
-    }
 }
 
 /* 1 if block k is part of the passage (lines of a .txt, else ordinals). */
@@ -102,7 +87,7 @@ int docview_html(strbuf *out, const char *name, const char *data, size_t len, lo
     sb_printf(out, "</title><style>%s</style></head>\n<body><header><h1>", STYLE);
     html_str(out, name);
     sb_puts(out, "</h1><a id=\"download\" href=\"/document?file=");
-    url_value(out, name);
+    out_url_value(out, name);
     sb_puts(out, "\">Tệp gốc · Original file</a></header>\n<div class=\"wrap\">");
 
     size_t nheadings = 0;

@@ -97,8 +97,8 @@ static void json_id(strbuf *b, const char *s)
     json_ident(b, s, s ? strlen(s) : 0);
 }
 
-/* A space-separated list of ids as a JSON array. */
-static void json_id_list(strbuf *b, const char *list)
+/* A space-separated list as a JSON array, each item written by `item`. */
+static void json_items(strbuf *b, const char *list, void (*item)(strbuf *, const char *, size_t))
 {
     sb_putc(b, '[');
     int first = 1;
@@ -110,7 +110,7 @@ static void json_id_list(strbuf *b, const char *list)
         if (n) {
             if (!first)
                 sb_putc(b, ',');
-            json_ident(b, p, n);
+            item(b, p, n);
             first = 0;
         }
         p += n;
@@ -118,25 +118,16 @@ static void json_id_list(strbuf *b, const char *list)
     sb_putc(b, ']');
 }
 
+/* A space-separated list of ids as a JSON array (ids escaped: json_ident). */
+static void json_id_list(strbuf *b, const char *list)
+{
+    json_items(b, list, json_ident);
+}
+
 /* A space-separated list as a JSON array of strings. */
 static void json_list(strbuf *b, const char *list)
 {
-    sb_putc(b, '[');
-    int first = 1;
-    for (const char *p = list; p && *p;) {
-        while (*p == ' ')
-            p++;
-        const char *e = strchr(p, ' ');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        if (n) {
-            if (!first)
-                sb_putc(b, ',');
-            out_json_string(b, p, n);
-            first = 0;
-        }
-        p += n;
-    }
-    sb_putc(b, ']');
+    json_items(b, list, out_json_string);
 }
 
 /* Code point offset of byte `off` in s. */
@@ -165,8 +156,7 @@ void out_json_document_urls(int on)
     document_urls = on;
 }
 
-/* s percent-encoded for a URL's query (RFC 3986: all but the unreserved). */
-static void url_query_value(strbuf *b, const char *s)
+void out_url_value(strbuf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -187,11 +177,11 @@ static void url_query_value(strbuf *b, const char *s)
 static void json_document_urls(strbuf *b, const record *r)
 {
     sb_puts(b, ",\"document_url\":\"/document?file=");
-    url_query_value(b, r->file);
+    out_url_value(b, r->file);
     if (r->page > 0)
         sb_printf(b, "#page=%ld", r->page);
     sb_puts(b, "\",\"view_url\":\"/document?view=html&id=");
-    url_query_value(b, r->id);
+    out_url_value(b, r->id);
     sb_puts(b, "#hit\"");
 }
 

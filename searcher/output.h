@@ -68,6 +68,9 @@ void out_json_object(strbuf *b, const vs_result *r);
  * a PDF), and "view_url", the path of the file's text as a page with the
  * passage marked (/document?view=html&id=ID#hit). */
 void out_json_document_urls(int on);
+
+/* s percent-encoded for a URL's query (RFC 3986: all but the unreserved). */
+void out_url_value(strbuf *b, const char *s);
 /* A passage in its place (vs_passage): {"focus": i, "passages": [...]},
  * each passage its id, file, place, framework, dates, headings and text. */
 void out_json_passages(strbuf *b, const vs_result *r, size_t focus);
