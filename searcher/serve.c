@@ -268,6 +268,24 @@ static void common_headers(struct MHD_Response *r)
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 }
 
+/* A response holding b's text (taken from it), never stored by a cache. */
+static struct MHD_Response *body_response(strbuf *b, const char *type)
+{
+    size_t len = b->len;
+    char *body = sb_take(b);
+    if (!body)
+        return NULL;
+    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+    if (!r) {
+        free(body);
+        return NULL;
+    }
+    common_headers(r);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    return r;
+}
+
 /* Sends b and frees it: a JSON document, unless the type says otherwise;
  * with a file name, as a download (Content-Disposition: attachment). */
 static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status, strbuf *b, const char *type,
@@ -278,18 +296,9 @@ static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status, strb
         sb_puts(b, "{\"error\":\"out of memory\",\"status\":500}");
         status = MHD_HTTP_INTERNAL_SERVER_ERROR;
     }
-    size_t len = b->len;
-    char *body = sb_take(b);
-    if (!body)
+    struct MHD_Response *r = body_response(b, type ? type : "application/json; charset=utf-8");
+    if (!r)
         return MHD_NO;
-    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
-    if (!r) {
-        free(body);
-        return MHD_NO;
-    }
-    common_headers(r);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type ? type : "application/json; charset=utf-8");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (filename) {
         char disposition[128];
         snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", filename);
@@ -1165,19 +1174,9 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **req_cl
 static enum MHD_Result send_document(struct MHD_Connection *c, job *j)
 {
     static const char hex[] = "0123456789ABCDEF";
-    strbuf *b = &j->body;
-    size_t len = b->len;
-    char *body = sb_take(b);
-    if (!body)
+    struct MHD_Response *r = body_response(&j->body, j->type);
+    if (!r)
         return MHD_NO;
-    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
-    if (!r) {
-        free(body);
-        return MHD_NO;
-    }
-    common_headers(r);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, j->type);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (j->doc_csp)
         MHD_add_response_header(r, "Content-Security-Policy", j->doc_csp);
     const char *base = strrchr(j->docname, '/');
