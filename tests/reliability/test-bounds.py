@@ -15,23 +15,13 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from e2e import TIMEOUT_SCALE, VNINDEX, Failure, expect, main, scratch, vnindex, vnsearch, wrapped  # noqa: E402
+from e2e import TIMEOUT_SCALE, VNINDEX, Failure, expect, main, measured_vnindex, ram_scratch, scratch, vnindex, vnsearch, wrapped  # noqa: E402
 
 import hostile  # noqa: E402
 
 SMALL = os.environ.get("VN_RELIABILITY_SMALL") == "1"  # smaller sizes for slow builds (sanitizers)
 MAX_RSS_MB = 1024 if TIMEOUT_SCALE == 1 else 3072     # sanitizers keep freed memory in quarantine
 RUN_BOUND_S = 300                                      # the README's bound for the whole hostile folder
-
-
-def ram_scratch():
-    for base in (os.environ.get("VN_TEST_RAMDIR"), "/dev/shm"):
-        try:
-            if base and os.access(base, os.W_OK) and shutil.disk_usage(base).free > (2 << 30):
-                return tempfile.mkdtemp(prefix="vnsearch-test-", dir=base)
-        except OSError:
-            pass
-    return scratch()
 
 
 TMP = ram_scratch()
@@ -42,23 +32,6 @@ def found(db, word):
     if p.returncode not in (0, 1):
         raise Failure(f"vnsearch {word}: exit {p.returncode}: {p.stderr.strip()}")
     return p.returncode == 0
-
-
-def measured(args, timeout, env=None):
-    """Runs vnindex; returns (exit status, stderr, seconds, peak RSS in MB)."""
-    e = dict(os.environ)
-    e.pop("VNSEARCH_DB", None)
-    e.update(env or {})
-    with tempfile.TemporaryFile() as err:
-        t0 = time.monotonic()
-        p = subprocess.Popen(wrapped([VNINDEX] + args), stdout=subprocess.DEVNULL, stderr=err, env=e)
-        killer = threading.Timer(timeout * TIMEOUT_SCALE, p.kill)
-        killer.start()
-        _, status, usage = os.wait4(p.pid, 0)
-        killer.cancel()
-        secs = time.monotonic() - t0
-        err.seek(0)
-        return os.waitstatus_to_exitcode(status), err.read().decode("utf-8", "replace"), secs, usage.ru_maxrss / 1024
 
 
 def check(c, status, out, db):
@@ -79,7 +52,7 @@ def check(c, status, out, db):
 def index_case(name, secs_bound):
     c = CASES[name]
     db = os.path.join(TMP, "db-" + name)
-    status, out, secs, rss = measured(["--db", db, c.dir], timeout=secs_bound * 3)
+    status, out, secs, rss = measured_vnindex(["--db", db, c.dir], timeout=secs_bound * 3)
     check(c, status, out, db)
     expect(secs < secs_bound * TIMEOUT_SCALE, f"{name}: {secs:.0f} s")
     expect(rss < MAX_RSS_MB, f"{name}: {rss:.0f} MB")
@@ -180,7 +153,7 @@ def test_a_file_growing_while_read_is_read_up_to_the_limit():
     t.start()
     try:
         limit = 4 << 20
-        status, out, secs, rss = measured(["--db", os.path.join(TMP, "db-growing"), d], timeout=120,
+        status, out, secs, rss = measured_vnindex(["--db", os.path.join(TMP, "db-growing"), d], timeout=120,
                                           env={"VNSEARCH_MAX_FILE_BYTES": str(limit)})
     finally:
         stop.set()
@@ -194,7 +167,7 @@ def test_a_file_growing_while_read_is_read_up_to_the_limit():
 def test_whole_hostile_folder_at_once_within_the_stated_bounds():
     tree = os.path.join(TMP, "in")
     db = os.path.join(TMP, "db-all")
-    status, out, secs, rss = measured(["--db", db, tree], timeout=RUN_BOUND_S * 2)
+    status, out, secs, rss = measured_vnindex(["--db", db, tree], timeout=RUN_BOUND_S * 2)
     for c in CASES.values():
         check(c, status, out, db)
     expect(secs < RUN_BOUND_S * TIMEOUT_SCALE, f"the hostile folder took {secs:.0f} s")

@@ -14,24 +14,11 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from e2e import TIMEOUT_SCALE, VNINDEX, Failure, expect, main, scratch, vnindex, vnsearch, wrapped  # noqa: E402
+from e2e import TIMEOUT_SCALE, VNINDEX, Failure, expect, main, ram_scratch, scratch, vnindex, vnsearch, wrapped  # noqa: E402
 
 import hostile  # noqa: E402
 
 SMALL = os.environ.get("VN_RELIABILITY_SMALL") == "1"  # smaller sizes for slow builds (sanitizers)
-
-
-def ram_scratch():
-    """A scratch directory in RAM when there is room: creating 100k files
-    takes half a minute on some virtual disks and a second in tmpfs; what
-    vnindex does with them is the same."""
-    for base in (os.environ.get("VN_TEST_RAMDIR"), "/dev/shm"):
-        try:
-            if base and os.access(base, os.W_OK) and shutil.disk_usage(base).free > (2 << 30):
-                return tempfile.mkdtemp(prefix="vnsearch-test-", dir=base)
-        except OSError:
-            pass
-    return scratch()
 
 
 TMP = ram_scratch()

@@ -8,33 +8,14 @@ Skips (exit 77) when tesseract-ocr-vie, img2pdf or ImageMagick is missing, excep
 CI=1, where they must be there."""
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
-import threading
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from e2e import SOURCE, TIMEOUT_SCALE, VNINDEX, expect, main, run, scratch, vnsearch, wrapped  # noqa: E402
+from e2e import SOURCE, TIMEOUT_SCALE, VNINDEX, expect, main, measured_vnindex, run, scratch, vnsearch, wrapped  # noqa: E402
 
 MODEL = os.path.join(os.environ.get("TESSDATA_PREFIX") or "/usr/share/tesseract-ocr/5/tessdata", "vie.traineddata")
 IMAGES = os.path.join(SOURCE, "tests", "fuzz", "regressions", "image")
 TMP = scratch()
-
-
-def index_measured(folder, db, limit_s):
-    """vnindex on folder: (exit status, stderr, seconds, peak RSS in MB)."""
-    with tempfile.TemporaryFile() as err:
-        t0 = time.monotonic()
-        p = subprocess.Popen(wrapped([VNINDEX, "--db", db, folder]), stdout=subprocess.DEVNULL, stderr=err)
-        killer = threading.Timer(limit_s * TIMEOUT_SCALE, p.kill)
-        killer.start()
-        _, status, usage = os.wait4(p.pid, 0)
-        killer.cancel()
-        secs = time.monotonic() - t0
-        err.seek(0)
-        return (os.waitstatus_to_exitcode(status), err.read().decode("utf-8", "replace"), secs,
-                usage.ru_maxrss / 1024)
 
 
 def folder(name):
@@ -65,7 +46,7 @@ def test_hostile_pictures_are_one_warning_each_and_found_by_name():
         fp.write(huge)
     hostile["huge-jpeg.jpg"] = "more than 40 million; not read"
     db = os.path.join(TMP, "db-hostile")
-    status, err, secs, rss = index_measured(d, db, 600)
+    status, err, secs, rss = measured_vnindex(["--db", db, d], 600)
     expect(status == 0, f"vnindex exit {status}: {err}")
     for name, what in hostile.items():
         lines = [l for l in err.splitlines() if "/" + name + ":" in l]
@@ -90,7 +71,7 @@ def test_a_1000_page_scan_stops_at_the_page_limit():
             timeout=300)
     expect(p.returncode == 0, f"img2pdf: {p.stderr}")
     db = os.path.join(TMP, "db-thousand")
-    status, err, secs, rss = index_measured(d, db, 1800)
+    status, err, secs, rss = measured_vnindex(["--db", db, d], 1800)
     expect(status == 0, f"vnindex exit {status}: {err}")
     lines = [l for l in err.splitlines() if "/nghin-trang.pdf:" in l]
     expect(len(lines) == 1 and "OCR stopped at page 201 of 1000: more than 200 pages to read" in lines[0], lines)
