@@ -16,6 +16,7 @@
  */
 #include "codec.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zdict.h>
@@ -31,6 +32,10 @@
 struct vs_codec {
     char *dict;
     size_t dict_len;
+    /* the compression dictionary is made on the first record packed: a
+     * search only unpacks, and making it was a sixth of a query's start */
+    pthread_mutex_t lock;
+    int cdict_tried;
     ZSTD_CDict *cdict;
     ZSTD_DDict *ddict;
 };
@@ -45,9 +50,21 @@ static int codec_prepare(vs_codec *c)
 {
     if (!c->dict_len)
         return 0;
-    c->cdict = ZSTD_createCDict(c->dict, c->dict_len, LEVEL);
     c->ddict = ZSTD_createDDict(c->dict, c->dict_len);
-    return c->cdict && c->ddict ? 0 : -1;
+    return c->ddict ? 0 : -1;
+}
+
+/* The compression dictionary, made once, by whichever thread packs first;
+ * NULL when the codec has none or it could not be made. */
+static ZSTD_CDict *codec_cdict(vs_codec *c)
+{
+    pthread_mutex_lock(&c->lock);
+    if (!c->cdict_tried && c->dict_len)
+        c->cdict = ZSTD_createCDict(c->dict, c->dict_len, LEVEL);
+    c->cdict_tried = 1;
+    ZSTD_CDict *d = c->cdict;
+    pthread_mutex_unlock(&c->lock);
+    return d;
 }
 
 int vs_codec_from_dict(const char *dict, size_t len, vs_codec **out)
@@ -56,9 +73,14 @@ int vs_codec_from_dict(const char *dict, size_t len, vs_codec **out)
     vs_codec *c = calloc(1, sizeof *c);
     if (!c)
         return -1;
+    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        free(c);
+        return -1;
+    }
     if (len) {
         c->dict = malloc(len);
         if (!c->dict) {
+            pthread_mutex_destroy(&c->lock);
             free(c);
             return -1;
         }
@@ -101,6 +123,7 @@ void vs_codec_free(vs_codec *c)
         return;
     ZSTD_freeCDict(c->cdict);
     ZSTD_freeDDict(c->ddict);
+    pthread_mutex_destroy(&c->lock);
     free(c->dict);
     free(c);
 }
@@ -117,18 +140,35 @@ codec_ctx *codec_ctx_new(const vs_codec *c)
     if (!x)
         return NULL;
     x->codec = c;
-    x->cctx = ZSTD_createCCtx();
     x->dctx = ZSTD_createDCtx();
-    if (!x->cctx || !x->dctx ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(x->cctx, ZSTD_c_dictIDFlag, 0)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(x->cctx, ZSTD_c_checksumFlag, 0)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(x->cctx, ZSTD_c_compressionLevel, LEVEL)) ||
-        (c && c->cdict && ZSTD_isError(ZSTD_CCtx_refCDict(x->cctx, c->cdict))) ||
-        (c && c->ddict && ZSTD_isError(ZSTD_DCtx_refDDict(x->dctx, c->ddict)))) {
+    if (!x->dctx || (c && c->ddict && ZSTD_isError(ZSTD_DCtx_refDDict(x->dctx, c->ddict)))) {
         codec_ctx_free(x);
         return NULL;
     }
     return x;
+}
+
+/* The compression side of x, on its first record: 0, or -1 when it cannot
+ * be made (a record is then not packed without its dictionary). */
+static int codec_ctx_compressing(codec_ctx *x)
+{
+    if (x->cctx)
+        return 0;
+    /* the dictionary made lazily is a cache of the codec, not its state */
+    vs_codec *c = (vs_codec *)x->codec;
+    ZSTD_CDict *cdict = c && c->dict_len ? codec_cdict(c) : NULL;
+    if (c && c->dict_len && !cdict)
+        return -1;
+    x->cctx = ZSTD_createCCtx();
+    if (!x->cctx || ZSTD_isError(ZSTD_CCtx_setParameter(x->cctx, ZSTD_c_dictIDFlag, 0)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(x->cctx, ZSTD_c_checksumFlag, 0)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(x->cctx, ZSTD_c_compressionLevel, LEVEL)) ||
+        (cdict && ZSTD_isError(ZSTD_CCtx_refCDict(x->cctx, cdict)))) {
+        ZSTD_freeCCtx(x->cctx);
+        x->cctx = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 void codec_ctx_free(codec_ctx *x)
@@ -142,6 +182,8 @@ void codec_ctx_free(codec_ctx *x)
 
 int codec_pack(codec_ctx *x, const char *in, size_t len, strbuf *out)
 {
+    if (codec_ctx_compressing(x) != 0)
+        return -1;
     size_t bound = ZSTD_compressBound(len);
     size_t start = out->len;
     sb_putc(out, RECORD_ZSTD);
