@@ -502,6 +502,24 @@ const rd_ocr_ops *rd_ocr_linked(void)
     return ocr_ops;
 }
 
+/* The PDF reader, once a program has linked it in (rd_pdf_enable). */
+static rd_reader_fn pdf_reader;
+
+void rd_pdf_register(rd_reader_fn reader)
+{
+    pdf_reader = reader;
+}
+
+static int read_pdf(const char *path, const char *data, size_t len, const rd_options *o, rd_builder *b, char *err,
+                    size_t errcap)
+{
+    if (!pdf_reader) {
+        snprintf(err, errcap, "a PDF, and this program does not read PDFs");
+        return RD_ERR_UNSUPPORTED;
+    }
+    return pdf_reader(path, data, len, o, b, err, errcap);
+}
+
 static int read_picture(const char *path, const char *data, size_t len, const rd_options *o, rd_builder *b,
                         char *err, size_t errcap)
 {
@@ -528,7 +546,7 @@ int rd_read(const char *path, const char *data, size_t len, rd_format fmt, const
 {
     static const rd_reader_fn readers[] = {
         [RD_FORMAT_TXT] = rd_read_txt, [RD_FORMAT_DOCX] = rd_read_docx, [RD_FORMAT_ODT] = rd_read_odt,
-        [RD_FORMAT_PDF] = rd_read_pdf, [RD_FORMAT_HTML] = rd_read_html, [RD_FORMAT_DOC] = rd_read_doc,
+        [RD_FORMAT_PDF] = read_pdf, [RD_FORMAT_HTML] = rd_read_html, [RD_FORMAT_DOC] = rd_read_doc,
         [RD_FORMAT_RTF] = rd_read_rtf, [RD_FORMAT_PNG] = read_picture, [RD_FORMAT_JPEG] = read_picture,
         [RD_FORMAT_TIFF] = read_picture,
     };

@@ -174,6 +174,8 @@ typedef struct rd_ocr_ops {
     rd_reader_fn read_image;
 } rd_ocr_ops;
 const rd_ocr_ops *rd_ocr_linked(void);
+/* pdf.c's reader, once rd_pdf_enable() has registered it. */
+void rd_pdf_register(rd_reader_fn reader);
 void rd_ocr_register(const rd_ocr_ops *ops);
 
 /* Starts Tesseract with the options' limits and cache.  RD_OK,

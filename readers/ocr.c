@@ -571,4 +571,5 @@ void rd_ocr_enable(void)
 {
     static const rd_ocr_ops ops = {rd_ocr_open, rd_ocr_close, rd_ocr_pdf_page, rd_ocr_page_free, rd_read_image};
     rd_ocr_register(&ops);
+    rd_pdf_enable(); /* scans come as PDFs too */
 }

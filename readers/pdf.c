@@ -848,3 +848,8 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
     g_bytes_unref(bytes);
     return rc;
 }
+
+void rd_pdf_enable(void)
+{
+    rd_pdf_register(rd_read_pdf);
+}

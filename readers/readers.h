@@ -177,6 +177,13 @@ void rd_document_free(rd_document *doc);
  * picture is RD_ERR_UNSUPPORTED and a PDF page without text is skipped. */
 void rd_ocr_enable(void);
 
+/* Links the PDF reader in (pdf.c: poppler-glib, and through it cairo and
+ * glib); rd_ocr_enable() calls it too.  vnsearch, whose document view
+ * renders Word, ODT and HTML files but hands a PDF over as it is, does not,
+ * and so starts without loading those libraries; without it a PDF is
+ * RD_ERR_UNSUPPORTED. */
+void rd_pdf_enable(void);
+
 /* A document of one paragraph, the file's name (its last component, the
  * extension dropped, '_', '-' and '.' as spaces: "Biên_bản-họp.pdf" ->
  * "Biên bản họp"): what a file that yields no text (a scan not read) is
