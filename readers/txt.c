@@ -17,7 +17,6 @@
  * clean lines with one line of lookahead and assembles paragraphs.
  */
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -518,14 +517,37 @@ static void assemble(assembler *as)
     flush_para(as);
 }
 
-/* Sorting refs (indices into sp->refs) by number, then position. */
-static const int *sort_refs_numbers;
+/* Indices sorted by a key, then by index: each carries its key, so the
+ * comparison needs no context (no global for qsort, no lock around it). */
+typedef struct keyed {
+    long key;
+    size_t index;
+} keyed;
 
-static int cmp_ref(const void *a, const void *b)
+static int cmp_keyed(const void *a, const void *b)
 {
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    int nx = sort_refs_numbers[x], ny = sort_refs_numbers[y];
-    return nx != ny ? (nx < ny ? -1 : 1) : (x > y) - (x < y);
+    const keyed *x = a, *y = b;
+    return x->key != y->key ? (x->key < y->key ? -1 : 1) : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Sorts idx[0..n) by key(i), then i; 0, or -1 out of memory. */
+static int sort_by_key(size_t *idx, size_t n, const void *base, long (*key)(const void *base, size_t i))
+{
+    keyed *k = malloc((n + 1) * sizeof *k);
+    if (!k)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        k[i] = (keyed){key(base, idx[i]), idx[i]};
+    qsort(k, n, sizeof *k, cmp_keyed);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = k[i].index;
+    free(k);
+    return 0;
+}
+
+static long ref_number(const void *refs, size_t i)
+{
+    return ((const int *)refs)[i];
 }
 
 /* Each note goes with the paragraph holding its [footnoteRef:N], or, with
@@ -546,11 +568,13 @@ static void own_notes(assembler *as)
     for (size_t r = 0; r < sp->nrefs; r++)
         if (as->ref_owner[r] >= 0 && as->items[as->ref_owner[r]].kind != RD_BREAK)
             byref[nvalid++] = r;
-    static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER; /* qsort has no context argument */
-    pthread_mutex_lock(&sort_lock);
-    sort_refs_numbers = sp->refs;
-    qsort(byref, nvalid, sizeof *byref, cmp_ref);
-    pthread_mutex_unlock(&sort_lock);
+    /* refs by number, then position */
+    if (sort_by_key(byref, nvalid, sp->refs, ref_number) != 0) {
+        free(byref);
+        free(last_para);
+        sp->failed = 1;
+        return;
+    }
     long last = -1;
     for (size_t p = 0; p < as->nitems; p++) {
         if (as->items[p].kind == RD_PARAGRAPH || as->items[p].kind == RD_LIST_ITEM)
@@ -600,14 +624,9 @@ static void emit_note(rd_builder *b, note *nt)
         blk->note = nt->number;
 }
 
-/* Sorting notes (indices) by owner, then position. */
-static const note *sort_notes;
-
-static int cmp_note_owner(const void *a, const void *b)
+static long note_owner(const void *notes, size_t i)
 {
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    long ox = sort_notes[x].owner, oy = sort_notes[y].owner;
-    return ox != oy ? (ox < oy ? -1 : 1) : (x > y) - (x < y);
+    return ((const note *)notes)[i].owner;
 }
 
 static void emit(assembler *as, rd_builder *b)
@@ -621,11 +640,12 @@ static void emit(assembler *as, rd_builder *b)
     }
     for (size_t k = 0; k < sp->nnotes; k++)
         order[k] = k;
-    static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
-    pthread_mutex_lock(&sort_lock);
-    sort_notes = sp->notes;
-    qsort(order, sp->nnotes, sizeof *order, cmp_note_owner);
-    pthread_mutex_unlock(&sort_lock);
+    /* notes by owner, then position */
+    if (sort_by_key(order, sp->nnotes, sp->notes, note_owner) != 0) {
+        free(order);
+        sp->failed = 1;
+        return;
+    }
     size_t next = 0;
     while (next < sp->nnotes && sp->notes[order[next]].owner < 0)
         next++;
