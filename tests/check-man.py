@@ -28,9 +28,12 @@ def main():
             problems.append("no %s section" % s)
     if "@VERSION@" in text:
         problems.append("@VERSION@ was not substituted")
-    helps = [subprocess.run([program, "--help"], capture_output=True, text=True).stdout]
+    # the English --help, whatever the caller's LANGUAGE (the pages are English)
+    english = dict(os.environ, LC_ALL="C.UTF-8")
+    english.pop("LANGUAGE", None)
+    helps = [subprocess.run([program, "--help"], capture_output=True, text=True, env=english).stdout]
     for sub in subcommands:
-        helps.append(subprocess.run([program, sub, "--help"], capture_output=True, text=True).stdout)
+        helps.append(subprocess.run([program, sub, "--help"], capture_output=True, text=True, env=english).stdout)
     options = set()
     for h in helps:
         options |= set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", h))

@@ -37,8 +37,18 @@ def wrapped(cmd):
     return list(cmd)
 
 
+def english(e):
+    """e where the programs say their messages in the English the tests
+    expect, whatever the caller's locale (the translations are checked by
+    tests/check-po.py): LANGUAGE=en, of which there is no catalogue, wins
+    over LC_ALL and LANG for the messages and changes nothing else."""
+    e.pop("VNSEARCH_LOCALEDIR", None)
+    e["LANGUAGE"] = "en"
+    return e
+
+
 def run(cmd, input=None, timeout=120, env=None):
-    e = dict(os.environ)
+    e = english(dict(os.environ))
     e.pop("VNSEARCH_DB", None)
     if env:
         e.update(env)
@@ -142,7 +152,7 @@ def ram_scratch():
 def measured_vnindex(args, timeout, env=None):
     """Runs vnindex (killed past timeout, scaled); returns (exit status,
     stderr, seconds, peak RSS in MB)."""
-    e = dict(os.environ)
+    e = english(dict(os.environ))
     e.pop("VNSEARCH_DB", None)
     e.update(env or {})
     with tempfile.TemporaryFile() as err:

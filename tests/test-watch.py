@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "web"))
-from e2e import (CORPUS, TIMEOUT_SCALE, VNINDEX, VNSEARCH, Failure, corpus_copies, expect, main, run,  # noqa: E402
+from e2e import (CORPUS, TIMEOUT_SCALE, VNINDEX, VNSEARCH, Failure, corpus_copies, english, expect, main, run,  # noqa: E402
                  scratch, wrapped)
 from webserver import Server  # noqa: E402
 
@@ -54,7 +54,7 @@ class Watcher:
         self.log_path, self.proc = log, None
 
     def start(self):
-        env = dict(os.environ)
+        env = english(dict(os.environ))
         env.pop("VNSEARCH_DB", None)
         with open(self.log_path, "a") as err:
             self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=err, env=env,

@@ -15,7 +15,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from e2e import TIMEOUT_SCALE, VNINDEX, Failure, expect, main, measured_vnindex, ram_scratch, scratch, vnindex, vnsearch, wrapped  # noqa: E402
+from e2e import TIMEOUT_SCALE, VNINDEX, Failure, english, expect, main, measured_vnindex, ram_scratch, scratch, vnindex, vnsearch, wrapped  # noqa: E402
 
 import hostile  # noqa: E402
 
@@ -109,7 +109,7 @@ def test_a_fifo_swapped_in_after_the_walk_is_skipped_not_waited_for():
             os.unlink(path)
         hostile.write(path, hostile.para("aaqswapped"))
         db = os.path.join(TMP, f"db-swap{attempt}")
-        e = dict(os.environ)
+        e = english(dict(os.environ))
         e.pop("VNSEARCH_DB", None)
         with tempfile.TemporaryFile() as err:
             p = subprocess.Popen(wrapped([VNINDEX, "--db", db, d]), stdout=subprocess.DEVNULL, stderr=err, env=e)
