@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libintl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -26,6 +27,8 @@
 
 #include "vnsearch.h"
 #include "vntext.h"
+
+#define _(s) gettext(s)
 
 /* ------------------------------------------------------------- reading */
 
@@ -402,10 +405,12 @@ static double now(void)
 static void progress(const batch *b, size_t done, double t0, int final)
 {
     double secs = now() - t0, rate = secs > 0 ? (double)done / secs : 0;
-    fprintf(stderr, "\r\033[Kvnsearch: %zu queries  %.0f/s", done, rate);
+    fputs("\r\033[K", stderr);
+    fprintf(stderr, _("vnsearch: %zu queries  %.0f/s"), done, rate);
     uint64_t at = b->offset;
     if (b->total && at && !final && secs > 0)
-        vs_say(stderr, "  %.0f%%  ETA %.0f s", 100.0 * (double)at / (double)b->total,
+        /* TRANSLATORS: ETA: the time left, estimated */
+        vs_say(stderr, _("  %.0f%%  ETA %.0f s"), 100.0 * (double)at / (double)b->total,
                 secs * (double)(b->total - (at < b->total ? at : b->total)) / (double)at);
     if (final)
         fputc('\n', stderr);
@@ -435,7 +440,7 @@ static int write_slot(const batch *b, slot *s, const char *name)
         if (s->item.error)
             vs_say(stderr, "vnsearch: %s:%zu: %s\n", name, s->item.line, s->item.error);
         else
-            vs_say(stderr, "vnsearch: %s:%zu: %s (query %s skipped)\n", name, s->item.line, s->error, s->item.id);
+            vs_say(stderr, _("vnsearch: %s:%zu: %s (query %s skipped)\n"), name, s->item.line, s->error, s->item.id);
         failed = 1;
         error_row(b, s);
     }
@@ -494,7 +499,7 @@ int batch_run(const batch_options *o)
     b.ring = calloc(b.window, sizeof *b.ring);
     pthread_t *th = calloc(nthreads, sizeof *th), reader;
     if (!b.reader || !b.ring || !th) {
-        vs_say(stderr, "vnsearch: out of memory\n");
+        vs_say(stderr, _("vnsearch: out of memory\n"));
         batch_reader_free(b.reader);
         free(b.ring);
         free(th);
@@ -580,7 +585,7 @@ int batch_run(const batch_options *o)
         vs_say(stderr, "vnsearch: %s\n", b.fatal_msg);
         status = 2;
     } else if (failed) {
-        vs_say(stderr, "vnsearch: %zu of %zu queries failed\n", failed, total);
+        vs_say(stderr, ngettext("vnsearch: %zu of %zu query failed\n", "vnsearch: %zu of %zu queries failed\n", total), failed, total);
     }
     for (size_t k = 0; k < b.window; k++) {
         sb_free(&b.ring[k].out);
@@ -596,7 +601,7 @@ int batch_run(const batch_options *o)
     pthread_cond_destroy(&b.work);
     pthread_cond_destroy(&b.answered);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        vs_say(stderr, "vnsearch: cannot write the results\n");
+        vs_say(stderr, _("vnsearch: cannot write the results\n"));
         return 2;
     }
     return status;

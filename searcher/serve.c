@@ -40,6 +40,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <libintl.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -65,6 +66,8 @@
 #include "serve-page.h"
 #include "vnsearch.h"
 #include "vntext.h"
+
+#define _(s) gettext(s)
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define MAX_QUERY_BYTES 1000    /* a long paragraph pasted in is fine; a book is not */
@@ -1314,45 +1317,49 @@ static int open_listener(const char *spec, int *fd_out, struct sockaddr_storage 
 
 static void serve_usage(FILE *out)
 {
-    fputs("usage: vnsearch serve [--db DIR] [--listen ADDRESS:PORT] [options]\n"
-          "\n"
-          "Serves the search page at http://ADDRESS:PORT/ and its JSON API at /api/search\n"
-          "(?q=&framework=&from=&to=&exact=&sort=&like=&all_copies=&n=&offset=); /api/export\n"
-          "(the same, with format=csv or json instead of n and offset) downloads the first\n"
-          "1000 passages; /api/passage?id=&context=N gives a passage and the N around it;\n"
-          "/api/meetings gives the timeline of the meetings the passages name, as JSON.\n"
-          "/document?file=NAME (or ?id=PASSAGE) gives an indexed file as it is, and with\n"
-          "view=html as a page of its text, to anyone who can reach the server.\n"
-          "Stops on Ctrl-C or SIGTERM.\n"
-          "\n"
-          "  --db DIR             the database (default: $VNSEARCH_DB, else ./vnsearch.db)\n"
-          "  --listen ADDR:PORT   where to listen (default " DEFAULT_LISTEN ", this machine only;\n"
-          "                       0.0.0.0:8080 serves every interface; port 0 picks a free one)\n"
-          "  --workers N          threads that run searches (default: two per core, at least 8)\n"
-          "  --per-ip-searches N  searches of one client address running at once\n"
-          "                       (default: --workers minus one, at least 1)\n"
-          "  --queue N            searches waiting for a worker, in all (default 64; then 503)\n"
-          "  --search-timeout S   a search stops after S seconds and answers what it found,\n"
-          "                       marked \"partial\" (default 5; 0: no limit)\n"
-          "  --threads N          threads that read and write connections (default: two per\n"
-          "                       core, at least 4)\n"
-          "  --header-timeout S   close a connection that sends no request's headers within S\n"
-          "                       seconds of connecting or of its last answer (default 5)\n"
-          "  --timeout S          close a connection inactive this long (default 15)\n"
-          "  --max-connections N  open connections in all (default 512)\n"
-          "  --per-ip N           open connections from one client address (default 16); at\n"
-          "                       either limit the oldest idle connection is closed for a new one\n"
-          "  --allow-remote       open the remote shards (remote HOST:PORT) a stub names\n"
-          "  --allow-remote-programs  also run the programs (remote :PROGRAM) a stub names\n"
-          "                       (environment: VNSEARCH_ALLOW_REMOTE=tcp or programs)\n",
+    /* a message per paragraph, so a translator redoes one at a time */
+    fputs(_("usage: vnsearch serve [--db DIR] [--listen ADDRESS:PORT] [options]\n"), out);
+    fputs("\n", out);
+    fputs(_("Serves the search page at http://ADDRESS:PORT/ and its JSON API at /api/search\n"
+            "(?q=&framework=&from=&to=&exact=&sort=&like=&all_copies=&n=&offset=); /api/export\n"
+            "(the same, with format=csv or json instead of n and offset) downloads the first\n"
+            "1000 passages; /api/passage?id=&context=N gives a passage and the N around it;\n"
+            "/api/meetings gives the timeline of the meetings the passages name, as JSON.\n"
+            "/document?file=NAME (or ?id=PASSAGE) gives an indexed file as it is, and with\n"
+            "view=html as a page of its text, to anyone who can reach the server.\n"
+            "Stops on Ctrl-C or SIGTERM.\n"),
           out);
+    fputs("\n", out);
+    /* TRANSLATORS: %s is the default address, 127.0.0.1:8080 */
+    fprintf(out,
+            _("  --db DIR             the database (default: $VNSEARCH_DB, else ./vnsearch.db)\n"
+              "  --listen ADDR:PORT   where to listen (default %s, this machine only;\n"
+              "                       0.0.0.0:8080 serves every interface; port 0 picks a free one)\n"
+              "  --workers N          threads that run searches (default: two per core, at least 8)\n"
+              "  --per-ip-searches N  searches of one client address running at once\n"
+              "                       (default: --workers minus one, at least 1)\n"
+              "  --queue N            searches waiting for a worker, in all (default 64; then 503)\n"
+              "  --search-timeout S   a search stops after S seconds and answers what it found,\n"
+              "                       marked \"partial\" (default 5; 0: no limit)\n"
+              "  --threads N          threads that read and write connections (default: two per\n"
+              "                       core, at least 4)\n"
+              "  --header-timeout S   close a connection that sends no request's headers within S\n"
+              "                       seconds of connecting or of its last answer (default 5)\n"
+              "  --timeout S          close a connection inactive this long (default 15)\n"
+              "  --max-connections N  open connections in all (default 512)\n"
+              "  --per-ip N           open connections from one client address (default 16); at\n"
+              "                       either limit the oldest idle connection is closed for a new one\n"
+              "  --allow-remote       open the remote shards (remote HOST:PORT) a stub names\n"
+              "  --allow-remote-programs  also run the programs (remote :PROGRAM) a stub names\n"
+              "                       (environment: VNSEARCH_ALLOW_REMOTE=tcp or programs)\n"),
+            DEFAULT_LISTEN);
 }
 
 static long option_number(const char *opt, const char *s, long min, long max)
 {
     long v;
     if (parse_long(s, min, max, &v)) {
-        vs_say(stderr, "vnsearch serve: %s: expected a number from %ld to %ld, got '%s'\n", opt, min, max, s);
+        vs_say(stderr, _("vnsearch serve: %s: expected a number from %ld to %ld, got '%s'\n"), opt, min, max, s);
         exit(2);
     }
     return v;
@@ -1363,7 +1370,7 @@ static double option_seconds(const char *opt, const char *s, double min, double 
     char *end;
     double v = strtod(s, &end);
     if (!*s || *end || !(v >= min && v <= max)) {
-        vs_say(stderr, "vnsearch serve: %s: expected seconds from %g to %g, got '%s'\n", opt, min, max, s);
+        vs_say(stderr, _("vnsearch serve: %s: expected seconds from %g to %g, got '%s'\n"), opt, min, max, s);
         exit(2);
     }
     return v;
@@ -1380,7 +1387,7 @@ static void raise_file_limit(size_t connections)
     rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
     if (rl.rlim_cur < want)
-        log_msg("only %lu open files allowed (ulimit -n): fewer connections than --max-connections may be served",
+        log_msg(_("only %lu open files allowed (ulimit -n): fewer connections than --max-connections may be served"),
                 (unsigned long)rl.rlim_cur);
 }
 
@@ -1450,7 +1457,7 @@ int serve_main(int argc, char **argv)
         }
     }
     if (optind < argc) {
-        vs_say(stderr, "vnsearch serve: unexpected argument '%s' (queries are typed into the page)\n", argv[optind]);
+        vs_say(stderr, _("vnsearch serve: unexpected argument '%s' (queries are typed into the page)\n"), argv[optind]);
         return 2;
     }
     if (!per_ip_searches)
@@ -1460,7 +1467,7 @@ int serve_main(int argc, char **argv)
      * us here. */
     worker *workers = calloc((size_t)nworkers, sizeof *workers);
     if (!workers) {
-        vs_say(stderr, "vnsearch serve: out of memory\n");
+        vs_say(stderr, _("vnsearch serve: out of memory\n"));
         return 2;
     }
     long opened = 0;
@@ -1479,7 +1486,7 @@ int serve_main(int argc, char **argv)
     else if (!(s.guard = connguard_new((size_t)max_conn, (size_t)per_ip, header_timeout)) ||
              /* one address can have no more searches waiting than connections */
              !(s.queue = jobqueue_new((size_t)queue, (size_t)per_ip, (size_t)per_ip_searches, (size_t)nworkers)))
-        vs_say(stderr, "vnsearch serve: out of memory\n");
+        vs_say(stderr, _("vnsearch serve: out of memory\n"));
     else
         status = 0;
     if (status != 0) {
@@ -1550,7 +1557,7 @@ int serve_main(int argc, char **argv)
             MHD_OPTION_NOTIFY_COMPLETED, request_completed, &s, MHD_OPTION_URI_LOG_CALLBACK, uri_logger, &s,
             MHD_OPTION_END);
     if (!d) {
-        vs_say(stderr, "vnsearch serve: cannot start the HTTP server\n");
+        vs_say(stderr, _("vnsearch serve: cannot start the HTTP server\n"));
         close(fd);
         status = 2;
     } else {
@@ -1559,12 +1566,12 @@ int serve_main(int argc, char **argv)
         printf("vnsearch serve: http://%s/ (database %s, %ld workers)\n", shown, s.db, nworkers);
         fflush(stdout);
         if (!s.loopback)
-            log_msg("listening beyond this machine: anyone who can reach %s can search the index (there is no login)",
+            log_msg(_("listening beyond this machine: anyone who can reach %s can search the index (there is no login)"),
                     shown);
         int sig = 0;
         while (sigwait(&stop, &sig) != 0)
             ;
-        log_msg("stopping (signal %d)", sig);
+        log_msg(_("stopping (signal %d)"), sig);
     }
     /* Searches waiting are answered 503, the running ones finish (within
      * --search-timeout); then the connections close. */

@@ -19,61 +19,66 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: vnsearch [--db DIR] [-n N] [--offset K] [--format text|json|tsv|csv|trec]\n"
-          "                [--framework CODE]... [--from DATE] [--to DATE] [--exact] [--facets]\n"
-          "                [--sort relevance|date] [--context N] [--all-copies] QUERY...\n"
-          "       vnsearch --like ID [options]   (the passages like passage ID)\n"
-          "       vnsearch --batch FILE [--threads N] [options]\n"
-          "       vnsearch --meetings [--framework CODE]... [--from DATE] [--to DATE] [--format F]\n"
-          "       vnsearch serve [--db DIR] [--listen 127.0.0.1:8080]   (the search page; serve --help)\n"
-          "\n"
-          "Searches the passages indexed by vnindex (default database: $VNSEARCH_DB, else\n"
-          "./vnsearch.db).  Words typed without marks match every accented form.\n"
-          "\n"
-          "Query language: words (ranked, all words first), \"a phrase\", -exclude, +require,\n"
-          "a OR b, a AND b, (grouping), prefix*, framework:CODE, date:FROM..TO\n"
-          "Quote a query with -exclusions so they are not read as options:\n"
-          "  vnsearch 'Motegi -Covid'    or    vnsearch -- Motegi -Covid\n"
-          "\n"
-          "  -n N              number of passages (default 10)\n"
-          "  --offset K        skip the first K passages\n"
-          "  --format F        text (default), json (one object per line), tsv, csv (RFC 4180),\n"
-          "                    trec; tsv and csv are for spreadsheets: a row per passage, and\n"
-          "                    with --batch one for each query that found nothing or failed\n"
-          "  --framework CODE  only passages of this framework (repeatable: any of them)\n"
-          "  --from DATE       only passages with a date on or after DATE (YYYY, YYYY-MM,\n"
-          "                    YYYY-MM-DD, or MM/YYYY, DD/MM/YYYY as Vietnamese write them)\n"
-          "  --to DATE         ... on or before DATE\n"
-          "  --exact           words typed with marks match only that spelling\n"
-          "  --facets          count matches per framework and per year\n"
-          "  --sort ORDER      relevance (default), or date: the latest date first within\n"
-          "                    each match (every word, other marks, some words), undated last\n"
-          "                    (vnsearch --sort date hop tac kinh te)\n"
-          "  --like ID         the passages that speak of what passage ID speaks of, its copies\n"
-          "                    left out (vnsearch --like mekong-frameworks.txt:132); filters\n"
-          "                    apply, query words do not\n"
-          "  --context N       with each passage, the N before and after it in its file\n"
-          "                    (vnsearch --context 2 thu hoach som)\n"
-          "  --all-copies      passages with the same words in several places are shown once,\n"
-          "                    \"also in\" the others (counts count each); this lists each copy\n"
-          "  --color WHEN      highlight with colour: auto (default), always, never\n"
-          "  --meetings        the meetings timeline: every summit, ministerial meeting and SOM\n"
-          "                    the passages name, one per framework, kind and ordinal, with its\n"
-          "                    date, place, sources and the conflicts between them (text, json,\n"
-          "                    tsv or csv; --framework, --from and --to filter it)\n"
-          "  --batch FILE      run every query in FILE (- for stdin): one per line, QUERY or\n"
-          "                    ID<TAB>QUERY; blank lines and # comments skipped; results in\n"
-          "                    input order, each row carrying its query id\n"
-          "  --threads N       batch worker threads (default: one per core)\n"
-          "  --progress        batch progress on stderr even when it is not a terminal\n"
-          "  --allow-remote    open the remote shards (remote HOST:PORT) a stub names\n"
-          "  --allow-remote-programs  also run the programs (remote :PROGRAM) a stub names;\n"
-          "                    without these only local databases are opened (environment:\n"
-          "                    VNSEARCH_ALLOW_REMOTE=tcp or programs)\n"
-          "  --version         print the version and the index format, and exit\n"
-          "\n"
-          "Exit status: 0 passages found, 1 none found, 2 error.  With --batch: 0 every\n"
-          "query ran, 2 some line was bad (reported on stderr with its line number).\n",
+    /* four messages, not one: a translator redoes one paragraph at a time,
+     * and the option names inside them stay as they are */
+    fputs(_("usage: vnsearch [--db DIR] [-n N] [--offset K] [--format text|json|tsv|csv|trec]\n"
+            "                [--framework CODE]... [--from DATE] [--to DATE] [--exact] [--facets]\n"
+            "                [--sort relevance|date] [--context N] [--all-copies] QUERY...\n"
+            "       vnsearch --like ID [options]   (the passages like passage ID)\n"
+            "       vnsearch --batch FILE [--threads N] [options]\n"
+            "       vnsearch --meetings [--framework CODE]... [--from DATE] [--to DATE] [--format F]\n"
+            "       vnsearch serve [--db DIR] [--listen 127.0.0.1:8080]   (the search page; serve --help)\n"),
+          out);
+    fputs("\n", out);
+    fputs(_("Searches the passages indexed by vnindex (default database: $VNSEARCH_DB, else\n"
+            "./vnsearch.db).  Words typed without marks match every accented form.\n"
+            "\n"
+            "Query language: words (ranked, all words first), \"a phrase\", -exclude, +require,\n"
+            "a OR b, a AND b, (grouping), prefix*, framework:CODE, date:FROM..TO\n"
+            "Quote a query with -exclusions so they are not read as options:\n"
+            "  vnsearch 'Motegi -Covid'    or    vnsearch -- Motegi -Covid\n"),
+          out);
+    fputs("\n", out);
+    fputs(_("  -n N              number of passages (default 10)\n"
+            "  --offset K        skip the first K passages\n"
+            "  --format F        text (default), json (one object per line), tsv, csv (RFC 4180),\n"
+            "                    trec; tsv and csv are for spreadsheets: a row per passage, and\n"
+            "                    with --batch one for each query that found nothing or failed\n"
+            "  --framework CODE  only passages of this framework (repeatable: any of them)\n"
+            "  --from DATE       only passages with a date on or after DATE (YYYY, YYYY-MM,\n"
+            "                    YYYY-MM-DD, or MM/YYYY, DD/MM/YYYY as Vietnamese write them)\n"
+            "  --to DATE         ... on or before DATE\n"
+            "  --exact           words typed with marks match only that spelling\n"
+            "  --facets          count matches per framework and per year\n"
+            "  --sort ORDER      relevance (default), or date: the latest date first within\n"
+            "                    each match (every word, other marks, some words), undated last\n"
+            "                    (vnsearch --sort date hop tac kinh te)\n"
+            "  --like ID         the passages that speak of what passage ID speaks of, its copies\n"
+            "                    left out (vnsearch --like mekong-frameworks.txt:132); filters\n"
+            "                    apply, query words do not\n"
+            "  --context N       with each passage, the N before and after it in its file\n"
+            "                    (vnsearch --context 2 thu hoach som)\n"
+            "  --all-copies      passages with the same words in several places are shown once,\n"
+            "                    \"also in\" the others (counts count each); this lists each copy\n"
+            "  --color WHEN      highlight with colour: auto (default), always, never\n"
+            "  --meetings        the meetings timeline: every summit, ministerial meeting and SOM\n"
+            "                    the passages name, one per framework, kind and ordinal, with its\n"
+            "                    date, place, sources and the conflicts between them (text, json,\n"
+            "                    tsv or csv; --framework, --from and --to filter it)\n"
+            "  --batch FILE      run every query in FILE (- for stdin): one per line, QUERY or\n"
+            "                    ID<TAB>QUERY; blank lines and # comments skipped; results in\n"
+            "                    input order, each row carrying its query id\n"
+            "  --threads N       batch worker threads (default: one per core)\n"
+            "  --progress        batch progress on stderr even when it is not a terminal\n"
+            "  --allow-remote    open the remote shards (remote HOST:PORT) a stub names\n"
+            "  --allow-remote-programs  also run the programs (remote :PROGRAM) a stub names;\n"
+            "                    without these only local databases are opened (environment:\n"
+            "                    VNSEARCH_ALLOW_REMOTE=tcp or programs)\n"
+            "  --version         print the version and the index format, and exit\n"),
+          out);
+    fputs("\n", out);
+    fputs(_("Exit status: 0 passages found, 1 none found, 2 error.  With --batch: 0 every\n"
+            "query ran, 2 some line was bad (reported on stderr with its line number).\n"),
           out);
 }
 
@@ -104,12 +109,13 @@ static int check_utf8(const char *what, const char *s)
 static int meetings_run(const char *db, unsigned open_flags, const vs_request *req, out_format format, int extra)
 {
     if (extra) {
-        fprintf(stderr, "vnsearch: --meetings lists every meeting: give it no query, --like or --batch "
-                        "(filter with --framework, --from, --to)\n");
+        fputs(_("vnsearch: --meetings lists every meeting: give it no query, --like or --batch "
+                "(filter with --framework, --from, --to)\n"),
+              stderr);
         return 2;
     }
     if (format == OUT_TREC) {
-        fprintf(stderr, "vnsearch: --meetings: expected --format text, json, tsv or csv, got trec\n");
+        fputs(_("vnsearch: --meetings: expected --format text, json, tsv or csv, got trec\n"), stderr);
         return 2;
     }
     int bad = 0;
@@ -137,21 +143,24 @@ static int meetings_run(const char *db, unsigned open_flags, const vs_request *r
             fwrite(out.s, 1, out.len, stdout);
         sb_free(&out);
         if (ms.n == 0) {
-            fprintf(stderr, "vnsearch: no meetings %s\n",
-                    req->nframeworks || req->from || req->to ? "match these filters" : "in the index");
+            fputs(req->nframeworks || req->from || req->to ? _("vnsearch: no meetings match these filters\n")
+                                                           : _("vnsearch: no meetings in the index\n"),
+                  stderr);
             status = 1;
         } else if (format == OUT_TEXT) {
             fflush(stdout);
             size_t conflicts = 0;
             for (size_t i = 0; i < ms.n; i++)
                 conflicts += ms.items[i].nconflicts > 0;
-            fprintf(stderr, "%zu meeting%s, %zu with conflicting sources\n", ms.n, ms.n == 1 ? "" : "s", conflicts);
+            fprintf(stderr, ngettext("%zu meeting, %zu with conflicting sources\n",
+                                     "%zu meetings, %zu with conflicting sources\n", ms.n),
+                    ms.n, conflicts);
         }
     }
     vs_meetings_free(&ms);
     vs_close(e);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "vnsearch: cannot write the results\n");
+        fputs(_("vnsearch: cannot write the results\n"), stderr);
         return 2;
     }
     return status;
@@ -293,7 +302,7 @@ int main(int argc, char **argv)
         return 2;
     }
     req.query = query.s ? query.s : "";
-    int bad = check_utf8("the query", req.query);
+    int bad = check_utf8(_("the query"), req.query);
     for (size_t i = 0; i < req.nframeworks; i++)
         bad |= check_utf8("--framework", fws[i]);
     bad |= (req.from && check_utf8("--from", req.from)) | (req.to && check_utf8("--to", req.to));
@@ -320,7 +329,7 @@ int main(int argc, char **argv)
         status = 2;
     } else {
         if (res.note)
-            fprintf(stderr, "vnsearch: note: %s\n", res.note);
+            fprintf(stderr, _("vnsearch: note: %s\n"), res.note);
         strbuf out = STRBUF_INIT;
         out_table_header(&out, oo.format, 0);
         oo.query = req.query;
