@@ -6,9 +6,12 @@
 
 #include "vnsearch.h"
 
+#define _(s) gettext(s)
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libintl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +83,7 @@ static void add_file(walker *w, const char *path, const char *name, const struct
     }
     size_t *slot = name_slot(w, name);
     if (*slot) {
-        vs_say(w->warn, "vnindex: %s: skipped: another file is already indexed as '%s' (%s)\n", path, name,
+        vs_say(w->warn, _("vnindex: %s: skipped: another file is already indexed as '%s' (%s)\n"), path, name,
                 fs->files[*slot - 1].path);
         fs->warnings++;
         return;
@@ -125,24 +128,24 @@ static void walk_dir(walker *w, const char *dir, const char *rel)
 {
     struct stat st;
     if (stat(dir, &st) != 0) {
-        vs_say(w->warn, "vnindex: %s: %s, skipped\n", dir, strerror(errno));
+        vs_say(w->warn, _("vnindex: %s: %s, skipped\n"), dir, strerror(errno));
         w->fs->warnings++;
         return;
     }
     for (int i = 0; i < w->depth; i++)
         if (w->stack[i].dev == st.st_dev && w->stack[i].ino == st.st_ino) {
-            vs_say(w->warn, "vnindex: %s: directory loop (a symlink back to a parent), skipped\n", dir);
+            vs_say(w->warn, _("vnindex: %s: directory loop (a symlink back to a parent), skipped\n"), dir);
             w->fs->warnings++;
             return;
         }
     if (w->depth >= MAX_DEPTH) {
-        vs_say(w->warn, "vnindex: %s: nested more than %d directories deep, skipped\n", dir, MAX_DEPTH);
+        vs_say(w->warn, _("vnindex: %s: nested more than %d directories deep, skipped\n"), dir, MAX_DEPTH);
         w->fs->warnings++;
         return;
     }
     DIR *d = opendir(dir);
     if (!d) {
-        vs_say(w->warn, "vnindex: %s: %s, skipped\n", dir, strerror(errno));
+        vs_say(w->warn, _("vnindex: %s: %s, skipped\n"), dir, strerror(errno));
         w->fs->warnings++;
         return;
     }
@@ -179,13 +182,13 @@ static void walk_dir(walker *w, const char *dir, const char *rel)
         int pl = snprintf(path, sizeof path, "%s/%s", dir, entries[i]);
         int sl = snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", entries[i]);
         if (pl < 0 || (size_t)pl >= sizeof path || sl < 0 || (size_t)sl >= sizeof sub) {
-            vs_say(w->warn, "vnindex: %s/%s: path too long, skipped\n", dir, entries[i]);
+            vs_say(w->warn, _("vnindex: %s/%s: path too long, skipped\n"), dir, entries[i]);
             w->fs->warnings++;
             continue;
         }
         struct stat est;
         if (stat(path, &est) != 0) {
-            vs_say(w->warn, "vnindex: %s: %s, skipped\n", path, strerror(errno));
+            vs_say(w->warn, _("vnindex: %s: %s, skipped\n"), path, strerror(errno));
             w->fs->warnings++;
             continue;
         }
@@ -194,7 +197,7 @@ static void walk_dir(walker *w, const char *dir, const char *rel)
         else if (S_ISREG(est.st_mode) && fileset_reads_name(entries[i]))
             add_file(w, path, sub, &est);
         else if (fileset_reads_name(entries[i])) { /* a FIFO would block, /dev/zero never end */
-            vs_say(w->warn, "vnindex: %s: not a regular file, skipped\n", path);
+            vs_say(w->warn, _("vnindex: %s: not a regular file, skipped\n"), path);
             w->fs->warnings++;
         }
     }
@@ -230,7 +233,7 @@ int fileset_collect(fileset *fs, const char *const *paths, size_t n, FILE *warn)
             const char *base = strrchr(paths[i], '/');
             add_file(&w, paths[i], base ? base + 1 : paths[i], &st);
         } else {
-            vs_say(warn, "vnindex: %s: not a regular file or directory, skipped\n", paths[i]);
+            vs_say(warn, _("vnindex: %s: not a regular file or directory, skipped\n"), paths[i]);
             fs->warnings++;
         }
     }

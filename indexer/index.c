@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <libintl.h>
 #include <limits.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -46,6 +47,8 @@
 #include "fileset.h"
 #include "readers.h"
 #include "vnsearch.h"
+
+#define _(s) gettext(s)
 
 #define MAX_SHARDS 64
 /* Xapian's own flush, off: the parts commit every VNSEARCH_FLUSH_DOCS (1000)
@@ -265,15 +268,16 @@ int index_read_input(const char *path, char **data, size_t *len, int *changed, c
     if (max >= (1u << 20) && max % (1u << 20) == 0)
         snprintf(limit, sizeof limit, "%zu MiB", max >> 20);
     else
-        snprintf(limit, sizeof limit, "%zu bytes", max);
+        snprintf(limit, sizeof limit, ngettext("%zu byte", "%zu bytes", max), max);
     rd_format fmt = rd_format_of(path);
     if (fmt == RD_FORMAT_TXT || fmt == RD_FORMAT_NONE) {
-        snprintf(cut_note, cut_cap, "larger than %s; only the first %s read", limit, limit);
+        /* TRANSLATORS: both %s are the same size, such as "128 MiB" */
+        snprintf(cut_note, cut_cap, _("larger than %s; only the first %s read"), limit, limit);
         return 0;
     }
     free(*data);
     *data = NULL;
-    snprintf(why, why_cap, "larger than %s, the most vnindex reads of a file", limit);
+    snprintf(why, why_cap, _("larger than %s, the most vnindex reads of a file"), limit);
     return -1;
 }
 
@@ -303,7 +307,7 @@ static void index_one(worker *w, vs_docbuilder *b, size_t i)
     char cut[128], why[256];
     int read_rc = index_read_input(f->path, &raw, &raw_len, &changed, cut, sizeof cut, why, sizeof why);
     if (read_rc != 0) {
-        say(r, "vnindex: %s: %s, skipped\n", f->path, why);
+        say(r, _("vnindex: %s: %s, skipped\n"), f->path, why);
         atomic_fetch_add(&r->warnings, 1);
         /* A file the run may not read, or too big to read, is recorded with
          * no passages, so that the next run says "up to date" instead of
@@ -360,7 +364,7 @@ static void index_one(worker *w, vs_docbuilder *b, size_t i)
     int picture = fmt == RD_FORMAT_PNG || fmt == RD_FORMAT_JPEG || fmt == RD_FORMAT_TIFF;
     if (((rc == RD_ERR_NO_TEXT || rc == RD_ERR_NO_OCR_MODEL) && may_be_scan(fmt)) ||
         (picture && (rc == RD_ERR_LIMIT || rc == RD_ERR_DAMAGED))) {
-        say(r, "vnindex: %s: %s; indexed by its name\n", f->path, err[0] ? err : rd_errmsg(rc));
+        say(r, _("vnindex: %s: %s; indexed by its name\n"), f->path, err[0] ? err : rd_errmsg(rc));
         atomic_fetch_add(&r->warnings, 1);
         rc = rd_name_document(f->name, fmt, &doc);
         if (rc) {
@@ -368,7 +372,7 @@ static void index_one(worker *w, vs_docbuilder *b, size_t i)
             return;
         }
     } else if (rc == RD_OK && doc->count == 0 && may_be_scan(fmt)) {
-        say(r, "vnindex: %s: no text found; indexed by its name\n", f->path);
+        say(r, _("vnindex: %s: no text found; indexed by its name\n"), f->path);
         atomic_fetch_add(&r->warnings, 1);
         rd_document_free(doc);
         doc = NULL;
@@ -379,7 +383,7 @@ static void index_one(worker *w, vs_docbuilder *b, size_t i)
         }
     }
     if (rc) {
-        say(r, "vnindex: %s: %s, skipped\n", f->path, err[0] ? err : rd_errmsg(rc));
+        say(r, _("vnindex: %s: %s, skipped\n"), f->path, err[0] ? err : rd_errmsg(rc));
         atomic_fetch_add(&r->warnings, 1);
         /* A damaged, encrypted or scanned file is recorded with no passages,
          * so the next run leaves it alone until it changes; one waiting for
@@ -396,7 +400,7 @@ static void index_one(worker *w, vs_docbuilder *b, size_t i)
         atomic_fetch_add(&r->warnings, 1);
     }
     if (changed) {
-        say(r, "vnindex: %s: changed while being read; indexed what was read\n", f->path);
+        say(r, _("vnindex: %s: changed while being read; indexed what was read\n"), f->path);
         atomic_fetch_add(&r->warnings, 1);
     }
     vs_build_stats st = {0, 0, 0};
@@ -407,7 +411,7 @@ static void index_one(worker *w, vs_docbuilder *b, size_t i)
         return;
     }
     if (st.passages + st.headings == 0) {
-        say(r, "vnindex: %s: no text to index\n", f->path);
+        say(r, _("vnindex: %s: no text to index\n"), f->path);
         atomic_fetch_add(&r->warnings, 1);
     }
     r->state[i].passages = st.passages + st.headings; /* documents in the index */
@@ -469,7 +473,8 @@ static void draw_progress(run *r, int final)
     int width = 24, filled = r->ntodo ? (int)((double)done / (double)r->ntodo * width) : width;
     for (int i = 0; i < width; i++)
         fputc(i < filled ? '#' : '.', stderr);
-    vs_say(stderr, "] %zu/%zu files  %.1f MB  %zu passages  %.1f MB/s", done, r->ntodo, mb,
+    /* TRANSLATORS: the progress line, after a bar drawn as [####....] */
+    vs_say(stderr, _("] %zu/%zu files  %.1f MB  %zu passages  %.1f MB/s"), done, r->ntodo, mb,
             atomic_load(&r->passages_done), secs > 0 ? mb / secs : 0.0);
     if (final)
         fputc('\n', stderr);
@@ -935,11 +940,12 @@ static int plan_update(run *r)
     const char *why = NULL;
     /* (a small index rebuilds in a moment: ratios, no floor) */
     if (delta_bytes > base_bytes / 4)
-        why = "the files changed since the last full build are over a quarter of the index";
+        why = _("vnindex: the files changed since the last full build are over a quarter of the index: "
+                "rebuilding it in full\n");
     else if (retired_passages > base_passages / 4 || retired_terms > 4096)
-        why = "over a quarter of the index has changed since the last full build";
+        why = _("vnindex: over a quarter of the index has changed since the last full build: rebuilding it in full\n");
     if (why && !r->o->quiet)
-        vs_say(stderr, "vnindex: %s: rebuilding it in full\n", why);
+        fputs(why, stderr);
     return why == NULL;
 }
 
@@ -1023,8 +1029,9 @@ static void on_fatal(const char *what)
     char why[256] = "";
     struct statvfs fs;
     if (current_run && statvfs(current_run->scratch, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < (4u << 20))
-        snprintf(why, sizeof why, " (No space left on device)");
-    vs_say(stderr, "vnindex: cannot write the new index: %s%s; the previous index is unchanged\n", what, why);
+        snprintf(why, sizeof why, " (%s)", strerror(ENOSPC));
+    /* TRANSLATORS: the first %s says what failed, the second is empty or " (No space left on device)" */
+    vs_say(stderr, _("vnindex: cannot write the new index: %s%s; the previous index is unchanged\n"), what, why);
     if (current_run && current_run->scratch[0])
         vs_remove_tree(current_run->scratch);
     _exit(2);
@@ -1051,11 +1058,11 @@ int index_run(const index_options *o)
     double t0 = now();
 
     if (r.nshards > MAX_SHARDS) {
-        vs_say(stderr, "vnindex: --shards: at most %d\n", MAX_SHARDS);
+        vs_say(stderr, _("vnindex: --shards: at most %d\n"), MAX_SHARDS);
         return 2;
     }
     if (fileset_collect(&r.fs, o->paths, o->npaths, stderr) != 0) {
-        vs_say(stderr, "vnindex: out of memory\n");
+        vs_say(stderr, _("vnindex: out of memory\n"));
         goto out;
     }
     atomic_store(&r.warnings, r.fs.warnings);
@@ -1066,7 +1073,7 @@ int index_run(const index_options *o)
     char used[2 * PATH_MAX + 64];
     vs_tables_describe(r.tables, used, sizeof used);
     if (!vs_tables_have_frameworks(r.tables)) {
-        vs_say(stderr, "vnindex: warning: no framework in the tables used (%s); passages get no framework tags\n",
+        vs_say(stderr, _("vnindex: warning: no framework in the tables used (%s); passages get no framework tags\n"),
                 used);
         atomic_fetch_add(&r.warnings, 1);
     }
@@ -1075,21 +1082,21 @@ int index_run(const index_options *o)
         goto out;
     }
     if (vs_index_info_read(o->db, &r.known, err, sizeof err) != 0) {
-        vs_say(stderr, "vnindex: out of memory\n");
+        vs_say(stderr, _("vnindex: out of memory\n"));
         goto out;
     }
     if (err[0])
-        vs_say(stderr, "vnindex: %s: current index unreadable (%s); rebuilding\n", o->db, err);
+        vs_say(stderr, _("vnindex: %s: current index unreadable (%s); rebuilding\n"), o->db, err);
     r.current = r.known.generation;
     if (r.current >= 0 && (!r.known.format || strcmp(r.known.format, VS_INDEX_FORMAT) != 0) && !o->quiet)
-        vs_say(stderr, "vnindex: %s was written in index format %s; rebuilding it in format %s\n", o->db,
-                r.known.format ? r.known.format : "(none)", VS_INDEX_FORMAT);
+        vs_say(stderr, _("vnindex: %s was written in index format %s; rebuilding it in format %s\n"), o->db,
+                r.known.format ? r.known.format : _("(none)"), VS_INDEX_FORMAT);
     vs_gen_cleanup(o->db, r.current); /* scratch of a killed run */
     /* the OCR cache, made under the lock in an index directory */
     if (!o->no_ocr && (size_t)snprintf(r.ocr_cache, sizeof r.ocr_cache, "%s/%s", o->db, INDEX_OCR_CACHE) <
                           sizeof r.ocr_cache) {
         if (mkdir(r.ocr_cache, 0777) != 0 && errno != EEXIST) {
-            fprintf(stderr, "vnindex: %s: %s; OCR text is not cached\n", r.ocr_cache, strerror(errno));
+            fprintf(stderr, _("vnindex: %s: %s; OCR text is not cached\n"), r.ocr_cache, strerror(errno));
             r.ocr_cache[0] = '\0';
         }
     } else {
@@ -1103,7 +1110,7 @@ int index_run(const index_options *o)
     r.todo = calloc(r.fs.count + 1, sizeof *r.todo);
     r.seen = calloc(r.known.nfiles + 1, sizeof *r.seen);
     if (!r.state || !r.todo || !r.seen) {
-        vs_say(stderr, "vnindex: out of memory\n");
+        vs_say(stderr, _("vnindex: out of memory\n"));
         goto out;
     }
     int same_tables = vs_index_info_same_tables(&r.known, r.tables) && r.known.shards == r.nshards;
@@ -1135,7 +1142,8 @@ int index_run(const index_options *o)
     }
     if (!o->force && same_tables && changed == 0 && deleted == 0) {
         if (!o->quiet)
-            vs_say(stderr, "vnindex: %s is up to date (%zu files)\n", o->db, r.fs.count);
+            vs_say(stderr, ngettext("vnindex: %s is up to date (%zu file)\n", "vnindex: %s is up to date (%zu files)\n", r.fs.count),
+                       o->db, r.fs.count);
         status = 0;
         goto out;
     }
@@ -1151,7 +1159,7 @@ int index_run(const index_options *o)
     for (size_t i = 0; o->update && !r.sharded_update && i < r.known.nfiles; i++)
         if (r.seen[i] == KEPT_UNLISTED && (!r.layered || r.known.files[i].build != r.known.base)) {
             if (add_unlisted(&r, &r.known.files[i]) != 0) {
-                vs_say(stderr, "vnindex: out of memory\n");
+                vs_say(stderr, _("vnindex: out of memory\n"));
                 goto out;
             }
             r.seen[i] = SEEN_CHANGED;
@@ -1164,24 +1172,26 @@ int index_run(const index_options *o)
     else
         r.codec_ok = train_codec(&r, err, sizeof err) == 0;
     if (!r.codec_ok) {
-        vs_say(stderr, "vnindex: %s\n", err[0] ? err : "out of memory");
+        vs_say(stderr, "vnindex: %s\n", err[0] ? err : _("out of memory"));
         goto out;
     }
 
     size_t total_docs = 0;
     int b = build(&r, &total_docs);
     if (b == 1) {
-        vs_say(stderr, "vnindex: nothing indexed: no passages in %zu file%s; %s left as it was\n", r.ntodo,
-                r.ntodo == 1 ? "" : "s", o->db);
+        vs_say(stderr,
+               ngettext("vnindex: nothing indexed: no passages in %zu file; %s left as it was\n",
+                        "vnindex: nothing indexed: no passages in %zu files; %s left as it was\n", r.ntodo),
+               r.ntodo, o->db);
         status = 1;
         goto out;
     }
     if (b != 0) {
-        vs_say(stderr, "vnindex: %s; the previous index is unchanged\n", r.error[0] ? r.error : "failed");
+        vs_say(stderr, _("vnindex: %s; the previous index is unchanged\n"), r.error[0] ? r.error : _("failed"));
         goto out;
     }
     if (vs_gen_publish(o->db, r.gen, r.nshards, r.layered, err, sizeof err) != 0) {
-        vs_say(stderr, "vnindex: %s; the previous index is unchanged\n", err);
+        vs_say(stderr, _("vnindex: %s; the previous index is unchanged\n"), err);
         goto out;
     }
     vs_gen_cleanup(o->db, r.gen);
@@ -1197,23 +1207,39 @@ int index_run(const index_options *o)
             in_index += files[i].passages;
         free(files);
         (void)total_docs;
-        fprintf(stderr, "vnindex: tables: %s\n", used);
-        fprintf(stderr,
-                "vnindex: %s %zu file%s (%.1f MB, %zu passages, %zu headings) into %s in %.2f s (%.1f MB/s): %zu "
-                "passages and headings in the index, %zu warning%s\n",
-                r.layered || r.sharded_update ? "updated" : "indexed", r.ntodo, r.ntodo == 1 ? "" : "s", mb,
-                atomic_load(&r.passages_done), atomic_load(&r.headings_done), o->db, secs, secs > 0 ? mb / secs : 0.0,
-                in_index, w, w == 1 ? "" : "s");
+        fprintf(stderr, _("vnindex: tables: %s\n"), used);
+        char warnings[64];
+        snprintf(warnings, sizeof warnings, ngettext("%zu warning", "%zu warnings", w), w);
+        /* TRANSLATORS: the last %s is "N warnings" */
+        const char *summary =
+            r.layered || r.sharded_update
+                ? ngettext("vnindex: updated %zu file (%.1f MB, %zu passages, %zu headings) into %s in %.2f s "
+                           "(%.1f MB/s): %zu passages and headings in the index, %s\n",
+                           "vnindex: updated %zu files (%.1f MB, %zu passages, %zu headings) into %s in %.2f s "
+                           "(%.1f MB/s): %zu passages and headings in the index, %s\n",
+                           r.ntodo)
+                : ngettext("vnindex: indexed %zu file (%.1f MB, %zu passages, %zu headings) into %s in %.2f s "
+                           "(%.1f MB/s): %zu passages and headings in the index, %s\n",
+                           "vnindex: indexed %zu files (%.1f MB, %zu passages, %zu headings) into %s in %.2f s "
+                           "(%.1f MB/s): %zu passages and headings in the index, %s\n",
+                           r.ntodo);
+        fprintf(stderr, summary, r.ntodo, mb, atomic_load(&r.passages_done), atomic_load(&r.headings_done), o->db,
+                secs, secs > 0 ? mb / secs : 0.0, in_index, warnings);
         size_t op = atomic_load(&r.ocr_pages), oc = atomic_load(&r.ocr_cached);
         if (op + oc)
-            fprintf(stderr, "vnindex: OCR: %zu page%s read, %zu from the cache\n", op, op == 1 ? "" : "s", oc);
+            fprintf(stderr, ngettext("vnindex: OCR: %zu page read, %zu from the cache\n",
+                                     "vnindex: OCR: %zu pages read, %zu from the cache\n", op),
+                    op, oc);
     }
     size_t om = atomic_load(&r.ocr_missing);
     if (om)
         fprintf(stderr,
-                "vnindex: warning: %zu file%s with scanned pages not read: OCR needs Tesseract's Vietnamese "
-                "model: install %s; %s read again on the next run\n",
-                om, om == 1 ? "" : "s", RD_OCR_PACKAGE, om == 1 ? "it is" : "they are");
+                ngettext("vnindex: warning: %zu file with scanned pages not read: OCR needs Tesseract's Vietnamese "
+                         "model: install %s; it is read again on the next run\n",
+                         "vnindex: warning: %zu files with scanned pages not read: OCR needs Tesseract's Vietnamese "
+                         "model: install %s; they are read again on the next run\n",
+                         om),
+                om, RD_OCR_PACKAGE);
 out:
     if (r.scratch[0])
         vs_remove_tree(r.scratch);

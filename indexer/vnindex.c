@@ -111,42 +111,45 @@ static int dump(const index_options *o, int blocks)
 
 static void usage(FILE *out)
 {
-    fputs("usage: vnindex [--db DIR] [--update] [--force] [--progress|--quiet] [--threads N] [--shards N]\n"
-          "               [--frameworks FILE] [--aliases FILE] [--no-ocr] PATH...\n"
-          "       vnindex --watch [--rescan SECONDS] [options] PATH...\n"
-          "\n"
-          "Indexes the documents under each PATH (directories recursively: .txt, .docx,\n"
-          ".odt, .pdf, .html, .htm, .doc, .rtf, and scans: .png, .jpg, .jpeg, .tif, .tiff,\n"
-          "read by OCR like PDF pages without text) into DIR (default: $VNSEARCH_DB, else\n"
-          "./vnsearch.db), one passage per paragraph.\n"
-          "\n"
-          "  --db DIR          database directory\n"
-          "  --update          re-index only changed files; drop deleted ones; keep the rest\n"
-          "  --force           rebuild even if nothing changed\n"
-          "  --progress        progress line on stderr even when it is not a terminal\n"
-          "  --quiet           no progress line and no summary\n"
-          "  --threads N       worker threads (default: one per core, at most 8)\n"
-          "  --shards N        split the index into N shards searched as one\n"
-          "  --frameworks FILE framework table (default: frameworks.tsv beside the texts)\n"
-          "  --aliases FILE    spelling variants table (default: aliases.tsv beside the texts)\n"
-          "  --no-ocr          do not OCR scans (pictures, PDF pages without text): they are\n"
-          "                    found by their file names only\n"
-          "  --dump            print the passages as TSV (id, framework, mentions, dates,\n"
-          "                    section, heading, where, notes, note_of, outline, why, text)\n"
-          "                    instead of indexing: outline is the headings above the passage,\n"
-          "                    why says what gave it its framework (heading, path, opening words)\n"
-          "  --dump=blocks     print what each file's reader made of it (headings, paragraphs,\n"
-          "                    list items, table cells, notes, with page and heading path)\n"
-          "  --version         print the version and the index format, and exit\n"
-          "  --watch           stay running: after a first pass, follow the folders (inotify)\n"
-          "                    and --update the index a second after changes settle, until\n"
-          "                    SIGTERM or Ctrl-C; SIGHUP rescans at once\n"
-          "  --rescan SECONDS  with --watch: also rescan every SECONDS (folders on network file\n"
-          "                    systems, whose remote changes inotify does not see); without it,\n"
-          "                    only folders that cannot be watched are rescanned, every 300 s\n"
-          "\n"
-          "Exit status: 0 indexed or already up to date, 1 nothing could be indexed, 2 error.\n",
+    /* a message per paragraph, so a translator redoes one at a time */
+    fputs(_("usage: vnindex [--db DIR] [--update] [--force] [--progress|--quiet] [--threads N] [--shards N]\n"
+            "               [--frameworks FILE] [--aliases FILE] [--no-ocr] PATH...\n"
+            "       vnindex --watch [--rescan SECONDS] [options] PATH...\n"),
           out);
+    fputs("\n", out);
+    fputs(_("Indexes the documents under each PATH (directories recursively: .txt, .docx,\n"
+            ".odt, .pdf, .html, .htm, .doc, .rtf, and scans: .png, .jpg, .jpeg, .tif, .tiff,\n"
+            "read by OCR like PDF pages without text) into DIR (default: $VNSEARCH_DB, else\n"
+            "./vnsearch.db), one passage per paragraph.\n"),
+          out);
+    fputs("\n", out);
+    fputs(_("  --db DIR          database directory\n"
+            "  --update          re-index only changed files; drop deleted ones; keep the rest\n"
+            "  --force           rebuild even if nothing changed\n"
+            "  --progress        progress line on stderr even when it is not a terminal\n"
+            "  --quiet           no progress line and no summary\n"
+            "  --threads N       worker threads (default: one per core, at most 8)\n"
+            "  --shards N        split the index into N shards searched as one\n"
+            "  --frameworks FILE framework table (default: frameworks.tsv beside the texts)\n"
+            "  --aliases FILE    spelling variants table (default: aliases.tsv beside the texts)\n"
+            "  --no-ocr          do not OCR scans (pictures, PDF pages without text): they are\n"
+            "                    found by their file names only\n"
+            "  --dump            print the passages as TSV (id, framework, mentions, dates,\n"
+            "                    section, heading, where, notes, note_of, outline, why, text)\n"
+            "                    instead of indexing: outline is the headings above the passage,\n"
+            "                    why says what gave it its framework (heading, path, opening words)\n"
+            "  --dump=blocks     print what each file's reader made of it (headings, paragraphs,\n"
+            "                    list items, table cells, notes, with page and heading path)\n"
+            "  --version         print the version and the index format, and exit\n"
+            "  --watch           stay running: after a first pass, follow the folders (inotify)\n"
+            "                    and --update the index a second after changes settle, until\n"
+            "                    SIGTERM or Ctrl-C; SIGHUP rescans at once\n"
+            "  --rescan SECONDS  with --watch: also rescan every SECONDS (folders on network file\n"
+            "                    systems, whose remote changes inotify does not see); without it,\n"
+            "                    only folders that cannot be watched are rescanned, every 300 s\n"),
+          out);
+    fputs("\n", out);
+    fputs(_("Exit status: 0 indexed or already up to date, 1 nothing could be indexed, 2 error.\n"), out);
 }
 
 static int parse_count(const char *opt, const char *s, int max)

@@ -19,6 +19,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <libintl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -36,6 +37,8 @@
 
 #include "fileset.h"
 #include "vnsearch.h"
+
+#define _(s) gettext(s)
 
 #define WATCH_MASK                                                                                                 \
     (IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB |                \
@@ -205,9 +208,9 @@ static void say_limit(watcher *w, const char *dir)
         return;
     long limit = read_long("/proc/sys/user/max_inotify_watches");
     vs_say(stderr,
-            "vnindex: %s: cannot watch: the inotify watch limit is reached (%ld watches for this user, "
-            "fs.inotify.max_user_watches); folders past it are rescanned every %d s instead: raise the limit "
-            "(sysctl fs.inotify.max_user_watches=%ld) and send SIGHUP to watch them all\n",
+            _("vnindex: %s: cannot watch: the inotify watch limit is reached (%ld watches for this user, "
+              "fs.inotify.max_user_watches); folders past it are rescanned every %d s instead: raise the limit "
+              "(sysctl fs.inotify.max_user_watches=%ld) and send SIGHUP to watch them all\n"),
             dir, limit, w->wo->rescan > 0 ? w->wo->rescan : WATCH_FALLBACK_RESCAN_S, limit > 0 ? limit * 4 : 524288);
     w->limit_said = 1;
 }
@@ -225,7 +228,7 @@ static int add_watch(watcher *w, const char *dir, int kind)
         return -1; /* unreadable or gone: the update warns about it */
     }
     if (remember(w, wd, dir, kind) != 0) {
-        vs_say(stderr, "vnindex: out of memory watching %s\n", dir);
+        vs_say(stderr, _("vnindex: out of memory watching %s\n"), dir);
         return -1;
     }
     return wd;
@@ -288,12 +291,12 @@ static void rewatch(watcher *w)
         struct stat st;
         if (stat(t->path, &st) != 0) {
             if (!t->missing)
-                vs_say(stderr, "vnindex: %s: %s; watching for it to come back\n", t->path, strerror(errno));
+                vs_say(stderr, _("vnindex: %s: %s; watching for it to come back\n"), t->path, strerror(errno));
             t->missing = 1;
             continue;
         }
         if (t->missing)
-            vs_say(stderr, "vnindex: %s: there again\n", t->path);
+            vs_say(stderr, _("vnindex: %s: there again\n"), t->path);
         t->missing = 0;
         if (S_ISDIR(st.st_mode))
             watch_tree(w, t->path, stack, 0);
@@ -301,7 +304,7 @@ static void rewatch(watcher *w)
     if (w->limit_hit)
         return; /* what is watched stays watched; the rest is rescanned */
     if (w->limit_said && w->ifd >= 0)
-        fprintf(stderr, "vnindex: every folder is watched again\n");
+        fputs(_("vnindex: every folder is watched again\n"), stderr);
     w->limit_said = 0;
     size_t kept = 0;
     for (size_t i = 0; i < w->ndirs; i++) {
@@ -481,7 +484,7 @@ static void start_update(watcher *w)
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
-        fprintf(stderr, "vnindex: cannot start an update: %s\n", strerror(errno));
+        fprintf(stderr, _("vnindex: cannot start an update: %s\n"), strerror(errno));
         w->pending = 1;
         w->retry_at = now() + RETRY_FIRST_S;
         return;
@@ -519,10 +522,10 @@ static void update_ended(watcher *w, int status)
     w->retry_at = now() + w->backoff;
     mark_pending(w, now());
     if (WIFSIGNALED(status))
-        fprintf(stderr, "vnindex: the update was killed by signal %d (%s); retrying in %.0f s\n", WTERMSIG(status),
+        fprintf(stderr, _("vnindex: the update was killed by signal %d (%s); retrying in %.0f s\n"), WTERMSIG(status),
                 strsignal(WTERMSIG(status)), w->backoff);
     else
-        fprintf(stderr, "vnindex: the update failed; retrying in %.0f s\n", w->backoff);
+        fprintf(stderr, _("vnindex: the update failed; retrying in %.0f s\n"), w->backoff);
 }
 
 /* SIGTERM during an update: the child is stopped wherever it is; what it
@@ -545,7 +548,7 @@ static void abandon_update(watcher *w)
         vs_gen_cleanup(w->o->db, vs_gen_current(w->o->db, NULL));
         vs_gen_unlock(lock);
     }
-    vs_say(stderr, "vnindex: update abandoned; %s stays at the index it had\n", w->o->db);
+    vs_say(stderr, _("vnindex: update abandoned; %s stays at the index it had\n"), w->o->db);
 }
 
 /* --------------------------------------------------------------- the loop */
@@ -585,7 +588,7 @@ static int setup(watcher *w)
     if (!exists) {
         for (size_t i = 0; i < w->o->npaths; i++)
             vs_say(stderr, "vnindex: %s: %s\n", w->o->paths[i], strerror(ENOENT));
-        fprintf(stderr, "vnindex: nothing to watch\n");
+        fputs(_("vnindex: nothing to watch\n"), stderr);
         return 1;
     }
     sigset_t mask;
@@ -601,11 +604,15 @@ static int setup(watcher *w)
         return -1;
     }
     w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (w->ifd < 0)
+    if (w->ifd < 0) {
+        int e = errno;
         fprintf(stderr,
-                "vnindex: cannot watch the folders (inotify: %s%s); rescanning them every %d s instead\n",
-                strerror(errno), errno == EMFILE ? ", fs.inotify.max_user_instances reached" : "",
-                w->wo->rescan > 0 ? w->wo->rescan : WATCH_FALLBACK_RESCAN_S);
+                e == EMFILE ? _("vnindex: cannot watch the folders (inotify: %s, fs.inotify.max_user_instances "
+                                "reached); rescanning them every %d s instead\n")
+                            : _("vnindex: cannot watch the folders (inotify: %s); rescanning them every %d s "
+                                "instead\n"),
+                strerror(e), w->wo->rescan > 0 ? w->wo->rescan : WATCH_FALLBACK_RESCAN_S);
+    }
     return 0;
 }
 
@@ -648,7 +655,7 @@ static int on_signals(watcher *w)
             break;
         case SIGHUP:
             if (!w->o->quiet)
-                fprintf(stderr, "vnindex: SIGHUP: rescanning\n");
+                fputs(_("vnindex: SIGHUP: rescanning\n"), stderr);
             w->need_rewatch = 1;
             w->retry_at = 0;
             mark_pending(w, now() - WATCH_MAX_DELAY_S);
@@ -685,8 +692,10 @@ int watch_run(const index_options *o, const watch_options *wo)
         size_t folders = 0;
         for (size_t i = 0; i < w.ndirs; i++)
             folders += (w.dirs[i].kind & DIR_TREE) != 0;
-        vs_say(stderr, "vnindex: watching %zu folder%s; changes are indexed into %s once they settle\n", folders,
-                folders == 1 ? "" : "s", o->db);
+        vs_say(stderr,
+               ngettext("vnindex: watching %zu folder; changes are indexed into %s once they settle\n",
+                        "vnindex: watching %zu folders; changes are indexed into %s once they settle\n", folders),
+               folders, o->db);
     }
     mark_pending(&w, now() - WATCH_MAX_DELAY_S); /* the first pass, at once */
     int status = 0;
@@ -720,7 +729,7 @@ int watch_run(const index_options *o, const watch_options *wo)
     if (w.child > 0)
         abandon_update(&w);
     if (!o->quiet)
-        fprintf(stderr, "vnindex: stopped watching\n");
+        fputs(_("vnindex: stopped watching\n"), stderr);
     teardown(&w);
     return status;
 }
