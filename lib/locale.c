@@ -22,5 +22,9 @@ void vs_locale_init(void)
     const char *dir = getenv("VNSEARCH_LOCALEDIR");
     bindtextdomain(VS_TEXTDOMAIN, dir && *dir ? dir : VNSEARCH_LOCALEDIR);
     bind_textdomain_codeset(VS_TEXTDOMAIN, "UTF-8");
+    /* the C library's own messages too (strerror, getopt's), which our
+     * messages quote: in the C LC_CTYPE they would come out as ASCII, a '?'
+     * for each letter with a mark */
+    bind_textdomain_codeset("libc", "UTF-8");
     textdomain(VS_TEXTDOMAIN);
 }

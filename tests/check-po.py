@@ -7,8 +7,9 @@
   `msgmerge -U po/vi.po po/vnsearch.pot`);
 - every language of po/LINGUAS translates every message of the POT, none
   fuzzy, and its formats match the msgid's (msgfmt --check);
-- the programs speak it: vnsearch and vnindex with LANGUAGE=vi say their
-  errors in Vietnamese from the compiled catalogue, and in English without.
+- the programs speak it: vnsearch, vnsearch serve and vnindex with
+  LANGUAGE=vi say their errors and their --help in Vietnamese from the
+  compiled catalogue, and in English without.
 
 usage: check-po.py SOURCE_DIR BUILD_DIR
 """
@@ -127,6 +128,68 @@ for cmd, vi, en in cases:
         if p.stderr.strip() != want or p.returncode != 2:
             problems.append(f"{os.path.basename(cmd[0])} with LANGUAGE={language}: {p.returncode} {p.stderr!r}, "
                             f"expected {want!r}")
+
+# their --help (stdout, exit 0) and the usage an error prints (stderr, exit 2):
+# phrases of each paragraph in Vietnamese, none of the English left, and
+# the option names as they are; in English without LANGUAGE
+vnsearch, vnindex = os.path.join(BUILD, "searcher", "vnsearch"), os.path.join(BUILD, "indexer", "vnindex")
+helps = [
+    ([vnsearch, "--help"], "stdout", 0,
+     ["cách dùng: vnsearch [--db DIR]", "Từ gõ không dấu khớp với mọi dạng có dấu", "Cú pháp tìm kiếm:",
+      "chỉ các đoạn thuộc cơ chế hợp tác này", "--allow-remote-programs", "Mã thoát: 0 tìm thấy đoạn"],
+     ["usage: vnsearch [--db DIR]", "Words typed without marks match every accented form", "Query language:",
+      "only passages of this framework", "--allow-remote-programs", "Exit status: 0 passages found"]),
+    ([vnindex, "--help"], "stdout", 0,
+     ["cách dùng: vnindex [--db DIR]", "Lập chỉ mục các tài liệu trong mỗi PATH", "thư mục cơ sở dữ liệu",
+      "--rescan SECONDS", "Mã thoát: 0 đã lập chỉ mục"],
+     ["usage: vnindex [--db DIR]", "Indexes the documents under each PATH", "database directory",
+      "--rescan SECONDS", "Exit status: 0 indexed"]),
+    ([vnsearch, "serve", "--help"], "stdout", 0,
+     ["cách dùng: vnsearch serve", "Phục vụ trang tìm kiếm tại http://ADDRESS:PORT/",
+      "địa chỉ lắng nghe (mặc định 127.0.0.1:8080, chỉ máy này", "--max-connections N"],
+     ["usage: vnsearch serve", "Serves the search page at http://ADDRESS:PORT/",
+      "where to listen (default 127.0.0.1:8080, this machine only", "--max-connections N"]),
+    ([vnsearch], "stderr", 2,
+     ["vnsearch: chưa nhập truy vấn\ncách dùng: vnsearch", "Mã thoát:"],
+     ["vnsearch: no query given\nusage: vnsearch", "Exit status:"]),
+    ([vnindex], "stderr", 2,
+     ["vnindex: chưa có PATH (đường dẫn) nào để lập chỉ mục\ncách dùng: vnindex"],
+     ["vnindex: no PATH to index\nusage: vnindex"]),
+    ([vnsearch, "--meetings", "--format", "trec"], "stderr", 2,
+     ["vnsearch: --meetings: cần --format text, json, tsv hoặc csv, nhận được trec"],
+     ["vnsearch: --meetings: expected --format text, json, tsv or csv, got trec"]),
+    ([vnsearch, "serve", "--workers", "0"], "stderr", 2,
+     ["vnsearch serve: --workers: cần một số từ"], ["vnsearch serve: --workers: expected a number from"]),
+]
+english_words = re.compile(r"\b(the|passages|default|expected|usage|only)\b")
+for cmd, stream, status, vi, en in helps:
+    name = " ".join([os.path.basename(cmd[0])] + cmd[1:])
+    for language, want in (("vi", vi), (None, en)):
+        p = run(cmd, env=dict(env, LANGUAGE=language) if language else env)
+        out = getattr(p, stream)
+        if p.returncode != status:
+            problems.append(f"{name} with LANGUAGE={language}: exit {p.returncode}, expected {status}: {p.stderr!r}")
+        for phrase in want:
+            if phrase not in out:
+                problems.append(f"{name} with LANGUAGE={language}: {phrase!r} not in its {stream}: {out[:300]!r}")
+        # the Vietnamese text keeps only option names, metavariables and
+        # values in English: a paragraph left untranslated shows its words
+        if language:
+            prose = re.sub(r"--?[\w-]+(=\S*)?|\b[A-Z_]{2,}\b|\([^)]*\)|\S*[/.:$]\S*", " ", out)
+            left = sorted(set(english_words.findall(prose)))
+            if left:
+                problems.append(f"{name} with LANGUAGE=vi: English words left in its {stream}: {left}")
+
+# the C library's messages that ours quote (strerror, getopt's) come in
+# UTF-8 too, not as ASCII with a '?' for each marked letter, when the system
+# has its Vietnamese catalogue
+if any(os.path.exists(os.path.join(d, "vi", "LC_MESSAGES", "libc.mo")) for d in ("/usr/share/locale",
+                                                                                  "/usr/lib/locale")):
+    with tempfile.TemporaryDirectory() as tmp:
+        p = run([vnindex, "--db", os.path.join(tmp, "db"), os.path.join(tmp, "no-such-path")],
+                env=dict(env, LANGUAGE="vi"))
+    if "?" in p.stderr or "No such file" in p.stderr:
+        problems.append(f"vnindex with LANGUAGE=vi: the C library's message is not in UTF-8 Vietnamese: {p.stderr!r}")
 
 for m in problems:
     print(m)
