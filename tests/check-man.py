@@ -11,6 +11,8 @@ import subprocess
 import sys
 
 SECTIONS = ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS", "FILES", "ENVIRONMENT", "EXAMPLES"]
+# the same in a page of man/vi/ (its Vietnamese summary)
+SECTIONS_VI = ["TÊN", "TÓM TẮT", "MÔ TẢ", "TÙY CHỌN", "TRẠNG THÁI THOÁT", "TỆP", "MÔI TRƯỜNG", "VÍ DỤ"]
 
 
 def main():
@@ -23,7 +25,8 @@ def main():
     if r.stderr.strip():
         problems.append("groff warnings: " + r.stderr.strip().replace("\n", " | "))
     text = re.sub(r".\x08", "", r.stdout)  # overstrike bold/underline
-    for s in SECTIONS:
+    sections = SECTIONS_VI if os.path.basename(os.path.dirname(os.path.abspath(page))) == "vi" else SECTIONS
+    for s in sections:
         if not re.search(r"^%s$" % re.escape(s), text, re.M):
             problems.append("no %s section" % s)
     if "@VERSION@" in text:
@@ -47,7 +50,7 @@ def main():
         print("%s: %s" % (os.path.basename(page), p))
     if problems:
         return 1
-    print("%s: renders cleanly, %d sections, %d options documented" % (os.path.basename(page), len(SECTIONS),
+    print("%s: renders cleanly, %d sections, %d options documented" % (os.path.basename(page), len(sections),
                                                                        len(options)))
     return 0
 
