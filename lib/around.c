@@ -12,12 +12,16 @@
  * term) whose ordinals (SLOT_SEQ) are the nearest below and above its own.
  */
 #include <stdio.h>
+#include <libintl.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
 #include "schema.h"
 #include "vntext.h"
+
+/* the engine's messages, in the programs' catalogue (po/) */
+#define _(s) dgettext(VS_TEXTDOMAIN, s)
 
 /* A query run on an enquire of its own (the caller may be reading an mset
  * of e->plain), in the order of `slot` (XC_SORT_RELEVANCE: none). */
@@ -91,7 +95,7 @@ int around_find(vs_engine *e, const char *id, xc_mset **out, char *err, size_t c
         xc_mset_free(m);
         strbuf shown = STRBUF_INIT;
         vs_escape(&shown, id, strlen(id), 0);
-        snprintf(err, cap, "no passage '%.200s' in the index (give an id as vnsearch shows it: FILE:LINE)",
+        snprintf(err, cap, _("no passage '%.200s' in the index (give an id as vnsearch shows it: FILE:LINE)"),
                  shown.len ? shown.s : "");
         sb_free(&shown);
         return VS_ERR_QUERY;

@@ -23,6 +23,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libintl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,9 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* the engine's messages, in the programs' catalogue (po/) */
+#define _(s) dgettext(VS_TEXTDOMAIN, s)
 
 #define LOCK_NAME "vnindex.lock"
 #define STUB_NAME "XAPIANDB"
@@ -75,31 +79,31 @@ int vs_gen_lock(const char *db, char *err, size_t cap)
     struct stat st;
     if (stat(db, &st) == 0) {
         if (!S_ISDIR(st.st_mode)) {
-            snprintf(err, cap, "%s: exists and is not a vnsearch database directory", db);
+            snprintf(err, cap, _("%s: exists and is not a vnsearch database directory"), db);
             return -1;
         }
         char probe[PATH_MAX];
         snprintf(probe, sizeof probe, "%s/iamglass", db);
         if (access(probe, F_OK) == 0) {
-            snprintf(err, cap, "%s: is a Xapian database not built by vnindex; choose another --db", db);
+            snprintf(err, cap, _("%s: is a Xapian database not built by vnindex; choose another --db"), db);
             return -1;
         }
         if (!is_index_dir(db)) {
             snprintf(err, cap,
-                     "%s: is a directory that holds other files and no vnsearch index; vnindex writes only "
-                     "into a new or empty directory: choose another --db",
+                     _("%s: is a directory that holds other files and no vnsearch index; vnindex writes only "
+                       "into a new or empty directory: choose another --db"),
                      db);
             return -1;
         }
     } else if (make_dirs(db) != 0) {
-        snprintf(err, cap, "%s: cannot create: %s", db, strerror(errno));
+        snprintf(err, cap, _("%s: cannot create: %s"), db, strerror(errno));
         return -1;
     }
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", db, LOCK_NAME);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0) {
-        snprintf(err, cap, "%s: cannot open lock file: %s", path, strerror(errno));
+        snprintf(err, cap, _("%s: cannot open lock file: %s"), path, strerror(errno));
         return -1;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -109,8 +113,10 @@ int vs_gen_lock(const char *db, char *err, size_t cap)
             pid[n] = '\0';
             pid[strcspn(pid, "\n")] = '\0';
         }
-        snprintf(err, cap, "%s: database is locked by another vnindex%s%s%s", db, *pid ? " (pid " : "", pid,
-                 *pid ? ")" : "");
+        if (*pid)
+            snprintf(err, cap, _("%s: database is locked by another vnindex (pid %s)"), db, pid);
+        else
+            snprintf(err, cap, _("%s: database is locked by another vnindex"), db);
         close(fd);
         return -1;
     }

@@ -18,6 +18,7 @@
  * out of the answer: the passage is known, its copies are "also in".
  */
 #include <math.h>
+#include <libintl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,9 @@
 #include "engine.h"
 #include "schema.h"
 #include "vntext.h"
+
+/* the engine's messages, in the programs' catalogue (po/) */
+#define _(s) dgettext(VS_TEXTDOMAIN, s)
 
 #define LIKE_TERMS 24
 #define LIKE_K1 1.2
@@ -217,7 +221,7 @@ int like_plan(vs_engine *e, const char *id, query_plan *plan, char *err, size_t 
         return VS_ERR_DB;
     }
     if (n == 0) {
-        snprintf(err, cap, "passage %.200s has no words that other passages share: nothing to go by", rec.id);
+        snprintf(err, cap, _("passage %.200s has no words that other passages share: nothing to go by"), rec.id);
         record_free(&rec);
         return VS_ERR_QUERY;
     }

@@ -12,6 +12,7 @@
 #include "query.h"
 
 #include <ctype.h>
+#include <libintl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,9 @@
 #include "schema.h"
 #include "vnsearch.h"
 #include "vntext.h"
+
+/* the engine's messages, in the programs' catalogue (po/) */
+#define _(s) dgettext(VS_TEXTDOMAIN, s)
 
 
 
@@ -99,7 +103,7 @@ static void next(lexer *lx)
             j++;
         if (j >= lx->n) {
             lx->unbalanced |= !lx->failed;
-            lex_error(lx, "unbalanced quote: a phrase opened with \" is never closed");
+            lex_error(lx, _("unbalanced quote: a phrase opened with \" is never closed"));
             return;
         }
         lx->text = strndup(lx->s + start, j - start);
@@ -127,7 +131,7 @@ static void next(lexer *lx)
         lx->type = T_WORD;
     if (lx->type == T_WORD && ++lx->words > QUERY_MAX_WORDS) {
         char msg[128];
-        snprintf(msg, sizeof msg, "query too long: more than %d words", QUERY_MAX_WORDS);
+        snprintf(msg, sizeof msg, _("query too long: more than %d words"), QUERY_MAX_WORDS);
         lex_error(lx, msg);
     }
 }
@@ -192,14 +196,16 @@ static int parse_date_filter(parser *p, const char *v)
     if ((*a && date_parse_bound(a, 0, &from)) || (*b && date_parse_bound(b, 1, &to)) || (!*a && !*b)) {
         char msg[256];
         snprintf(msg, sizeof msg,
-                 "bad date '%s': expected YYYY, YYYY-MM, YYYY-MM-DD, MM/YYYY or DD/MM/YYYY (years %d-%d), or a range FROM..TO", v,
+                 _("bad date '%s': expected YYYY, YYYY-MM, YYYY-MM-DD, MM/YYYY or DD/MM/YYYY (years %d-%d), or a range "
+                   "FROM..TO"),
+                 v,
                  DATE_YEAR_MIN, DATE_YEAR_MAX);
         lex_error(&p->lx, msg);
         return -1;
     }
     if (from && to && from > to) {
         char msg[160];
-        snprintf(msg, sizeof msg, "impossible date range '%s': it ends before it starts", v);
+        snprintf(msg, sizeof msg, _("impossible date range '%s': it ends before it starts"), v);
         lex_error(&p->lx, msg);
         return -1;
     }
@@ -226,7 +232,7 @@ static int filter_word(parser *p, const char *w)
         char *save = NULL;
         for (char *c = strtok_r(buf, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
             if (p->q->nframeworks == QUERY_MAX_FRAMEWORKS) {
-                lex_error(&p->lx, "too many framework: filters");
+                lex_error(&p->lx, _("too many framework: filters"));
                 return 1;
             }
             p->q->frameworks[p->q->nframeworks++] = strdup(c);
@@ -247,7 +253,7 @@ static qnode *parse_atom(parser *p, int depth)
     lexer *lx = &p->lx;
     if (lx->type == T_LPAREN) {
         if (depth >= QUERY_MAX_DEPTH) {
-            lex_error(lx, "query nested too deeply in parentheses");
+            lex_error(lx, _("query nested too deeply in parentheses"));
             return NULL;
         }
         next(lx);
@@ -255,7 +261,7 @@ static qnode *parse_atom(parser *p, int depth)
         if (lx->type != T_RPAREN) {
             node_free(inner);
             lx->unbalanced |= !lx->failed;
-            lex_error(lx, "unbalanced parenthesis: a ( is never closed");
+            lex_error(lx, _("unbalanced parenthesis: a ( is never closed"));
             return NULL;
         }
         next(lx);
@@ -274,7 +280,7 @@ static qnode *parse_atom(parser *p, int depth)
         else if (len > 1 && lx->text[len - 1] == '*') {
             if (++p->wildcards > QUERY_MAX_WILDCARDS) {
                 char msg[128];
-                snprintf(msg, sizeof msg, "query too long: more than %d prefix* words", QUERY_MAX_WILDCARDS);
+                snprintf(msg, sizeof msg, _("query too long: more than %d prefix* words"), QUERY_MAX_WILDCARDS);
                 lex_error(lx, msg);
                 return NULL;
             }
@@ -408,7 +414,7 @@ int query_parse(const char *text, parsed_query *out, char *err, size_t cap)
     memset(out, 0, sizeof *out);
     size_t n = strlen(text);
     if (n > QUERY_MAX_BYTES) {
-        snprintf(err, cap, "query too long: %zu bytes (at most %d)", n, QUERY_MAX_BYTES);
+        snprintf(err, cap, _("query too long: %zu bytes (at most %d)"), n, QUERY_MAX_BYTES);
         return -1;
     }
     int unbalanced = 0;
@@ -441,7 +447,7 @@ static int parse_text(const char *text, size_t n, parsed_query *out, char *err, 
     qnode *root = parse_or(&p, 0);
     if (!p.lx.failed && p.lx.type == T_RPAREN) {
         p.lx.unbalanced = 1;
-        lex_error(&p.lx, "unbalanced parenthesis: a ) has no matching (");
+        lex_error(&p.lx, _("unbalanced parenthesis: a ) has no matching ("));
     }
     free(p.lx.text);
     *unbalanced = p.lx.unbalanced;

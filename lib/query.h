@@ -54,10 +54,15 @@ typedef struct parsed_query {
     int forgiven;                /* an unbalanced ( ) or " was read as text (QUERY_NOTE_FORGIVEN) */
 } parsed_query;
 
-/* What to tell the user when an unbalanced parenthesis or quote was read as text. */
+/* What to tell the user when an unbalanced parenthesis or quote was read as
+ * text: English in the result (JSON and the API carry it as it is), marked
+ * for po/ so that vnsearch's text output can say it in the user's language. */
+#ifndef N_
+#define N_(s) s
+#endif
 #define QUERY_NOTE_FORGIVEN                                                                                      \
-    "an unbalanced parenthesis or quote was read as text (balance them to group words with ( ) or to quote a "   \
-    "phrase with \" \")"
+    N_("an unbalanced parenthesis or quote was read as text (balance them to group words with ( ) or to quote a " \
+       "phrase with \" \")")
 
 /* Parses text.  A parenthesis or quote with no partner, as in a line pasted
  * from a document ("số 10) vào trong ô"), is read as text and sets

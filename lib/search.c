@@ -6,6 +6,7 @@
 #include "vnsearch.h"
 
 #include <errno.h>
+#include <libintl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,9 @@
 #include "suggest.h"
 #include "vntext.h"
 #include "xapian-c.h"
+
+/* the engine's messages, in the programs' catalogue (po/) */
+#define _(s) dgettext(VS_TEXTDOMAIN, s)
 
 /* BM25 tuned for paragraphs: lengths vary less than between whole
  * documents, so length normalisation is gentler than the usual 0.75. */
@@ -44,7 +48,7 @@ static void damaged_message(const char *path, const char *detail, char *err, siz
 {
     char d[512];
     snprintf(d, sizeof d, "%s", detail); /* detail may be err itself */
-    snprintf(err, cap, "the index at %s is damaged: rebuild it with vnindex --force --db %s PATH... (%s)", path, path,
+    snprintf(err, cap, _("the index at %s is damaged: rebuild it with vnindex --force --db %s PATH... (%s)"), path, path,
              d);
 }
 
@@ -57,8 +61,10 @@ static int db_failure(const char *path, const char *what, char *err, size_t cap)
     else if (strstr(detail, "no termlist") && strstr(detail, "REMOTE"))
         /* a remote server sends a document with its term list: only the
          * shards of a sharded index keep one (README, "Index format") */
-        snprintf(err, cap, "%s: a server serves an index without term lists, which it cannot send passages of: "
-                 "serve the shards of an index built with vnindex --shards N (%s)", path, detail);
+        snprintf(err, cap,
+                 _("%s: a server serves an index without term lists, which it cannot send passages of: "
+                   "serve the shards of an index built with vnindex --shards N (%s)"),
+                 path, detail);
     else
         snprintf(err, cap, "%s: %s", path, detail);
     return VS_ERR_DB;
@@ -74,7 +80,7 @@ static int load_codec(vs_engine *e, char *err, size_t cap)
         xc_db_get_metadata(e->db, META_RETIRED, &retired, &rl) != XC_OK) {
         free(dict);
         free(retired);
-        return db_failure(e->path, "cannot read its metadata", err, cap);
+        return db_failure(e->path, _("cannot read its metadata"), err, cap);
     }
     vs_codec *c = NULL;
     codec_ctx *x = NULL;
@@ -123,7 +129,7 @@ static int load_tables(vs_engine *e, char *err, size_t cap)
     if (rc != XC_OK) {
         free(fw);
         free(al);
-        return db_failure(e->path, "cannot read its tables", err, cap);
+        return db_failure(e->path, _("cannot read its tables"), err, cap);
     }
     char msg[512];
     int bad = alias_table_load(fw, fl, "frameworks.tsv (stored in the index)", al, alen,
@@ -151,7 +157,7 @@ int vs_open_flags_from_env(unsigned *flags, char *err, size_t cap)
         *flags = VS_OPEN_REMOTE | VS_OPEN_REMOTE_PROGRAMS;
         return 0;
     }
-    snprintf(err, cap, "VNSEARCH_ALLOW_REMOTE: expected tcp, programs or no, got '%.64s'", v);
+    snprintf(err, cap, _("VNSEARCH_ALLOW_REMOTE: expected tcp, programs or no, got '%.64s'"), v);
     return -1;
 }
 
@@ -181,7 +187,7 @@ int vs_open(const char *db_path, unsigned flags, vs_engine **out, char *err, siz
     *out = NULL;
     struct stat st;
     if (stat(db_path, &st) != 0) {
-        snprintf(err, cap, "%s: no database there (%s); build one with: vnindex --db %s corpus/", db_path,
+        snprintf(err, cap, _("%s: no database there (%s); build one with: vnindex --db %s corpus/"), db_path,
                  strerror(errno), db_path);
         return VS_ERR_DB;
     }
@@ -196,25 +202,25 @@ int vs_open(const char *db_path, unsigned flags, vs_engine **out, char *err, siz
     int rc = xc_db_open(db_path, xflags, &e->db);
     if (rc != XC_OK) {
         if (rc == XC_ERR_PROGRAM_REFUSED)
-            snprintf(err, cap, "%s; not run without --allow-remote-programs", xc_errmsg());
+            snprintf(err, cap, _("%s; not run without --allow-remote-programs"), xc_errmsg());
         else if (rc == XC_ERR_REMOTE_REFUSED)
-            snprintf(err, cap, "%s; not opened without --allow-remote", xc_errmsg());
+            snprintf(err, cap, _("%s; not opened without --allow-remote"), xc_errmsg());
         else
-            db_failure(db_path, "cannot open the database", err, cap);
+            db_failure(db_path, _("cannot open the database"), err, cap);
         vs_close(e);
         return VS_ERR_DB;
     }
     char *version = NULL;
     size_t vl = 0;
     if (xc_db_get_metadata(e->db, META_VERSION, &version, &vl) != XC_OK) {
-        db_failure(db_path, "cannot read its format version", err, cap);
+        db_failure(db_path, _("cannot read its format version"), err, cap);
         vs_close(e);
         return VS_ERR_DB;
     }
     if (!version || strcmp(version, VS_INDEX_FORMAT) != 0) {
         snprintf(err, cap,
-                 "%s: not a vnsearch index of format %s (found %s); rebuild it with: vnindex --force --db %s PATH",
-                 db_path, VS_INDEX_FORMAT, version ? version : "none", db_path);
+                 _("%s: not a vnsearch index of format %s (found %s); rebuild it with: vnindex --force --db %s PATH"),
+                 db_path, VS_INDEX_FORMAT, version ? version : _("none"), db_path);
         free(version);
         vs_close(e);
         return VS_ERR_DB;
@@ -226,7 +232,7 @@ int vs_open(const char *db_path, unsigned flags, vs_engine **out, char *err, siz
     e->plain_stages = getenv("VNSEARCH_PLAIN_STAGES") != NULL;
     e->weigh_both = e->plain_stages || getenv("VNSEARCH_NO_FOLD") != NULL;
     if (rc == VS_OK && make_enquires(e, &e->enq, &e->plain, &e->count) != XC_OK)
-        rc = db_failure(db_path, "cannot set up searching", err, cap);
+        rc = db_failure(db_path, _("cannot set up searching"), err, cap);
     if (rc != VS_OK) {
         vs_close(e);
         return rc;
@@ -539,7 +545,7 @@ int engine_load_record(vs_engine *e, xc_mset *m, size_t i, record *rec, char *er
     char *data = NULL;
     size_t dl = 0;
     if (xc_mset_value(m, i, SLOT_RECORD, &data, &dl) != XC_OK)
-        return db_failure(e->path, "cannot read a passage", err, cap);
+        return db_failure(e->path, _("cannot read a passage"), err, cap);
     int bad = codec_unpack(e->codec, data, dl, &e->record) != 0 || record_decode(e->record.s, e->record.len, rec) != 0;
     free(data);
     if (bad) {
@@ -1156,12 +1162,12 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
                 kl += (size_t)snprintf(known + kl, sizeof known - kl, "%s%s", f ? " " : "",
                                        alias_framework_code(e->aliases, f));
             if (*known)
-                snprintf(err, cap, "unknown framework '%s' (known: %s)", codes[i], known);
+                snprintf(err, cap, _("unknown framework '%s' (known: %s)"), codes[i], known);
             else /* an index built with an empty table, or by a version without one built in */
                 snprintf(err, cap,
-                         "unknown framework '%s': %s was built without framework tags; rebuild it with "
-                         "vnindex --force (the built-in table, frameworks.tsv beside the texts, in $VNSEARCH_DATA, "
-                         "or --frameworks FILE)",
+                         _("unknown framework '%s': %s was built without framework tags; rebuild it with "
+                           "vnindex --force (the built-in table, frameworks.tsv beside the texts, in $VNSEARCH_DATA, "
+                           "or --frameworks FILE)"),
                          codes[i], e->path);
             query_free(&pq);
             return VS_ERR_QUERY;
@@ -1171,7 +1177,7 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
     uint32_t v;
     if (req->from) {
         if (date_parse_bound(req->from, 0, &v)) {
-            snprintf(err, cap, "bad date '%s' for --from: expected YYYY, YYYY-MM, YYYY-MM-DD, MM/YYYY or DD/MM/YYYY, years %d-%d",
+            snprintf(err, cap, _("bad date '%s' for --from: expected YYYY, YYYY-MM, YYYY-MM-DD, MM/YYYY or DD/MM/YYYY, years %d-%d"),
                      req->from, DATE_YEAR_MIN, DATE_YEAR_MAX);
             query_free(&pq);
             return VS_ERR_QUERY;
@@ -1181,7 +1187,7 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
     }
     if (req->to) {
         if (date_parse_bound(req->to, 1, &v)) {
-            snprintf(err, cap, "bad date '%s' for --to: expected YYYY, YYYY-MM, YYYY-MM-DD, MM/YYYY or DD/MM/YYYY, years %d-%d", req->to,
+            snprintf(err, cap, _("bad date '%s' for --to: expected YYYY, YYYY-MM, YYYY-MM-DD, MM/YYYY or DD/MM/YYYY, years %d-%d"), req->to,
                      DATE_YEAR_MIN, DATE_YEAR_MAX);
             query_free(&pq);
             return VS_ERR_QUERY;
@@ -1190,7 +1196,7 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
             to = v;
     }
     if (from && to && from > to) {
-        snprintf(err, cap, "impossible date range: %u..%u ends before it starts", from, to);
+        snprintf(err, cap, _("impossible date range: %u..%u ends before it starts"), from, to);
         query_free(&pq);
         return VS_ERR_QUERY;
     }
@@ -1212,8 +1218,7 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
     query_context ctx = {e->db, e->aliases, req->exact, e->weigh_both};
     xc_errclear();
     if (rc == VS_OK && req->like && pq.root) {
-        snprintf(err, cap, "--like finds the passages like one passage: give it filters (framework:, date:), "
-                           "not words");
+        snprintf(err, cap, "%s", _("--like finds the passages like one passage: give it filters (framework:, date:), not words"));
         rc = VS_ERR_QUERY;
     } else if (rc == VS_OK && req->like) {
         rc = like_plan(e, req->like, &sr.plan, err, cap);
@@ -1221,8 +1226,8 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
         rc = db_damaged() ? (damaged_message(e->path, err, err, cap), VS_ERR_DB) : VS_ERR_QUERY;
     }
     if (rc == VS_OK && !sr.plan.weight && !has_filter) {
-        snprintf(err, cap, pq.root ? "nothing to search for: every word is excluded"
-                                   : "nothing to search for: the query has no words");
+        snprintf(err, cap, "%s", pq.root ? _("nothing to search for: every word is excluded")
+                                         : _("nothing to search for: the query has no words"));
         rc = VS_ERR_QUERY;
     }
     /* what no search may return: -words, and passages an --update retired */

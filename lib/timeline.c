@@ -12,6 +12,7 @@
  * trì") is a source that says nothing of when or where.
  */
 #include <stdio.h>
+#include <libintl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -20,6 +21,9 @@
 #include "engine.h"
 #include "meetings.h"
 #include "schema.h"
+
+/* the engine's messages, in the programs' catalogue (po/) */
+#define _(s) dgettext(VS_TEXTDOMAIN, s)
 
 #define MAX_FIELDS 64
 
@@ -429,7 +433,7 @@ static int known_framework(vs_engine *e, const char *code, char *err, size_t cap
     for (size_t f = 0; f < alias_framework_count(e->aliases) && kl < sizeof known - 16; f++)
         kl += (size_t)snprintf(known + kl, sizeof known - kl, "%s%s", f ? " " : "",
                                alias_framework_code(e->aliases, f));
-    snprintf(err, cap, "unknown framework '%s' (known: %s)", code, *known ? known : "none");
+    snprintf(err, cap, _("unknown framework '%s' (known: %s)"), code, *known ? known : _("none"));
     return 0;
 }
 
@@ -468,12 +472,12 @@ int vs_meetings_list(vs_engine *e, char *const *frameworks, size_t nframeworks, 
             return VS_ERR_QUERY;
     uint32_t lo = 0, hi = 0;
     if (from && date_parse_bound(from, 0, &lo)) {
-        snprintf(err, cap, "bad date '%s' for --from: expected YYYY, YYYY-MM or YYYY-MM-DD, years %d-%d", from,
+        snprintf(err, cap, _("bad date '%s' for --from: expected YYYY, YYYY-MM or YYYY-MM-DD, years %d-%d"), from,
                  DATE_YEAR_MIN, DATE_YEAR_MAX);
         return VS_ERR_QUERY;
     }
     if (to && date_parse_bound(to, 1, &hi)) {
-        snprintf(err, cap, "bad date '%s' for --to: expected YYYY, YYYY-MM or YYYY-MM-DD, years %d-%d", to,
+        snprintf(err, cap, _("bad date '%s' for --to: expected YYYY, YYYY-MM or YYYY-MM-DD, years %d-%d"), to,
                  DATE_YEAR_MIN, DATE_YEAR_MAX);
         return VS_ERR_QUERY;
     }

@@ -41,6 +41,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libintl.h>
+#include <locale.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -844,6 +845,13 @@ static void *worker_main(void *arg)
     server *s = w->s;
     peer_key peer;
     job *j;
+    /* The engine's messages a worker answers with (a bad query, an unknown
+     * framework) stay English whatever the server's locale: the page shows
+     * them to users of either language, and scripts read the API.  Only
+     * this thread's LC_MESSAGES is C (so what it logs is English too). */
+    locale_t english = newlocale(LC_MESSAGES_MASK, "C", (locale_t)0);
+    if (english)
+        uselocale(english);
     while ((j = jobqueue_take(s->queue, &peer)) != NULL) {
         if (jobqueue_stopping(s->queue)) {
             job_error(j, MHD_HTTP_SERVICE_UNAVAILABLE, "the server is stopping");
@@ -872,6 +880,10 @@ static void *worker_main(void *arg)
         }
         jobqueue_done(s->queue, &peer);
         MHD_resume_connection(j->c); /* j belongs to the connection's thread from here */
+    }
+    if (english) {
+        uselocale(LC_GLOBAL_LOCALE);
+        freelocale(english);
     }
     return NULL;
 }

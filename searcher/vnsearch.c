@@ -329,7 +329,7 @@ int main(int argc, char **argv)
         status = 2;
     } else {
         if (res.note)
-            fprintf(stderr, _("vnsearch: note: %s\n"), res.note);
+            fprintf(stderr, _("vnsearch: note: %s\n"), _(res.note)); /* the engine's notes are marked N_() */
         strbuf out = STRBUF_INIT;
         out_table_header(&out, oo.format, 0);
         oo.query = req.query;

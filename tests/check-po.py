@@ -180,6 +180,48 @@ for cmd, stream, status, vi, en in helps:
             if left:
                 problems.append(f"{name} with LANGUAGE=vi: English words left in its {stream}: {left}")
 
+# the engine's messages (lib/) in the user's language on the command line,
+# and in English from the server's API whatever the server's locale (the page
+# shows them to users of either language), while the server's log follows it
+with tempfile.TemporaryDirectory() as tmp:
+    os.mkdir(os.path.join(tmp, "texts"))
+    with open(os.path.join(tmp, "texts", "a.txt"), "w", encoding="utf-8") as f:
+        f.write("Hợp tác Mekong - Lan Thương\n\nHội nghị cấp cao lần thứ nhất.\n")
+    db = os.path.join(tmp, "db")
+    run([vnindex, "--quiet", "--db", db, os.path.join(tmp, "texts")], env=env)
+    engine = [
+        ([vnsearch, "--db", os.path.join(tmp, "none"), "q"], "không có cơ sở dữ liệu nào ở đó", "no database there"),
+        ([vnsearch, "--db", db, "--framework", "XYZ", "q"], "cơ chế hợp tác không xác định 'XYZ'",
+         "unknown framework 'XYZ'"),
+        ([vnsearch, "--db", db, "--from", "99", "q"], "ngày không hợp lệ '99' cho --from", "bad date '99' for --from"),
+    ]
+    for cmd, vi, en in engine:
+        for language, want in (("vi", vi), (None, en)):
+            p = run(cmd, env=dict(env, LANGUAGE=language) if language else env)
+            if p.returncode != 2 or want not in p.stderr:
+                problems.append(f"{' '.join(cmd[3:])} with LANGUAGE={language}: {p.returncode} {p.stderr!r}, "
+                                f"expected {want!r}")
+    server = subprocess.Popen([vnsearch, "serve", "--db", db, "--listen", "127.0.0.1:0", "--workers", "1"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=dict(env, LANGUAGE="vi"))
+    try:
+        url = re.search(r"http://\S+/", server.stdout.readline())
+        body = ""
+        if url:
+            import urllib.error
+            import urllib.request
+            try:
+                urllib.request.urlopen(url.group(0) + "api/search?q=hop&framework=XYZ", timeout=30)
+            except urllib.error.HTTPError as e:
+                body = e.read().decode("utf-8")
+        if "unknown framework 'XYZ'" not in body:
+            problems.append(f"vnsearch serve with LANGUAGE=vi: the API's error is not the English one: {body!r}")
+    finally:
+        server.terminate()
+        log = server.communicate(timeout=30)[1]
+    if "đang dừng (tín hiệu 15)" not in log:
+        problems.append(f"vnsearch serve with LANGUAGE=vi: its log is not in Vietnamese: {log!r}")
+
 # the C library's messages that ours quote (strerror, getopt's) come in
 # UTF-8 too, not as ASCII with a '?' for each marked letter, when the system
 # has its Vietnamese catalogue
