@@ -3,6 +3,7 @@
  */
 #include "output.h"
 
+#include <libintl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 
 #define HL_ON "\033[1;33m"
 #define HL_OFF "\033[0m"
+/* the text format's words (the other formats are read by programs: English) */
+#define _(s) gettext(s)
 
 const char *out_match_name(int match)
 {
@@ -720,10 +723,12 @@ static void table_result(strbuf *b, const vs_result *r, const out_options *o)
 void out_suggestion(strbuf *b, const vs_result *r)
 {
     if (r->suggestion)
-        sb_printf(b, "did you mean: %s  (%u passage%s with every word)\n", r->suggestion, r->suggestion_passages,
-                  r->suggestion_passages == 1 ? "" : "s");
+        sb_printf(b,
+                  ngettext("did you mean: %s  (%u passage with every word)\n",
+                           "did you mean: %s  (%u passages with every word)\n", r->suggestion_passages),
+                  r->suggestion, r->suggestion_passages);
     if (r->nunmatched) {
-        sb_puts(b, r->nunmatched == 1 ? "no passage has this word: " : "no passage has these words: ");
+        sb_puts(b, ngettext("no passage has this word: ", "no passage has these words: ", r->nunmatched));
         for (size_t i = 0; i < r->nunmatched; i++) {
             sb_puts(b, i ? ", " : "");
             visible_str(b, r->unmatched[i], 0);
@@ -787,7 +792,7 @@ static void text_result(strbuf *b, const vs_result *r, const out_options *o)
         if (d && *d)
             sb_puts(b, ", …");
         if (!*rec->dates && *rec->hdates)
-            sb_puts(b, " (inherited)");
+            sb_printf(b, " (%s)", _("inherited"));
         sb_puts(b, " · ");
         location(b, rec);
         if (!(*rec->where && rec->page <= 0) && (*rec->heading || *rec->section)) {
@@ -797,9 +802,9 @@ static void text_result(strbuf *b, const vs_result *r, const out_options *o)
         }
         sb_printf(b, "  (%.2f)", h->score);
         if (h->match != VS_MATCH_EXACT)
-            sb_printf(b, " · %s", h->match == VS_MATCH_MARKS ? "other marks" : "some words");
+            sb_printf(b, " · %s", h->match == VS_MATCH_MARKS ? _("other marks") : _("some words"));
         if (rec->is_heading)
-            sb_puts(b, " · a heading");
+            sb_printf(b, " · %s", _("a heading"));
         sb_putc(b, '\n');
         text_context(b, h->before, h->nbefore, rec);
         sb_puts(b, "   ");
@@ -807,22 +812,23 @@ static void text_result(strbuf *b, const vs_result *r, const out_options *o)
         sb_putc(b, '\n');
         text_context(b, h->after, h->nafter, rec);
         if (h->copies) {
-            sb_puts(b, "   also in: ");
+            sb_printf(b, "   %s ", _("also in:"));
             for (size_t k = 0; k < h->nalso; k++) {
                 sb_puts(b, k ? ", " : "");
                 visible_str(b, h->also[k], 1);
             }
             if (h->copies > h->nalso)
-                sb_printf(b, "%s%u more", h->nalso ? " and " : "", h->copies - (uint32_t)h->nalso);
+                sb_printf(b, h->nalso ? _(" and %u more") : _("%u more"), h->copies - (uint32_t)h->nalso);
             sb_putc(b, '\n');
         }
         sb_putc(b, '\n');
     }
     if (o->facets) {
-        sb_puts(b, "frameworks:");
+        sb_puts(b, _("frameworks:"));
         for (size_t i = 0; i < r->nframeworks; i++)
             sb_printf(b, " %s (%u)", r->frameworks[i].value, r->frameworks[i].count);
-        sb_puts(b, "\nyears:");
+        sb_putc(b, '\n');
+        sb_puts(b, _("years:"));
         for (size_t i = 0; i < r->nyears; i++)
             sb_printf(b, " %s (%u)", r->years[i].value, r->years[i].count);
         sb_putc(b, '\n');
@@ -986,11 +992,11 @@ void out_meetings(strbuf *b, const vs_meetings *ms, out_format f)
     for (size_t i = 0; i < ms->n; i++) {
         const vs_meeting *m = &ms->items[i];
         sb_printf(b, "%s%s%s%s %s %d  %s  ", m->framework, *m->series ? " (" : "", m->series, *m->series ? ")" : "",
-                  m->kind, m->ordinal, *m->date ? m->date : "(no date)");
-        visible_str(b, *m->place ? m->place : "(no place)", 0);
+                  m->kind, m->ordinal, *m->date ? m->date : _("(no date)"));
+        visible_str(b, *m->place ? m->place : _("(no place)"), 0);
         if (m->nconflicts)
-            sb_printf(b, "  [%zu conflict%s]", m->nconflicts, m->nconflicts == 1 ? "" : "s");
-        sb_puts(b, "\n    sources: ");
+            sb_printf(b, ngettext("  [%zu conflict]", "  [%zu conflicts]", m->nconflicts), m->nconflicts);
+        sb_printf(b, "\n    %s ", _("sources:"));
         for (size_t k = 0; k < m->nsources; k++) {
             if (k)
                 sb_puts(b, ", ");
@@ -998,7 +1004,11 @@ void out_meetings(strbuf *b, const vs_meetings *ms, out_format f)
         }
         sb_putc(b, '\n');
         for (size_t c = 0; c < m->nconflicts; c++) {
-            sb_printf(b, "    conflict (%s): ", m->conflicts[c].on);
+            const char *on = m->conflicts[c].on;
+            /* TRANSLATORS: what the sources of a meeting disagree on, in "conflict (date): ..." */
+            on = !strcmp(on, "date") ? _("date") : !strcmp(on, "place") ? _("place") : !strcmp(on, "order") ? _("order") : on;
+            /* TRANSLATORS: %s is date, place or order, as translated above */
+            sb_printf(b, _("    conflict (%s): "), on);
             visible_str(b, m->conflicts[c].detail, 0);
             sb_putc(b, '\n');
         }

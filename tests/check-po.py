@@ -201,6 +201,23 @@ with tempfile.TemporaryDirectory() as tmp:
             if p.returncode != 2 or want not in p.stderr:
                 problems.append(f"{' '.join(cmd[3:])} with LANGUAGE={language}: {p.returncode} {p.stderr!r}, "
                                 f"expected {want!r}")
+    # the text format's own words (the other formats stay English: programs read them)
+    texts = [
+        ([vnsearch, "--db", db, "--meetings"], "stdout", ["(không rõ ngày)", "nguồn: a.txt:3"],
+         ["(no date)", "sources: a.txt:3"]),
+        ([vnsearch, "--db", db, "hojp", "tacs"], "stderr", ["có phải bạn muốn tìm: hợp tác  (1 đoạn có đủ các từ)"],
+         ["did you mean: hợp tác  (1 passage with every word)"]),
+    ]
+    for cmd, stream, vi, en in texts:
+        for language, want in (("vi", vi), (None, en)):
+            out = getattr(run(cmd, env=dict(env, LANGUAGE=language) if language else env), stream)
+            for phrase in want:
+                if phrase not in out:
+                    problems.append(f"{' '.join(cmd[3:])} with LANGUAGE={language}: {phrase!r} not in its {stream}: "
+                                    f"{out!r}")
+    p = run([vnsearch, "--db", db, "--meetings", "--format", "json"], env=dict(env, LANGUAGE="vi"))
+    if '"framework":"MLC"' not in p.stdout or "không" in p.stdout:
+        problems.append(f"vnsearch --meetings --format json with LANGUAGE=vi: not the English JSON: {p.stdout!r}")
     server = subprocess.Popen([vnsearch, "serve", "--db", db, "--listen", "127.0.0.1:0", "--workers", "1"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               env=dict(env, LANGUAGE="vi"))
