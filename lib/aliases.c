@@ -6,6 +6,7 @@
 #include "aliases.h"
 
 #include <ctype.h>
+#include <libintl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,10 @@
 #include <strings.h>
 
 #include "vntext.h"
+#include "vnsearch.h"
+
+/* the engine's messages, in the programs' catalogue (po/) */
+#define _(s) dgettext(VS_TEXTDOMAIN, s)
 
 #define MAX_SEQ_KEYS 16
 #define MAX_EXPANSIONS 64
@@ -348,7 +353,7 @@ static int parse_rows(alias_table *t, vn_tokenizer *tok, const char *text, size_
         char *line = dup_n(text + off, end - off);
         off = end + 1;
         if (!line) {
-            snprintf(err, errcap, "%s: out of memory", name);
+            snprintf(err, errcap, _("%s: out of memory"), name);
             return -1;
         }
         size_t ll = strlen(line);
@@ -363,7 +368,7 @@ static int parse_rows(alias_table *t, vn_tokenizer *tok, const char *text, size_
         }
         int rc = 0;
         if (!skip && nf < want_fields) {
-            snprintf(err, errcap, "%s:%zu: expected %zu tab-separated columns, found %zu", name, lineno, want_fields,
+            snprintf(err, errcap, _("%s:%zu: expected %zu tab-separated columns, found %zu"), name, lineno, want_fields,
                      nf);
             rc = -1;
         } else if (!skip) {
@@ -384,7 +389,7 @@ static int group_row(alias_table *t, vn_tokenizer *tok, char **fields, size_t nf
     (void)nf;
     owner *g = realloc(t->groups, (t->ngroups + 1) * sizeof *g);
     if (!g) {
-        snprintf(err, errcap, "out of memory");
+        snprintf(err, errcap, "%s", _("out of memory"));
         return -1;
     }
     t->groups = g;
@@ -392,7 +397,7 @@ static int group_row(alias_table *t, vn_tokenizer *tok, char **fields, size_t nf
     memset(o, 0, sizeof *o);
     char *name = alias_trim(fields[0]);
     if (!*name) {
-        snprintf(err, errcap, "empty group name");
+        snprintf(err, errcap, "%s", _("empty group name"));
         return -1;
     }
     o->display = strdup(name);
@@ -406,7 +411,7 @@ static int group_row(alias_table *t, vn_tokenizer *tok, char **fields, size_t nf
         o->key[k] = '\0';
         for (size_t other = 0; other < t->ngroups; other++)
             if (t->groups[other].key && strcmp(t->groups[other].key, o->key) == 0) {
-                snprintf(err, errcap, "group '%s' has the same key as group '%s' (%s)", name, t->groups[other].display,
+                snprintf(err, errcap, _("group '%s' has the same key as group '%s' (%s)"), name, t->groups[other].display,
                          o->key);
                 free(o->display);
                 free(o->key);
@@ -417,7 +422,7 @@ static int group_row(alias_table *t, vn_tokenizer *tok, char **fields, size_t nf
     size_t id = t->ngroups++;
     if (!o->display || !o->key || each_variant(t, tok, name, o, ALIAS_GROUP, id, 0) ||
         each_variant(t, tok, fields[1], o, ALIAS_GROUP, id, 0)) {
-        snprintf(err, errcap, "out of memory");
+        snprintf(err, errcap, "%s", _("out of memory"));
         return -1;
     }
     return 0;
@@ -428,21 +433,21 @@ static int fw_row(alias_table *t, vn_tokenizer *tok, char **fields, size_t nf, c
     (void)nf;
     char *code = alias_trim(fields[0]);
     if (!*code) {
-        snprintf(err, errcap, "empty framework code");
+        snprintf(err, errcap, "%s", _("empty framework code"));
         return -1;
     }
     for (const char *c = code; *c; c++)
         if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_') {
-            snprintf(err, errcap, "framework code '%s' must be letters, digits, - or _", code);
+            snprintf(err, errcap, _("framework code '%s' must be letters, digits, - or _"), code);
             return -1;
         }
     if (alias_framework_find(t, code) >= 0) {
-        snprintf(err, errcap, "framework %s listed twice", code);
+        snprintf(err, errcap, _("framework %s listed twice"), code);
         return -1;
     }
     owner *f = realloc(t->fws, (t->nfws + 1) * sizeof *f);
     if (!f) {
-        snprintf(err, errcap, "out of memory");
+        snprintf(err, errcap, "%s", _("out of memory"));
         return -1;
     }
     t->fws = f;
@@ -459,7 +464,7 @@ static int fw_row(alias_table *t, vn_tokenizer *tok, char **fields, size_t nf, c
     snprintf(codebuf, sizeof codebuf, "%s", code);
     if (!o->display || !o->name_vi || !o->name_en || each_variant(t, tok, codebuf, o, ALIAS_FRAMEWORK, id, 1) ||
         each_variant(t, tok, fields[3], o, ALIAS_FRAMEWORK, id, 1)) {
-        snprintf(err, errcap, "out of memory");
+        snprintf(err, errcap, "%s", _("out of memory"));
         return -1;
     }
     return 0;
@@ -474,7 +479,7 @@ int alias_table_load(const char *fw_text, size_t fw_len, const char *fw_name, co
     if (!t || !tok) {
         free(t);
         vn_tokenizer_free(tok);
-        snprintf(err, errcap, "out of memory");
+        snprintf(err, errcap, "%s", _("out of memory"));
         return -1;
     }
     int rc = 0;

@@ -78,7 +78,7 @@ int around_find(vs_engine *e, const char *id, xc_mset **out, char *err, size_t c
     char *raw = NULL;
     int decoded = vs_unescape(id, &raw);
     if (decoded < 0) {
-        snprintf(err, cap, "out of memory");
+        snprintf(err, cap, "%s", _("out of memory"));
         return VS_ERR_DB;
     }
     xc_mset *m = NULL;
@@ -175,7 +175,7 @@ int around_copies(vs_engine *e, xc_mset *m, size_t i, vs_hit *h, char *err, size
     }
     xc_mset_free(c);
     if (st == VS_ERR_DB && !*err)
-        snprintf(err, cap, "out of memory");
+        snprintf(err, cap, "%s", _("out of memory"));
     return st;
 }
 
@@ -247,7 +247,7 @@ static int records_of(vs_engine *e, xc_mset *m, int reversed, record **list, siz
             return st;
         if (push_record(list, n, &r)) {
             record_free(&r);
-            snprintf(err, cap, "out of memory");
+            snprintf(err, cap, "%s", _("out of memory"));
             return VS_ERR_DB;
         }
     }
@@ -293,7 +293,7 @@ int vs_passage(vs_engine *e, const char *id, uint32_t context, vs_result *res, s
     xc_mset_free(m);
     size_t n = h.nbefore + 1 + h.nafter;
     if (st == VS_OK && !(res->hits = calloc(n, sizeof *res->hits))) {
-        snprintf(err, cap, "out of memory");
+        snprintf(err, cap, "%s", _("out of memory"));
         st = VS_ERR_DB;
     }
     for (size_t k = 0; st == VS_OK && k < n; k++) {
@@ -304,7 +304,7 @@ int vs_passage(vs_engine *e, const char *id, uint32_t context, vs_result *res, s
         x->rank = (uint32_t)k + 1;
         res->nhits++;
         if (!(x->snippet = strdup(""))) {
-            snprintf(err, cap, "out of memory");
+            snprintf(err, cap, "%s", _("out of memory"));
             st = VS_ERR_DB;
         }
     }

@@ -217,7 +217,7 @@ int like_plan(vs_engine *e, const char *id, query_plan *plan, char *err, size_t 
     }
     if (!plan->exclude || (n && (!plan->match || !plan->ntiers))) {
         record_free(&rec);
-        snprintf(err, cap, "out of memory");
+        snprintf(err, cap, "%s", _("out of memory"));
         return VS_ERR_DB;
     }
     if (n == 0) {

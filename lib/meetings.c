@@ -15,10 +15,16 @@
 #include "meetings.h"
 
 #include <stdint.h>
+#include <libintl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+
+#include "vnsearch.h"
+
+/* the engine's messages, in the programs' catalogue (po/) */
+#define _(s) dgettext(VS_TEXTDOMAIN, s)
 
 #define MAX_PHRASE_KEYS 12
 #define MAX_TRIGGERS 64
@@ -198,17 +204,19 @@ static int add_phrases(meeting_table *t, alias_text *at, char *list, phrase_type
         if (!*v)
             continue;
         if (alias_text_fill(at, v, strlen(v)) != 0) {
-            snprintf(msg, cap, "out of memory");
+            snprintf(msg, cap, "%s", _("out of memory"));
             return -1;
         }
         if (at->n == 0 || at->n > MAX_PHRASE_KEYS) {
-            snprintf(msg, cap, "phrase '%.60s' has %s words (at most %d)", v, at->n ? "too many" : "no",
-                     MAX_PHRASE_KEYS);
+            if (at->n)
+                snprintf(msg, cap, _("phrase '%.60s' has too many words (at most %d)"), v, MAX_PHRASE_KEYS);
+            else
+                snprintf(msg, cap, _("phrase '%.60s' has no words"), v);
             return -1;
         }
         phrase *p = realloc(t->phrases, (t->nphrases + 1) * sizeof *p);
         if (!p) {
-            snprintf(msg, cap, "out of memory");
+            snprintf(msg, cap, "%s", _("out of memory"));
             return -1;
         }
         t->phrases = p;
@@ -226,7 +234,7 @@ static int add_phrases(meeting_table *t, alias_text *at, char *list, phrase_type
         if (!bad && type == PH_KIND)
             bad = phrase_triggers(t, v, at);
         if (bad) {
-            snprintf(msg, cap, "out of memory, or more than %d kinds of first words", MAX_TRIGGERS);
+            snprintf(msg, cap, _("out of memory, or more than %d kinds of first words"), MAX_TRIGGERS);
             return -1;
         }
     }
@@ -247,11 +255,11 @@ static int table_row(meeting_table *t, const alias_table *a, alias_text *at, cha
     char *type = alias_trim(f[0]), *name = alias_trim(f[1]), *fw = alias_trim(f[2]);
     if (!strcmp(type, "kind")) {
         if (!*name) {
-            snprintf(msg, cap, "a kind needs a name");
+            snprintf(msg, cap, "%s", _("a kind needs a name"));
             return -1;
         }
         if (add_name(&t->kinds, t->nkinds, name)) {
-            snprintf(msg, cap, "out of memory");
+            snprintf(msg, cap, "%s", _("out of memory"));
             return -1;
         }
         t->nkinds++;
@@ -260,7 +268,7 @@ static int table_row(meeting_table *t, const alias_table *a, alias_text *at, cha
     if (!strcmp(type, "series")) {
         long id = alias_framework_find(a, fw);
         if (!*name || !*fw) {
-            snprintf(msg, cap, "a series needs a name and a framework code");
+            snprintf(msg, cap, "%s", _("a series needs a name and a framework code"));
             return -1;
         }
         if (id < 0) /* a framework this index's frameworks.tsv does not have: nothing to number */
@@ -269,7 +277,7 @@ static int table_row(meeting_table *t, const alias_table *a, alias_text *at, cha
         if (!p || add_name(&t->series, t->nseries, name)) {
             if (p)
                 t->series_fw = p;
-            snprintf(msg, cap, "out of memory");
+            snprintf(msg, cap, "%s", _("out of memory"));
             return -1;
         }
         t->series_fw = p;
@@ -278,7 +286,7 @@ static int table_row(meeting_table *t, const alias_table *a, alias_text *at, cha
     }
     if (!strcmp(type, "link"))
         return add_phrases(t, at, f[3], PH_LINK, 0, msg, cap);
-    snprintf(msg, cap, "unknown type '%.40s' (expected kind, series or link)", type);
+    snprintf(msg, cap, _("unknown type '%.40s' (expected kind, series or link)"), type);
     return -1;
 }
 
@@ -290,7 +298,7 @@ int meeting_table_load(const char *text, size_t len, const char *name, const ali
     alias_text at;
     memset(&at, 0, sizeof at);
     if (!t) {
-        snprintf(err, cap, "%s: out of memory", name);
+        snprintf(err, cap, _("%s: out of memory"), name);
         return -1;
     }
     size_t lineno = 0;
@@ -302,7 +310,7 @@ int meeting_table_load(const char *text, size_t len, const char *name, const ali
         char *line = dup_n(text + off, end - off);
         off = end + 1;
         if (!line) {
-            snprintf(err, cap, "%s: out of memory", name);
+            snprintf(err, cap, _("%s: out of memory"), name);
             rc = -1;
             break;
         }
@@ -313,7 +321,7 @@ int meeting_table_load(const char *text, size_t len, const char *name, const ali
             if (strcmp(alias_trim(f[0]), "type") != 0) {
                 char msg[200] = "";
                 if (nf < 4) {
-                    snprintf(err, cap, "%s:%zu: expected 4 tab-separated columns, found %zu", name, lineno, nf);
+                    snprintf(err, cap, _("%s:%zu: expected 4 tab-separated columns, found %zu"), name, lineno, nf);
                     rc = -1;
                 } else if (table_row(t, aliases, &at, f, msg, sizeof msg)) {
                     snprintf(err, cap, "%s:%zu: %s", name, lineno, msg);

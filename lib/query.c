@@ -423,7 +423,7 @@ int query_parse(const char *text, parsed_query *out, char *err, size_t cap)
         return rc;
     char *blanked = blank_unbalanced(text, n);
     if (!blanked) {
-        snprintf(err, cap, "out of memory");
+        snprintf(err, cap, "%s", _("out of memory"));
         return -1;
     }
     rc = parse_text(blanked, n, out, err, cap, &unbalanced);
@@ -625,6 +625,6 @@ xc_query *query_date_filter(xc_db *db, uint32_t from, uint32_t to, int inherited
         xc_query_free(c.terms[i]);
     free(c.terms);
     if (c.failed && !err[0])
-        snprintf(err, cap, "out of memory");
+        snprintf(err, cap, "%s", _("out of memory"));
     return q;
 }

@@ -107,7 +107,7 @@ static int load_codec(vs_engine *e, char *err, size_t cap)
         codec_ctx_free(x);
         vs_codec_free(c);
         xc_query_free(ret);
-        snprintf(err, cap, "%s: out of memory", e->path);
+        snprintf(err, cap, _("%s: out of memory"), e->path);
         return rc;
     }
     codec_ctx_free(e->codec);
@@ -194,7 +194,7 @@ int vs_open(const char *db_path, unsigned flags, vs_engine **out, char *err, siz
     vs_engine *e = calloc(1, sizeof *e);
     if (!e || !(e->path = strdup(db_path))) {
         free(e);
-        snprintf(err, cap, "out of memory");
+        snprintf(err, cap, "%s", _("out of memory"));
         return VS_ERR_DB;
     }
     unsigned xflags = (flags & (VS_OPEN_REMOTE | VS_OPEN_REMOTE_PROGRAMS) ? XC_OPEN_REMOTE_TCP : 0) |
@@ -1041,7 +1041,7 @@ static int run_search(search *sr, vs_result *res, char *err, size_t cap)
     uint32_t count = sr->req->count ? sr->req->count : 10;
     res->hits = calloc(count + 1, sizeof *res->hits);
     if (!res->hits) {
-        snprintf(err, cap, "out of memory");
+        snprintf(err, cap, "%s", _("out of memory"));
         return VS_ERR_DB;
     }
     int exhausted = 0;

@@ -498,7 +498,7 @@ int vs_meetings_list(vs_engine *e, char *const *frameworks, size_t nframeworks, 
         for (size_t k = 0; k < nf && rc == VS_OK; k++) {
             event *ev1 = find_event(&ev, &f[k], e->aliases);
             if (!ev1 || add_source(ev1, &r, &f[k], e->aliases, &at) != 0) {
-                snprintf(err, cap, "out of memory listing the meetings");
+                snprintf(err, cap, "%s", _("out of memory listing the meetings"));
                 rc = VS_ERR_DB;
             }
         }
@@ -543,7 +543,7 @@ int vs_meetings_list(vs_engine *e, char *const *frameworks, size_t nframeworks, 
         out->items = ms;
         out->n = ms ? ev.n : 0;
         if (rc != VS_OK)
-            snprintf(err, cap, "out of memory listing the meetings");
+            snprintf(err, cap, "%s", _("out of memory listing the meetings"));
     }
     events_free(&ev);
     if (rc != VS_OK) {
