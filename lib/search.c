@@ -986,6 +986,8 @@ static int count_matches(search *sr, vs_result *res, char *err, size_t cap)
             return xapian_failure(sr, rc, "counting failed", err, cap);
         }
     }
+    if (res->matches_exact && !sr->req->all_copies && res->matches > DISTINCT_COUNT_MAX)
+        res->matches_exact = 0; /* every copy counted: as a number of distinct passages, "about" */
     xc_query_free(u);
     if (sr->req->facets && !distinct_facets) {
         facet_list(e, e->facet_fw, &res->frameworks, &res->nframeworks);

@@ -108,6 +108,26 @@ def test_text_json_and_tsv_agree():
             expect(h["id"] in p.stdout or h["file"] in p.stdout, f"{q}: {h['id']} in the text output")
 
 
+
+def test_a_count_of_copies_past_two_thousand_says_about():
+    # 2,400 matching passages, 400 of them copies of one: counting distinct ones would read every
+    # match's key, so the count counts copies and says "about"; with --all-copies it is exact
+    src = os.path.join(TMP, "big")
+    os.makedirs(src)
+    with open(os.path.join(src, "a.txt"), "w", encoding="utf-8") as f:
+        f.write("".join(f"Hợp tác thủy lợi, đoạn số {i}.\n\n" for i in range(2000)))
+        f.write("Hợp tác thủy lợi giữa các nước.\n\n" * 400)
+    db = os.path.join(TMP, "db-big")
+    expect(vnindex("--db", db, "--quiet", src).returncode == 0, "index")
+    p = vnsearch(db, "-n", "3", "--", "thuy loi")
+    expect(re.search(r"^3 of about 2400 matching passages", p.stdout, re.M), p.stdout[-300:])
+    p = vnsearch(db, "-n", "3", "--all-copies", "--", "thuy loi")
+    expect(re.search(r"^3 of 2400 matching passages", p.stdout, re.M), p.stdout[-300:])
+    p = vnsearch(db, "--format", "json", "-n", "1", "--facets", "--", "thuy loi")
+    last = json.loads(p.stdout.splitlines()[-1])
+    expect(last["matches"] == 2400 and last["matches_exact"] is False, f"JSON count {last}")
+
+
 if __name__ == "__main__":
     bundled_index(DB)
     rc = main([test_a_passage_is_listed_once_in_its_best_tier, test_pages_put_together_are_the_one_long_list,
