@@ -74,6 +74,8 @@ static const char *const PAGE_STRINGS[] = {
     N_("{file}, lines {line}–{end}"),
     N_("{place}: show it in its place, with the passages around it"),
     N_("heading"),
+    N_("OCR {n}%"),
+    N_("Read from a scanned page by OCR, mean confidence {n}%: its words may be misread"),
     N_("other marks"),
     N_("some words"),
     N_("Similar"),
