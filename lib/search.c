@@ -774,12 +774,21 @@ static int more_in_file(search *sr, vs_hit *h, char *err, size_t cap)
     if (rc == XC_OK)
         rc = xc_db_doccount(e->db, &all);
     /* every match checked: its file's passages are few beside the index;
-     * with a phrase to check, each is read (as the page reads them) */
+     * with a phrase to check, each is then read (as the page reads them),
+     * asked for by their number, since Xapian makes room for as many
+     * items as are asked for */
     if (rc == XC_OK)
-        rc = xc_enquire_mset(e->count, 0, sr->plan.nphrases ? all : 0, all, &m);
-    if (rc != XC_OK)
+        rc = xc_enquire_mset(e->count, 0, 0, all, &m);
+    uint32_t n = rc == XC_OK ? xc_mset_matches_lower_bound(m) : 0;
+    if (rc == XC_OK && sr->plan.nphrases && n > 0) {
+        xc_mset_free(m);
+        m = NULL;
+        rc = xc_enquire_mset(e->count, 0, n, all, &m);
+    }
+    if (rc != XC_OK) {
+        xc_mset_free(m);
         return xapian_failure(sr, rc, "cannot count a file's passages", err, cap);
-    uint32_t n = xc_mset_matches_lower_bound(m);
+    }
     if (sr->plan.nphrases) {
         n = 0;
         for (size_t i = 0; i < xc_mset_size(m); i++) {
