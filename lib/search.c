@@ -1099,6 +1099,11 @@ static int count_passages(search *sr, vs_result *res, char *err, size_t cap)
             return xapian_failure(sr, rc, "counting failed", err, cap);
         }
     }
+    /* every copy counted: as a number of distinct passages, "about" (grouped by file, the
+     * files are counted next, over every match, exactly) */
+    if (res->matches_exact && !sr->req->all_copies && sr->req->group != VS_GROUP_FILE &&
+        res->matches > DISTINCT_COUNT_MAX)
+        res->matches_exact = 0;
     xc_query_free(u);
     if (sr->req->facets && !distinct_facets) {
         facet_list(e, e->facet_fw, &res->frameworks, &res->nframeworks);

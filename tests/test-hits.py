@@ -114,6 +114,25 @@ def test_text_json_and_tsv_agree():
             expect(h["id"] in p.stdout or h["file"] in p.stdout, f"{q}: {h['id']} in the text output")
 
 
+def test_a_count_of_copies_past_two_thousand_says_about():
+    # 2,400 matching passages, 400 of them copies of one: counting distinct ones would read every
+    # match's key, so the count counts copies and says "about"; with --all-copies it is exact
+    src = os.path.join(TMP, "big")
+    os.makedirs(src)
+    with open(os.path.join(src, "a.txt"), "w", encoding="utf-8") as f:
+        f.write("".join(f"Hợp tác thủy lợi, đoạn số {i}.\n\n" for i in range(2000)))
+        f.write("Hợp tác thủy lợi giữa các nước.\n\n" * 400)
+    db = os.path.join(TMP, "db-big")
+    expect(vnindex("--db", db, "--quiet", src).returncode == 0, "index")
+    p = vnsearch(db, "-n", "3", "--", "thuy loi")
+    expect(re.search(r"^3 of about 2400 matching passages", p.stdout, re.M), p.stdout[-300:])
+    p = vnsearch(db, "-n", "3", "--all-copies", "--", "thuy loi")
+    expect(re.search(r"^3 of 2400 matching passages", p.stdout, re.M), p.stdout[-300:])
+    p = vnsearch(db, "--format", "json", "-n", "1", "--facets", "--", "thuy loi")
+    last = json.loads(p.stdout.splitlines()[-1])
+    expect(last["matches"] == 2400 and last["matches_exact"] is False, f"JSON count {last}")
+
+
 # issue 28: a report with several matching passages, a note with one, and a
 # file with none
 GROUP_FILES = {
@@ -239,6 +258,23 @@ def test_group_file_on_an_index_of_format_4_asks_for_a_rebuild():
            p.stderr)
 
 
+def test_group_file_counts_files_exactly_past_two_thousand_passages():
+    # the passages' count says "about" past 2,000 (copies counted); the files' is exact
+    src = os.path.join(scratch(), "many")
+    os.makedirs(src)
+    with open(os.path.join(src, "a.txt"), "w", encoding="utf-8") as f:
+        f.write("".join(f"Hợp tác thủy lợi, đoạn số {i}.\n\n" for i in range(2100)))
+    with open(os.path.join(src, "b.txt"), "w", encoding="utf-8") as f:
+        f.write("Ghi chú về thủy lợi.\n")
+    db = os.path.join(src, "db")
+    expect(vnindex("--db", db, "--quiet", src).returncode == 0, "index")
+    hits, files = page(db, "thuy loi", "--group", "file")
+    expect(files == 2 and sorted((h["file"], h["more_in_file"]) for h in hits) == [("a.txt", 2099), ("b.txt", 0)],
+           f"{files}: {[(h['file'], h['more_in_file']) for h in hits]}")
+    p = vnsearch(db, "--group", "file", "-n", "1", "--", "thuy loi")
+    expect("1 of 2 matching files" in p.stderr, p.stderr)
+
+
 if __name__ == "__main__":
     bundled_index(DB)
     rc = main([test_a_passage_is_listed_once_in_its_best_tier, test_pages_put_together_are_the_one_long_list,
@@ -247,6 +283,7 @@ if __name__ == "__main__":
                test_group_file_lists_each_file_once_at_its_best_passage_with_the_others_counted,
                test_group_file_text_json_tsv_and_csv_agree, test_without_group_nothing_changes,
                test_group_file_on_the_corpus_is_the_list_of_every_copy_by_file,
-               test_group_file_on_an_index_of_format_4_asks_for_a_rebuild])
+               test_group_file_on_an_index_of_format_4_asks_for_a_rebuild,
+               test_group_file_counts_files_exactly_past_two_thousand_passages])
     shutil.rmtree(TMP, ignore_errors=True)
     sys.exit(rc)
