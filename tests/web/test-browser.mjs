@@ -298,6 +298,31 @@ describe("sorting, exporting, citing, the timeline and a phone (issue 16)", { ti
     await close(page);
   });
 
+  it("groups by file: each file once with its more count, kept in the URL (issue 28)", async () => {
+    const page = await open(corpus, "?q=hop+tac");
+    await searched(page, () => page.locator("#group").check());
+    const want = await api(corpus, { q: "hop tac", group: "file", n: 10 });
+    assert.ok(want.hits.length >= 2 && want.group === "file", `files: ${want.hits.length}`);
+    assert.deepEqual(await ids(page), want.hits.map((h) => h.id));
+    assert.equal(new URL(page.url()).searchParams.get("group"), "file", "the URL keeps the grouping");
+    assert.equal(await page.locator("#status").textContent(),
+      `${want.hits.length} of ${want.matches} matching file${want.matches === 1 ? "" : "s"}`);
+    const more = (n) => `+${n} more passage${n === 1 ? "" : "s"} in this file`;
+    assert.deepEqual(await page.locator("#hits li.hit .in-file").allTextContents(),
+      want.hits.filter((h) => h.more_in_file).map((h) => more(h.more_in_file)));
+    assert.ok(new URL(await page.getAttribute("#export-csv", "href"), corpus.url).searchParams.get("group") === "file",
+      "the export is grouped too");
+    const again = await open(corpus, "?q=hop+tac&group=file");
+    assert.ok(await again.isChecked("#group"));
+    assert.deepEqual(await ids(again), want.hits.map((h) => h.id));
+    await close(again);
+    await searched(page, () => page.locator("#group").uncheck());
+    assert.equal(new URL(page.url()).searchParams.get("group"), null);
+    assert.equal(await page.locator("#hits li.hit .in-file").count(), 0);
+    assert.match(await page.locator("#status").textContent(), /^10 of \d+ matching passages$/);
+    await close(page);
+  });
+
   it("exports the current results as CSV and JSON", async () => {
     const page = await open(corpus, "?q=Nhat+Ban&framework=MJC&sort=date");
     const want = await api(corpus, { q: "Nhat Ban", framework: "MJC", sort: "date", n: 100 });
