@@ -7,8 +7,8 @@
  *
  * Copies share SLOT_DUPKEY, a hash of their folded syllables (schema.h).
  * A value is no index, so they are found as the passages holding the
- * passage's rarest syllable (a term with few postings) whose key is the
- * same.  The passages around one are those of its file (its XFILE:
+ * passage's rarest syllables (terms with few postings), whose keys are
+ * compared.  The passages around one are those of its file (its XFILE:
  * term) whose ordinals (SLOT_SEQ) are the nearest below and above its own.
  */
 #include <stdio.h>
@@ -104,67 +104,128 @@ int around_find(vs_engine *e, const char *id, xc_mset **out, char *err, size_t c
     return VS_OK;
 }
 
-/* The passage's rarest syllable: the term that finds its copies among the
- * fewest passages (a pair would be rarer, but copies may differ in their
- * punctuation, which parts pairs).  0 if it has no word at all. */
-static size_t rarest_term(vs_engine *e, const char *text, char *best, size_t cap)
+/* The passage's rarest syllables, the rarest first: the terms that find
+ * its copies among the fewest passages (a pair would be rarer, but copies
+ * may differ in their punctuation, which parts pairs).  Every copy holds
+ * them all, so their AND narrows the passages whose copy key is read to
+ * the few that share those words: one common syllable alone made a short
+ * passage's copies cost 18 million instructions (bench ac19).  Returns how
+ * many (0 if it has no word at all). */
+#define COPY_TERMS 3
+typedef struct rare_term {
+    char t[VN_KEY_MAX];
+    size_t len;
+    uint32_t freq;
+} rare_term;
+
+static size_t rarest_terms(vs_engine *e, const char *text, rare_term *best)
 {
     vn_tokenizer *tok = vn_tokenizer_new();
     if (!tok)
         return 0;
-    size_t bl = 0;
-    uint32_t best_f = 0;
+    size_t n = 0;
     vn_tokenizer_reset(tok, text, strlen(text), 1);
     vn_token t;
     while (vn_tokenizer_next(tok, &t)) {
         uint32_t f = 0;
-        if (t.kind == VN_TOKEN_NUMPART || t.kind == VN_TOKEN_JOINED || t.folded_len >= cap ||
-            xc_db_termfreq(e->db, t.folded, t.folded_len, &f) != XC_OK || f == 0 || (bl && f >= best_f))
+        if (t.kind == VN_TOKEN_NUMPART || t.kind == VN_TOKEN_JOINED || t.folded_len >= VN_KEY_MAX)
             continue;
-        memcpy(best, t.folded, t.folded_len);
-        best[t.folded_len] = '\0';
-        bl = t.folded_len;
-        best_f = f;
+        int known = 0;
+        for (size_t k = 0; k < n && !known; k++)
+            known = best[k].len == t.folded_len && memcmp(best[k].t, t.folded, t.folded_len) == 0;
+        if (known || xc_db_termfreq(e->db, t.folded, t.folded_len, &f) != XC_OK || f == 0 ||
+            (n == COPY_TERMS && f >= best[n - 1].freq))
+            continue;
+        size_t at = n < COPY_TERMS ? n++ : n - 1; /* the last place, or a new one */
+        for (; at > 0 && best[at - 1].freq > f; at--)
+            best[at] = best[at - 1];
+        memcpy(best[at].t, t.folded, t.folded_len);
+        best[at].t[t.folded_len] = '\0';
+        best[at].len = t.folded_len;
+        best[at].freq = f;
     }
     vn_tokenizer_free(tok);
-    return bl;
+    return n;
 }
 
-/* The passages with the same words as hit i of m (itself among them). */
-static xc_query *same_words(vs_engine *e, xc_mset *m, size_t i, const char *text)
+/* The passages holding the rarest syllables of text: its copies among
+ * them (NULL if it has no word). */
+static xc_query *same_words(vs_engine *e, const char *text)
 {
-    char *key = NULL, term[VN_KEY_MAX];
-    size_t kl = 0, tl = rarest_term(e, text, term, sizeof term);
-    if (!tl || xc_mset_value(m, i, SLOT_DUPKEY, &key, &kl) != XC_OK || kl == 0) {
-        free(key);
+    rare_term rare[COPY_TERMS];
+    size_t n = rarest_terms(e, text, rare);
+    if (!n)
         return NULL;
-    }
-    xc_query *q = live(e, and2(xc_query_term(term, tl, 1), xc_query_value_range(SLOT_DUPKEY, key, kl, key, kl)));
-    free(key);
-    return q;
+    xc_query *subs[COPY_TERMS];
+    int ok = 1;
+    for (size_t k = 0; k < n; k++)
+        ok = (subs[k] = xc_query_term(rare[k].t, rare[k].len, 1)) != NULL && ok;
+    xc_query *q = ok ? n == 1 ? xc_query_copy(subs[0]) : xc_query_combine(XC_OP_AND, subs, n, 0) : NULL;
+    for (size_t k = 0; k < n; k++)
+        xc_query_free(subs[k]);
+    return live(e, q);
 }
+
+/* Whether match k of c has the copy key `key`. */
+static int same_key(xc_mset *c, size_t k, const char *key, size_t kl)
+{
+    char *v = NULL;
+    size_t vl = 0;
+    int same = xc_mset_value(c, k, SLOT_DUPKEY, &v, &vl) == XC_OK && vl == kl && memcmp(v, key, kl) == 0;
+    free(v);
+    return same;
+}
+
+/* At most this many passages share the rarest syllables of a hit for its
+ * keys to be compared here; past it, Xapian compares them (a value range,
+ * which reads the key of every passage in the index up to the last copy). */
+#define COPY_CANDIDATES_MAX 1000
 
 int around_copies(vs_engine *e, xc_mset *m, size_t i, vs_hit *h, char *err, size_t cap)
 {
-    xc_query *q = same_words(e, m, i, h->rec.text);
+    char *key = NULL;
+    size_t kl = 0;
     xc_docid self = 0;
     xc_mset *c = NULL;
-    if (!q)
-        return VS_OK; /* no words: nothing to collapse it with */
-    int rc = xc_mset_docid(m, i, &self);
-    if (rc == XC_OK)
-        rc = run(e, q, XC_SORT_RELEVANCE, 0, VS_ALSO_MAX + 1, &c);
+    if (xc_mset_value(m, i, SLOT_DUPKEY, &key, &kl) != XC_OK || kl == 0 || xc_mset_docid(m, i, &self) != XC_OK) {
+        free(key);
+        return VS_OK; /* no key: nothing to collapse it with */
+    }
+    xc_query *q = same_words(e, h->rec.text);
+    if (!q) {
+        free(key);
+        return VS_OK; /* no words: the same */
+    }
+    int rc = run(e, q, XC_SORT_RELEVANCE, 0, COPY_CANDIDATES_MAX, &c);
+    int compare_here = rc == XC_OK && xc_mset_matches_upper_bound(c) <= xc_mset_size(c);
+    if (rc == XC_OK && !compare_here) {
+        xc_mset_free(c);
+        c = NULL;
+        xc_query *two[2] = {q, xc_query_value_range(SLOT_DUPKEY, key, kl, key, kl)};
+        xc_query *both = two[1] ? xc_query_combine(XC_OP_AND, two, 2, 0) : NULL;
+        xc_query_free(two[1]);
+        rc = run(e, both, XC_SORT_RELEVANCE, 0, VS_ALSO_MAX + 1, &c);
+        xc_query_free(both);
+    }
     xc_query_free(q);
-    if (rc != XC_OK)
+    if (rc != XC_OK) {
+        free(key);
         return engine_failure(e, "cannot look copies up", err, cap);
-    uint32_t all = xc_mset_matches_estimated(c);
+    }
+    uint32_t all = 0;
+    if (compare_here) {
+        for (size_t k = 0; k < xc_mset_size(c); k++)
+            all += (uint32_t)same_key(c, k, key, kl);
+    } else {
+        all = xc_mset_matches_estimated(c);
+    }
     h->copies = all > 0 ? all - 1 : 0;
     h->also = calloc(VS_ALSO_MAX + 1, sizeof *h->also);
     int st = h->also ? VS_OK : VS_ERR_DB;
     for (size_t k = 0; k < xc_mset_size(c) && h->nalso < VS_ALSO_MAX && st == VS_OK; k++) {
         xc_docid d = 0;
         record r;
-        if (xc_mset_docid(c, k, &d) != XC_OK || d == self)
+        if (xc_mset_docid(c, k, &d) != XC_OK || d == self || (compare_here && !same_key(c, k, key, kl)))
             continue;
         st = engine_load_record(e, c, k, &r, err, cap);
         if (st == VS_OK) {
@@ -173,6 +234,7 @@ int around_copies(vs_engine *e, xc_mset *m, size_t i, vs_hit *h, char *err, size
             record_free(&r);
         }
     }
+    free(key);
     xc_mset_free(c);
     if (st == VS_ERR_DB && !*err)
         snprintf(err, cap, "%s", _("out of memory"));

@@ -634,6 +634,18 @@ static void set_seq(vs_docbuilder *b, uint32_t seq, int *rc)
         *rc = xc_doc_set_value(b->doc, SLOT_SEQ, (const char *)v, 4);
 }
 
+/* The file it is in, as a collapse key (SLOT_FILE): --group file shows
+ * a file once. */
+static void set_file_key(vs_docbuilder *b, const char *fileterm, size_t ftlen, int *rc)
+{
+    uint64_t h = vs_content_hash(fileterm, ftlen);
+    unsigned char v[8];
+    for (int k = 0; k < 8; k++)
+        v[k] = (unsigned char)(h >> (56 - 8 * k));
+    if (*rc == XC_OK)
+        *rc = xc_doc_set_value(b->doc, SLOT_FILE, (const char *)v, 8);
+}
+
 /* --dump's outline and why of a passage: the headings above it, outermost
  * first, joined by " > ". */
 static void dump_why(vs_docbuilder *b, const passage_list *pl, const passage *p, const passage_tags *tag)
@@ -732,6 +744,7 @@ static int add_headings(vs_docbuilder *b, vs_part *const *parts, size_t nparts, 
             rc = xc_doc_set_value(b->doc, SLOT_DUPKEY, (const char *)key, 8);
         /* in reading order: just before the passage it heads */
         set_seq(b, (uint32_t)(2 * hi->before), &rc);
+        set_file_key(b, fileterm, ftlen, &rc);
         if (rc == XC_OK)
             rc = terms_flush(&b->terms, b->doc);
         const char *section = hi->section < pl->section_count ? pl->sections[hi->section].title : NULL;
@@ -876,6 +889,7 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
         if (rc == XC_OK)
             rc = xc_doc_set_value(b->doc, SLOT_DUPKEY, (const char *)v, 8);
         set_seq(b, (uint32_t)(2 * i + 1), &rc);
+        set_file_key(b, fileterm, ftlen, &rc);
         if (rc == XC_OK)
             rc = terms_flush(&b->terms, b->doc);
 

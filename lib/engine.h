@@ -29,6 +29,7 @@ struct vs_engine {
     alias_table *aliases;
     size_t facet_fw, facet_year;
     char *path;
+    int file_keys;     /* its passages carry SLOT_FILE (format 5 on): --group file can run */
 };
 
 /* The message for a failed database call, naming the index (and saying

@@ -95,6 +95,8 @@
 #define SLOT_DUPKEY 5     /* 8 bytes, big-endian: a hash of its folded syllables (copies collapse) */
 #define SLOT_SEQ 6        /* 4 bytes, big-endian: its place in its file's reading order (the passages
                            * around it): 2i+1 for the i-th passage, 2i for a heading just before it */
+#define SLOT_FILE 7       /* 8 bytes, big-endian: a hash of its file's XFILE term (--group file collapses
+                           * on it); since format 5, an index of format 4 has none */
 
 #define META_VERSION "vnsearch.version"
 #define META_FRAMEWORKS "vnsearch.frameworks.tsv"

@@ -217,7 +217,8 @@ int vs_open(const char *db_path, unsigned flags, vs_engine **out, char *err, siz
         vs_close(e);
         return VS_ERR_DB;
     }
-    if (!version || strcmp(version, VS_INDEX_FORMAT) != 0) {
+    e->file_keys = version && strcmp(version, VS_INDEX_FORMAT) == 0;
+    if (!version || (!e->file_keys && strcmp(version, VS_INDEX_FORMAT_READABLE) != 0)) {
         snprintf(err, cap,
                  _("%s: not a vnsearch index of format %s (found %s); rebuild it with: vnindex --force --db %s PATH"),
                  db_path, VS_INDEX_FORMAT, version ? version : _("none"), db_path);
@@ -565,6 +566,7 @@ typedef struct search {
     size_t nlayers;
     xc_query *drop;      /* -words and retired passages, or NULL */
     xc_query *match_all; /* weight of a filters-only query */
+    xc_query *matching;  /* grouped by file: every match (union_query), made when first needed */
     snippet_terms st;
 } search;
 
@@ -733,11 +735,82 @@ int vs_sort_parse(const char *name)
     return -1;
 }
 
+int vs_group_parse(const char *name)
+{
+    if (!strcmp(name, "none"))
+        return VS_GROUP_NONE;
+    if (!strcmp(name, "file"))
+        return VS_GROUP_FILE;
+    return -1;
+}
+
 /* Copies of a passage are one hit (SLOT_DUPKEY, Xapian's collapse key)
- * unless --all-copies. */
+ * unless --all-copies; grouped by file, a file's passages are (SLOT_FILE):
+ * Xapian keeps the best of each file in a stage, and shown_before() the
+ * best over the stages. */
 static int collapse_copies(search *sr, xc_enquire *enq)
 {
+    if (sr->req->group == VS_GROUP_FILE) /* not when a phrase is checked after: the passage kept could
+                                         * fail it, and the file's others be lost */
+        return xc_enquire_set_collapse(enq, sr->plan.nphrases ? XC_COLLAPSE_NONE : SLOT_FILE, 1);
     return xc_enquire_set_collapse(enq, sr->req->all_copies ? XC_COLLAPSE_NONE : SLOT_DUPKEY, 1);
+}
+
+/* Grouped by file: how many other passages of the hit's file match (every
+ * stage's, as the count counts them), into h->more_in_file. */
+static int more_in_file(search *sr, vs_hit *h, char *err, size_t cap)
+{
+    vs_engine *e = sr->e;
+    if (!sr->matching && !(sr->matching = union_query(sr)))
+        return xapian_failure(sr, XC_ERR_NOMEM, "cannot count a file's passages", err, cap);
+    char term[TERM_MAX + 1];
+    size_t tl = schema_term(PREFIX_FILE, h->rec.file, term, sizeof term);
+    xc_query *parts[2] = {sr->matching, xc_query_term(term, tl, 1)}, *q = NULL;
+    if (parts[1])
+        q = xc_query_combine(XC_OP_FILTER, parts, 2, 0);
+    xc_query_free(parts[1]);
+    if (!q)
+        return xapian_failure(sr, XC_ERR_NOMEM, "cannot count a file's passages", err, cap);
+    uint32_t all = 0;
+    xc_mset *m = NULL;
+    int rc = xc_enquire_set_collapse(e->count, XC_COLLAPSE_NONE, 0);
+    if (rc == XC_OK)
+        rc = xc_enquire_set_query(e->count, q);
+    xc_query_free(q);
+    if (rc == XC_OK)
+        rc = xc_db_doccount(e->db, &all);
+    /* every match checked: its file's passages are few beside the index;
+     * with a phrase to check, each is then read (as the page reads them),
+     * asked for by their number, since Xapian makes room for as many
+     * items as are asked for */
+    if (rc == XC_OK)
+        rc = xc_enquire_mset(e->count, 0, 0, all, &m);
+    uint32_t n = rc == XC_OK ? xc_mset_matches_lower_bound(m) : 0;
+    if (rc == XC_OK && sr->plan.nphrases && n > 0) {
+        xc_mset_free(m);
+        m = NULL;
+        rc = xc_enquire_mset(e->count, 0, n, all, &m);
+    }
+    if (rc != XC_OK) {
+        xc_mset_free(m);
+        return xapian_failure(sr, rc, "cannot count a file's passages", err, cap);
+    }
+    if (sr->plan.nphrases) {
+        n = 0;
+        for (size_t i = 0; i < xc_mset_size(m); i++) {
+            record rec;
+            int st = engine_load_record(e, m, i, &rec, err, cap);
+            if (st != VS_OK) {
+                xc_mset_free(m);
+                return st;
+            }
+            n += (uint32_t)phrases_hold(&sr->plan, rec.text);
+            record_free(&rec);
+        }
+    }
+    xc_mset_free(m);
+    h->more_in_file = n > 1 ? n - 1 : 0;
+    return VS_OK;
 }
 
 /* What a hit brings along (around.c): where its copies are, when Xapian
@@ -745,7 +818,9 @@ static int collapse_copies(search *sr, xc_enquire *enq)
 static int hit_extras(search *sr, xc_mset *m, size_t i, vs_hit *h, char *err, size_t cap)
 {
     int st = VS_OK;
-    if (!sr->req->all_copies && xc_mset_collapse_count(m, i) > 0)
+    if (sr->req->group == VS_GROUP_FILE)
+        st = more_in_file(sr, h, err, cap);
+    else if (!sr->req->all_copies && xc_mset_collapse_count(m, i) > 0)
         st = around_copies(sr->e, m, i, h, err, cap);
     if (st == VS_OK && sr->req->context)
         st = around_context(sr->e, m, i, sr->req->context, h, err, cap);
@@ -761,6 +836,7 @@ static int hit_extras(search *sr, xc_mset *m, size_t i, vs_hit *h, char *err, si
 typedef struct shown_set {
     uint64_t *slots; /* 0: empty */
     size_t cap, n;
+    uint64_t file;   /* grouped by file: the key of the last passage looked at, until it is shown */
 } shown_set;
 
 static uint64_t shown_mix(uint64_t k)
@@ -769,6 +845,18 @@ static uint64_t shown_mix(uint64_t k)
     k *= 0xff51afd7ed558ccdULL;
     k ^= k >> 33;
     return k ? k : 1;
+}
+
+/* 1 if k is there. */
+static int shown_has(const shown_set *s, uint64_t k)
+{
+    k = shown_mix(k);
+    if (!s->cap)
+        return 0;
+    for (size_t h = (size_t)k & (s->cap - 1); s->slots[h]; h = (h + 1) & (s->cap - 1))
+        if (s->slots[h] == k)
+            return 1;
+    return 0;
 }
 
 /* 1 if k was there; else adds it and returns 0 (-1 on allocation failure). */
@@ -800,22 +888,29 @@ static int shown_add(shown_set *s, uint64_t k)
     return 0;
 }
 
-/* 1 if match i of m was shown already (by docid, or as a copy); else
- * remembers it and returns 0; -1 on allocation failure. */
+/* 1 if match i of m was shown already (by docid, or as a copy; grouped, by
+ * its file); else remembers it and returns 0; -1 on allocation failure.
+ * Its file is remembered only once it is shown (shown_file), since a
+ * passage can still fail a phrase. */
 static int shown_before(search *sr, shown_set *s, xc_mset *m, size_t i)
 {
     xc_docid id = 0;
     xc_mset_docid(m, i, &id);
-    int seen = shown_add(s, (uint64_t)id << 1); /* docids even, copy keys odd */
-    if (seen || sr->req->all_copies)
+    int seen = shown_add(s, (uint64_t)id << 1); /* docids even, copy (or file) keys odd */
+    int group = sr->req->group == VS_GROUP_FILE;
+    if (seen || (sr->req->all_copies && !group))
         return seen;
     char *key = NULL;
     size_t kl = 0;
-    if (xc_mset_value(m, i, SLOT_DUPKEY, &key, &kl) == XC_OK && kl == 8) {
+    s->file = 0;
+    if (xc_mset_value(m, i, group ? SLOT_FILE : SLOT_DUPKEY, &key, &kl) == XC_OK && kl == 8) {
         uint64_t k = 0;
         for (size_t b = 0; b < 8; b++)
             k = k << 8 | (unsigned char)key[b];
-        seen = shown_add(s, k << 1 | 1);
+        if (group)
+            seen = shown_has(s, s->file = k << 1 | 1);
+        else
+            seen = shown_add(s, k << 1 | 1);
     }
     free(key);
     return seen;
@@ -829,6 +924,16 @@ static int shown_before(search *sr, shown_set *s, xc_mset *m, size_t i)
  * passages have no value and come last), relevance between passages of
  * the same date: the tiers stay in their order, so the passages with
  * every word come first, and those missing one do not bury them. */
+/* The passage shown_before() last looked at is shown (or counted on an
+ * earlier page): grouped by file, its file is then shown.  -1 on
+ * allocation failure. */
+static int shown_file(shown_set *s)
+{
+    int rc = s->file ? shown_add(s, s->file) : 0;
+    s->file = 0;
+    return rc < 0 ? -1 : 0;
+}
+
 static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen, char *err, size_t cap)
 {
     vs_engine *e = sr->e;
@@ -836,7 +941,7 @@ static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen
     uint32_t offset = sr->req->offset, want = offset + count, accepted = 0;
     size_t nstages = stage_count(sr);
     double step = 0;
-    shown_set shown = {NULL, 0, 0};
+    shown_set shown = {NULL, 0, 0, 0};
     int st = VS_OK;
     *exhausted = 1;
     int order = xc_enquire_set_sort(e->plain, sr->req->sort == VS_SORT_DATE ? SLOT_LAST_DATE : XC_SORT_RELEVANCE, 1);
@@ -877,6 +982,8 @@ static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen
                     continue;
                 if (accepted < offset && !sr->plan.nphrases) { /* a page before this one shows it */
                     accepted++;
+                    if (shown_file(&shown) != 0)
+                        st = xapian_failure(sr, XC_ERR_NOMEM, "search failed", err, cap);
                     continue;
                 }
                 record rec;
@@ -885,13 +992,18 @@ static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen
                 if ((st = engine_load_record(e, m, i, &rec, err, cap)) != VS_OK)
                     break;
                 if (accepted < offset) { /* so does it, if it holds the phrases */
-                    accepted += phrases_hold(&sr->plan, rec.text);
+                    if (phrases_hold(&sr->plan, rec.text)) {
+                        accepted++;
+                        if (shown_file(&shown) != 0)
+                            st = xapian_failure(sr, XC_ERR_NOMEM, "search failed", err, cap);
+                    }
                     record_free(&rec);
                     continue;
                 }
                 if (add_hit(sr, res, &rec, w, w + step * (double)(nstages - 1 - s), kind)) {
                     accepted++;
-                    st = hit_extras(sr, m, i, &res->hits[res->nhits - 1], err, cap);
+                    st = shown_file(&shown) != 0 ? xapian_failure(sr, XC_ERR_NOMEM, "search failed", err, cap)
+                                                 : hit_extras(sr, m, i, &res->hits[res->nhits - 1], err, cap);
                 }
             }
             done = n < ask; /* the stage ran to its end */
@@ -912,7 +1024,7 @@ static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen
 
 /* The number of matches, exact below COUNT_EXACT_MAX; and with facets, the
  * framework and year counts over all of them. */
-static int count_matches(search *sr, vs_result *res, char *err, size_t cap)
+static int count_passages(search *sr, vs_result *res, char *err, size_t cap)
 {
     vs_engine *e = sr->e;
     xc_query *u = union_query(sr);
@@ -967,7 +1079,8 @@ static int count_matches(search *sr, vs_result *res, char *err, size_t cap)
     xc_mset_free(m);
     m = NULL;
     int distinct_facets = 0;
-    if (res->matches_exact && !sr->req->all_copies && res->matches > 1 && res->matches <= DISTINCT_COUNT_MAX) {
+    if (res->matches_exact && !sr->req->all_copies && sr->req->group != VS_GROUP_FILE && res->matches > 1 &&
+        res->matches <= DISTINCT_COUNT_MAX) {
         /* copies are one passage in the count as in the list: collapsed,
          * which reads every match's key, so only for counts this small;
          * the facets then count what is left (Xapian's spy sees copies) */
@@ -992,6 +1105,11 @@ static int count_matches(search *sr, vs_result *res, char *err, size_t cap)
             return xapian_failure(sr, rc, "counting failed", err, cap);
         }
     }
+    /* every copy counted: as a number of distinct passages, "about" (grouped by file, the
+     * files are counted next, over every match, exactly) */
+    if (res->matches_exact && !sr->req->all_copies && sr->req->group != VS_GROUP_FILE &&
+        res->matches > DISTINCT_COUNT_MAX)
+        res->matches_exact = 0;
     xc_query_free(u);
     if (sr->req->facets && !distinct_facets) {
         facet_list(e, e->facet_fw, &res->frameworks, &res->nframeworks);
@@ -1000,6 +1118,41 @@ static int count_matches(search *sr, vs_result *res, char *err, size_t cap)
     if (res->nyears)
         qsort(res->years, res->nyears, sizeof *res->years, year_order);
     return VS_OK;
+}
+
+/* Grouped by file: the number of matching files, exact when the matches
+ * are no more than COUNT_EXACT_MAX (collapsed on SLOT_FILE, which reads
+ * every match's key), else Xapian's estimate.  The facets stay counts of
+ * passages. */
+static int count_files(search *sr, vs_result *res, char *err, size_t cap)
+{
+    vs_engine *e = sr->e;
+    if (!sr->matching && !(sr->matching = union_query(sr)))
+        return xapian_failure(sr, XC_ERR_NOMEM, "cannot build the count", err, cap);
+    xc_mset *m = NULL;
+    int rc = xc_enquire_set_collapse(e->count, SLOT_FILE, 1);
+    if (rc == XC_OK)
+        rc = xc_enquire_set_query(e->count, sr->matching);
+    if (rc == XC_OK)
+        rc = xc_enquire_mset(e->count, 0, 1, res->matches_exact ? res->matches : COUNT_EXACT_MAX + 1, &m);
+    /* every match checked when the passages were counted exactly: then
+     * the lower bound is what survived collapsing (the upper one, what
+     * might have without the keys) */
+    if (rc == XC_OK && res->matches_exact && xc_mset_matches_lower_bound(m) > 0)
+        res->matches = xc_mset_matches_lower_bound(m);
+    else if (rc == XC_OK)
+        res->matches = xc_mset_matches_estimated(m);
+    xc_mset_free(m);
+    xc_enquire_set_collapse(e->count, XC_COLLAPSE_NONE, 0);
+    return rc == XC_OK ? VS_OK : xapian_failure(sr, rc, "counting failed", err, cap);
+}
+
+static int count_matches(search *sr, vs_result *res, char *err, size_t cap)
+{
+    int rc = count_passages(sr, res, err, cap);
+    if (rc == VS_OK && sr->req->group == VS_GROUP_FILE)
+        rc = count_files(sr, res, err, cap);
+    return rc;
 }
 
 static double monotonic(void)
@@ -1092,6 +1245,7 @@ static void search_free(search *sr)
         xc_query_free(sr->layer[i]);
     xc_query_free(sr->drop);
     xc_query_free(sr->match_all);
+    xc_query_free(sr->matching);
     snippet_terms_free(&sr->st);
 }
 
@@ -1225,6 +1379,12 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
     } else if (rc == VS_OK && plan_build(&pq, &ctx, &sr.plan, err, cap) != 0) {
         rc = db_damaged() ? (damaged_message(e->path, err, err, cap), VS_ERR_DB) : VS_ERR_QUERY;
     }
+    if (rc == VS_OK && req->group == VS_GROUP_FILE && !e->file_keys) {
+        snprintf(err, cap,
+                 _("--group file needs an index of format %s (%s is of format %s): rebuild it with "
+                   "vnindex --force --db %s PATH..."), VS_INDEX_FORMAT, e->path, VS_INDEX_FORMAT_READABLE, e->path);
+        rc = VS_ERR_QUERY;
+    }
     if (rc == VS_OK && !sr.plan.weight && !has_filter) {
         snprintf(err, cap, "%s", pq.root ? _("nothing to search for: every word is excluded")
                                          : _("nothing to search for: the query has no words"));
@@ -1265,6 +1425,8 @@ int vs_search(vs_engine *e, const vs_request *req, vs_result *res, char *err, si
     }
     if (rc == VS_OK && impossible)
         res->matches_exact = 1;
+    if (rc == VS_OK)
+        res->grouped = req->group;
     if (rc == VS_OK && req->suggest && !req->like && pq.root)
         add_suggestion(e, req, res);
     if (rc == VS_OK && pq.forgiven)

@@ -52,7 +52,11 @@ extern "C" {
 /* The index format this build reads and writes.  Any change to terms,
  * values or stored fields bumps it; an index of another format is refused
  * by vs_open() and rebuilt by vnindex. */
-#define VS_INDEX_FORMAT "4" /* 4: pairs across punctuation (vn_adjacent), meeting mentions */
+#define VS_INDEX_FORMAT "5" /* 4: pairs across punctuation (vn_adjacent), meeting mentions;
+                               5: each passage's file as a value (--group file) */
+/* The older format vs_open() still reads: everything but --group file,
+ * which asks for a rebuild (its passages have no file value). */
+#define VS_INDEX_FORMAT_READABLE "4"
 
 /* Status codes of the search side. */
 enum {
@@ -210,6 +214,15 @@ enum {
 /* "relevance" or "date" -> VS_SORT_*, -1 for anything else. */
 int vs_sort_parse(const char *name);
 
+/* What the hits are grouped by (vs_request.group). */
+enum {
+    VS_GROUP_NONE = 0, /* every passage a hit (the default) */
+    VS_GROUP_FILE = 1  /* a file once, as its best passage, with how many more of its passages match */
+};
+
+/* "none" or "file" -> VS_GROUP_*, -1 for anything else. */
+int vs_group_parse(const char *name);
+
 typedef struct vs_request {
     const char *query;
     char *const *frameworks;     /* --framework codes */
@@ -229,6 +242,9 @@ typedef struct vs_request {
     int all_copies;              /* --all-copies: copies of a passage are hits of their own, and
                                     counted (by default passages with the same words are one hit) */
     uint32_t context;            /* --context N: the N passages before and after each hit */
+    int group;                   /* --group file: VS_GROUP_FILE, each file once (at the rank of its best
+                                    passage, copies in other files not folded into it), the pages and
+                                    the count of files; VS_GROUP_NONE by default */
     int (*stop)(void *arg);      /* or NULL: when it returns non-zero the search stops as at its time
                                     limit (vnsearch serve: the client has gone); it is called often,
                                     from the searching thread, and must be cheap */
@@ -256,6 +272,7 @@ typedef struct vs_hit {
     size_t nalso;
     record *before, *after;      /* with context: the passages around it in its file, in order */
     size_t nbefore, nafter;
+    uint32_t more_in_file;       /* grouped by file: the other passages of its file that match */
 } vs_hit;
 
 typedef struct vs_count {
@@ -275,7 +292,9 @@ typedef struct vs_result {
     uint32_t matches;            /* the number of matching passages, a passage and its copies one as
                                     a hit stands for its copies (every copy with all_copies, and above
                                     2,000 matches, where the facets count every copy too)... */
-    int matches_exact;           /* ... exact (always below 10,000), else an estimate */
+    int matches_exact;           /* ... exact (always below 10,000), else an estimate;
+                                    grouped by file (grouped), the number of matching files */
+    int grouped;                 /* VS_GROUP_FILE: the hits are files (vs_request.group) */
     vs_count *frameworks, *years;
     size_t nframeworks, nyears;
     vs_restoration *restorations;

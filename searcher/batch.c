@@ -524,7 +524,7 @@ int batch_run(const batch_options *o)
     }
 
     strbuf header = STRBUF_INIT;
-    out_table_header(&header, o->out.format, 1);
+    out_table_header(&header, o->out.format, 1, o->out.group);
     if (header.len)
         fwrite(header.s, 1, header.len, stdout);
     sb_free(&header);

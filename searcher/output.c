@@ -241,7 +241,7 @@ void out_json_passages(strbuf *b, const vs_result *r, size_t focus)
     sb_putc(b, '}');
 }
 
-static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
+static void json_hit(strbuf *b, const vs_hit *h, const char *qid, int grouped)
 {
     const record *r = &h->rec;
     sb_putc(b, '{');
@@ -291,6 +291,8 @@ static void json_hit(strbuf *b, const vs_hit *h, const char *qid)
         }
         sb_putc(b, ']');
     }
+    if (grouped) /* a file once: how many more of its passages match */
+        sb_printf(b, ",\"more_in_file\":%u", h->more_in_file);
     if (h->nbefore || h->nafter) {
         sb_puts(b, ",\"before\":");
         json_records(b, h->before, h->nbefore, sizeof *h->before);
@@ -353,11 +355,14 @@ static void json_suggestion(strbuf *b, const vs_result *r)
 
 void out_json_object(strbuf *b, const vs_result *r)
 {
-    sb_printf(b, "{\"matches\":%u,\"matches_exact\":%s,\"hits\":[", r->matches, r->matches_exact ? "true" : "false");
+    sb_printf(b, "{\"matches\":%u,\"matches_exact\":%s,", r->matches, r->matches_exact ? "true" : "false");
+    if (r->grouped) /* the matches are files */
+        sb_puts(b, "\"group\":\"file\",");
+    sb_puts(b, "\"hits\":[");
     for (size_t i = 0; i < r->nhits; i++) {
         if (i)
             sb_putc(b, ',');
-        json_hit(b, &r->hits[i], NULL);
+        json_hit(b, &r->hits[i], NULL, r->grouped);
     }
     sb_puts(b, "],\"facets\":{\"framework\":");
     json_counts(b, r->frameworks, r->nframeworks);
@@ -594,7 +599,7 @@ static void cell_dates(table *t, const char *dates)
     cell_end(t, CELL_TEXT);
 }
 
-void out_table_header(strbuf *b, out_format f, int batch)
+void out_table_header(strbuf *b, out_format f, int batch, int group)
 {
     if (f == OUT_CSV)
         sb_puts(b, "\xEF\xBB\xBF");
@@ -607,8 +612,11 @@ void out_table_header(strbuf *b, out_format f, int batch)
     table t = {b, f, 0, STRBUF_INIT};
     if (batch)
         cell_text(&t, "query_id");
-    for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++)
+    for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++) {
+        if (group && !strcmp(columns[i], "suggestion"))
+            cell_text(&t, "more_in_file");
         cell_text(&t, columns[i]);
+    }
     if (batch)
         cell_text(&t, "error");
     row_end(&t);
@@ -641,10 +649,10 @@ static void row_start(table *t, const out_options *o)
     cell_query(t, o->query ? o->query : "");
 }
 
-/* Empty fields from `rank` to `also_in`. */
-static void passage_cells_empty(table *t)
+/* Empty fields from `rank` to `also_in` (to `more_in_file` grouped). */
+static void passage_cells_empty(table *t, int group)
 {
-    for (int i = 0; i < 17; i++)
+    for (int i = 0; i < 17 + !!group; i++)
         cell_empty(t);
 }
 
@@ -655,7 +663,7 @@ void out_error_row(strbuf *b, const out_options *o, const char *error)
     table t = {b, o->format, 0, STRBUF_INIT};
     row_start(&t, o);
     cell_empty(&t); /* hits: it did not run */
-    passage_cells_empty(&t);
+    passage_cells_empty(&t, o->group);
     cell_empty(&t); /* suggestion */
     cell_empty(&t); /* unmatched */
     cell_text(&t, error);
@@ -683,7 +691,7 @@ static void table_result(strbuf *b, const vs_result *r, const out_options *o)
         row_start(&t, o);
         cell_number(&t, "%u", r->matches);
         if (r->nhits == 0) {
-            passage_cells_empty(&t);
+            passage_cells_empty(&t, o->group);
         } else {
             const vs_hit *h = &r->hits[i];
             const record *rec = &h->rec;
@@ -711,6 +719,8 @@ static void table_result(strbuf *b, const vs_result *r, const out_options *o)
                 visible_str(&t.cell, h->also[k], 1);
             }
             cell_end(&t, CELL_TEXT);
+            if (o->group)
+                cell_number(&t, "%u", h->more_in_file);
         }
         query_cells(&t, r);
         if (o->qid)
@@ -821,6 +831,9 @@ static void text_result(strbuf *b, const vs_result *r, const out_options *o)
                 sb_printf(b, h->nalso ? _(" and %u more") : _("%u more"), h->copies - (uint32_t)h->nalso);
             sb_putc(b, '\n');
         }
+        if (r->grouped && h->more_in_file)
+            sb_printf(b, ngettext("   +%u more passage in this file\n", "   +%u more passages in this file\n", h->more_in_file),
+                      h->more_in_file);
         sb_putc(b, '\n');
     }
     if (o->facets) {
@@ -848,7 +861,7 @@ void out_result(strbuf *b, const vs_result *r, const out_options *o)
         break;
     case OUT_JSON:
         for (size_t i = 0; i < r->nhits; i++) {
-            json_hit(b, &r->hits[i], o->qid);
+            json_hit(b, &r->hits[i], o->qid, r->grouped);
             sb_putc(b, '\n');
         }
         if (o->facets || r->nrestorations || r->suggestion || r->nunmatched) {
@@ -858,8 +871,8 @@ void out_result(strbuf *b, const vs_result *r, const out_options *o)
                 json_str(b, o->qid);
                 sb_putc(b, ',');
             }
-            sb_printf(b, "\"matches\":%u,\"matches_exact\":%s,\"facets\":{\"framework\":", r->matches,
-                      r->matches_exact ? "true" : "false");
+            sb_printf(b, "\"matches\":%u,\"matches_exact\":%s,%s\"facets\":{\"framework\":", r->matches,
+                      r->matches_exact ? "true" : "false", r->grouped ? "\"group\":\"file\"," : "");
             json_counts(b, r->frameworks, r->nframeworks);
             sb_puts(b, ",\"year\":");
             json_counts(b, r->years, r->nyears);

@@ -25,6 +25,7 @@ typedef struct out_options {
     int facets;      /* print facet counts */
     const char *qid; /* query id (batch), or NULL */
     const char *query; /* the query as typed: TSV and CSV have a column for it */
+    int group;       /* --group file: TSV and CSV have a more_in_file column (after also_in) */
 } out_options;
 
 /* TSV and CSV are tables for spreadsheets: a header row, then one row per
@@ -48,7 +49,7 @@ typedef struct out_options {
 int out_formula_start(const char *s, size_t len);
 /* The start of a table: the BOM (CSV) and the header row; nothing for the
  * other formats. */
-void out_table_header(strbuf *b, out_format f, int batch);
+void out_table_header(strbuf *b, out_format f, int batch, int group);
 /* The row of a batch query that failed (TSV and CSV; nothing otherwise). */
 void out_error_row(strbuf *b, const out_options *o, const char *error);
 /* "did you mean: ..." and "no passage has these words: ..." as text lines

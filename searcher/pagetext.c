@@ -74,6 +74,8 @@ static const char *const PAGE_STRINGS[] = {
     N_("{file}, lines {line}–{end}"),
     N_("{place}: show it in its place, with the passages around it"),
     N_("heading"),
+    N_("OCR {n}%"),
+    N_("Read from a scanned page by OCR, mean confidence {n}%: its words may be misread"),
     N_("other marks"),
     N_("some words"),
     N_("Similar"),
@@ -109,6 +111,14 @@ static const char *const PAGE_STRINGS[] = {
     N_("line {line}"),
     N_("lines {line}–{end}"),
     N_("{dates} (of the passage it continues)"),
+    N_("Group by file"),
+    N_("Each file once, at its best passage, with how many more of its passages match"),
+    N_("+{n} more passage in this file"),
+    N_("+{n} more passages in this file"),
+    N_("{shown} of {matches} matching file"),
+    N_("{shown} of {matches} matching files"),
+    N_("{shown} of about {matches} matching files"),
+    N_("More files"),
 };
 
 static char *saved(const char *s)

@@ -91,8 +91,8 @@
 #define CONNECTION_MEMORY (16 * 1024)
 /* The parameters of each endpoint (api_params.endpoint) */
 static const char *const KNOWN_PARAMS[] = {
-    "q, framework, from, to, exact, sort, like, all_copies, n, offset", /* /api/search */
-    "q, framework, from, to, exact, sort, like, all_copies, format",    /* /api/export */
+    "q, framework, from, to, exact, sort, like, all_copies, group, n, offset", /* /api/search */
+    "q, framework, from, to, exact, sort, like, all_copies, group, format",    /* /api/export */
     "id, context",                                                      /* /api/passage */
     "file, id, view",                                                   /* /document */
 };
@@ -350,13 +350,14 @@ typedef struct api_params {
     long n, offset;
     const char *like;    /* a passage id: the passages like it */
     int all_copies;
+    int group;           /* VS_GROUP_* */
     const char *id;      /* /api/passage, /document */
     long context;
     const char *file;    /* /document: a file as the index names it */
     int view_html;       /* /document: view=html, the file as a page of its text */
     int seen_file, seen_view;
     int seen_q, seen_from, seen_to, seen_exact, seen_n, seen_offset, seen_sort, seen_format, seen_like,
-        seen_all_copies, seen_id, seen_context;
+        seen_all_copies, seen_id, seen_context, seen_group;
     int endpoint;        /* 0 /api/search, 1 /api/export (format instead of n and offset), 2 /api/passage,
                             3 /document */
     int export;          /* endpoint 1 */
@@ -494,6 +495,14 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
             return MHD_NO;
         if (parse_long(v, 0, VS_CONTEXT_MAX, &p->context)) {
             snprintf(p->err, sizeof p->err, "context: expected a number from 0 to %d, got '%s'", VS_CONTEXT_MAX, v);
+            return MHD_NO;
+        }
+    } else if (!strcmp(key, "group")) {
+        if (once(p, &p->seen_group, key))
+            return MHD_NO;
+        p->group = vl ? vs_group_parse(v) : VS_GROUP_NONE;
+        if (p->group < 0) {
+            snprintf(p->err, sizeof p->err, "group: expected file or none, got '%s'", v);
             return MHD_NO;
         }
     } else if (!strcmp(key, "sort")) {
@@ -646,6 +655,7 @@ static void run_search(worker *w, job *j)
     req.suggest = !p->export;
     req.like = p->like;
     req.all_copies = p->all_copies;
+    req.group = p->group;
     if (p->export)
         req.count = EXPORT_MAX;
     req.time_limit = w->s->search_timeout;
@@ -666,8 +676,8 @@ static void run_search(worker *w, job *j)
         log_msg("%s", err);
         job_error(j, MHD_HTTP_SERVICE_UNAVAILABLE, "the index cannot be read (the server's log says why)");
     } else if (p->export && p->format == OUT_CSV) {
-        out_options oo = {OUT_CSV, 0, 0, NULL, req.query};
-        out_table_header(&j->body, OUT_CSV, 0);
+        out_options oo = {OUT_CSV, 0, 0, NULL, req.query, req.group == VS_GROUP_FILE};
+        out_table_header(&j->body, OUT_CSV, 0, oo.group);
         out_result(&j->body, &res, &oo);
         j->status = MHD_HTTP_OK;
         j->type = "text/csv; charset=utf-8";
@@ -1333,9 +1343,9 @@ static void serve_usage(FILE *out)
     fputs(_("usage: vnsearch serve [--db DIR] [--listen ADDRESS:PORT] [options]\n"), out);
     fputs("\n", out);
     fputs(_("Serves the search page at http://ADDRESS:PORT/ and its JSON API at /api/search\n"
-            "(?q=&framework=&from=&to=&exact=&sort=&like=&all_copies=&n=&offset=); /api/export\n"
-            "(the same, with format=csv or json instead of n and offset) downloads the first\n"
-            "1000 passages; /api/passage?id=&context=N gives a passage and the N around it;\n"
+            "(?q=&framework=&from=&to=&exact=&sort=&like=&all_copies=&group=&n=&offset=);\n"
+            "/api/export (the same, with format=csv or json instead of n and offset)\n"
+            "downloads the first 1000 passages; /api/passage?id=&context=N gives a passage and the N around it;\n"
             "/api/meetings gives the timeline of the meetings the passages name, as JSON.\n"
             "/document?file=NAME (or ?id=PASSAGE) gives an indexed file as it is, and with\n"
             "view=html as a page of its text, to anyone who can reach the server.\n"

@@ -23,7 +23,8 @@ static void usage(FILE *out)
      * and the option names inside them stay as they are */
     fputs(_("usage: vnsearch [--db DIR] [-n N] [--offset K] [--format text|json|tsv|csv|trec]\n"
             "                [--framework CODE]... [--from DATE] [--to DATE] [--exact] [--facets]\n"
-            "                [--sort relevance|date] [--context N] [--all-copies] QUERY...\n"
+            "                [--sort relevance|date] [--context N] [--all-copies] [--group file]\n"
+            "                QUERY...\n"
             "       vnsearch --like ID [options]   (the passages like passage ID)\n"
             "       vnsearch --batch FILE [--threads N] [options]\n"
             "       vnsearch --meetings [--framework CODE]... [--from DATE] [--to DATE] [--format F]\n"
@@ -60,6 +61,9 @@ static void usage(FILE *out)
             "                    (vnsearch --context 2 thu hoach som)\n"
             "  --all-copies      passages with the same words in several places are shown once,\n"
             "                    \"also in\" the others (counts count each); this lists each copy\n"
+            "  --group file      each file once, at the rank of its best passage, with how many\n"
+            "                    more of its passages match; -n, --offset and the count are\n"
+            "                    of files (vnsearch --group file hop tac Mekong)\n"
             "  --color WHEN      highlight with colour: auto (default), always, never\n"
             "  --meetings        the meetings timeline: every summit, ministerial meeting and SOM\n"
             "                    the passages name, one per framework, kind and ordinal, with its\n"
@@ -183,7 +187,7 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
         {"sort", required_argument, NULL, 's'},      {"like", required_argument, NULL, 'L'},
         {"context", required_argument, NULL, 'C'},   {"all-copies", no_argument, NULL, 'A'},
-        {"meetings", no_argument, NULL, 'M'},
+        {"meetings", no_argument, NULL, 'M'},        {"group", required_argument, NULL, 'G'},
         {NULL, 0, NULL, 0},
     };
     const char *env = getenv("VNSEARCH_DB");
@@ -231,6 +235,16 @@ int main(int argc, char **argv)
         case 'C': req.context = (uint32_t)parse_number("--context", optarg, 0, VS_CONTEXT_MAX); break;
         case 'A': req.all_copies = 1; break;
         case 'M': meetings = 1; break;
+        case 'G': {
+            int group = vs_group_parse(optarg);
+            if (group < 0) {
+                vs_say(stderr, _("vnsearch: --group: expected file or none, got '%s'\n"), optarg);
+                return 2;
+            }
+            req.group = group;
+            oo.group = group == VS_GROUP_FILE;
+            break;
+        }
         case 's': {
             int sort = vs_sort_parse(optarg);
             if (sort < 0) {
@@ -331,14 +345,16 @@ int main(int argc, char **argv)
         if (res.note)
             fprintf(stderr, _("vnsearch: note: %s\n"), _(res.note)); /* the engine's notes are marked N_() */
         strbuf out = STRBUF_INIT;
-        out_table_header(&out, oo.format, 0);
+        out_table_header(&out, oo.format, 0, oo.group);
         oo.query = req.query;
         out_result(&out, &res, &oo);
         if (out.len)
             fwrite(out.s, 1, out.len, stdout);
         sb_free(&out);
         if (res.nhits == 0) {
-            if (req.offset && res.matches)
+            if (req.offset && res.matches && res.grouped)
+                vs_say(stderr, _("vnsearch: no files past %u (%u match)\n"), req.offset, res.matches);
+            else if (req.offset && res.matches)
                 vs_say(stderr, _("vnsearch: no passages past %u (%u match)\n"), req.offset, res.matches);
             else if (req.like)
                 vs_say(stderr, _("vnsearch: no passages like %s\n"), req.like);
@@ -357,11 +373,18 @@ int main(int argc, char **argv)
                 copies |= res.hits[i].copies > 0;
             if (oo.format == OUT_TEXT) {
                 unsigned long n = res.matches;
-                vs_say(stderr,
-                        res.matches_exact ? ngettext("%zu of %u matching passage", "%zu of %u matching passages", n)
-                                          : ngettext("%zu of about %u matching passage",
-                                                     "%zu of about %u matching passages", n),
-                        res.nhits, res.matches);
+                if (res.grouped)
+                    vs_say(stderr,
+                            res.matches_exact ? ngettext("%zu of %u matching file", "%zu of %u matching files", n)
+                                              : ngettext("%zu of about %u matching file",
+                                                         "%zu of about %u matching files", n),
+                            res.nhits, res.matches);
+                else
+                    vs_say(stderr,
+                            res.matches_exact ? ngettext("%zu of %u matching passage", "%zu of %u matching passages", n)
+                                              : ngettext("%zu of about %u matching passage",
+                                                         "%zu of about %u matching passages", n),
+                            res.nhits, res.matches);
                 vs_say(stderr, "%s\n",
                         copies ? _(" (a passage found in several places is shown once: --all-copies)") : "");
             }

@@ -64,6 +64,7 @@ def test_values_complete():
     expect(complete("vnsearch --format ") == ["csv", "json", "text", "trec", "tsv"], complete("vnsearch --format "))
     expect(complete("vnsearch --color a") == ["always", "auto"], complete("vnsearch --color a"))
     expect(complete("vnsearch --sort ") == ["date", "relevance"], complete("vnsearch --sort "))
+    expect(complete("vnsearch --group ") == ["file", "none"], complete("vnsearch --group "))
     with open(os.path.join(CORPUS, "frameworks.tsv"), encoding="utf-8") as fp:
         codes = sorted(line.split("\t")[0] for line in fp
                        if "\t" in line and not line.startswith("#") and not line.startswith("code\t"))

@@ -144,6 +144,30 @@ def test_an_updated_file_shows_its_new_passages_around_a_hit():
            [x["line"] for x in h["after"]] == [h["line"] + 2], f"after an --update: {h['line']} {h.get('before')}")
 
 
+
+def test_copies_are_counted_exactly_among_many_passages_sharing_their_words():
+    # copies are found among the passages holding their rarest syllables: their keys compared here
+    # when those are few (the note, 3 copies), by Xapian when they are many (the paragraph whose
+    # every word is in 1,200 others, 4 copies)
+    src = os.path.join(TMP, "many")
+    os.makedirs(src)
+    copy = "Hợp tác kinh tế tiểu vùng được các bên đánh giá cao"
+    note = "Ghi chú riêng về thủy điện Xayaburi trên dòng chính"
+    texts = {"a.txt": [copy] * 3 + [note], "b.txt": [f"{copy} số {i}" for i in range(1200)],
+             "c.txt": [note, copy, note]}
+    for name, paragraphs in texts.items():
+        with open(os.path.join(src, name), "w", encoding="utf-8") as fp:
+            fp.write("".join(t + ".\n\n" for t in paragraphs))
+    db = os.path.join(TMP, "db-many")
+    expect(vnindex("--db", db, "--quiet", src).returncode == 0, "index")
+    for text, n in ((note, 2), (copy, 3)):
+        p = vnsearch(db, "--format", "json", "--", f'"{text}"')
+        h = json.loads(p.stdout.splitlines()[0])
+        ids = [h["id"]] + h.get("also", [])
+        expect(h.get("copies") == n and len(set(ids)) == n + 1 and
+               all(i.split(":")[0] in ("a.txt", "c.txt") for i in ids), f"{text}: {h.get('copies')} copies, {ids}")
+
+
 if __name__ == "__main__":
     code = main([v for k, v in list(globals().items()) if k.startswith("test_")])
     shutil.rmtree(TMP, ignore_errors=True)

@@ -3,11 +3,16 @@ several tiers (its exact words, then "other marks") is listed once, in its
 best tier, whatever the page; copies of a passage or a heading (the .docx,
 .doc and .rtf of one report) are one hit across tiers and stages; the count
 is of distinct passages and never fewer than are shown; --all-copies lists
-each copy once; text, JSON and TSV agree."""
+each copy once; text, JSON and TSV agree.  Issue 28: --group file lists a
+file once, at the rank of its best passage, with how many more of its
+passages match; pages and the count are of files."""
+import csv
+import io
 import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 
 from e2e import CORPUS, SOURCE, bundled_index, expect, main, scratch, vnindex, vnsearch
@@ -31,7 +36,8 @@ def count(db, query, *opts, n=10, offset=0):
     """The count the text output gives ("10 of 28 matching passages"), and
     the JSON one with --facets: they must agree."""
     p = vnsearch(db, "-n", str(n), "--offset", str(offset), *opts, "--", query)
-    m = re.search(r"of (\d+) matching passage|no passages past \d+ \((\d+) match", p.stdout + p.stderr)
+    m = re.search(r"of (\d+) matching (?:passage|file)|no (?:passages|files) past \d+ \((\d+) match",
+                  p.stdout + p.stderr)
     text = int(m.group(1) or m.group(2)) if m else None
     p = vnsearch(db, "--format", "json", "--facets", "-n", str(n), "--offset", str(offset), *opts, "--", query)
     tail = [json.loads(l) for l in p.stdout.splitlines() if '"matches"' in l]
@@ -108,10 +114,177 @@ def test_text_json_and_tsv_agree():
             expect(h["id"] in p.stdout or h["file"] in p.stdout, f"{q}: {h['id']} in the text output")
 
 
+def test_a_count_of_copies_past_two_thousand_says_about():
+    # 2,400 matching passages, 400 of them copies of one: counting distinct ones would read every
+    # match's key, so the count counts copies and says "about"; with --all-copies it is exact
+    src = os.path.join(TMP, "big")
+    os.makedirs(src)
+    with open(os.path.join(src, "a.txt"), "w", encoding="utf-8") as f:
+        f.write("".join(f"Hợp tác thủy lợi, đoạn số {i}.\n\n" for i in range(2000)))
+        f.write("Hợp tác thủy lợi giữa các nước.\n\n" * 400)
+    db = os.path.join(TMP, "db-big")
+    expect(vnindex("--db", db, "--quiet", src).returncode == 0, "index")
+    p = vnsearch(db, "-n", "3", "--", "thuy loi")
+    expect(re.search(r"^3 of about 2400 matching passages", p.stderr, re.M), p.stderr[-300:])
+    p = vnsearch(db, "-n", "3", "--all-copies", "--", "thuy loi")
+    expect(re.search(r"^3 of 2400 matching passages", p.stderr, re.M), p.stderr[-300:])
+    p = vnsearch(db, "--format", "json", "-n", "1", "--facets", "--", "thuy loi")
+    last = json.loads(p.stdout.splitlines()[-1])
+    expect(last["matches"] == 2400 and last["matches_exact"] is False, f"JSON count {last}")
+
+
+# issue 28: a report with several matching passages, a note with one, and a
+# file with none
+GROUP_FILES = {
+    "bao-cao.txt": "Báo cáo về hợp tác Mê Công – Lan Thương năm 2020.\n\n"
+                   "Hợp tác thủy lợi giữa các nước Mê Công được đẩy mạnh.\n\n"
+                   "Các bên nhất trí tăng cường hợp tác về nguồn nước sông Mê Công.\n\n"
+                   "Hợp tác kinh tế và thương mại trong khuôn khổ Mê Công tiếp tục phát triển.\n\n"
+                   "Đoạn này nói về thời tiết, không liên quan.\n",
+    "ghi-chu.txt": "Ghi chú ngắn: hợp tác Mê Công trong nông nghiệp.\n\nMột đoạn khác về giáo dục đại học.\n",
+    "khac.txt": "Văn bản này không nói gì về chủ đề đó, chỉ về du lịch biển.\n",
+}
+GROUP_QUERY = "hop tac Mekong"
+
+
+def group_db():
+    d = scratch()
+    docs = os.path.join(d, "docs")
+    os.mkdir(docs)
+    for name, text in GROUP_FILES.items():
+        with open(os.path.join(docs, name), "w", encoding="utf-8") as f:
+            f.write(text)
+    db = os.path.join(d, "db")
+    p = vnindex("--db", db, "-q", docs)
+    expect(p.returncode == 0, p.stderr)
+    return db
+
+
+def grouped_count(db, query, *opts):
+    p = vnsearch(db, "--group", "file", *opts, "--", query)
+    m = re.search(r"of (about )?(\d+) matching files?\b", p.stderr)
+    expect(m, f"{query}: no count of files: {p.stderr!r}")
+    return int(m.group(2))
+
+
+def test_group_file_lists_each_file_once_at_its_best_passage_with_the_others_counted():
+    db = group_db()
+    every, _ = page(db, GROUP_QUERY, n=50)
+    expect(len(every) == 5, f"ungrouped: {[h['id'] for h in every]}")
+    order = list(dict.fromkeys(h["file"] for h in every))
+    hits, _ = page(db, GROUP_QUERY, "--group", "file", n=10)
+    expect([h["file"] for h in hits] == order and sorted(order) == ["bao-cao.txt", "ghi-chu.txt"],
+           f"grouped files {[h['file'] for h in hits]}, expected {order}")
+    best = {f: next(h for h in every if h["file"] == f) for f in order}
+    for h in hits:  # its best passage, as the ungrouped list shows it
+        expect(h["id"] == best[h["file"]]["id"] and h["snippet"] == best[h["file"]]["snippet"], f"{h['id']}")
+    expect({h["file"]: h["more_in_file"] for h in hits} == {"bao-cao.txt": 3, "ghi-chu.txt": 0},
+           f"more_in_file {[(h['file'], h['more_in_file']) for h in hits]}")
+    expect([h["rank"] for h in hits] == [1, 2], f"ranks {[h['rank'] for h in hits]}")
+    expect(grouped_count(db, GROUP_QUERY) == 2, "the count is of files")
+    # pages are of files
+    for off in (0, 1):
+        got, _ = page(db, GROUP_QUERY, "--group", "file", n=1, offset=off)
+        expect([(h["rank"], h["file"]) for h in got] == [(off + 1, order[off])], f"offset {off}: {got}")
+        expect(grouped_count(db, GROUP_QUERY, "-n", "1", "--offset", str(off)) == 2, f"offset {off}: count")
+    p = vnsearch(db, "--group", "file", "--offset", "2", "--", GROUP_QUERY)
+    expect(p.returncode == 1 and not re.search(r"^\d+\. ", p.stdout, re.M) and "no files past 2 (2 match)" in p.stderr,
+           f"past the files: {p.returncode} {p.stdout!r} {p.stderr!r}")
+
+
+def test_group_file_text_json_tsv_and_csv_agree():
+    db = group_db()
+    hits, _ = page(db, GROUP_QUERY, "--group", "file")
+    more = {h["file"]: h["more_in_file"] for h in hits}
+    p = vnsearch(db, "--group", "file", "--color", "never", "--", GROUP_QUERY)
+    lines = p.stdout.splitlines()
+    ranked = [l for l in lines if re.match(r"\d+\. ", l)]
+    expect(len(ranked) == len(hits) and all(h["id"] in r for h, r in zip(hits, ranked)), f"text: {ranked}")
+    expect(lines.count("   +3 more passages in this file") == 1 and "more passage" not in p.stdout.replace(
+        "   +3 more passages in this file", ""), f"text: the report's +3, nothing for the note: {p.stdout}")
+    expect("2 of 2 matching files" in p.stderr, p.stderr)
+    for fmt, sep in (("tsv", "\t"), ("csv", ",")):
+        p = vnsearch(db, "--group", "file", "--format", fmt, "--", GROUP_QUERY)
+        rows = [r for r in csv.reader(io.StringIO(p.stdout.lstrip("\ufeff")), delimiter=sep)]
+        head = rows[0]
+        expect(head.index("more_in_file") == head.index("also_in") + 1, f"{fmt} header {head}")
+        got = [(r[head.index("file")], int(r[head.index("more_in_file")]), r[head.index("hits")]) for r in rows[1:]]
+        expect(got == [(h["file"], more[h["file"]], "2") for h in hits], f"{fmt}: {got}")
+    # --facets: the JSON summary says the matches are files
+    p = vnsearch(db, "--group", "file", "--format", "json", "--facets", "--", GROUP_QUERY)
+    tail = [json.loads(l) for l in p.stdout.splitlines() if '"matches"' in l]
+    expect(tail and tail[0]["matches"] == 2 and tail[0]["matches_exact"] and tail[0]["group"] == "file", f"{tail}")
+
+
+def test_without_group_nothing_changes():
+    db = group_db()
+    for opts in ((), ("--group", "none")):
+        hits, total = page(db, GROUP_QUERY, *opts)
+        expect(len(hits) == 5 == total and all("more_in_file" not in h for h in hits), f"{opts}: {hits}")
+        p = vnsearch(db, "--format", "tsv", *opts, "--", GROUP_QUERY)
+        expect("more_in_file" not in p.stdout.splitlines()[0], f"{opts}: tsv header")
+        p = vnsearch(db, *opts, "--", GROUP_QUERY)
+        expect("more passage" not in p.stdout and "5 of 5 matching passages" in p.stderr, f"{opts}: {p.stderr}")
+    p = vnsearch(db, "--group", "folder", "--", GROUP_QUERY)
+    expect(p.returncode == 2 and "--group: expected file or none" in p.stderr, p.stderr)
+
+
+def test_group_file_on_the_corpus_is_the_list_of_every_copy_by_file():
+    """Each file at its first passage in the --all-copies list (copies in
+    other files are not folded into a file's hit), and its more_in_file the
+    rest of its passages there, phrases checked as on the page."""
+    for q in EXAMPLES + ['"hợp tác Mê Công"']:
+        every, total = page(DB, q, "--all-copies", n=2000)
+        expect(total == len(every), f"{q}: the whole list")
+        order = list(dict.fromkeys(h["file"] for h in every))
+        hits, files = page(DB, q, "--group", "file", "--all-copies", n=100)
+        grouped, _ = page(DB, q, "--group", "file", n=100)
+        expect([h["id"] for h in grouped] == [h["id"] for h in hits], f"{q}: --all-copies changes the groups")
+        expect([h["file"] for h in hits] == order, f"{q}: {[h['file'] for h in hits]} != {order}")
+        expect([h["more_in_file"] for h in hits] == [sum(e["file"] == f for e in every) - 1 for f in order],
+               f"{q}: more_in_file {[h['more_in_file'] for h in hits]}")
+        expect(grouped_count(DB, q) == len(order), f"{q}: count of files")
+
+
+def test_group_file_on_an_index_of_format_4_asks_for_a_rebuild():
+    # format 5 added the file value --group collapses on; a format 4 index
+    # is still searched, but not grouped
+    db = os.path.join(scratch(), "old")
+    subprocess.run(["xapian-metadata", "set", db, "vnsearch.version", "4"], check=True)
+    p = vnsearch(db, "hop tac")
+    expect(p.returncode == 1, f"format 4 is searched: {p.returncode} {p.stderr}")
+    p = vnsearch(db, "--group", "file", "hop tac")
+    expect(p.returncode == 2 and "--group file needs an index of format 5" in p.stderr and "vnindex --force" in p.stderr,
+           p.stderr)
+
+
+def test_group_file_counts_files_exactly_past_two_thousand_passages():
+    # the passages' count says "about" past 2,000 (copies counted); the files' is exact
+    src = os.path.join(scratch(), "many")
+    os.makedirs(src)
+    with open(os.path.join(src, "a.txt"), "w", encoding="utf-8") as f:
+        f.write("".join(f"Hợp tác thủy lợi, đoạn số {i}.\n\n" for i in range(2100)))
+    with open(os.path.join(src, "b.txt"), "w", encoding="utf-8") as f:
+        f.write("Ghi chú về thủy lợi.\n")
+    db = os.path.join(src, "db")
+    expect(vnindex("--db", db, "--quiet", src).returncode == 0, "index")
+    hits, files = page(db, "thuy loi", "--group", "file")
+    expect(files == 2 and sorted((h["file"], h["more_in_file"]) for h in hits) == [("a.txt", 2099), ("b.txt", 0)],
+           f"{files}: {[(h['file'], h['more_in_file']) for h in hits]}")
+    p = vnsearch(db, "--group", "file", "-n", "1", "--", "thuy loi")
+    expect("1 of 2 matching files" in p.stderr, p.stderr)
+
+
 if __name__ == "__main__":
     bundled_index(DB)
     rc = main([test_a_passage_is_listed_once_in_its_best_tier, test_pages_put_together_are_the_one_long_list,
                test_the_count_is_of_distinct_passages_and_never_fewer_than_shown,
-               test_copies_in_other_formats_are_one_hit_headings_too, test_text_json_and_tsv_agree])
+               test_copies_in_other_formats_are_one_hit_headings_too, test_text_json_and_tsv_agree,
+               test_group_file_lists_each_file_once_at_its_best_passage_with_the_others_counted,
+               test_group_file_text_json_tsv_and_csv_agree, test_without_group_nothing_changes,
+               test_group_file_on_the_corpus_is_the_list_of_every_copy_by_file,
+               test_group_file_on_an_index_of_format_4_asks_for_a_rebuild,
+               test_group_file_counts_files_exactly_past_two_thousand_passages,
+               test_a_count_of_copies_past_two_thousand_says_about])
     shutil.rmtree(TMP, ignore_errors=True)
     sys.exit(rc)

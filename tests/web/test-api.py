@@ -165,6 +165,32 @@ def test_export_is_the_command_lines_csv_and_the_apis_json_as_a_download():
     expect_400({"q": "hop", "format": "csv"}, "unknown parameter 'format'")
 
 
+def test_group_file_is_the_command_lines_group_file():
+    # issue 28: a file once, at its best passage, with its more_in_file;
+    # pages and matches of files; the export is --group file's CSV
+    for q in ("hop tac", "Hành lang Kinh tế Bắc–Nam"):
+        cli = hits(DB, q, "--group", "file", n=10)
+        status, r = SERVER.search(q=q, group="file", n="10")
+        expect(status == 200 and r["group"] == "file", f"{q}: {status} {list(r)}")
+        for h in r["hits"]:
+            h.pop("document_url", None)
+            h.pop("view_url", None)
+        expect(r["hits"] == cli, f"{q}: the API's grouped hits are --group file's")
+        files = [h["file"] for h in cli]
+        expect(len(files) == len(set(files)) >= 2 and r["matches"] == len(files) and r["matches_exact"],
+               f"{q}: files {files}, matches {r['matches']}")
+        expect(all("more_in_file" in h for h in cli) and sum(h["more_in_file"] for h in cli) > 0, f"{q}: more")
+        status, r = SERVER.search(q=q, group="file", n="1", offset="1")
+        expect([h["file"] for h in r["hits"]] == files[1:2] and r["hits"][0]["rank"] == 2, f"{q}: offset=1")
+    status, r = SERVER.search(q="hop tac", group="none")
+    expect("group" not in r and all("more_in_file" not in h for h in r["hits"]), "group=none is the default")
+    status, _, body = SERVER.get("/api/export", {"q": "hop tac", "group": "file", "format": "csv"})
+    cli = subprocess.run([VNSEARCH, "--db", DB, "--format", "csv", "-n", "1000", "--group", "file", "hop tac"],
+                         capture_output=True)
+    expect(status == 200 and body == cli.stdout, "the grouped export is vnsearch --group file --format csv")
+    expect_400({"q": "hop", "group": "folder"}, "group: expected file or none")
+
+
 def test_did_you_mean_like_copies_and_a_passage_in_its_place():
     status, r = SERVER.search(q="hojp tacs")
     expect(status == 200 and r["suggestion"]["query"] == "hợp tác" and r["unmatched"] == ["hojp", "tacs"], f"{r}")

@@ -24,7 +24,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const { buildIndex, CORPUS, launchChromium, scratch, startServer } = await import("./helpers.mjs");
 
 const tmp = scratch();
-let browser, corpus, evil, word, pdf, years;
+let browser, corpus, evil, word, pdf, years, scan;
 const FORMATS = path.join(here, "..", "data", "formats");
 const EVIL_TEXT = "Đoạn thử nghiệm độc hại có <script>alert(1)</script> và <img src=x onerror=\"window.pwned=1\"> " +
   "cùng <b>chữ đậm</b> & ký tự.";
@@ -91,6 +91,11 @@ before(async () => {
     report.push(`Ngày 12/3/${y}, hội nghị hợp tác Mekong Nhật Bản lần thứ ${y - 1899} được tổ chức.`, "");
   fs.writeFileSync(path.join(tmp, "years", "bao-cao.txt"), report.join("\n"));
   years = await startServer(buildIndex(path.join(tmp, "years.db"), path.join(tmp, "years")));
+  // a scan (a line of the corpus made into a picture with ImageMagick), read by Tesseract at indexing
+  fs.mkdirSync(path.join(tmp, "scan"));
+  fs.copyFileSync(path.join(here, "..", "fuzz", "regressions", "image", "small-scan-reads-as-a-paragraph.png"),
+    path.join(tmp, "scan", "scan.png"));
+  scan = await startServer(buildIndex(path.join(tmp, "scan.db"), path.join(tmp, "scan")));
   browser = await launchChromium();
 });
 
@@ -99,7 +104,7 @@ after(async () => {
   const codes = [];
   if (corpus) codes.push(await corpus.stop());
   if (evil) codes.push(await evil.stop());
-  for (const s of [word, pdf, years]) if (s) codes.push(await s.stop());
+  for (const s of [word, pdf, years, scan]) if (s) codes.push(await s.stop());
   fs.rmSync(tmp, { recursive: true, force: true });
   assert.deepEqual(codes.filter((c) => c !== 0), [], "servers stop cleanly");
 });
@@ -290,6 +295,31 @@ describe("sorting, exporting, citing, the timeline and a phone (issue 16)", { ti
     assert.equal(await again.inputValue("#sort"), "date");
     assert.deepEqual(await ids(again), want.hits.slice(0, 10).map((h) => h.id));
     await close(again);
+    await close(page);
+  });
+
+  it("groups by file: each file once with its more count, kept in the URL (issue 28)", async () => {
+    const page = await open(corpus, "?q=hop+tac");
+    await searched(page, () => page.locator("#group").check());
+    const want = await api(corpus, { q: "hop tac", group: "file", n: 10 });
+    assert.ok(want.hits.length >= 2 && want.group === "file", `files: ${want.hits.length}`);
+    assert.deepEqual(await ids(page), want.hits.map((h) => h.id));
+    assert.equal(new URL(page.url()).searchParams.get("group"), "file", "the URL keeps the grouping");
+    assert.equal(await page.locator("#status").textContent(),
+      `${want.hits.length} of ${want.matches} matching file${want.matches === 1 ? "" : "s"}`);
+    const more = (n) => `+${n} more passage${n === 1 ? "" : "s"} in this file`;
+    assert.deepEqual(await page.locator("#hits li.hit .in-file").allTextContents(),
+      want.hits.filter((h) => h.more_in_file).map((h) => more(h.more_in_file)));
+    assert.ok(new URL(await page.getAttribute("#export-csv", "href"), corpus.url).searchParams.get("group") === "file",
+      "the export is grouped too");
+    const again = await open(corpus, "?q=hop+tac&group=file");
+    assert.ok(await again.isChecked("#group"));
+    assert.deepEqual(await ids(again), want.hits.map((h) => h.id));
+    await close(again);
+    await searched(page, () => page.locator("#group").uncheck());
+    assert.equal(new URL(page.url()).searchParams.get("group"), null);
+    assert.equal(await page.locator("#hits li.hit .in-file").count(), 0);
+    assert.match(await page.locator("#status").textContent(), /^10 of \d+ matching passages$/);
     await close(page);
   });
 
@@ -590,6 +620,24 @@ describe("Vietnamese and English (issue 28)", { timeout: 90000 }, () => {
     await searched(page, () => page.selectOption("#lang", "vi"));
     assert.equal(await page.locator("#hits li.hit .similar").first().textContent(), "Tương tự");
     await close(page);
+  });
+
+  it("marks a hit read by OCR, with its confidence, in both languages (issue 27)", async () => {
+    const want = await api(scan, { q: "Hội nghị Bộ trưởng", n: 10 });
+    assert.ok(want.hits.length === 1 && want.hits[0].ocr === true, "the scan's line is found, read by OCR");
+    const n = want.hits[0].ocr_confidence;
+    for (const [locale, label, tip] of [["en-US", `OCR ${n}%`, /^Read from a scanned page by OCR, mean confidence \d+%/],
+      ["vi-VN", `OCR ${n}%`, /^Đọc từ trang quét bằng OCR, độ tin cậy trung bình \d+%/]]) {
+      const page = await open(scan, "?q=H%E1%BB%99i+ngh%E1%BB%8B+B%E1%BB%99+tr%C6%B0%E1%BB%9Fng",
+        { width: 1200, height: 900 }, { locale });
+      const badge = page.locator("#hits li.hit .badge.ocr");
+      assert.equal(await badge.textContent(), label);
+      assert.match(await badge.getAttribute("title"), tip);
+      await close(page);
+    }
+    const plain = await open(corpus, "?q=Motegi");
+    assert.equal(await plain.locator("#hits li.hit .badge.ocr").count(), 0, "text files have no OCR badge");
+    await close(plain);
   });
 
   it("answers an unknown language with a 400", async () => {
