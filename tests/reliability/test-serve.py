@@ -145,8 +145,13 @@ def test_searches_of_clients_that_hung_up_do_not_run():
 
 def test_a_search_stops_when_its_client_hangs_up():
     with serving("--workers", "1", "--search-timeout", "0") as s:
-        for _ in range(3):  # the search is seen running in one of three tries at least
-            send_and_hang_up(s, search_path(EXPENSIVE, 100), "127.0.0.2", after=0.2)
+        # hung up while the search runs: a third, then a half, of the time one takes here (a fixed
+        # 0.2 s was past its end once copies were found faster: the search had finished)
+        t = time.monotonic()
+        expect(request(s, search_path(EXPENSIVE, 100), "127.0.0.3")[0] == 200, "an expensive search")
+        took = time.monotonic() - t
+        for k in range(6):  # the search is seen running in one of the tries at least
+            send_and_hang_up(s, search_path(EXPENSIVE, 100), "127.0.0.2", after=took * (0.33, 0.5)[k % 2])
             until_idle(s)
     counts = [int(n) for n in re.findall(r"(\d+) searches stopped \(the client went\)", s.stderr_text)]
     expect(sum(counts) >= 1, f"a running search stopped: {s.stderr_text!r}")
