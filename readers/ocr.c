@@ -23,6 +23,7 @@
  * twice and a crash never leaves half a page.
  */
 #include <cairo.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <leptonica/allheaders.h>
@@ -270,6 +271,35 @@ static int budget_allows(rd_ocr *ocr, rd_builder *b, unsigned pno, size_t total,
     return 1;
 }
 
+/* Tesseract's LSTM starts OpenMP threads (libgomp) for each page it reads,
+ * which spin while they wait: with vnindex's workers on every core
+ * already, they only take the cores from each other (a scan took twice the
+ * CPU time with them, and on a busy machine up to five times the time).
+ * libgomp reads OMP_THREAD_LIMIT in its constructor, before main(), too
+ * early to set; no active parallel level has the same effect, and unlike
+ * the thread count it is not overridden by Tesseract's num_threads()
+ * clauses.  It is the calling thread's (OpenMP 5.1), hence set in each
+ * thread before its first page; left alone when the user set any of
+ * OpenMP's own limits. */
+static void (*set_omp_levels)(int);
+static pthread_once_t omp_once = PTHREAD_ONCE_INIT;
+
+static void find_omp(void)
+{
+    if (getenv("OMP_THREAD_LIMIT") || getenv("OMP_NUM_THREADS") || getenv("OMP_MAX_ACTIVE_LEVELS"))
+        return;
+    *(void **)&set_omp_levels = dlsym(RTLD_DEFAULT, "omp_set_max_active_levels");
+}
+
+static void limit_openmp(void)
+{
+    static _Thread_local int done;
+    pthread_once(&omp_once, find_omp);
+    if (set_omp_levels && !done)
+        set_omp_levels(0);
+    done = 1;
+}
+
 /* Reads one picture.  RD_OK with the page's paragraphs (maybe none),
  * RD_ERR_LIMIT past the page's time limit (warned), RD_ERR_NOMEM. */
 static int recognise(rd_ocr *ocr, rd_builder *b, PIX *pix, unsigned pno, rd_ocr_page *out)
@@ -277,6 +307,7 @@ static int recognise(rd_ocr *ocr, rd_builder *b, PIX *pix, unsigned pno, rd_ocr_
     memset(out, 0, sizeof *out);
     if (engine(ocr, b) != 0)
         return RD_ERR_LIMIT;
+    limit_openmp();
     TessBaseAPISetImage2(ocr->api, pix);
     l_int32 xres = pixGetXRes(pix);
     TessBaseAPISetSourceResolution(ocr->api, xres >= OCR_MIN_DPI && xres <= 1200 ? xres : OCR_DPI);
