@@ -158,17 +158,27 @@ static TessBaseAPI *engine_take(void)
     pthread_mutex_unlock(&pool_lock);
     if (api)
         return api;
+    /* One engine starts at a time, and only the first sets debug_file:
+     * it is one of Tesseract's global parameters, which another thread's
+     * engine reads while it recognises a page (ThreadSanitizer saw two
+     * threads write it at once). */
+    static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+    static int quiet;
+    pthread_mutex_lock(&start_lock);
     api = TessBaseAPICreate();
-    if (!api)
-        return NULL;
     /* Tesseract's own chatter ("Estimating resolution", "Empty page") goes nowhere */
-    TessBaseAPISetVariable(api, "debug_file", "/dev/null");
-    if (TessBaseAPIInit3(api, NULL, "vie") == 0) {
+    if (api && !quiet)
         TessBaseAPISetVariable(api, "debug_file", "/dev/null");
-        return api;
+    if (api && TessBaseAPIInit3(api, NULL, "vie") == 0) {
+        if (!quiet)
+            TessBaseAPISetVariable(api, "debug_file", "/dev/null");
+        quiet = 1;
+    } else if (api) {
+        TessBaseAPIDelete(api);
+        api = NULL;
     }
-    TessBaseAPIDelete(api);
-    return NULL;
+    pthread_mutex_unlock(&start_lock);
+    return api;
 }
 
 static void engine_give(TessBaseAPI *api)
