@@ -8,8 +8,8 @@
  * it in its smallest form.  A scan's pages are read by OCR on every core
  * too: the worker reading it offers its next pages as page jobs
  * (pagejobs.h), which workers with no file to read (or waiting for their
- * turn at a big one) take before any new file.  Nothing a reader can see changes until
- * generation.c swaps the stub.
+ * turn at a big one) take before any new file.  Nothing a reader can see
+ * changes until generation.c swaps the stub.
  *
  * Updates.  The index has no term lists (schema.h), so Xapian cannot
  * delete a passage from it.  A full build writes one database, the base.
