@@ -5,8 +5,11 @@
  * their own scratch database (one per shard), so the costly part of
  * indexing runs on every core with no locking; Xapian's compactor then
  * merges the scratch databases into the new generation, which also leaves
- * it in its smallest form.  Nothing a reader can see changes until
- * generation.c swaps the stub.
+ * it in its smallest form.  A scan's pages are read by OCR on every core
+ * too: the worker reading it offers its next pages as page jobs
+ * (pagejobs.h), which workers with no file to read (or waiting for their
+ * turn at a big one) take before any new file.  Nothing a reader can see
+ * changes until generation.c swaps the stub.
  *
  * Updates.  The index has no term lists (schema.h), so Xapian cannot
  * delete a passage from it.  A full build writes one database, the base.
@@ -45,6 +48,7 @@
 #include <unistd.h>
 
 #include "fileset.h"
+#include "pagejobs.h"
 #include "readers.h"
 #include "vnsearch.h"
 
@@ -114,6 +118,8 @@ typedef struct run {
     atomic_uint_least64_t bytes_done;
     atomic_size_t ocr_pages, ocr_cached, ocr_missing; /* pages OCR'd, taken from the cache; files
                                                          left unread for want of the model */
+    atomic_long ocr_planned, ocr_taken; /* progress: pages of the scans being read, pages read */
+    pagejobs *pages;     /* their pages, offered to idle workers; NULL with one worker */
     char ocr_cache[PATH_MAX]; /* DB/ocr-cache, or "" (--no-ocr, or it cannot be made) */
     atomic_int failed;
     pthread_mutex_t out_lock;
@@ -144,6 +150,12 @@ static void say(run *r, const char *fmt, ...)
     vs_vsay(stderr, fmt, ap); /* a file name cannot clear the terminal or forge a line */
     va_end(ap);
     pthread_mutex_unlock(&r->out_lock);
+}
+
+/* say() for the page jobs' debug lines. */
+static void say_line(void *ctx, const char *line)
+{
+    say(ctx, "%s", line);
 }
 
 static void fail(run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -340,9 +352,12 @@ static void index_one(worker *w, vs_docbuilder *b, size_t i)
     } else {
         char key[32];
         snprintf(key, sizeof key, "%016llx", (unsigned long long)r->state[i].hash);
+        pagejobs_file pf;
         rd_options ro = {.no_ocr = r->o->no_ocr,
                          .ocr_cache_dir = r->ocr_cache[0] ? r->ocr_cache : NULL,
-                         .ocr_cache_key = key};
+                         .ocr_cache_key = key,
+                         .page_jobs = pagejobs_file_init(&pf, r->pages, f->path, &r->ocr_planned, &r->ocr_taken,
+                                                         say_line, r)};
         rc = index_read_document(f->path, raw, raw_len, &ro, &doc, err, sizeof err);
     }
     free(raw);
@@ -421,10 +436,18 @@ static void index_one(worker *w, vs_docbuilder *b, size_t i)
     atomic_fetch_add(&r->bytes_done, raw_len);
 }
 
+/* A file is done; after the last one, the page jobs' queue closes. */
+static void file_done(run *r)
+{
+    if (atomic_fetch_add(&r->files_done, 1) + 1 == r->ntodo && r->pages)
+        pagejobs_close(r->pages);
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
     run *r = w->r;
+    pagejobs_set_worker((int)w->index);
     vs_docbuilder *b = vs_docbuilder_new(r->tables, r->codec);
     if (!b) {
         fail(r, "out of memory");
@@ -433,15 +456,27 @@ static void *worker_main(void *arg)
     vs_docbuilder_set_build(b, r->gen);
     open_parts(w);
     while (!atomic_load(&r->failed)) {
+        /* another worker's scan pages first: that file is being read now */
+        if (r->pages && pagejobs_run_one(r->pages))
+            continue;
         size_t k = atomic_fetch_add(&r->next, 1);
-        if (k >= r->ntodo)
+        if (k >= r->ntodo) {
+            /* nothing left to claim: help with the pages of the files still being read */
+            while (r->pages && !pagejobs_closed(r->pages) && !atomic_load(&r->failed))
+                pagejobs_wait_run(r->pages, 100);
             break;
+        }
         /* One big file at a time: each may cost a few hundred MB while it
          * is read (its bytes, their text, the blocks), so eight workers on
-         * eight of them at once would not stay within a gigabyte. */
+         * eight of them at once would not stay within a gigabyte.  A
+         * worker waiting for its turn reads pages meanwhile. */
         int big = r->fs.files[r->todo[k]].size > BIG_FILE_BYTES;
-        if (big)
-            pthread_mutex_lock(&r->big_lock);
+        if (big) {
+            while (r->pages && pthread_mutex_trylock(&r->big_lock) != 0)
+                pagejobs_wait_run(r->pages, 20);
+            if (!r->pages)
+                pthread_mutex_lock(&r->big_lock);
+        }
         index_one(w, b, r->todo[k]);
         if (big) {
             /* what it freed goes back to the system, not kept in this
@@ -449,7 +484,7 @@ static void *worker_main(void *arg)
             malloc_trim(0);
             pthread_mutex_unlock(&r->big_lock);
         }
-        atomic_fetch_add(&r->files_done, 1);
+        file_done(r);
         w->part_docs += r->state[r->todo[k]].passages;
         if (w->part_docs >= part_docs_limit() * r->nshards) { /* a fresh part (see PART_DOCS) */
             close_parts(w);
@@ -473,9 +508,16 @@ static void draw_progress(run *r, int final)
     int width = 24, filled = r->ntodo ? (int)((double)done / (double)r->ntodo * width) : width;
     for (int i = 0; i < width; i++)
         fputc(i < filled ? '#' : '.', stderr);
-    /* TRANSLATORS: the progress line, after a bar drawn as [####....] */
-    vs_say(stderr, _("] %zu/%zu files  %.1f MB  %zu passages  %.1f MB/s"), done, r->ntodo, mb,
-            atomic_load(&r->passages_done), secs > 0 ? mb / secs : 0.0);
+    long planned = atomic_load(&r->ocr_planned), taken = atomic_load(&r->ocr_taken);
+    size_t passages = atomic_load(&r->passages_done);
+    double rate = secs > 0 ? mb / secs : 0.0;
+    if (planned > 0) /* scans read by OCR: their pages (read or from the cache) */
+        /* TRANSLATORS: the progress line, after a bar drawn as [####....], while scans are read */
+        vs_say(stderr, _("] %zu/%zu files  %ld/%ld pages  %.1f MB  %zu passages  %.1f MB/s"), done, r->ntodo,
+               taken, planned, mb, passages, rate);
+    else
+        /* TRANSLATORS: the progress line, after a bar drawn as [####....] */
+        vs_say(stderr, _("] %zu/%zu files  %.1f MB  %zu passages  %.1f MB/s"), done, r->ntodo, mb, passages, rate);
     if (final)
         fputc('\n', stderr);
     r->progress_drawn = !final;
@@ -794,8 +836,21 @@ static int build(run *r, size_t *total_docs)
     size_t nworkers = r->o->threads > 0 ? (size_t)r->o->threads : (size_t)(cpus > 0 ? cpus : 1);
     if (nworkers > 8 && r->o->threads <= 0)
         nworkers = 8;
-    if (nworkers > r->ntodo)
+    /* more workers than files only to read a scan's pages */
+    int scans = 0;
+    for (size_t k = 0; k < r->ntodo && !scans && !r->o->no_ocr; k++)
+        scans = may_be_scan(rd_format_of(r->fs.files[r->todo[k]].path));
+    if (nworkers > r->ntodo && !scans)
         nworkers = r->ntodo ? r->ntodo : 1;
+    if (nworkers > 1 && !r->o->no_ocr) {
+        r->pages = pagejobs_new(nworkers);
+        if (!r->pages) {
+            fail(r, "out of memory");
+            return -1;
+        }
+        if (r->ntodo == 0)
+            pagejobs_close(r->pages);
+    }
     worker *ws = calloc(nworkers, sizeof *ws);
     if (!ws) {
         fail(r, "out of memory");
@@ -817,10 +872,14 @@ static int build(run *r, size_t *total_docs)
             nanosleep(&ts, NULL);
         }
     }
+    if (r->pages && atomic_load(&r->failed))
+        pagejobs_close(r->pages);
     for (size_t w = 0; w < nworkers; w++)
         if (ws[w].started)
             pthread_join(ws[w].thread, NULL);
     free(ws);
+    pagejobs_free(r->pages);
+    r->pages = NULL;
     if (r->o->progress && !atomic_load(&r->failed))
         draw_progress(r, 1);
     if (atomic_load(&r->failed))

@@ -3,6 +3,7 @@
  */
 #include <getopt.h>
 #include <libintl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "fileset.h"
 #include "index.h"
+#include "pagejobs.h"
 #include "readers.h"
 #include "vnsearch.h"
 #include "watch.h"
@@ -46,8 +48,32 @@ static void dump_blocks(const char *name, const rd_document *doc)
     }
 }
 
+/* --dump's other threads: they only read scans' pages (pagejobs.h). */
+typedef struct dump_helper {
+    pagejobs *q;
+    int id;
+    pthread_t thread;
+    int started;
+} dump_helper;
+
+static void *dump_help(void *arg)
+{
+    dump_helper *h = arg;
+    pagejobs_set_worker(h->id);
+    while (!pagejobs_closed(h->q))
+        pagejobs_wait_run(h->q, 100);
+    return NULL;
+}
+
+static void say_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    fputs(line, stderr);
+}
+
 /* --dump: read, split and tag files, print passages (or the readers'
- * blocks) as TSV, write nothing. */
+ * blocks) as TSV, write nothing.  Files are read one by one, in order; a
+ * scan's pages by every thread (--threads). */
 static int dump(const index_options *o, int blocks)
 {
     vs_tables *t = NULL;
@@ -58,6 +84,15 @@ static int dump(const index_options *o, int blocks)
     }
     fileset fs;
     int status = fileset_collect(&fs, o->paths, o->npaths, stderr) == 0 ? 0 : 2;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t width = o->threads > 0 ? (size_t)o->threads : cpus > 8 ? 8 : cpus > 0 ? (size_t)cpus : 1;
+    pagejobs *q = width > 1 && !o->no_ocr ? pagejobs_new(width) : NULL;
+    dump_helper *helpers = q ? calloc(width - 1, sizeof *helpers) : NULL;
+    for (size_t h = 0; helpers && h + 1 < width; h++) {
+        helpers[h] = (dump_helper){q, (int)h + 1, 0, 0};
+        helpers[h].started = pthread_create(&helpers[h].thread, NULL, dump_help, &helpers[h]) == 0;
+    }
+    atomic_long planned = 0, taken = 0;
     vs_docbuilder *b = vs_docbuilder_new(t, NULL);
     if (!b)
         status = 2;
@@ -81,7 +116,10 @@ static int dump(const index_options *o, int blocks)
             vs_say(stderr, "vnindex: %s: %s\n", f->path, cut);
         int rc;
         rd_document *doc = NULL;
-        rd_options ro = {.no_ocr = o->no_ocr};
+        pagejobs_file pf;
+        rd_options ro = {.no_ocr = o->no_ocr,
+                         .page_jobs = pagejobs_file_init(&pf, helpers ? q : NULL, f->path, &planned, &taken,
+                                                         say_line, NULL)};
         rc = index_read_document(f->path, raw, raw_len, &ro, &doc, err, sizeof err);
         free(raw);
         if (rc) {
@@ -103,6 +141,13 @@ static int dump(const index_options *o, int blocks)
         }
         rd_document_free(doc);
     }
+    if (q)
+        pagejobs_close(q);
+    for (size_t h = 0; helpers && h + 1 < width; h++)
+        if (helpers[h].started)
+            pthread_join(helpers[h].thread, NULL);
+    free(helpers);
+    pagejobs_free(q);
     vs_docbuilder_free(b);
     fileset_free(&fs);
     vs_tables_free(t);

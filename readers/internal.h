@@ -166,7 +166,8 @@ typedef struct rd_ocr_page {
  * registers, so that a program that never enables OCR does not link
  * Tesseract; NULL until then. */
 typedef struct rd_ocr_ops {
-    int (*open)(const rd_options *o, rd_ocr **out, char *err, size_t errcap);
+    int (*open)(const rd_options *o, rd_format fmt, const char *data, size_t len, rd_ocr **out, char *err,
+                size_t errcap);
     void (*close)(rd_ocr *ocr);
     int (*pdf_page)(rd_ocr *ocr, void *poppler_page, unsigned pno, size_t npages, rd_builder *b,
                     rd_ocr_page *out);
@@ -178,10 +179,13 @@ const rd_ocr_ops *rd_ocr_linked(void);
 void rd_pdf_register(rd_reader_fn reader);
 void rd_ocr_register(const rd_ocr_ops *ops);
 
-/* Starts Tesseract with the options' limits and cache.  RD_OK,
- * RD_ERR_NO_OCR_MODEL (naming the package to install) or RD_ERR_NOMEM, with
- * err. */
-int rd_ocr_open(const rd_options *o, rd_ocr **out, char *err, size_t errcap);
+/* Starts OCR of one file (its bytes, which helper threads reading pages
+ * ahead read too, until rd_ocr_close()) with the options' limits, cache and
+ * page jobs.  RD_OK, RD_ERR_NO_OCR_MODEL (naming the package to install) or
+ * RD_ERR_NOMEM, with err. */
+int rd_ocr_open(const rd_options *o, rd_format fmt, const char *data, size_t len, rd_ocr **out, char *err,
+                size_t errcap);
+/* Waits for the pages helpers are reading, drops those read ahead for nothing. */
 void rd_ocr_close(rd_ocr *ocr);
 /* Reads page pno (1-based, of npages) of a PDF, a PopplerPage without a
  * text layer: from the cache, or rendered and recognised.  RD_OK with the

@@ -610,13 +610,14 @@ static void add_cites(assembler *as, const pline *l)
 /* A page without a text layer, read by OCR: its paragraphs as lines.
  * Tesseract starts at the first such page; *ocr_rc keeps why it could not
  * (no model), so that the file can say so once. */
-static int ocr_page(PopplerPage *page, unsigned pno, size_t npages, const rd_options *o, rd_builder *b,
-                    rd_ocr **ocr, int *ocr_rc, char *ocr_err, size_t errcap, page_lines *out)
+static int ocr_page(const char *data, size_t len, PopplerPage *page, unsigned pno, size_t npages,
+                    const rd_options *o, rd_builder *b, rd_ocr **ocr, int *ocr_rc, char *ocr_err, size_t errcap,
+                    page_lines *out)
 {
     const rd_ocr_ops *ops = rd_ocr_linked();
     if ((o && o->no_ocr) || !ops || *ocr_rc)
         return *ocr_rc == RD_ERR_NOMEM ? RD_ERR_NOMEM : RD_OK;
-    if (!*ocr && (*ocr_rc = ops->open(o, ocr, ocr_err, errcap)) != RD_OK)
+    if (!*ocr && (*ocr_rc = ops->open(o, RD_FORMAT_PDF, data, len, ocr, ocr_err, errcap)) != RD_OK)
         return *ocr_rc == RD_ERR_NOMEM ? RD_ERR_NOMEM : RD_OK;
     rd_ocr_page op;
     int rc = ops->pdf_page(*ocr, page, pno, npages, b, &op);
@@ -677,8 +678,8 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
         if (read_page(page, (unsigned)i + 1, &pages[i], b) != 0)
             rc = RD_ERR_NOMEM;
         if (rc == RD_OK && pages[i].count == 0) {
-            rc = ocr_page(page, (unsigned)i + 1, (size_t)npages, o, b, &ocr, &ocr_rc, ocr_err, sizeof ocr_err,
-                          &pages[i]);
+            rc = ocr_page(data, len, page, (unsigned)i + 1, (size_t)npages, o, b, &ocr, &ocr_rc, ocr_err,
+                          sizeof ocr_err, &pages[i]);
             unread += ocr_rc == RD_ERR_NO_OCR_MODEL;
         }
         for (size_t k = 0; k < pages[i].count; k++)

@@ -124,6 +124,28 @@ typedef struct rd_document {
     void *private_;
 } rd_document;
 
+/* Pages of one file read by several threads (OCR, ocr.c).  A scan's pages
+ * are independent pictures, so while the thread reading the file takes its
+ * pages in order, idle threads may read the next ones ahead: the blocks, and
+ * everything built from them, come out the same whoever read each page.
+ * The caller (vnindex's workers) runs the jobs; every hook is optional. */
+typedef struct rd_page_jobs {
+    size_t width; /* threads that may run page jobs, the reading one included; < 2: no read-ahead */
+    /* Queues run(arg) for another thread and returns 1, or returns 0 (the
+     * reader then does the work itself).  A queued job must be run exactly
+     * once, even after the file is done (it then does nothing), and never
+     * waited for by the thread that queued it. */
+    int (*offer)(void *ctx, void (*run)(void *arg), void *arg);
+    /* Progress: pages the file now expects to read by OCR (negative: that
+     * it no longer does), and each page read or taken from the cache, in
+     * order, on the reading thread. */
+    void (*planned)(void *ctx, long pages);
+    void (*page_done)(void *ctx, unsigned pno);
+    /* Called on the thread that recognised page pno (any thread). */
+    void (*page_read)(void *ctx, unsigned pno);
+    void *ctx;
+} rd_page_jobs;
+
 typedef struct rd_options {
     size_t max_bytes;     /* most bytes a reader decompresses or takes from a converter (the
                              text kept is at most half of it); 0 = RD_DEFAULT_MAX_BYTES */
@@ -138,6 +160,7 @@ typedef struct rd_options {
     size_t ocr_max_file_pixels; /* most pixels OCR'd in one file; 0 = RD_DEFAULT_OCR_MAX_FILE_PIXELS */
     const char *ocr_cache_dir; /* a directory keeping each page's OCR text, or NULL ... */
     const char *ocr_cache_key; /* ... under this name (the file's content hash), or NULL */
+    const rd_page_jobs *page_jobs; /* other threads to read a scan's pages ahead, and progress; or NULL */
 } rd_options;
 
 #define RD_DEFAULT_MAX_BYTES ((size_t)128 << 20)

@@ -6,7 +6,10 @@ vnindex reads them with Tesseract's Vietnamese model: 4-word windows of each
 paragraph, typed without marks, bring back the scanned page first; hits say
 they come from OCR; a picture with no text is found by its name; a second
 run takes every page from the OCR cache; without the model a scan is found
-by name and read on the next run.
+by name and read on the next run.  A 4-page scan and the TIFF read with
+--threads 1 and 2 give the same passages, in the same order, on the same
+pages; with 2 threads the debug log shows the pages of one file read by
+both workers; the progress line counts pages.
 
 Skips (exit 77) when tesseract-ocr-vie, ImageMagick, img2pdf or pdfunite is
 missing, except under CI=1, where they must be there."""
@@ -27,6 +30,7 @@ TOOLS = ["convert", "img2pdf", "pdfunite"]
 
 WORK = None
 DOCS = None
+PAGES = None  # a folder with only a 4-page scanned PDF and the two-page TIFF
 PARAS = {}  # (file, page) -> the paragraph's text
 
 
@@ -114,6 +118,13 @@ def make_scans():
     expect(p.returncode == 0, f"convert to tif: {p.stderr}")
     PARAS[("phu-luc.tif", 1)] = paras[3]
     PARAS[("phu-luc.tif", 2)] = paras[4]
+    # a 4-page scan, alone with the TIFF in a folder of its own
+    global PAGES
+    PAGES = os.path.join(WORK, "pages")
+    os.mkdir(PAGES)
+    p = run(["img2pdf"] + pics[:4] + ["-o", os.path.join(PAGES, "ho-so-4-trang.pdf")])
+    expect(p.returncode == 0, f"img2pdf: {p.stderr}")
+    shutil.copy(os.path.join(DOCS, "phu-luc.tif"), PAGES)
     # a text PDF with one scanned page at its end
     one = os.path.join(WORK, "one.pdf")
     p = run(["img2pdf", pics[5], "-o", one])
@@ -274,6 +285,61 @@ def test_the_cache_drops_the_pages_of_a_changed_or_deleted_file():
     expect(not any(n.endswith("Xy12Zq") for n in after), "the temporary file a killed run left is gone")
 
 
+def test_one_or_two_threads_read_the_same_passages_in_the_same_order():
+    """The worker reading a scan takes its pages in order, whoever read them."""
+    one = vnindex("--dump", "--threads", "1", PAGES, timeout=900)
+    two = vnindex("--dump", "--threads", "2", PAGES, timeout=900)
+    expect(one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr)
+    rows = one.stdout.splitlines()
+    expect(len(rows) >= 7 and sum("ho-so-4-trang.pdf" in r for r in rows) >= 4, f"a row per page: {rows}")
+    expect(one.stdout == two.stdout, f"--dump differs:\n{one.stdout}\n---\n{two.stdout}")
+    # and the indexes written, searched for each page's words
+    dbs = [os.path.join(WORK, f"db-threads-{n}") for n in (1, 2)]
+    for d, n in zip(dbs, (1, 2)):
+        p = vnindex("--db", d, "--threads", str(n), PAGES, timeout=900)
+        expect(p.returncode == 0 and ocr_counts(p.stderr) == (6, 0), p.stderr)
+    for (f, page), text in PARAS.items():
+        if f != "phu-luc.tif" and f != "bien-ban-hop.pdf":
+            continue
+        q = " ".join(words_of(text)[3:7])
+        out = [vnsearch(d, "--format", "json", "-n", "5", "--", q).stdout for d in dbs]
+        expect(out[0] and out[0] == out[1], f"{q}: {out}")
+
+
+def test_with_two_threads_the_pages_of_one_scan_are_read_by_both_workers():
+    d = os.path.join(WORK, "db-debug-pages")
+    one = os.path.join(WORK, "one-scan")
+    os.mkdir(one)
+    shutil.copy(os.path.join(PAGES, "ho-so-4-trang.pdf"), one)
+    p = vnindex("--db", d, "--threads", "2", one, env={"VNINDEX_DEBUG_PAGES": "1"}, timeout=900)
+    expect(p.returncode == 0, p.stderr)
+    read = re.findall(r"debug: .*ho-so-4-trang\.pdf: page (\d+) read by OCR on worker (\d+)", p.stderr)
+    expect(sorted(int(pg) for pg, _ in read) == [1, 2, 3, 4], f"each page read once: {p.stderr}")
+    expect(len({w for _, w in read}) == 2, f"by both workers: {read}")
+    p = vnindex("--db", d, "--threads", "2", "--force", one, env={"VNINDEX_DEBUG_PAGES": "1"}, timeout=900)
+    expect(p.returncode == 0 and "read by OCR" not in p.stderr and ocr_counts(p.stderr) == (0, 4),
+           f"from the cache, no page read: {p.stderr}")
+
+
+def last_progress(stderr):
+    """The last state the progress line showed (it is redrawn after a carriage return)."""
+    lines = re.findall(r"\d+/\d+ files[^\r\n]*", stderr)
+    return lines[-1] if lines else repr(stderr)
+
+
+def test_the_progress_line_counts_pages():
+    d = os.path.join(WORK, "db-progress")
+    p = vnindex("--db", d, "--progress", PAGES, timeout=900)
+    expect(p.returncode == 0, p.stderr)
+    last = last_progress(p.stderr)
+    expect(last.startswith("2/2 files  6/6 pages"), f"the last progress line: {last}")
+    p = vnindex("--db", d, "--progress", "--force", PAGES, timeout=900)
+    last = last_progress(p.stderr)
+    expect(last.startswith("2/2 files  6/6 pages"), f"pages from the cache count too: {last}")
+    p = vnindex("--db", os.path.join(WORK, "db-progress-text"), "--progress", CORPUS)
+    expect("pages" not in p.stderr, f"no pages without scans: {p.stderr}")
+
+
 if __name__ == "__main__":
     missing = [t for t in TOOLS if not shutil.which(t)]
     if not os.path.exists(MODEL):
@@ -295,6 +361,9 @@ if __name__ == "__main__":
                    test_without_the_model_a_scan_is_found_by_name_and_read_on_the_next_run,
                    test_no_ocr_indexes_scans_by_name_only,
                    test_vnsearch_does_not_load_tesseract_or_poppler,
+                   test_one_or_two_threads_read_the_same_passages_in_the_same_order,
+                   test_with_two_threads_the_pages_of_one_scan_are_read_by_both_workers,
+                   test_the_progress_line_counts_pages,
                    test_the_cache_drops_the_pages_of_a_changed_or_deleted_file])
     shutil.rmtree(WORK, ignore_errors=True)
     sys.exit(status)

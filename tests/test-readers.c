@@ -8,6 +8,7 @@
  * renamed files, zip and entity bombs, encrypted and scanned PDFs, huge
  * paragraphs and missing or stuck converters.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -624,6 +625,129 @@ static void test_ocr_cache_gives_the_page_back_without_reading_it(void)
     CHECK(rmdir(cache) == 0, "nothing else in the cache (no temporary file left)");
 }
 
+/* Page jobs kept in a list: run by a helper thread as they come, or only
+ * once the file is read (a pool too busy to take them), or refused. */
+typedef struct fake_jobs {
+    pthread_mutex_t lock;
+    void (*run[16])(void *);
+    void *arg[16];
+    size_t count, ran;
+    int refuse, helper_done;
+    long planned;
+    unsigned taken;
+    unsigned read_by_helper;
+    pthread_t reader;
+} fake_jobs;
+
+static int fake_offer(void *ctx, void (*run)(void *), void *arg)
+{
+    fake_jobs *f = ctx;
+    if (f->refuse || f->count == 16)
+        return 0;
+    pthread_mutex_lock(&f->lock);
+    f->run[f->count] = run;
+    f->arg[f->count++] = arg;
+    pthread_mutex_unlock(&f->lock);
+    return 1;
+}
+
+static void fake_planned(void *ctx, long pages)
+{
+    ((fake_jobs *)ctx)->planned += pages;
+}
+
+static void fake_page_done(void *ctx, unsigned pno)
+{
+    fake_jobs *f = ctx;
+    CHECK(pno == f->taken + 1, "pages taken in order: %u after %u", pno, f->taken);
+    f->taken = pno;
+}
+
+static void fake_page_read(void *ctx, unsigned pno)
+{
+    fake_jobs *f = ctx;
+    (void)pno;
+    pthread_mutex_lock(&f->lock);
+    f->read_by_helper += !pthread_equal(pthread_self(), f->reader);
+    pthread_mutex_unlock(&f->lock);
+}
+
+/* Runs queued jobs until told to stop (then runs what is left). */
+static void *fake_helper(void *arg)
+{
+    fake_jobs *f = arg;
+    for (;;) {
+        pthread_mutex_lock(&f->lock);
+        int stop = f->helper_done;
+        void (*run)(void *) = f->ran < f->count ? f->run[f->ran] : NULL;
+        void *a = run ? f->arg[f->ran++] : NULL;
+        pthread_mutex_unlock(&f->lock);
+        if (run)
+            run(a);
+        else if (stop)
+            return NULL;
+        else
+            usleep(1000);
+    }
+}
+
+static int same_blocks(const rd_document *a, const rd_document *b)
+{
+    if (!a || !b || a->count != b->count || a->ocr_pages != b->ocr_pages || a->nwarnings != b->nwarnings)
+        return 0;
+    for (size_t i = 0; i < a->count; i++)
+        if (strcmp(a->blocks[i].text, b->blocks[i].text) || a->blocks[i].page != b->blocks[i].page ||
+            a->blocks[i].confidence != b->blocks[i].confidence || a->blocks[i].flags != b->blocks[i].flags)
+            return 0;
+    return 1;
+}
+
+static void test_ocr_pages_read_ahead_by_other_threads_give_the_same_document(void)
+{
+    if (!have_model(__func__))
+        return;
+    size_t len = 0;
+    char *data = slurp_image("two-page-tiff-gives-two-pages.tif", &len);
+    if (!data)
+        return;
+    int rc;
+    char err[512];
+    rd_document *alone = read_mem("scan.tif", data, len, NULL, &rc, err, sizeof err);
+    CHECK(alone && alone->count == 2, "two pages alone: %s", err);
+    for (int mode = 0; mode < 3; mode++) { /* 0: a helper thread; 1: jobs run after the file; 2: refused */
+        fake_jobs f = {.refuse = mode == 2, .reader = pthread_self()};
+        pthread_mutex_init(&f.lock, NULL);
+        rd_page_jobs jobs = {.width = 2, .offer = fake_offer, .planned = fake_planned, .page_done = fake_page_done,
+                             .page_read = fake_page_read, .ctx = &f};
+        rd_options o = {.page_jobs = &jobs};
+        pthread_t helper;
+        int threaded = mode == 0 && pthread_create(&helper, NULL, fake_helper, &f) == 0;
+        char *copy = malloc(len);
+        memcpy(copy, data, len);
+        rd_document *d = read_mem("scan.tif", copy, len, &o, &rc, err, sizeof err);
+        free(copy); /* a job left queued must not read the file's bytes any more */
+        if (threaded) {
+            pthread_mutex_lock(&f.lock);
+            f.helper_done = 1;
+            pthread_mutex_unlock(&f.lock);
+            pthread_join(helper, NULL);
+        }
+        for (size_t i = f.ran; i < f.count; i++)
+            f.run[i](f.arg[i]);
+        CHECK(same_blocks(alone, d), "mode %d: the same blocks as read alone: %s", mode, err);
+        CHECK(f.planned == 2 && f.taken == 2, "mode %d: 2 pages planned (%ld) and taken (%u)", mode, f.planned,
+              f.taken);
+        CHECK(mode == 0 || f.read_by_helper == 0, "mode %d: %u pages read by another thread", mode,
+              f.read_by_helper);
+        CHECK(mode != 2 || f.count == 0, "refused: nothing queued");
+        CHECK(mode == 2 || f.count >= 1, "mode %d: page 2 offered", mode);
+        rd_document_free(d);
+        pthread_mutex_destroy(&f.lock);
+    }
+    rd_document_free(alone);
+    free(data);
+}
+
 static void test_ocr_off_or_without_its_model_says_so(void)
 {
     size_t len = 0;
@@ -691,6 +815,7 @@ int main(int argc, char **argv)
     RUN(test_stuck_converter_is_killed);
     RUN(test_ocr_picture_is_a_flagged_paragraph_of_its_page);
     RUN(test_ocr_cache_gives_the_page_back_without_reading_it);
+    RUN(test_ocr_pages_read_ahead_by_other_threads_give_the_same_document);
     RUN(test_ocr_off_or_without_its_model_says_so);
     RUN(test_name_document_is_the_names_words);
     return check_summary("readers");
