@@ -731,8 +731,8 @@ static void decode_warnings(rd_builder *b, const vn_decode_report *rep)
                           "invalid UTF-8 at byte %zu (%zu bad bytes in the file), replaced with U+FFFD", bad),
                 rep->first_invalid_col, rep->invalid_bytes);
     else if (rep->invalid_bytes)
-        /* TRANSLATORS: %s is an encoding's name: UTF-16, TCVN3, VNI-Windows, ... */
         rb_warn(b, rep->first_invalid_line,
+                /* TRANSLATORS: %s is an encoding's name: UTF-16, TCVN3, VNI-Windows, ... */
                 dngettext(RD_TEXTDOMAIN, "invalid %s (%zu bad sequence in the file), replaced with U+FFFD",
                           "invalid %s (%zu bad sequences in the file), replaced with U+FFFD", bad),
                 rep->encoding >= VN_ENC_CP1258 ? vn_encoding_name(rep->encoding) : "UTF-16", rep->invalid_bytes);
@@ -748,9 +748,7 @@ static void decode_warnings(rd_builder *b, const vn_decode_report *rep)
                           (unsigned long)rep->nul_bytes),
                 rep->nul_bytes);
     if (rep->encoding >= VN_ENC_CP1258 && rep->uncertain)
-        /* TRANSLATORS: the first %s is the encoding the file was read as, the
-         * last another one that reads it almost as well (TCVN3, VNI-Windows,
-         * Windows-1258, VISCII, ...) */
+        /* TRANSLATORS: the encoding read as (TCVN3, VNI-Windows, ...), then one that reads it almost as well */
         rb_warn(b, 0, _("not UTF-8; read as %s, but uncertain (%zu Vietnamese words; %s reads almost as well)"),
                 vn_encoding_name(rep->encoding), rep->syllables, vn_encoding_name(rep->runner_up));
     else if (rep->encoding >= VN_ENC_CP1258)
