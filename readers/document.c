@@ -276,7 +276,7 @@ rd_block *rb_end(rd_builder *b, rd_kind kind, int level)
     blk->ordinal = kind == RD_NOTE ? b->ordinal : ++b->ordinal;
     long idx = (long)d->count;
     if (!b->verbatim && blk->len > RD_GIANT_BLOCK) /* text files say it per line (txt.c) */
-        rb_warn(b, 0, "a paragraph of %.1f MB with no break; indexed in pieces", (double)blk->len / 1e6);
+        rb_warn(b, 0, _("a paragraph of %.1f MB with no break; indexed in pieces"), (double)blk->len / 1e6);
     if (kind == RD_HEADING) {
         if (level < 1)
             level = blk->level = 1;
@@ -329,7 +329,11 @@ int rd_decode_text(const char *data, size_t len, char **text, size_t *n, vn_deco
     int rc = vn_decode(data, len, text, n, rep);
     if (rc == VN_OK)
         return RD_OK;
-    snprintf(err, errcap, "%s", vn_errmsg(rc)); /* "not a text file", ... */
+    /* vntext's words for it ("not a text file", ...), in the user's language */
+    snprintf(err, errcap, "%s", rc == VN_ERR_BINARY     ? _("not a text file")
+                                : rc == VN_ERR_NOMEM    ? _("out of memory")
+                                : rc == VN_ERR_ENCODING ? _("text encoding could not be converted")
+                                                        : vn_errmsg(rc));
     return rc == VN_ERR_BINARY ? RD_ERR_BINARY : rc == VN_ERR_NOMEM ? RD_ERR_NOMEM : RD_ERR_DAMAGED;
 }
 
@@ -435,18 +439,18 @@ const char *rd_converter_package(rd_format f)
 const char *rd_errmsg(int status)
 {
     switch (status) {
-    case RD_OK: return "success";
-    case RD_ERR_NOMEM: return "out of memory";
-    case RD_ERR_DAMAGED: return "damaged file";
-    case RD_ERR_LIMIT: return "past a safety limit";
-    case RD_ERR_ENCRYPTED: return "encrypted";
-    case RD_ERR_NO_TEXT: return "no text";
-    case RD_ERR_NO_CONVERTER: return "converter not installed";
-    case RD_ERR_CONVERTER: return "converter failed";
-    case RD_ERR_BINARY: return "not a text file";
-    case RD_ERR_UNSUPPORTED: return "format not supported";
-    case RD_ERR_NO_OCR_MODEL: return "OCR model not installed";
-    default: return "unknown readers error";
+    case RD_OK: return _("success");
+    case RD_ERR_NOMEM: return _("out of memory");
+    case RD_ERR_DAMAGED: return _("damaged file");
+    case RD_ERR_LIMIT: return _("past a safety limit");
+    case RD_ERR_ENCRYPTED: return _("encrypted");
+    case RD_ERR_NO_TEXT: return _("no text");
+    case RD_ERR_NO_CONVERTER: return _("converter not installed");
+    case RD_ERR_CONVERTER: return _("converter failed");
+    case RD_ERR_BINARY: return _("not a text file");
+    case RD_ERR_UNSUPPORTED: return _("format not supported");
+    case RD_ERR_NO_OCR_MODEL: return _("OCR model not installed");
+    default: return _("unknown readers error");
     }
 }
 
@@ -514,7 +518,7 @@ static int read_pdf(const char *path, const char *data, size_t len, const rd_opt
                     size_t errcap)
 {
     if (!pdf_reader) {
-        snprintf(err, errcap, "a PDF, and this program does not read PDFs");
+        snprintf(err, errcap, "%s", _("a PDF, and this program does not read PDFs"));
         return RD_ERR_UNSUPPORTED;
     }
     return pdf_reader(path, data, len, o, b, err, errcap);
@@ -524,7 +528,7 @@ static int read_picture(const char *path, const char *data, size_t len, const rd
                         char *err, size_t errcap)
 {
     if (!ocr_ops) {
-        snprintf(err, errcap, "a picture, and this program does not read pictures (no OCR)");
+        snprintf(err, errcap, "%s", _("a picture, and this program does not read pictures (no OCR)"));
         return RD_ERR_UNSUPPORTED;
     }
     return ocr_ops->read_image(path, data, len, o, b, err, errcap);
@@ -535,7 +539,7 @@ int rd_read_output(rd_format fmt, const char *data, size_t len, const rd_options
 {
     *out = NULL;
     if (fmt != RD_FORMAT_DOC && fmt != RD_FORMAT_RTF) {
-        snprintf(err, errcap, "no converter for this kind of file");
+        snprintf(err, errcap, "%s", _("no converter for this kind of file"));
         return RD_ERR_UNSUPPORTED;
     }
     return read_with(fmt == RD_FORMAT_DOC ? parse_antiword : parse_unrtf, NULL, data, len, fmt, o, out, err, errcap);
@@ -554,7 +558,7 @@ int rd_read(const char *path, const char *data, size_t len, rd_format fmt, const
     if (errcap)
         err[0] = '\0';
     if ((unsigned)fmt >= sizeof readers / sizeof readers[0] || !readers[fmt]) {
-        snprintf(err, errcap, "no reader for this kind of file");
+        snprintf(err, errcap, "%s", _("no reader for this kind of file"));
         return RD_ERR_UNSUPPORTED;
     }
     return read_with(readers[fmt], path, data, len, fmt, o, out, err, errcap);
@@ -582,7 +586,7 @@ static int read_with(rd_reader_fn reader, const char *path, const char *data, si
     if (!d || !dp) {
         free(d);
         free(dp);
-        snprintf(err, errcap, "out of memory");
+        snprintf(err, errcap, "%s", _("out of memory"));
         return RD_ERR_NOMEM;
     }
     dp->last_heading = -1;
@@ -594,14 +598,14 @@ static int read_with(rd_reader_fn reader, const char *path, const char *data, si
     if (rc == RD_OK)
         rc = rb_status(&b);
     if (rc == RD_OK && b.limit_hit)
-        rb_warn_limit(&b, "more than %zu MiB of text; the rest is not indexed", b.text_limit >> 20);
+        rb_warn_limit(&b, _("more than %zu MiB of text; the rest is not indexed"), b.text_limit >> 20);
     if (rc == RD_OK && b.blocks_hit)
-        rb_warn_limit(&b, "more than %zu paragraphs (or cells, notes); the rest is not indexed", RD_MAX_BLOCKS);
+        rb_warn_limit(&b, _("more than %zu paragraphs (or cells, notes); the rest is not indexed"), RD_MAX_BLOCKS);
     rd_buf_free(&b.text);
     free(b.cites);
     if (rc != RD_OK) {
         if (rc == RD_ERR_NOMEM && (!errcap || !err[0]))
-            snprintf(err, errcap, "out of memory");
+            snprintf(err, errcap, "%s", _("out of memory"));
         rd_document_free(d);
         return rc;
     }

@@ -415,7 +415,7 @@ int rd_read_docx(const char *path, const char *data, size_t len, const rd_option
     d.b = b;
     size_t budget = o && o->max_bytes ? o->max_bytes : RD_DEFAULT_MAX_BYTES;
     if (!rd_zip_has(z, "word/document.xml")) {
-        snprintf(err, errcap, "no word/document.xml: not a Word document");
+        snprintf(err, errcap, "%s", _("no word/document.xml: not a Word document"));
         rc = RD_ERR_DAMAGED;
     }
     rd_sax styles = {styles_start, styles_end, NULL, &d};

@@ -57,7 +57,8 @@ int rd_run_filter(const char *program, const char *const *args, const rd_options
     *out_len = 0;
     char exe[4096];
     if (!find_program(program, o ? o->converter_path : NULL, exe, sizeof exe)) {
-        snprintf(err, errcap, "needs %s to be read: apt-get install %s", program, program);
+        /* TRANSLATORS: the program (antiword, unrtf), then its package, named the same */
+        snprintf(err, errcap, _("needs %s to be read: apt-get install %s"), program, program);
         return RD_ERR_NO_CONVERTER;
     }
     size_t nargs = 0;
@@ -75,7 +76,7 @@ int rd_run_filter(const char *program, const char *const *args, const rd_options
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) != 0) {
         free(argv);
-        snprintf(err, errcap, "cannot run %s: %s", program, strerror(errno));
+        snprintf(err, errcap, _("cannot run %s: %s"), program, strerror(errno));
         return RD_ERR_CONVERTER;
     }
     pid_t pid = fork();
@@ -83,7 +84,7 @@ int rd_run_filter(const char *program, const char *const *args, const rd_options
         close(pipefd[0]);
         close(pipefd[1]);
         free(argv);
-        snprintf(err, errcap, "cannot run %s: %s", program, strerror(errno));
+        snprintf(err, errcap, _("cannot run %s: %s"), program, strerror(errno));
         return RD_ERR_CONVERTER;
     }
     if (pid == 0) { /* the child: async-signal-safe calls only, then exec */
@@ -108,7 +109,7 @@ int rd_run_filter(const char *program, const char *const *args, const rd_options
     for (;;) {
         int left_ms = (int)((deadline - now()) * 1000);
         if (left_ms <= 0) {
-            snprintf(err, errcap, "%s took more than %u s; stopped", program, timeout);
+            snprintf(err, errcap, _("%s took more than %u s; stopped"), program, timeout);
             rc = RD_ERR_CONVERTER;
             break;
         }
@@ -124,7 +125,7 @@ int rd_run_filter(const char *program, const char *const *args, const rd_options
         if (n <= 0)
             break;
         if (buf.len + (size_t)n > max) {
-            snprintf(err, errcap, "%s wrote more than %zu MiB; stopped", program, max >> 20);
+            snprintf(err, errcap, _("%s wrote more than %zu MiB; stopped"), program, max >> 20);
             rc = RD_ERR_CONVERTER;
             break;
         }
@@ -141,13 +142,13 @@ int rd_run_filter(const char *program, const char *const *args, const rd_options
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     if (rc == RD_OK && WIFEXITED(status) && WEXITSTATUS(status) == 127 && buf.len == 0) {
-        snprintf(err, errcap, "cannot run %s", exe);
+        snprintf(err, errcap, _("cannot run %s"), exe);
         rc = RD_ERR_CONVERTER;
     } else if (rc == RD_OK && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
         if (WIFSIGNALED(status))
-            snprintf(err, errcap, "%s could not read it (killed by signal %d)", program, WTERMSIG(status));
+            snprintf(err, errcap, _("%s could not read it (killed by signal %d)"), program, WTERMSIG(status));
         else
-            snprintf(err, errcap, "%s could not read it (exit status %d): damaged, or not its format?", program,
+            snprintf(err, errcap, _("%s could not read it (exit status %d): damaged, or not its format?"), program,
                      WEXITSTATUS(status));
         rc = RD_ERR_CONVERTER;
     }
@@ -199,7 +200,7 @@ int rd_read_doc(const char *path, const char *data, size_t len, const rd_options
     char tmp[4096] = "";
     const char *file;
     if (with_file(path, data, len, tmp, sizeof tmp, &file) != 0) {
-        snprintf(err, errcap, "cannot write a temporary file for antiword: %s", strerror(errno));
+        snprintf(err, errcap, _("cannot write a temporary file for antiword: %s"), strerror(errno));
         return RD_ERR_CONVERTER;
     }
     /* -w 0: one line per paragraph; -m UTF-8.txt: Unicode out */
@@ -219,13 +220,13 @@ int rd_read_rtf(const char *path, const char *data, size_t len, const rd_options
                 size_t errcap)
 {
     if (len < 5 || memcmp(data, "{\\rtf", 5) != 0) {
-        snprintf(err, errcap, "not an RTF file (no {\\rtf header)");
+        snprintf(err, errcap, "%s", _("not an RTF file (no {\\rtf header)"));
         return RD_ERR_DAMAGED;
     }
     char tmp[4096] = "";
     const char *file;
     if (with_file(path, data, len, tmp, sizeof tmp, &file) != 0) {
-        snprintf(err, errcap, "cannot write a temporary file for unrtf: %s", strerror(errno));
+        snprintf(err, errcap, _("cannot write a temporary file for unrtf: %s"), strerror(errno));
         return RD_ERR_CONVERTER;
     }
     /* unrtf's HTML keeps every character (as entities); its text mode is ASCII */

@@ -352,7 +352,7 @@ static void enter(html *h, xmlNodePtr n)
         /* a hostile page of thousands of nested <div>: what is deeper is the
          * text of its ancestor at the limit, read but not structured */
         if (!h->deep_warned++)
-            rb_warn(h->b, 0, "elements nested more than %d deep; the deeper ones read as one block", STACK_MAX);
+            rb_warn(h->b, 0, _("elements nested more than %d deep; the deeper ones read as one block"), STACK_MAX);
         h->depth++;
         return;
     }
@@ -517,12 +517,12 @@ static size_t cut_at_tag_limit(const char *data, size_t len)
 int rd_parse_html(const char *data, size_t len, int flags, rd_builder *b, char *err, size_t errcap)
 {
     if (len > INT32_MAX) {
-        snprintf(err, errcap, "too large for the HTML parser");
+        snprintf(err, errcap, "%s", _("too large for the HTML parser"));
         return RD_ERR_LIMIT;
     }
     size_t cut = cut_at_tag_limit(data, len);
     if (cut < len) { /* the page up to there; the parser closes what is left open */
-        rb_warn(b, 0, "more than %d tags; only the first %.1f MB of %.1f MB read", HTML_MAX_TAGS, (double)cut / 1e6,
+        rb_warn(b, 0, _("more than %d tags; only the first %.1f MB of %.1f MB read"), HTML_MAX_TAGS, (double)cut / 1e6,
                 (double)len / 1e6);
         len = cut;
     }
@@ -533,7 +533,7 @@ int rd_parse_html(const char *data, size_t len, int flags, rd_builder *b, char *
         if (doc)
             xmlFreeDoc(doc);
         if (len == 0 || !doc)
-            return len == 0 ? RD_OK : (snprintf(err, errcap, "not HTML the parser can read"), RD_ERR_DAMAGED);
+            return len == 0 ? RD_OK : (snprintf(err, errcap, "%s", _("not HTML the parser can read")), RD_ERR_DAMAGED);
         return RD_OK; /* nothing but comments or whitespace */
     }
     html h;
@@ -546,7 +546,7 @@ int rd_parse_html(const char *data, size_t len, int flags, rd_builder *b, char *
     flush(&h, RD_PARAGRAPH, 0);
     int rc = h.failed ? RD_ERR_NOMEM : RD_OK;
     if (rc == RD_OK && rb_late(b)) {
-        snprintf(err, errcap, "took longer than the time limit; not read");
+        snprintf(err, errcap, "%s", _("took longer than the time limit; not read"));
         rc = RD_ERR_LIMIT;
     }
     for (size_t i = 0; i < h.nnotes; i++) {
@@ -565,7 +565,7 @@ int rd_read_html(const char *path, const char *data, size_t len, const rd_option
     (void)path;
     size_t max = o && o->max_bytes ? o->max_bytes : RD_DEFAULT_MAX_BYTES;
     if (len > max) {
-        snprintf(err, errcap, "an HTML file of more than %zu MiB; not read", max >> 20);
+        snprintf(err, errcap, _("an HTML file of more than %zu MiB; not read"), max >> 20);
         return RD_ERR_LIMIT;
     }
     char charset[64];
@@ -576,7 +576,7 @@ int rd_read_html(const char *path, const char *data, size_t len, const rd_option
                 xmlCharEncCloseFunc(hd);
             return rd_parse_html(data, len, 0, b, err, errcap);
         }
-        rb_warn(b, 0, "declares charset \"%s\", which this system cannot convert; its encoding was guessed",
+        rb_warn(b, 0, _("declares charset \"%s\", which this system cannot convert; its encoding was guessed"),
                 charset);
     }
     /* No charset said: decoded as a text file would be, then read as UTF-8. */
@@ -587,8 +587,10 @@ int rd_read_html(const char *path, const char *data, size_t len, const rd_option
     if (rc)
         return rc;
     if (rep.encoding >= VN_ENC_CP1258)
-        rb_warn(b, 0, "no charset declared; read as %s%s", vn_encoding_name(rep.encoding),
-                rep.uncertain ? ", but uncertain" : "");
+        /* TRANSLATORS: %s is an encoding's name: TCVN3, VNI-Windows, Windows-1258, ... */
+        rb_warn(b, 0, rep.uncertain ? _("no charset declared; read as %s, but uncertain")
+                                    : _("no charset declared; read as %s"),
+                vn_encoding_name(rep.encoding));
     rc = rd_parse_html(text, n, RD_HTML_UTF8, b, err, errcap);
     free(text);
     return rc;

@@ -6,11 +6,23 @@
 #ifndef VN_READERS_INTERNAL_H
 #define VN_READERS_INTERNAL_H
 
+#include <libintl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <time.h>
 
 #include "readers.h"
+
+/* The readers' warnings and errors, in the programs' catalogue (po/): the
+ * domain is VS_TEXTDOMAIN of lib/vnsearch.h, which readers/ sits below, and
+ * the program binds it (vs_locale_init).  dgettext, so that the library
+ * does not depend on textdomain(); a program that binds nothing (the tests'
+ * readers-dump, the fuzzers) gets the English.  Only messages for people:
+ * nothing a reader says is stored in the index or written as --dump's TSV,
+ * and the server's workers read with LC_MESSAGES C, so its API stays English. */
+#define RD_TEXTDOMAIN "vnsearch"
+#define _(s) dgettext(RD_TEXTDOMAIN, s)
+#define N_(s) s
 
 /* ---------------------------------------------------------------- text */
 

@@ -116,13 +116,13 @@ int rd_ocr_open(const rd_options *o, rd_format fmt, const char *data, size_t len
     char model[4096];
     model_path(model, sizeof model);
     if (access(model, R_OK) != 0) {
-        snprintf(err, errcap, "OCR needs Tesseract's Vietnamese model (%s not found): install %s", model,
+        snprintf(err, errcap, _("OCR needs Tesseract's Vietnamese model (%s not found): install %s"), model,
                  RD_OCR_PACKAGE);
         return RD_ERR_NO_OCR_MODEL;
     }
     rd_ocr *ocr = calloc(1, sizeof *ocr);
     if (!ocr) {
-        snprintf(err, errcap, "out of memory");
+        snprintf(err, errcap, "%s", _("out of memory"));
         return RD_ERR_NOMEM;
     }
     ocr->page_timeout_s = o && o->ocr_page_timeout_s ? o->ocr_page_timeout_s : RD_DEFAULT_OCR_PAGE_TIMEOUT;
@@ -203,7 +203,7 @@ static void engine_failed(rd_ocr *ocr, rd_builder *b)
         ocr->broken = 1;
         char model[4096];
         model_path(model, sizeof model);
-        rb_warn(b, 0, "Tesseract cannot load its Vietnamese model (%s): reinstall %s", model, RD_OCR_PACKAGE);
+        rb_warn(b, 0, _("Tesseract cannot load its Vietnamese model (%s): reinstall %s"), model, RD_OCR_PACKAGE);
     }
     b->doc->ocr_unread++;
 }
@@ -343,12 +343,12 @@ static int budget_allows(rd_ocr *ocr, rd_builder *b, unsigned pno, size_t total,
     if (ocr->stopped)
         return 0;
     if (ocr->pages_done >= ocr->max_pages) {
-        rb_warn(b, 0, "OCR stopped at page %u of %zu: more than %zu pages to read", pno, total, ocr->max_pages);
+        rb_warn(b, 0, _("OCR stopped at page %u of %zu: more than %zu pages to read"), pno, total, ocr->max_pages);
         ocr->stopped = 1;
         return 0;
     }
     if (ocr->pixels_done + pixels > ocr->max_file_pixels) {
-        rb_warn(b, 0, "OCR stopped at page %u of %zu: more than %zu million pixels in the file", pno, total,
+        rb_warn(b, 0, _("OCR stopped at page %u of %zu: more than %zu million pixels in the file"), pno, total,
                 ocr->max_file_pixels / 1000000);
         ocr->stopped = 1;
         return 0;
@@ -448,7 +448,7 @@ static int settle(rd_ocr *ocr, rd_builder *b, unsigned pno, int rc)
         return RD_ERR_LIMIT;
     }
     if (rc == RD_ERR_LIMIT)
-        rb_warn(b, 0, "page %u: OCR stopped past the time limit of %u s; page not indexed", pno,
+        rb_warn(b, 0, _("page %u: OCR stopped past the time limit of %u s; page not indexed"), pno,
                 ocr->page_timeout_s);
     return rc;
 }
@@ -808,7 +808,7 @@ int rd_ocr_pdf_page(rd_ocr *ocr, void *poppler_page, unsigned pno, size_t npages
     int rc;
     if (s) {
         if (!s->rendered) {
-            rb_warn(b, 0, "page %u: cannot be rendered for OCR (%.0f x %.0f points); not indexed", pno, w, h);
+            rb_warn(b, 0, _("page %u: cannot be rendered for OCR (%.0f x %.0f points); not indexed"), pno, w, h);
             return RD_OK;
         }
         ocr->pages_done++;
@@ -822,7 +822,7 @@ int rd_ocr_pdf_page(rd_ocr *ocr, void *poppler_page, unsigned pno, size_t npages
         size_t pixels = 0;
         PIX *pix = render_page(ocr->max_page_pixels, page, &pixels);
         if (!pix) {
-            rb_warn(b, 0, "page %u: cannot be rendered for OCR (%.0f x %.0f points); not indexed", pno, w, h);
+            rb_warn(b, 0, _("page %u: cannot be rendered for OCR (%.0f x %.0f points); not indexed"), pno, w, h);
             return RD_OK;
         }
         ocr->pages_done++;
@@ -854,7 +854,7 @@ static int read_picture(rd_ocr *ocr, rd_builder *b, PIX *pix, unsigned pno, size
     rd_ocr_page page;
     size_t pixels = (size_t)pixGetWidth(pix) * (size_t)pixGetHeight(pix);
     if (pixels > ocr->max_page_pixels) {
-        rb_warn(b, 0, "page %u: a picture of %d x %d pixels, more than %zu million; not read", pno,
+        rb_warn(b, 0, _("page %u: a picture of %d x %d pixels, more than %zu million; not read"), pno,
                 pixGetWidth(pix), pixGetHeight(pix), ocr->max_page_pixels / 1000000);
         return RD_OK;
     }
@@ -938,17 +938,17 @@ int rd_read_image(const char *path, const char *data, size_t len, const rd_optio
     const l_uint8 *d = (const l_uint8 *)data;
     l_int32 format = 0, w = 0, h = 0, bps = 0, spp = 0, iscmap = 0;
     if (len == 0 || pixReadHeaderMem(d, len, &format, &w, &h, &bps, &spp, &iscmap) != 0 || w <= 0 || h <= 0) {
-        snprintf(err, errcap, "not a %s picture leptonica can read (damaged or truncated?)", picture_kind(fmt));
+        snprintf(err, errcap, _("not a %s picture leptonica can read (damaged or truncated?)"), picture_kind(fmt));
         return RD_ERR_DAMAGED;
     }
     size_t max_page_pixels = o && o->ocr_max_page_pixels ? o->ocr_max_page_pixels : RD_DEFAULT_OCR_MAX_PAGE_PIXELS;
     if ((size_t)w * (size_t)h > max_page_pixels) {
-        snprintf(err, errcap, "a picture of %d x %d pixels, more than %zu million; not read", w, h,
+        snprintf(err, errcap, _("a picture of %d x %d pixels, more than %zu million; not read"), w, h,
                  max_page_pixels / 1000000);
         return RD_ERR_LIMIT;
     }
     if (o && o->no_ocr) {
-        snprintf(err, errcap, "a picture, and OCR is off (--no-ocr)");
+        snprintf(err, errcap, "%s", _("a picture, and OCR is off (--no-ocr)"));
         return RD_ERR_NO_TEXT;
     }
     int tiff = format == IFF_TIFF || format == IFF_TIFF_G3 || format == IFF_TIFF_G4 || format == IFF_TIFF_PACKBITS ||
@@ -980,11 +980,11 @@ int rd_read_image(const char *path, const char *data, size_t len, const rd_optio
         PIX *pix = tiff ? pixReadMemFromMultipageTiff(d, len, &offset) : pixReadMem(d, len);
         if (!pix) {
             if (pno == 1) {
-                snprintf(err, errcap, "not a %s picture leptonica can read (damaged or truncated?)",
+                snprintf(err, errcap, _("not a %s picture leptonica can read (damaged or truncated?)"),
                          picture_kind(fmt));
                 rc = RD_ERR_DAMAGED;
             } else {
-                rb_warn(b, 0, "page %u of %zu cannot be decoded (damaged or truncated?); the rest not read", pno,
+                rb_warn(b, 0, _("page %u of %zu cannot be decoded (damaged or truncated?); the rest not read"), pno,
                         total);
             }
             break;

@@ -226,7 +226,7 @@ int rd_read_odt(const char *path, const char *data, size_t len, const rd_options
     if (rc)
         return rc;
     if (!rd_zip_has(z, "content.xml")) {
-        snprintf(err, errcap, "no content.xml: not an OpenDocument file");
+        snprintf(err, errcap, "%s", _("no content.xml: not an OpenDocument file"));
         rd_zip_close(z);
         return RD_ERR_DAMAGED;
     }

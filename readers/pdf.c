@@ -646,8 +646,8 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
     PopplerDocument *doc = poppler_document_new_from_bytes(bytes, NULL, &gerr);
     if (!doc) {
         int enc = gerr && gerr->domain == POPPLER_ERROR && gerr->code == POPPLER_ERROR_ENCRYPTED;
-        snprintf(err, errcap, "%s", enc ? "encrypted (password-protected); not read"
-                                        : "not a PDF poppler can read (damaged or truncated?)");
+        snprintf(err, errcap, "%s", enc ? _("encrypted (password-protected); not read")
+                                        : _("not a PDF poppler can read (damaged or truncated?)"));
         if (gerr)
             g_error_free(gerr);
         g_bytes_unref(bytes);
@@ -665,11 +665,11 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
     size_t unread = 0; /* pages without text left unread (no OCR model) */
     for (int i = 0; i < npages && rc == RD_OK; i++, read++) {
         if (rb_late(b)) {
-            rb_warn(b, 0, "stopped at page %d of %d: past the time limit", i + 1, npages);
+            rb_warn(b, 0, _("stopped at page %d of %d: past the time limit"), i + 1, npages);
             break;
         }
         if (i == PDF_MAX_PAGES) {
-            rb_warn(b, 0, "more than %d pages; pages %d to %d are not indexed", PDF_MAX_PAGES, i + 1, npages);
+            rb_warn(b, 0, _("more than %d pages; pages %d to %d are not indexed"), PDF_MAX_PAGES, i + 1, npages);
             break;
         }
         PopplerPage *page = poppler_document_get_page(doc, i);
@@ -692,17 +692,17 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
         }
         g_object_unref(page);
         if (rb_late(b)) {
-            rb_warn(b, 0, "stopped at page %d of %d: past the time limit", i + 1, npages);
+            rb_warn(b, 0, _("stopped at page %d of %d: past the time limit"), i + 1, npages);
             read++;
             break;
         }
         if (chars > b->text_limit) {
-            rb_warn(b, 0, "stopped at page %d of %d: more than %zu MiB of text", i + 1, npages, b->text_limit >> 20);
+            rb_warn(b, 0, _("stopped at page %d of %d: more than %zu MiB of text"), i + 1, npages, b->text_limit >> 20);
             read++;
             break;
         }
         if (lines > PDF_MAX_LINES) { /* each line costs its geometry: memory bounded in lines too */
-            rb_warn(b, 0, "stopped at page %d of %d: more than %zu lines", i + 1, npages, (size_t)PDF_MAX_LINES);
+            rb_warn(b, 0, _("stopped at page %d of %d: more than %zu lines"), i + 1, npages, (size_t)PDF_MAX_LINES);
             read++;
             break;
         }
@@ -711,18 +711,26 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
         rd_ocr_linked()->close(ocr);
     if (rc == RD_OK && npages > 0 && chars == 0) {
         if (ocr_rc == RD_ERR_NO_OCR_MODEL) {
-            snprintf(err, errcap, "no text layer (%d page%s of images), and %s", npages, npages == 1 ? "" : "s",
-                     ocr_err);
+            snprintf(err, errcap,
+                     dngettext(RD_TEXTDOMAIN, "no text layer (%d page of images), and %s",
+                               "no text layer (%d pages of images), and %s", (unsigned long)npages),
+                     npages, ocr_err);
             rc = RD_ERR_NO_OCR_MODEL;
         } else {
-            snprintf(err, errcap, "no text layer: scanned? (%d page%s of images; %s)", npages, npages == 1 ? "" : "s",
-                     o && o->no_ocr       ? "OCR is off (--no-ocr)"
-                     : !rd_ocr_linked() ? "not read by OCR here"
-                                          : "OCR found no text");
+            snprintf(err, errcap,
+                     dngettext(RD_TEXTDOMAIN, "no text layer: scanned? (%d page of images; %s)",
+                               "no text layer: scanned? (%d pages of images; %s)", (unsigned long)npages),
+                     npages,
+                     o && o->no_ocr       ? _("OCR is off (--no-ocr)")
+                     : !rd_ocr_linked() ? _("not read by OCR here")
+                                          : _("OCR found no text"));
             rc = RD_ERR_NO_TEXT;
         }
     } else if (rc == RD_OK && unread) {
-        rb_warn(b, 0, "%zu page%s without a text layer not read: %s", unread, unread == 1 ? "" : "s", ocr_err);
+        rb_warn(b, 0,
+                dngettext(RD_TEXTDOMAIN, "%zu page without a text layer not read: %s",
+                          "%zu pages without a text layer not read: %s", (unsigned long)unread),
+                unread, ocr_err);
         b->doc->ocr_unread += unread;
     }
     if (rc == RD_OK) {
@@ -756,7 +764,7 @@ int rd_read_pdf(const char *path, const char *data, size_t len, const rd_options
         as.b = b;
         for (size_t i = 0; i < n && !rb_full(b); i++) {
             if (rb_late(b)) {
-                rb_warn(b, 0, "stopped at page %zu of %d: past the time limit", i + 1, npages);
+                rb_warn(b, 0, _("stopped at page %zu of %d: past the time limit"), i + 1, npages);
                 break;
             }
             page_lines *pg = &pages[i];

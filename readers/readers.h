@@ -22,8 +22,11 @@
  * entity bomb, endless PDF) costs a warning, never a hang or a crash.
  *
  * Errors are negative rd_status values with a one-line message (no file
- * name: the caller adds it); rd_errmsg() names the class.  Thread-safe: one
- * call of rd_read() per file, any number at once.
+ * name: the caller adds it); rd_errmsg() names the class.  Messages and
+ * warnings are for people, in the language of the calling thread's
+ * LC_MESSAGES (the programs' catalogue, po/), English in the C locale: a
+ * caller that stores or serves them reads with LC_MESSAGES C.  Thread-safe:
+ * one call of rd_read() per file, any number at once.
  */
 #ifndef VN_READERS_H
 #define VN_READERS_H
@@ -48,7 +51,7 @@ typedef enum rd_status {
     RD_ERR_NO_OCR_MODEL = -10 /* pictures to read, and Tesseract's Vietnamese model is not installed */
 } rd_status;
 
-/* A static English name for a status; never NULL. */
+/* A static name for a status, in the user's language (see above); never NULL. */
 const char *rd_errmsg(int status);
 
 typedef enum rd_format {

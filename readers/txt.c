@@ -724,27 +724,35 @@ static int text_blocks(const char *text, size_t len, rd_builder *b)
 static void decode_warnings(rd_builder *b, const vn_decode_report *rep)
 {
     int utf8 = rep->encoding == VN_ENC_UTF8 || rep->encoding == VN_ENC_UTF8_BOM;
+    unsigned long bad = (unsigned long)rep->invalid_bytes; /* ngettext's count */
     if (rep->invalid_bytes && utf8)
-        rb_warn(b, rep->first_invalid_line, "invalid UTF-8 at byte %zu (%zu bad byte%s in the file), replaced with U+FFFD",
-                rep->first_invalid_col, rep->invalid_bytes, rep->invalid_bytes == 1 ? "" : "s");
+        rb_warn(b, rep->first_invalid_line,
+                dngettext(RD_TEXTDOMAIN, "invalid UTF-8 at byte %zu (%zu bad byte in the file), replaced with U+FFFD",
+                          "invalid UTF-8 at byte %zu (%zu bad bytes in the file), replaced with U+FFFD", bad),
+                rep->first_invalid_col, rep->invalid_bytes);
     else if (rep->invalid_bytes)
-        rb_warn(b, rep->first_invalid_line, "invalid %s (%zu bad sequence%s in the file), replaced with U+FFFD",
-                rep->encoding >= VN_ENC_CP1258 ? vn_encoding_name(rep->encoding) : "UTF-16", rep->invalid_bytes,
-                rep->invalid_bytes == 1 ? "" : "s");
+        rb_warn(b, rep->first_invalid_line,
+                /* TRANSLATORS: %s is an encoding's name: UTF-16, TCVN3, VNI-Windows, ... */
+                dngettext(RD_TEXTDOMAIN, "invalid %s (%zu bad sequence in the file), replaced with U+FFFD",
+                          "invalid %s (%zu bad sequences in the file), replaced with U+FFFD", bad),
+                rep->encoding >= VN_ENC_CP1258 ? vn_encoding_name(rep->encoding) : "UTF-16", rep->invalid_bytes);
     if (rep->encoding == VN_ENC_UTF16LE || rep->encoding == VN_ENC_UTF16BE)
-        rb_warn(b, 0, "%s text, converted to UTF-8", vn_encoding_name(rep->encoding));
+        rb_warn(b, 0, _("%s text, converted to UTF-8"), vn_encoding_name(rep->encoding));
     else if (rep->encoding == VN_ENC_UTF8_BOM)
-        rb_warn(b, 0, "UTF-8 with a byte order mark, dropped");
+        rb_warn(b, 0, "%s", _("UTF-8 with a byte order mark, dropped"));
     if (rep->crlf)
-        rb_warn(b, 0, "CR or CRLF line ends, read as LF");
+        rb_warn(b, 0, "%s", _("CR or CRLF line ends, read as LF"));
     if (rep->nul_bytes)
-        rb_warn(b, rep->first_nul_line, "%zu NUL byte%s replaced with spaces", rep->nul_bytes,
-                rep->nul_bytes == 1 ? "" : "s");
+        rb_warn(b, rep->first_nul_line,
+                dngettext(RD_TEXTDOMAIN, "%zu NUL byte replaced with a space", "%zu NUL bytes replaced with spaces",
+                          (unsigned long)rep->nul_bytes),
+                rep->nul_bytes);
     if (rep->encoding >= VN_ENC_CP1258 && rep->uncertain)
-        rb_warn(b, 0, "not UTF-8; read as %s, but uncertain (%zu Vietnamese words; %s reads almost as well)",
+        /* TRANSLATORS: the encoding read as (TCVN3, VNI-Windows, ...), then one that reads it almost as well */
+        rb_warn(b, 0, _("not UTF-8; read as %s, but uncertain (%zu Vietnamese words; %s reads almost as well)"),
                 vn_encoding_name(rep->encoding), rep->syllables, vn_encoding_name(rep->runner_up));
     else if (rep->encoding >= VN_ENC_CP1258)
-        rb_warn(b, 0, "not UTF-8; read as %s", vn_encoding_name(rep->encoding));
+        rb_warn(b, 0, _("not UTF-8; read as %s"), vn_encoding_name(rep->encoding));
 }
 
 int rd_read_txt(const char *path, const char *data, size_t len, const rd_options *o, rd_builder *b, char *err,
@@ -765,7 +773,7 @@ int rd_read_txt(const char *path, const char *data, size_t len, const rd_options
         const char *nl = memchr(text + off, '\n', n - off);
         size_t end = nl ? (size_t)(nl - text) : n;
         if (end - off > TXT_LONG_LINE) {
-            rb_warn(b, line, "a line of %zu bytes with no paragraph break; indexed in pieces of %d bytes", end - off,
+            rb_warn(b, line, _("a line of %zu bytes with no paragraph break; indexed in pieces of %d bytes"), end - off,
                     TXT_LONG_LINE);
             break;
         }

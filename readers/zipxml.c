@@ -28,13 +28,13 @@ int rd_zip_open(const char *data, size_t len, rd_zip **out, char *err, size_t er
     zip_error_init(&ze);
     zip_source_t *src = zip_source_buffer_create(data, len, 0, &ze);
     if (!src) {
-        snprintf(err, errcap, "cannot read the zip container: %s", zip_error_strerror(&ze));
+        snprintf(err, errcap, _("cannot read the zip container: %s"), zip_error_strerror(&ze));
         zip_error_fini(&ze);
         return RD_ERR_NOMEM;
     }
     zip_t *za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
     if (!za) {
-        snprintf(err, errcap, "not a valid zip container (truncated or damaged?): %s", zip_error_strerror(&ze));
+        snprintf(err, errcap, _("not a valid zip container (truncated or damaged?): %s"), zip_error_strerror(&ze));
         zip_error_fini(&ze);
         zip_source_free(src);
         return RD_ERR_DAMAGED;
@@ -155,7 +155,7 @@ int rd_zip_parse(rd_zip *z, const char *name, const rd_sax *sax, size_t *budget,
 {
     zip_file_t *zf = zip_fopen(z->za, name, 0);
     if (!zf) {
-        snprintf(err, errcap, "%s: cannot open it in the zip container: %s", name, zip_strerror(z->za));
+        snprintf(err, errcap, _("%s: cannot open it in the zip container: %s"), name, zip_strerror(z->za));
         return RD_ERR_DAMAGED;
     }
     xmlSAXHandler h;
@@ -187,13 +187,13 @@ int rd_zip_parse(rd_zip *z, const char *name, const rd_sax *sax, size_t *budget,
     while (rc == RD_OK) {
         zip_int64_t n = zip_fread(zf, buf, CHUNK);
         if (n < 0) {
-            snprintf(err, errcap, "%s: damaged in the zip container: %s", name, zip_file_strerror(zf));
+            snprintf(err, errcap, _("%s: damaged in the zip container: %s"), name, zip_file_strerror(zf));
             rc = RD_ERR_DAMAGED;
             break;
         }
         total += (size_t)n;
         if (total > *budget) {
-            snprintf(err, errcap, "%s: more than %zu MiB decompressed (a zip bomb?); not read", name,
+            snprintf(err, errcap, _("%s: more than %zu MiB decompressed (a zip bomb?); not read"), name,
                      *budget >> 20);
             rc = RD_ERR_LIMIT;
             break;
@@ -201,19 +201,20 @@ int rd_zip_parse(rd_zip *z, const char *name, const rd_sax *sax, size_t *budget,
         int last = n == 0;
         xmlParseChunk(ctxt, buf, (int)n, last);
         if (run.doctype) {
-            snprintf(err, errcap, "%s: XML with a document type declaration (entity definitions); refused", name);
+            snprintf(err, errcap, _("%s: XML with a document type declaration (entity definitions); refused"), name);
             rc = RD_ERR_LIMIT;
         } else if (run.late) {
-            snprintf(err, errcap, "%s: took longer than the time limit; not read", name);
+            snprintf(err, errcap, _("%s: took longer than the time limit; not read"), name);
             rc = RD_ERR_LIMIT;
         } else if (!ctxt->wellFormed || ctxt->disableSAX == 2) {
             const xmlError *e = xmlCtxtGetLastError(ctxt);
-            char msg[200] = "not well-formed";
+            char msg[200];
+            snprintf(msg, sizeof msg, "%s", _("not well-formed"));
             if (e && e->message) {
                 snprintf(msg, sizeof msg, "%s", e->message);
                 msg[strcspn(msg, "\n")] = '\0';
             }
-            snprintf(err, errcap, "%s: broken XML at line %d: %s", name, e ? e->line : 0, msg);
+            snprintf(err, errcap, _("%s: broken XML at line %d: %s"), name, e ? e->line : 0, msg);
             rc = RD_ERR_DAMAGED;
         }
         if (last)

@@ -9,7 +9,8 @@
   fuzzy, and its formats match the msgid's (msgfmt --check);
 - the programs speak it: vnsearch, vnsearch serve and vnindex with
   LANGUAGE=vi say their errors and their --help in Vietnamese from the
-  compiled catalogue, and in English without.
+  compiled catalogue, and in English without; so do the engine (lib/) and
+  the document readers (readers/) on vnindex's stderr.
 
 usage: check-po.py SOURCE_DIR BUILD_DIR
 """
@@ -238,6 +239,45 @@ with tempfile.TemporaryDirectory() as tmp:
         log = server.communicate(timeout=30)[1]
     if "đang dừng (tín hiệu 15)" not in log:
         problems.append(f"vnsearch serve with LANGUAGE=vi: its log is not in Vietnamese: {log!r}")
+
+# the document readers' warnings and errors (readers/) in the user's language
+# on vnindex's stderr, the file's name and the encoding's as they are; the
+# passages --dump prints stay as they were (TSV, read by programs)
+with tempfile.TemporaryDirectory() as tmp:
+    texts = os.path.join(tmp, "texts")
+    os.mkdir(texts)
+    with open(os.path.join(SOURCE, "tests", "data", "encodings", "gms.cp1258.txt"), "rb") as f:
+        data = f.read()
+    with open(os.path.join(texts, "old.txt"), "wb") as f:
+        f.write(data)
+    with open(os.path.join(texts, "broken.docx"), "wb") as f:
+        f.write(b"PK\x03\x04 not a zip any more")
+    for name in ("encrypted.pdf", "scanned.pdf"):
+        with open(os.path.join(SOURCE, "tests", "data", "formats", name), "rb") as src, \
+                open(os.path.join(texts, name), "wb") as dst:
+            dst.write(src.read())
+    readers = [
+        ("old.txt: không phải UTF-8; đọc theo CP1258\n", "old.txt: not UTF-8; read as CP1258\n"),
+        ("broken.docx: không phải tệp nén zip hợp lệ (bị cắt cụt hay hỏng?)",
+         "broken.docx: not a valid zip container (truncated or damaged?)"),
+        ("encrypted.pdf: bị mã hóa (có mật khẩu); không đọc, bỏ qua",
+         "encrypted.pdf: encrypted (password-protected); not read, skipped"),
+        ("scanned.pdf: không có lớp văn bản: tài liệu quét? (1 trang ảnh; OCR đang tắt (--no-ocr)); chỉ lập chỉ mục",
+         "scanned.pdf: no text layer: scanned? (1 page of images; OCR is off (--no-ocr)); indexed by its name"),
+    ]
+    for language in ("vi", None):
+        e = dict(env, LANGUAGE=language) if language else env
+        p = run([vnindex, "--quiet", "--no-ocr", "--db", os.path.join(tmp, f"db-{language}"), texts], env=e)
+        for vi, en in readers:
+            want = vi if language else en
+            if want not in p.stderr:
+                problems.append(f"vnindex with LANGUAGE={language}: the reader's {want!r} not in its stderr: "
+                                f"{p.stderr!r}")
+    dumps = [run([vnindex, "--dump", "--no-ocr", texts], env=dict(env, LANGUAGE=language) if language else env)
+             for language in ("vi", None)]
+    if dumps[0].stdout != dumps[1].stdout or "CP1258" not in dumps[0].stderr or "đọc theo" not in dumps[0].stderr:
+        problems.append(f"vnindex --dump with LANGUAGE=vi: not the English TSV, or the warning not in Vietnamese "
+                        f"on stderr: {dumps[0].stderr!r}")
 
 # the C library's messages that ours quote (strerror, getopt's) come in
 # UTF-8 too, not as ASCII with a '?' for each marked letter, when the system
