@@ -67,15 +67,22 @@ static void run(job *j)
     free(j);
 }
 
-int pagejobs_run_one(pagejobs *q)
+/* Takes the first job, if there is one, and runs it: entered with the
+ * lock held, which it releases before running. */
+static int run_first(pagejobs *q)
 {
-    pthread_mutex_lock(&q->lock);
     job *j = pop(q);
     pthread_mutex_unlock(&q->lock);
     if (!j)
         return 0;
     run(j);
     return 1;
+}
+
+int pagejobs_run_one(pagejobs *q)
+{
+    pthread_mutex_lock(&q->lock);
+    return run_first(q);
 }
 
 int pagejobs_wait_run(pagejobs *q, int ms)
@@ -92,12 +99,7 @@ int pagejobs_wait_run(pagejobs *q, int ms)
     while (!q->head && !q->closed)
         if (pthread_cond_timedwait(&q->more, &q->lock, &until) == ETIMEDOUT)
             break;
-    job *j = pop(q);
-    pthread_mutex_unlock(&q->lock);
-    if (!j)
-        return 0;
-    run(j);
-    return 1;
+    return run_first(q);
 }
 
 void pagejobs_close(pagejobs *q)

@@ -119,6 +119,28 @@ def bundled_index(db):
         sys.exit(1)
 
 
+def small_index(texts, tables=False):
+    """An index of a few files written for a test ({name: text}), in a
+    scratch directory; with tables=False, no framework or alias table (empty
+    ones, so the built-in ones are not used either).  Fails the test if
+    vnindex does."""
+    tmp = scratch()
+    src = os.path.join(tmp, "src")
+    os.makedirs(src)
+    for name, text in texts.items():
+        with open(os.path.join(src, name), "w", encoding="utf-8") as f:
+            f.write(text)
+    opts = []
+    if not tables:
+        empty = os.path.join(tmp, "empty.tsv")
+        open(empty, "w").close()
+        opts = ["--frameworks", empty, "--aliases", empty]
+    db = os.path.join(tmp, "db")
+    p = vnindex("--db", db, "-q", *opts, src)
+    expect(p.returncode == 0, p.stderr)
+    return db
+
+
 def corpus_copies(root, copies):
     """root/cNN/ holding the bundled texts, `copies` times, with the tables
     beside them: an input big enough for a rebuild to take a while."""

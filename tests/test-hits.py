@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 
-from e2e import CORPUS, SOURCE, bundled_index, expect, main, scratch, vnindex, vnsearch
+from e2e import CORPUS, SOURCE, bundled_index, expect, main, scratch, small_index, vnindex, vnsearch
 
 FORMATS = os.path.join(SOURCE, "tests", "data", "formats")
 TMP = scratch()
@@ -148,16 +148,7 @@ GROUP_QUERY = "hop tac Mekong"
 
 
 def group_db():
-    d = scratch()
-    docs = os.path.join(d, "docs")
-    os.mkdir(docs)
-    for name, text in GROUP_FILES.items():
-        with open(os.path.join(docs, name), "w", encoding="utf-8") as f:
-            f.write(text)
-    db = os.path.join(d, "db")
-    p = vnindex("--db", db, "-q", docs)
-    expect(p.returncode == 0, p.stderr)
-    return db
+    return small_index(GROUP_FILES, tables=True)
 
 
 def grouped_count(db, query, *opts):

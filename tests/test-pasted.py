@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 
-from e2e import CORPUS, bundled_index, expect, hits, main, scratch, vnindex, vnsearch
+from e2e import CORPUS, bundled_index, expect, hits, main, scratch, small_index, vnsearch
 
 TMP = scratch()
 DB = os.path.join(TMP, "db")
@@ -19,20 +19,6 @@ def first_id(query, *opts):
     h = hits(DB, query, *opts)
     expect(h, f"{query!r}: no hits")
     return h[0]["id"]
-
-
-def small_index(texts):
-    src = os.path.join(scratch(), "src")
-    os.makedirs(src)
-    for name, text in texts.items():
-        with open(os.path.join(src, name), "w", encoding="utf-8") as f:
-            f.write(text)
-    empty = os.path.join(src, "..", "empty.tsv")
-    open(empty, "w").close()
-    db = os.path.join(src, "..", "db")
-    p = vnindex("--db", db, "-q", "--frameworks", empty, "--aliases", empty, src)
-    expect(p.returncode == 0, p.stderr)
-    return db
 
 
 def test_quoted_phrase_crosses_a_dash():

@@ -7,7 +7,7 @@ import os
 import re
 import unicodedata
 
-from e2e import CORPUS, SOURCE, bundled_index, dev_batch_lines, expect, hits, main, scratch, vnindex, vnsearch
+from e2e import CORPUS, SOURCE, bundled_index, dev_batch_lines, expect, hits, main, scratch, small_index, vnindex, vnsearch
 
 TMP = scratch()
 DB = os.path.join(TMP, "db")
@@ -183,21 +183,6 @@ def test_counts_are_exact_under_ten_thousand():
     p = vnsearch(DB, "--format", "json", "--facets", "hop tac")
     last = json.loads(p.stdout.splitlines()[-1])
     expect(last["matches"] == total and last["matches_exact"] is True, f"JSON count {last}")
-
-
-def small_index(texts):
-    tmp = scratch()
-    src = os.path.join(tmp, "src")
-    os.makedirs(src)
-    for name, text in texts.items():
-        with open(os.path.join(src, name), "w", encoding="utf-8") as f:
-            f.write(text)
-    empty = os.path.join(tmp, "empty.tsv")
-    open(empty, "w").close()
-    db = os.path.join(tmp, "db")
-    p = vnindex("--db", db, "-q", "--frameworks", empty, "--aliases", empty, src)
-    expect(p.returncode == 0, p.stderr)
-    return db
 
 
 def test_unmarked_syllable_in_a_marked_query_prefers_its_unmarked_form():
