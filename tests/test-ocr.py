@@ -302,7 +302,17 @@ def test_one_or_two_threads_read_the_same_passages_in_the_same_order():
         if f != "phu-luc.tif" and f != "bien-ban-hop.pdf":
             continue
         q = " ".join(words_of(text)[3:7])
-        out = [vnsearch(d, "--format", "json", "-n", "5", "--", q).stdout for d in dbs]
+        out = [[json.loads(l) for l in vnsearch(d, "--format", "json", "-n", "5", "--", q).stdout.splitlines()]
+               for d in dbs]
+        # which copy of a paragraph stands for the others is the first one written, and two
+        # workers write files in the order they finish them: the copies are compared as a group
+        for rows in out:
+            for r in rows:
+                if "also" in r:
+                    r["id"] = sorted([r["id"]] + r.pop("also"))
+                    for k in ("file", "line", "end_line", "page", "where", "framework", "frameworks", "dates",
+                              "inherited_dates", "dates_from", "section", "heading", "ocr_confidence"):
+                        r.pop(k, None)
         expect(out[0] and out[0] == out[1], f"{q}: {out}")
 
 
