@@ -212,20 +212,17 @@ int around_copies(vs_engine *e, xc_mset *m, size_t i, vs_hit *h, char *err, size
         free(key);
         return engine_failure(e, "cannot look copies up", err, cap);
     }
-    uint32_t all = 0;
-    if (compare_here) {
-        for (size_t k = 0; k < xc_mset_size(c); k++)
-            all += (uint32_t)same_key(c, k, key, kl);
-    } else {
-        all = xc_mset_matches_estimated(c);
-    }
-    h->copies = all > 0 ? all - 1 : 0;
+    /* one pass: the copies counted (compared here) and the first of the others listed */
+    uint32_t all = compare_here ? 0 : xc_mset_matches_estimated(c);
     h->also = calloc(VS_ALSO_MAX + 1, sizeof *h->also);
     int st = h->also ? VS_OK : VS_ERR_DB;
-    for (size_t k = 0; k < xc_mset_size(c) && h->nalso < VS_ALSO_MAX && st == VS_OK; k++) {
+    for (size_t k = 0; k < xc_mset_size(c) && st == VS_OK; k++) {
         xc_docid d = 0;
         record r;
-        if (xc_mset_docid(c, k, &d) != XC_OK || d == self || (compare_here && !same_key(c, k, key, kl)))
+        if (compare_here && !same_key(c, k, key, kl))
+            continue;
+        all += (uint32_t)compare_here;
+        if (h->nalso >= VS_ALSO_MAX || xc_mset_docid(c, k, &d) != XC_OK || d == self)
             continue;
         st = engine_load_record(e, c, k, &r, err, cap);
         if (st == VS_OK) {
@@ -234,6 +231,7 @@ int around_copies(vs_engine *e, xc_mset *m, size_t i, vs_hit *h, char *err, size
             record_free(&r);
         }
     }
+    h->copies = all > 0 ? all - 1 : 0;
     free(key);
     xc_mset_free(c);
     if (st == VS_ERR_DB && !*err)
