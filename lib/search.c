@@ -566,7 +566,7 @@ typedef struct search {
     size_t nlayers;
     xc_query *drop;      /* -words and retired passages, or NULL */
     xc_query *match_all; /* weight of a filters-only query */
-    xc_query *matching;  /* grouped by file: every match (union_query), made when first needed */
+    xc_query *matching;  /* every match (union_query), made when first needed: matching() */
     snippet_terms st;
 } search;
 
@@ -756,12 +756,21 @@ static int collapse_copies(search *sr, xc_enquire *enq)
     return xc_enquire_set_collapse(enq, sr->req->all_copies ? XC_COLLAPSE_NONE : SLOT_DUPKEY, 1);
 }
 
+/* Every match (union_query), made once for the count, the files' count
+ * and each file's "more"; NULL when out of memory. */
+static xc_query *matching(search *sr)
+{
+    if (!sr->matching)
+        sr->matching = union_query(sr);
+    return sr->matching;
+}
+
 /* Grouped by file: how many other passages of the hit's file match (every
  * stage's, as the count counts them), into h->more_in_file. */
 static int more_in_file(search *sr, vs_hit *h, char *err, size_t cap)
 {
     vs_engine *e = sr->e;
-    if (!sr->matching && !(sr->matching = union_query(sr)))
+    if (!matching(sr))
         return xapian_failure(sr, XC_ERR_NOMEM, "cannot count a file's passages", err, cap);
     char term[TERM_MAX + 1];
     size_t tl = schema_term(PREFIX_FILE, h->rec.file, term, sizeof term);
@@ -1027,7 +1036,7 @@ static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen
 static int count_passages(search *sr, vs_result *res, char *err, size_t cap)
 {
     vs_engine *e = sr->e;
-    xc_query *u = union_query(sr);
+    xc_query *u = matching(sr);
     if (!u)
         return xapian_failure(sr, XC_ERR_NOMEM, "cannot build the count", err, cap);
     show_query("count", u);
@@ -1037,10 +1046,8 @@ static int count_passages(search *sr, vs_result *res, char *err, size_t cap)
     uint32_t check = COUNT_EXACT_MAX + 1;
     /* every passage, copies too: collapsing them here would read the key
      * of every match (a query took 2.5 times as long) */
-    if (xc_enquire_set_collapse(enq, XC_COLLAPSE_NONE, 0) != XC_OK) {
-        xc_query_free(u);
+    if (xc_enquire_set_collapse(enq, XC_COLLAPSE_NONE, 0) != XC_OK)
         return xapian_failure(sr, XC_ERR_NOMEM, "cannot set up the count", err, cap);
-    }
     if (sr->req->facets)
         xc_db_doccount(e->db, &check);
     xc_mset *m = NULL;
@@ -1051,7 +1058,6 @@ static int count_passages(search *sr, vs_result *res, char *err, size_t cap)
             res->matches = xc_mset_matches_estimated(m);
             res->matches_exact = 0;
             xc_mset_free(m);
-            xc_query_free(u);
             return VS_OK;
         }
         xc_mset_free(m);
@@ -1063,10 +1069,8 @@ static int count_passages(search *sr, vs_result *res, char *err, size_t cap)
     if (rc == XC_OK)
         rc = sr->req->facets ? xc_enquire_mset(enq, 0, 0, check, &m)
                              : xc_enquire_mset(enq, COUNT_EXACT_MAX, 1, check, &m);
-    if (rc != XC_OK) {
-        xc_query_free(u);
+    if (rc != XC_OK)
         return xapian_failure(sr, rc, "counting failed", err, cap);
-    }
     uint32_t lower = xc_mset_matches_lower_bound(m), upper = xc_mset_matches_upper_bound(m);
     res->matches = xc_mset_matches_estimated(m);
     res->matches_exact = lower == upper;
@@ -1079,8 +1083,9 @@ static int count_passages(search *sr, vs_result *res, char *err, size_t cap)
     xc_mset_free(m);
     m = NULL;
     int distinct_facets = 0;
-    if (res->matches_exact && !sr->req->all_copies && sr->req->group != VS_GROUP_FILE && res->matches > 1 &&
-        res->matches <= DISTINCT_COUNT_MAX) {
+    /* copies are one passage in the count (grouped by file, the files are counted next) */
+    int copies_one = !sr->req->all_copies && sr->req->group != VS_GROUP_FILE;
+    if (res->matches_exact && copies_one && res->matches > 1 && res->matches <= DISTINCT_COUNT_MAX) {
         /* copies are one passage in the count as in the list: collapsed,
          * which reads every match's key, so only for counts this small;
          * the facets then count what is left (Xapian's spy sees copies) */
@@ -1100,17 +1105,11 @@ static int count_passages(search *sr, vs_result *res, char *err, size_t cap)
         }
         xc_mset_free(m);
         xc_enquire_set_collapse(e->count, XC_COLLAPSE_NONE, 0);
-        if (rc != XC_OK) {
-            xc_query_free(u);
+        if (rc != XC_OK)
             return xapian_failure(sr, rc, "counting failed", err, cap);
-        }
     }
-    /* every copy counted: as a number of distinct passages, "about" (grouped by file, the
-     * files are counted next, over every match, exactly) */
-    if (res->matches_exact && !sr->req->all_copies && sr->req->group != VS_GROUP_FILE &&
-        res->matches > DISTINCT_COUNT_MAX)
-        res->matches_exact = 0;
-    xc_query_free(u);
+    if (res->matches_exact && copies_one && res->matches > DISTINCT_COUNT_MAX)
+        res->matches_exact = 0; /* every copy counted: as a number of distinct passages, "about" */
     if (sr->req->facets && !distinct_facets) {
         facet_list(e, e->facet_fw, &res->frameworks, &res->nframeworks);
         facet_list(e, e->facet_year, &res->years, &res->nyears);
@@ -1127,7 +1126,7 @@ static int count_passages(search *sr, vs_result *res, char *err, size_t cap)
 static int count_files(search *sr, vs_result *res, char *err, size_t cap)
 {
     vs_engine *e = sr->e;
-    if (!sr->matching && !(sr->matching = union_query(sr)))
+    if (!matching(sr))
         return xapian_failure(sr, XC_ERR_NOMEM, "cannot build the count", err, cap);
     xc_mset *m = NULL;
     int rc = xc_enquire_set_collapse(e->count, SLOT_FILE, 1);
