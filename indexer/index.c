@@ -1004,7 +1004,7 @@ static int plan_update(run *r)
     else if (retired_passages > base_passages / 4 || retired_terms > 4096)
         why = _("vnindex: over a quarter of the index has changed since the last full build: rebuilding it in full\n");
     if (why && !r->o->quiet)
-        fputs(why, stderr);
+        vs_say(stderr, "%s", why);
     return why == NULL;
 }
 
