@@ -194,6 +194,30 @@ static void test_deadline_cuts_a_search_short_and_says_so(void)
     xc_db_close(db);
 }
 
+static int collect_value(void *ctx, xc_docid id, const char *value, size_t len)
+{
+    char *out = ctx;
+    size_t l = strlen(out);
+    snprintf(out + l, 128 - l, "%s%u=%.*s", l ? " " : "", (unsigned)id, (int)len, value);
+    return 0;
+}
+
+static int stop_at_first(void *ctx, xc_docid id, const char *value, size_t len)
+{
+    (void)value;
+    (void)len;
+    *(xc_docid *)ctx = id;
+    return 1;
+}
+
+/* Keeps every document but id *ctx, counting the calls in ctx[1]. */
+static int all_but(void *ctx, xc_docid id)
+{
+    xc_docid *c = ctx;
+    c[1]++;
+    return id != c[0];
+}
+
 static char *mset_ids(xc_mset *m, char *out, size_t cap)
 {
     out[0] = '\0';
@@ -212,7 +236,7 @@ static char *mset_ids(xc_mset *m, char *out, size_t cap)
  * a:2 (MJC, "2019") and a:3 (MJC, no years). */
 static void test_sort_collapse_values_and_postings(void)
 {
-    char path[300], ids[128];
+    char path[300], ids[128], ids_text[128];
     snprintf(path, sizeof path, "%s/db1", scratch);
     xc_db *db = NULL;
     xc_enquire *enq = NULL;
@@ -253,6 +277,40 @@ static void test_sort_collapse_values_and_postings(void)
     CHECK(xc_mset_size(m) == 3 && xc_mset_collapse_count(m, 0) == 0, "collapsing off");
     xc_mset_free(m);
 
+    xc_docid skip[2] = {2, 0};
+    CHECK(xc_enquire_set_decider(enq, all_but, skip) == XC_OK, "a decider");
+    xc_enquire_mset(enq, 0, 0, 10, &m);
+    CHECK(xc_mset_matches_lower_bound(m) == 2 && xc_mset_matches_upper_bound(m) == 2 && skip[1] == 3,
+          "counted without the document it refused: %u..%u, asked %u times", xc_mset_matches_lower_bound(m),
+          xc_mset_matches_upper_bound(m), (unsigned)skip[1]);
+    xc_mset_free(m);
+    xc_enquire_mset(enq, 0, 10, 0, &m);
+    CHECK(strcmp(mset_ids(m, ids, sizeof ids), "a:1 a:3") == 0, "listed without it: %s", ids);
+    xc_mset_free(m);
+    CHECK(xc_enquire_set_decider(enq, NULL, NULL) == XC_OK, "no decider");
+    xc_enquire_mset(enq, 0, 10, 0, &m);
+    CHECK(xc_mset_size(m) == 3, "every document again");
+    xc_mset_free(m);
+
+    xc_docid some[] = {3, 1, 3};
+    xc_query *listed = xc_query_docids(some, 3);
+    CHECK(listed != NULL, "a query of ids: %s", xc_errmsg());
+    xc_enquire_set_query(enq, listed);
+    xc_enquire_mset(enq, 0, 10, 10, &m);
+    mset_ids(m, ids_text, sizeof ids_text);
+    CHECK(xc_mset_matches_lower_bound(m) == 2 && strcmp(ids_text, "a:1 a:3") == 0, "the documents listed, once: %s",
+          ids_text);
+    xc_mset_free(m);
+    xc_query *two[2] = {all, listed};
+    xc_query *filtered = xc_query_combine(XC_OP_FILTER, two, 2, 0);
+    xc_enquire_set_query(enq, filtered);
+    xc_enquire_mset(enq, 0, 10, 10, &m);
+    CHECK(strcmp(mset_ids(m, ids_text, sizeof ids_text), "a:1 a:3") == 0, "as a filter: %s", ids_text);
+    xc_mset_free(m);
+    xc_query_free(filtered);
+    xc_query_free(listed);
+    xc_enquire_set_query(enq, all);
+
     xc_query *mjc = xc_query_value_range(0, "MJC", 3, "MJC", 3);
     CHECK(mjc != NULL, "value range built");
     xc_enquire_set_query(enq, mjc);
@@ -276,6 +334,14 @@ static void test_sort_collapse_values_and_postings(void)
     free(docs);
     CHECK(xc_db_postings(db, "Qnone", 5, 0, &docs, &nd) == XC_OK && nd == 0, "no document for an unknown id");
     free(docs);
+
+    char stream[128] = "";
+    CHECK(xc_db_values(db, 0, collect_value, stream) == XC_OK && strcmp(stream, "1=MKC 2=MJC 3=MJC") == 0,
+          "slot 0's value stream, in docid order: %s", stream);
+    stream[0] = '\0';
+    CHECK(xc_db_values(db, 9, collect_value, stream) == XC_OK && stream[0] == '\0', "an unset slot streams nothing");
+    xc_docid first = 0;
+    CHECK(xc_db_values(db, 0, stop_at_first, &first) == XC_OK && first == 1, "the callback stops the stream");
     xc_query_free(mjc);
     xc_query_free(all);
     xc_enquire_free(enq);

@@ -329,6 +329,50 @@ struct deadline {
     void *stop_arg = nullptr;
 };
 
+namespace {
+// xc_enquire_set_decider(): the C callback as Xapian's MatchDecider.
+struct CDecider : Xapian::MatchDecider {
+    CDecider(xc_decide_fn f, void *c) : fn(f), ctx(c) {}
+    bool operator()(const Xapian::Document &doc) const override { return fn(ctx, doc.get_docid()) != 0; }
+    xc_decide_fn fn;
+    void *ctx;
+};
+} // namespace
+
+// xc_query_docids(): the documents of a list of ids, in increasing order,
+// on a database of one shard (a PostingSource sees each shard's own ids).
+class DocidSource : public Xapian::PostingSource {
+    std::shared_ptr<const std::vector<Xapian::docid>> ids;
+    size_t at = 0;
+    bool started = false;
+
+  public:
+    explicit DocidSource(std::shared_ptr<const std::vector<Xapian::docid>> v) : ids(std::move(v)) {}
+    PostingSource *clone() const override { return new DocidSource(ids); }
+    void init(const Xapian::Database &) override
+    {
+        at = 0;
+        started = false;
+    }
+    Xapian::doccount get_termfreq_min() const override { return Xapian::doccount(ids->size()); }
+    Xapian::doccount get_termfreq_est() const override { return Xapian::doccount(ids->size()); }
+    Xapian::doccount get_termfreq_max() const override { return Xapian::doccount(ids->size()); }
+    Xapian::docid get_docid() const override { return (*ids)[at]; }
+    bool at_end() const override { return started && at >= ids->size(); }
+    void next(double) override
+    {
+        if (started)
+            ++at;
+        started = true;
+    }
+    void skip_to(Xapian::docid did, double) override
+    {
+        size_t from = started ? at : 0;
+        started = true;
+        at = size_t(std::lower_bound(ids->begin() + ptrdiff_t(from), ids->end(), did) - ids->begin());
+    }
+};
+
 // Matches every document of a (sub-)database until the deadline passes,
 // then ends, which ends the AND (FILTER) it sits in and so the match.  It
 // looks at the clock every 64 documents: a few ns each.
@@ -432,6 +476,8 @@ struct xc_enquire {
     bool timed_out = false;
     int (*stop)(void *) = nullptr; // xc_enquire_set_stop()
     void *stop_arg = nullptr;
+    xc_decide_fn decide = nullptr; // xc_enquire_set_decider()
+    void *decide_ctx = nullptr;
 };
 
 extern "C" {
@@ -708,6 +754,22 @@ int xc_db_allterms(xc_db *db, const char *prefix, size_t plen, size_t limit, xc_
     XC_CATCH
 }
 
+int xc_db_values(xc_db *db, unsigned slot, xc_value_fn fn, void *ctx)
+{
+    XC_TRY
+    if (!db || !fn)
+        return invalid("xc_db_values: NULL argument");
+    if (db->remote)
+        return invalid("xc_db_values: a remote shard serves no value stream");
+    for (auto it = db->db.valuestream_begin(slot); it != db->db.valuestream_end(slot); ++it) {
+        const std::string &v = *it;
+        if (fn(ctx, it.get_docid(), v.data(), v.size()))
+            break;
+    }
+    return XC_OK;
+    XC_CATCH
+}
+
 int xc_wdb_open(const char *path, int mode, xc_wdb **out)
 {
     XC_TRY
@@ -948,6 +1010,16 @@ xc_query *xc_query_scale(xc_query *q, double factor)
     XC_CATCH_NULL
 }
 
+xc_query *xc_query_docids(const xc_docid *ids, size_t n)
+{
+    XC_TRY
+    auto v = std::make_shared<std::vector<Xapian::docid>>(ids, ids + n);
+    std::sort(v->begin(), v->end());
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+    return new xc_query{Xapian::Query((new DocidSource(std::move(v)))->release())};
+    XC_CATCH_NULL
+}
+
 xc_query *xc_query_match_all(void)
 {
     XC_TRY
@@ -1118,6 +1190,19 @@ int xc_enquire_facet(xc_enquire *enq, size_t index, size_t n, const char **value
     XC_CATCH
 }
 
+int xc_enquire_set_decider(xc_enquire *enq, xc_decide_fn fn, void *ctx)
+{
+    XC_TRY
+    if (!enq)
+        return invalid("xc_enquire_set_decider: NULL enquire");
+    if (fn && enq->remote)
+        return invalid("xc_enquire_set_decider: remote shards run no callback");
+    enq->decide = fn;
+    enq->decide_ctx = ctx;
+    return XC_OK;
+    XC_CATCH
+}
+
 int xc_enquire_mset(xc_enquire *enq, uint32_t first, uint32_t max, uint32_t check_at_least, xc_mset **out)
 {
     XC_TRY
@@ -1137,7 +1222,8 @@ int xc_enquire_mset(xc_enquire *enq, uint32_t first, uint32_t max, uint32_t chec
             enq->enq.set_query(Xapian::Query(Xapian::Query::OP_FILTER, enq->query,
                                              Xapian::Query((new DeadlineSource(enq->dl))->release())));
     }
-    auto *m = new xc_mset{enq->enq.get_mset(first, max, check_at_least)};
+    CDecider decider(enq->decide, enq->decide_ctx);
+    auto *m = new xc_mset{enq->enq.get_mset(first, max, check_at_least, nullptr, enq->decide ? &decider : nullptr)};
     if (enq->dl && (enq->dl->fired || monotonic_seconds() >= enq->dl->at))
         enq->timed_out = true;
     for (auto &f : enq->facets) {

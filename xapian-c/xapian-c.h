@@ -128,6 +128,14 @@ int xc_db_shard_count(xc_db *db, size_t *out);
  * (0 = no limit). */
 int xc_db_allterms(xc_db *db, const char *prefix, size_t plen, size_t limit, xc_term_fn fn, void *ctx);
 
+/* Callback for value streams: return non-zero to stop. */
+typedef int (*xc_value_fn)(void *ctx, xc_docid id, const char *value, size_t len);
+/* Calls fn for each document holding a value in `slot`, in increasing
+ * docid order (shards interleaved as the handle numbers them), until fn
+ * returns non-zero.  XC_ERR_INVALID when the handle has remote shards,
+ * whose value streams Xapian 1.4 does not serve. */
+int xc_db_values(xc_db *db, unsigned slot, xc_value_fn fn, void *ctx);
+
 enum {
     XC_WDB_CREATE = 1,    /* create a new database; fail if one exists */
     XC_WDB_OPEN = 2,      /* open an existing one */
@@ -188,6 +196,10 @@ xc_query *xc_query_combine(xc_op op, xc_query *const *subs, size_t n, unsigned w
 /* Matches every document with the same fixed weight (FixedWeightPostingSource). */
 xc_query *xc_query_fixed_weight(double weight);
 xc_query *xc_query_scale(xc_query *q, double factor);
+/* The documents with these ids, each of a document there (a boolean
+ * query: no weight), on a handle of one local shard: with several, each
+ * shard would read the ids as its own. */
+xc_query *xc_query_docids(const xc_docid *ids, size_t n);
 xc_query *xc_query_match_all(void);
 xc_query *xc_query_match_nothing(void);
 /* Documents whose value in `slot` lies in [lo, hi], compared as bytes
@@ -251,6 +263,12 @@ int xc_enquire_set_deadline(xc_enquire *enq, double seconds);
  * Takes effect at the next xc_enquire_set_deadline() (a deadline of 0
  * then means the callback alone); NULL for none. */
 int xc_enquire_set_stop(xc_enquire *enq, int (*stop)(void *arg), void *arg);
+/* A callback asked about each candidate match before it is counted or
+ * kept (Xapian's MatchDecider): non-zero keeps it.  Called on the
+ * searching thread with the document's id only (nothing is read for it).
+ * NULL for none; XC_ERR_INVALID on an enquire over remote shards. */
+typedef int (*xc_decide_fn)(void *ctx, xc_docid id);
+int xc_enquire_set_decider(xc_enquire *enq, xc_decide_fn fn, void *ctx);
 /* 1 if a search since xc_enquire_set_deadline() was cut short by it. */
 int xc_enquire_timed_out(const xc_enquire *enq);
 
