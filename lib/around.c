@@ -166,9 +166,18 @@ static xc_query *same_words(vs_engine *e, const char *text)
     return live(e, q);
 }
 
-/* Whether match k of c has the copy key `key`. */
-static int same_key(xc_mset *c, size_t k, const char *key, size_t kl)
+/* Whether match k of c has the copy key `key` (from memory when the
+ * engine holds the keys). */
+static int same_key(const vs_engine *e, xc_mset *c, size_t k, const char *key, size_t kl)
 {
+    xc_docid d = 0;
+    uint64_t held = 0;
+    if (kl == 8 && xc_mset_docid(c, k, &d) == XC_OK && engine_copy_key(e, d, &held)) {
+        for (size_t b = 0; b < 8; b++, held <<= 8)
+            if ((unsigned char)key[b] != (unsigned char)(held >> 56))
+                return 0;
+        return 1;
+    }
     char *v = NULL;
     size_t vl = 0;
     int same = xc_mset_value(c, k, SLOT_DUPKEY, &v, &vl) == XC_OK && vl == kl && memcmp(v, key, kl) == 0;
@@ -219,7 +228,7 @@ int around_copies(vs_engine *e, xc_mset *m, size_t i, vs_hit *h, char *err, size
     for (size_t k = 0; k < xc_mset_size(c) && st == VS_OK; k++) {
         xc_docid d = 0;
         record r;
-        if (compare_here && !same_key(c, k, key, kl))
+        if (compare_here && !same_key(e, c, k, key, kl))
             continue;
         all += (uint32_t)compare_here;
         if (h->nalso >= VS_ALSO_MAX || xc_mset_docid(c, k, &d) != XC_OK || d == self)

@@ -8,6 +8,7 @@
 #define VN_ENGINE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "aliases.h"
 #include "codec.h"
@@ -30,7 +31,22 @@ struct vs_engine {
     size_t facet_fw, facet_year;
     char *path;
     int file_keys;     /* its passages carry SLOT_FILE (format 5 on): --group file can run */
+    int hold_keys;       /* VS_OPEN_HOLD_KEYS */
+    uint64_t *copy_keys; /* then the SLOT_DUPKEY of every passage that has a copy, by docid (0: none), or NULL */
+    uint32_t ncopy_keys;
+    xc_query *copied;    /* and on one shard the passages that have a copy, or NULL */
 };
+
+/* --- copykeys.c --------------------------------------------------------- */
+
+/* With VS_OPEN_HOLD_KEYS, reads every passage's copy key into memory
+ * (again after the index changed); without it, or when they cannot be
+ * held, drops them, and searches read them through Xapian. */
+void engine_hold_keys(vs_engine *e);
+
+/* 1 when the keys are held, with passage id's in *key (0: it has no
+ * copy); 0 when they must be read through Xapian. */
+int engine_copy_key(const vs_engine *e, xc_docid id, uint64_t *key);
 
 /* The message for a failed database call, naming the index (and saying
  * it is damaged when it is).  Returns VS_ERR_DB. */

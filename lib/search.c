@@ -234,6 +234,9 @@ int vs_open(const char *db_path, unsigned flags, vs_engine **out, char *err, siz
     e->weigh_both = e->plain_stages || getenv("VNSEARCH_NO_FOLD") != NULL;
     if (rc == VS_OK && make_enquires(e, &e->enq, &e->plain, &e->count) != XC_OK)
         rc = db_failure(db_path, _("cannot set up searching"), err, cap);
+    e->hold_keys = (flags & VS_OPEN_HOLD_KEYS) != 0;
+    if (rc == VS_OK)
+        engine_hold_keys(e);
     if (rc != VS_OK) {
         vs_close(e);
         return rc;
@@ -255,6 +258,8 @@ void vs_close(vs_engine *e)
     xc_query_free(e->retired);
     xc_db_close(e->db);
     alias_table_free(e->aliases);
+    free(e->copy_keys);
+    xc_query_free(e->copied);
     free(e->path);
     free(e);
 }
@@ -301,6 +306,7 @@ int vs_refresh(vs_engine *e)
     else
         e->aliases = old;
     load_codec(e, err, sizeof err); /* on failure the old ones stay */
+    engine_hold_keys(e);
     return 1;
 }
 
@@ -912,6 +918,9 @@ static int shown_before(search *sr, shown_set *s, xc_mset *m, size_t i)
     char *key = NULL;
     size_t kl = 0;
     s->file = 0;
+    uint64_t held = 0;
+    if (!group && engine_copy_key(sr->e, id, &held))
+        return held ? shown_add(s, held << 1 | 1) : 0;
     if (xc_mset_value(m, i, group ? SLOT_FILE : SLOT_DUPKEY, &key, &kl) == XC_OK && kl == 8) {
         uint64_t k = 0;
         for (size_t b = 0; b < 8; b++)
@@ -1031,8 +1040,101 @@ static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen
     return st;
 }
 
+/* With the copy keys held (copykeys.c), Xapian's match decider for the
+ * count of copies: keeps every copy after the first of its passage (in
+ * document order, the one Xapian's collapse keeps when there are no
+ * weights). */
+typedef struct later_copies {
+    const vs_engine *e;
+    shown_set keys;
+    int failed;
+} later_copies;
+
+static int later_copy(void *ctx, xc_docid id)
+{
+    later_copies *lc = ctx;
+    uint64_t k = 0;
+    engine_copy_key(lc->e, id, &k);
+    int seen = k ? shown_add(&lc->keys, k) : 0;
+    lc->failed |= seen < 0;
+    return seen == 1;
+}
+
+/* The same, noting them as the count goes over every match: keeps every
+ * match, and counts those it was asked about. */
+typedef struct copy_watch {
+    later_copies lc;
+    uint32_t asked, later;
+} copy_watch;
+
+static int watch_copies(void *ctx, xc_docid id)
+{
+    copy_watch *w = ctx;
+    w->asked++;
+    w->later += (uint32_t)later_copy(&w->lc, id);
+    return 1;
+}
+
+/* Takes the counts of facet `index` of the last search of e->enq off *arr
+ * (dropping values left with none). */
+static void facet_subtract(vs_engine *e, size_t index, vs_count **arr, size_t *n)
+{
+    const char *v;
+    size_t vl;
+    uint32_t c;
+    for (size_t i = 0; xc_enquire_facet(e->enq, index, i, &v, &vl, &c) == XC_OK; i++)
+        for (size_t k = 0; k < *n; k++) {
+            if (strlen((*arr)[k].value) != vl || memcmp((*arr)[k].value, v, vl) != 0)
+                continue;
+            (*arr)[k].count = (*arr)[k].count > c ? (*arr)[k].count - c : 0;
+            if (!(*arr)[k].count) {
+                free((*arr)[k].value);
+                memmove(*arr + k, *arr + k + 1, (*n - k - 1) * sizeof **arr);
+                (*n)--;
+            }
+            break;
+        }
+}
+
+/* Held keys: copies are one passage in the count (res->matches, every
+ * match of u, exact) and the facets (res's, of every match): the copies
+ * after the first of each passage, looked for among the passages that
+ * have one (e->copied), are counted and taken off.  XC_OK or an error. */
+static int count_later_copies(search *sr, xc_enquire *enq, xc_query *u, vs_result *res)
+{
+    vs_engine *e = sr->e;
+    xc_query *two[2] = {u, e->copied}, *q = e->copied ? xc_query_combine(XC_OP_FILTER, two, 2, 0) : NULL;
+    if (e->copied && !q)
+        return XC_ERR_NOMEM;
+    later_copies lc = {e, {NULL, 0, 0, 0}, 0};
+    xc_mset *m = NULL;
+    int rc = xc_enquire_set_query(enq, q ? q : u);
+    xc_query_free(q);
+    if (rc == XC_OK)
+        rc = xc_enquire_set_decider(enq, later_copy, &lc);
+    if (rc == XC_OK) /* every one: they are no more than the matches */
+        rc = xc_enquire_mset(enq, 0, 0, res->matches, &m);
+    xc_enquire_set_decider(enq, NULL, NULL);
+    free(lc.keys.slots);
+    if (rc == XC_OK && lc.failed)
+        rc = XC_ERR_NOMEM;
+    if (rc == XC_OK) {
+        uint32_t later = xc_mset_matches_lower_bound(m);
+        res->matches = later < res->matches ? res->matches - later : 0;
+        if (sr->req->facets && later) {
+            facet_subtract(e, e->facet_fw, &res->frameworks, &res->nframeworks);
+            facet_subtract(e, e->facet_year, &res->years, &res->nyears);
+            if (res->nframeworks)
+                qsort(res->frameworks, res->nframeworks, sizeof *res->frameworks, count_order);
+        }
+    }
+    xc_mset_free(m);
+    return rc;
+}
+
 /* The number of matches, exact below COUNT_EXACT_MAX; and with facets, the
- * framework and year counts over all of them. */
+ * framework and year counts over all of them.  Copies count once up to
+ * DISTINCT_COUNT_MAX matches, and past it the count says "about". */
 static int count_passages(search *sr, vs_result *res, char *err, size_t cap)
 {
     vs_engine *e = sr->e;
@@ -1050,6 +1152,12 @@ static int count_passages(search *sr, vs_result *res, char *err, size_t cap)
         return xapian_failure(sr, XC_ERR_NOMEM, "cannot set up the count", err, cap);
     if (sr->req->facets)
         xc_db_doccount(e->db, &check);
+    /* copies are one passage in the count (grouped by file, the files are counted next) */
+    int copies_one = !sr->req->all_copies && sr->req->group != VS_GROUP_FILE;
+    uint64_t key;
+    int held = copies_one && engine_copy_key(e, 0, &key); /* the copy keys (copykeys.c) */
+    copy_watch watch = {{e, {NULL, 0, 0, 0}, 0}, 0, 0};
+    int watched = 0;
     xc_mset *m = NULL;
     int rc = xc_enquire_set_query(enq, u);
     if (rc == XC_OK && !sr->req->facets) { /* a cheap estimate first: many matches need no more */
@@ -1060,17 +1168,38 @@ static int count_passages(search *sr, vs_result *res, char *err, size_t cap)
             xc_mset_free(m);
             return VS_OK;
         }
+        /* the keys held, and the count to go over the matches, perhaps
+         * few: the copies are noted on the way (when Xapian knows the
+         * count already, count_later_copies looks for them) */
+        watched = rc == XC_OK && held && xc_mset_matches_lower_bound(m) <= DISTINCT_COUNT_MAX &&
+                  xc_mset_matches_lower_bound(m) != xc_mset_matches_upper_bound(m);
         xc_mset_free(m);
         m = NULL;
     }
+    if (rc == XC_OK && watched)
+        rc = xc_enquire_set_decider(enq, watch_copies, &watch);
     /* without facets, the match at rank COUNT_EXACT_MAX too: in document
      * order (no weights), where it falls among the ids says how many
      * matches there are beyond it */
     if (rc == XC_OK)
         rc = sr->req->facets ? xc_enquire_mset(enq, 0, 0, check, &m)
                              : xc_enquire_mset(enq, COUNT_EXACT_MAX, 1, check, &m);
-    if (rc != XC_OK)
+    if (watched) {
+        xc_enquire_set_decider(enq, NULL, NULL);
+        free(watch.lc.keys.slots);
+        if (rc == XC_OK && watch.lc.failed)
+            rc = XC_ERR_NOMEM;
+        if (rc == XC_OK && xc_mset_matches_lower_bound(m) != xc_mset_matches_upper_bound(m)) {
+            xc_mset_free(m); /* many after all: estimated as without the keys, so that both say the same */
+            m = NULL;
+            watched = 0;
+            rc = xc_enquire_mset(enq, COUNT_EXACT_MAX, 1, check, &m);
+        }
+    }
+    if (rc != XC_OK) {
+        xc_mset_free(m);
         return xapian_failure(sr, rc, "counting failed", err, cap);
+    }
     uint32_t lower = xc_mset_matches_lower_bound(m), upper = xc_mset_matches_upper_bound(m);
     res->matches = xc_mset_matches_estimated(m);
     res->matches_exact = lower == upper;
@@ -1083,9 +1212,19 @@ static int count_passages(search *sr, vs_result *res, char *err, size_t cap)
     xc_mset_free(m);
     m = NULL;
     int distinct_facets = 0;
-    /* copies are one passage in the count (grouped by file, the files are counted next) */
-    int copies_one = !sr->req->all_copies && sr->req->group != VS_GROUP_FILE;
-    if (res->matches_exact && copies_one && res->matches > 1 && res->matches <= DISTINCT_COUNT_MAX) {
+    if (res->matches_exact && held && res->matches > 1 && res->matches <= DISTINCT_COUNT_MAX && watched &&
+        watch.asked == res->matches) {
+        res->matches -= watch.later; /* every match was seen */
+    } else if (res->matches_exact && held && res->matches > 1 && res->matches <= DISTINCT_COUNT_MAX) {
+        if (sr->req->facets) { /* of every match, the copies then taken off */
+            distinct_facets = 1;
+            facet_list(e, e->facet_fw, &res->frameworks, &res->nframeworks);
+            facet_list(e, e->facet_year, &res->years, &res->nyears);
+        }
+        rc = count_later_copies(sr, enq, u, res);
+        if (rc != XC_OK)
+            return xapian_failure(sr, rc, "counting failed", err, cap);
+    } else if (res->matches_exact && copies_one && res->matches > 1 && res->matches <= DISTINCT_COUNT_MAX) {
         /* copies are one passage in the count as in the list: collapsed,
          * which reads every match's key, so only for counts this small;
          * the facets then count what is left (Xapian's spy sees copies) */

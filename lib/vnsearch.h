@@ -318,7 +318,10 @@ typedef struct vs_result {
 enum {
     VS_OPEN_LOCAL = 0,
     VS_OPEN_REMOTE = 1,          /* --allow-remote: remote HOST:PORT lines */
-    VS_OPEN_REMOTE_PROGRAMS = 2  /* --allow-remote-programs: remote :PROGRAM lines, and TCP ones */
+    VS_OPEN_REMOTE_PROGRAMS = 2, /* --allow-remote-programs: remote :PROGRAM lines, and TCP ones */
+    VS_OPEN_HOLD_KEYS = 4        /* a process that answers many searches (server, batch): every passage's
+                                    copy key held in memory, 8 bytes a passage, so that listing each
+                                    passage once and counting them reads no value stream */
 };
 
 /* The flags the environment allows: VNSEARCH_ALLOW_REMOTE unset, empty or

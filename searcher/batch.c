@@ -366,7 +366,7 @@ static void *worker(void *arg)
     batch *b = arg;
     char err[1024];
     vs_engine *e = NULL;
-    if (vs_open(b->o->db, b->o->open_flags, &e, err, sizeof err) != VS_OK) {
+    if (vs_open(b->o->db, b->o->open_flags | VS_OPEN_HOLD_KEYS, &e, err, sizeof err) != VS_OK) {
         pthread_mutex_lock(&b->lock);
         set_fatal(b, err);
         pthread_mutex_unlock(&b->lock);

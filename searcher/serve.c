@@ -1496,7 +1496,7 @@ int serve_main(int argc, char **argv)
     for (; opened < nworkers; opened++) {
         workers[opened].s = &s;
         workers[opened].checked = now_seconds();
-        if (vs_open(s.db, s.open_flags, &workers[opened].e, err, sizeof err) != VS_OK)
+        if (vs_open(s.db, s.open_flags | VS_OPEN_HOLD_KEYS, &workers[opened].e, err, sizeof err) != VS_OK)
             break;
     }
     int fd = -1, status = 2;

@@ -114,6 +114,63 @@ def test_text_json_and_tsv_agree():
             expect(h["id"] in p.stdout or h["file"] in p.stdout, f"{q}: {h['id']} in the text output")
 
 
+def test_a_batch_holding_the_copy_keys_answers_as_one_search_does():
+    # --batch (like the server) holds every passage's copy key in memory and
+    # counts and lists copies once from them; one search reads them through
+    # Xapian: the same hits, counts and facets, copies or not
+    d = scratch()
+    docs = os.path.join(d, "docs")
+    os.mkdir(docs)
+    for n in ("dossier.docx", "dossier.doc", "dossier.rtf", "dossier.odt", "dossier.txt"):
+        shutil.copy(os.path.join(FORMATS, n), docs)
+    shutil.copy(os.path.join(CORPUS, "mekong-frameworks.txt"), docs)
+    db = os.path.join(d, "db")
+    expect(vnindex("--db", db, "-q", docs).returncode == 0, "index")
+    queries = EXAMPLES + ["Khái quát về tình hình triển khai", "Manila ADB", "Mê Công"]
+    # with facets and without: the count goes over the matches in either
+    # way (without, copies are noted on the way unless Xapian knows the count)
+    for opts in ((), ("--all-copies",), ("--offset", "3"), ("--facets",), ("--facets", "--offset", "3")):
+        lines = "".join(f"q{i}\t{q}\n" for i, q in enumerate(queries))
+        p = vnsearch(db, "--batch", "-", "--format", "json", "-n", "40", *opts, input=lines)
+        expect(p.returncode == 0, p.stderr)
+        rows = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+        for i, q in enumerate(queries):
+            # (a batch offers no restorations of marks)
+            got = [{k: v for k, v in r.items() if k not in ("query_id", "restorations")}
+                   for r in rows if r["query_id"] == f"q{i}"]
+            one = vnsearch(db, "--format", "json", "-n", "40", *opts, "--", q)
+            want = [{k: v for k, v in json.loads(l).items() if k != "restorations"}
+                    for l in one.stdout.splitlines() if l.strip()]
+            expect(got == want, f"{q} {opts}: the batch's answer differs from one search's:\n"
+                                f"{[r.get('id', r.get('matches')) for r in got]}\n"
+                                f"{[r.get('id', r.get('matches')) for r in want]}")
+            expect("--facets" not in opts or any("matches" in r for r in got), f"{q}: no count")
+    # the counts without facets, from the batch's TSV
+    for opts in ((), ("--all-copies",)):
+        lines = "".join(f"q{i}\t{q}\n" for i, q in enumerate(queries))
+        p = vnsearch(db, "--batch", "-", "--format", "tsv", "-n", "1", *opts, input=lines)
+        rows = list(csv.DictReader(io.StringIO(p.stdout), delimiter="\t"))
+        for i, q in enumerate(queries):
+            got = [r["hits"] for r in rows if r["query_id"] == f"q{i}"]
+            want = count(db, q, *opts)
+            expect(got == [str(want)], f"{q} {opts}: the batch counts {got}, one search {want}")
+    # and past the distinct count's limit (the count says "about" both ways)
+    src = os.path.join(d, "big")
+    os.makedirs(src)
+    with open(os.path.join(src, "a.txt"), "w", encoding="utf-8") as f:
+        f.write("".join(f"Hợp tác thủy lợi, đoạn số {i}.\n\n" for i in range(1990)))
+        f.write("Hợp tác thủy lợi giữa các nước.\n\n" * 5)
+    big = os.path.join(d, "db-big")
+    expect(vnindex("--db", big, "--quiet", src).returncode == 0, "index")
+    p = vnsearch(big, "--batch", "-", "--format", "json", "--facets", "-n", "3", input="a\tthuy loi\n")
+    last = json.loads(p.stdout.splitlines()[-1])
+    expect(last["matches"] == 1991 and last["matches_exact"] is True, f"batch count {last}")
+    one = vnsearch(big, "--format", "json", "--facets", "-n", "3", "--", "thuy loi")
+    expect({k: v for k, v in json.loads(one.stdout.splitlines()[-1]).items() if k != "restorations"} ==
+           {k: v for k, v in last.items() if k not in ("query_id", "restorations")},
+           "the batch's count and facets are one search's")
+
+
 def test_a_count_of_copies_past_two_thousand_says_about():
     # 2,400 matching passages, 400 of them copies of one: counting distinct ones would read every
     # match's key, so the count counts copies and says "about"; with --all-copies it is exact
@@ -276,6 +333,7 @@ if __name__ == "__main__":
                test_group_file_on_the_corpus_is_the_list_of_every_copy_by_file,
                test_group_file_on_an_index_of_format_4_asks_for_a_rebuild,
                test_group_file_counts_files_exactly_past_two_thousand_passages,
-               test_a_count_of_copies_past_two_thousand_says_about])
+               test_a_count_of_copies_past_two_thousand_says_about,
+               test_a_batch_holding_the_copy_keys_answers_as_one_search_does])
     shutil.rmtree(TMP, ignore_errors=True)
     sys.exit(rc)
