@@ -301,7 +301,7 @@ int vs_gen_is_ours(const char *path)
         return 1; /* nothing in it to lose: made by a run killed at once */
     if (scratch)
         return !foreign;
-    if (has_entry(path, "iamglass"))
+    if (has_entry(path, VS_GEN_REMOVING_MARK) || has_entry(path, "iamglass"))
         return 1;
     char sub[PATH_MAX];
     snprintf(sub, sizeof sub, "%s/shard-0", path);
@@ -309,6 +309,36 @@ int vs_gen_is_ours(const char *path)
         return 1;
     snprintf(sub, sizeof sub, "%s/delta", path);
     return has_entry(sub, "iamglass") && has_entry(path, "base");
+}
+
+/* Removes generation directory `path` (one of ours) so that a run killed
+ * half way leaves it recognisable: the marker first, then everything else,
+ * the marker last.  A scratch needs none: its marker and parts are known
+ * by name whatever is left. */
+static void remove_generation(const char *path, int scratch)
+{
+    char mark[PATH_MAX];
+    snprintf(mark, sizeof mark, "%s/%s", path, VS_GEN_REMOVING_MARK);
+    if (!scratch) {
+        int fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return; /* left for a later run rather than made unrecognisable */
+        close(fd);
+    }
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, VS_GEN_REMOVING_MARK))
+            continue;
+        char sub[PATH_MAX];
+        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        vs_remove_tree(sub);
+    }
+    closedir(d);
+    unlink(mark);
+    rmdir(path);
 }
 
 void vs_gen_cleanup(const char *db, long keep)
@@ -336,7 +366,7 @@ void vs_gen_cleanup(const char *db, long keep)
         snprintf(sub, sizeof sub, "%s/%s", db, e->d_name);
         /* only what vnindex made: a user's g2024/ or g000003/ of their own stays */
         if (vs_gen_is_ours(sub))
-            vs_remove_tree(sub);
+            remove_generation(sub, scratch);
     }
     closedir(d);
     char tmp[PATH_MAX];

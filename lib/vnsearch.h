@@ -457,10 +457,16 @@ void vs_gen_cleanup(const char *db, long keep);
  * left by a killed run is known for vnindex's own. */
 #define VS_GEN_SCRATCH_MARK "vnindex-scratch"
 
+/* The file vs_gen_cleanup() writes into a generation before removing it,
+ * and removes last: a generation half removed by a killed run (its Xapian
+ * files gone, the rest there) is still known for vnindex's own. */
+#define VS_GEN_REMOVING_MARK "vnindex-removing"
+
 /* 1 if `path` is a generation or scratch directory vnindex made: named as
  * one (gNNNNNN, gNNNNNN.tmp), a real directory, and holding what vnindex
  * writes there (a Xapian database, its shards, an update's delta and base;
- * a scratch: its marker and the workers' parts) or nothing at all. */
+ * a scratch: its marker and the workers' parts; a generation being
+ * removed: VS_GEN_REMOVING_MARK) or nothing at all. */
 int vs_gen_is_ours(const char *path);
 
 /* rm -rf, for the writer's own scratch directories. */

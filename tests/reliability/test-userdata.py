@@ -74,12 +74,18 @@ def test_cleanup_removes_only_its_own_generations():
     os.makedirs(os.path.join(d, "g000007.tmp"))
     os.makedirs(os.path.join(d, "g000008.tmp", "w0-s0-p0"))
     write(os.path.join(d, "g000008.tmp", "vnindex-scratch"), "")
+    # and a generation whose removal was killed half way: its Xapian marker
+    # gone, its removal marker and a table still there (reliability-crash
+    # found three generations left after its kills)
+    write(os.path.join(d, "g000000", "vnindex-removing"), "")
+    write(os.path.join(d, "g000000", "postlist.glass"), "")
     for _ in range(4):  # each run retires the generation before the one it keeps
         p = vnindex("--force", "--db", d, TEXTS)
         expect(p.returncode == 0, p.stderr)
     still_there(d, files)
     expect(not os.path.exists(os.path.join(d, "g000007.tmp")), "an empty scratch of a killed run was left")
     expect(not os.path.exists(os.path.join(d, "g000008.tmp")), "the scratch of a killed run was left")
+    expect(not os.path.exists(os.path.join(d, "g000000")), "a generation half removed by a killed run was left")
     gens = sorted(n for n in os.listdir(d) if n.startswith("g0000") and len(n) == 7 and n != "g000099")
     expect(len(gens) == 2, f"generations kept: {gens}")
     p = vnsearch(d, "--format", "tsv", "Nam Ninh")
