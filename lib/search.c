@@ -986,7 +986,10 @@ static int fetch_page(search *sr, vs_result *res, int *exhausted, uint32_t *seen
          * (passages shown before and failed phrase checks ask for more) */
         for (uint32_t first = 0; rc == XC_OK && !done && accepted < want && st == VS_OK;) {
             uint32_t need = want - accepted;
-            uint32_t ask = need + need / 2 + 5;
+            /* the first stage lists nothing twice (Xapian collapsed its
+             * copies): as many as needed; later ones may list what was
+             * shown, and a phrase check drops some: more, not to ask again */
+            uint32_t ask = s == 0 && first == 0 && !sr->plan.nphrases ? need : need + need / 2 + 5;
             xc_mset *m = NULL;
             rc = xc_enquire_mset(e->plain, first, ask, 0, &m);
             if (rc != XC_OK)
