@@ -960,8 +960,8 @@ int suggest(xc_db *db, const alias_table *aliases, const char *query, int exact,
     /* the respelling is looked for only when a word asks for it: every
      * other query pays two lookups a word */
     if (rc == 0 && suspects && s.n <= SUGGEST_MAX_WORDS && !s.failed) {
-        if (xc_enquire_new(db, &s.enq) != XC_OK)
-            s.failed = 1;
+        if (xc_enquire_new(db, &s.enq) != XC_OK || xc_enquire_set_boolean(s.enq) != XC_OK)
+            s.failed = 1; /* (it only counts: no weights to compute) */
         else
             rc = respell(&s, query, out);
     }
