@@ -8,9 +8,10 @@
  * stream's chunks, a block read at a time; a process that answers many
  * searches (the server, a batch) holds them instead, 8 bytes a passage,
  * read again when the index changes (vs_refresh).  A one-shot search, an
- * index past HOLD_KEYS_MAX passages or one with remote shards (Xapian 1.4
- * serves them no value stream) reads them through Xapian as before: the
- * answers are the same either way (hits-e2e runs both).
+ * index past HOLD_KEYS_MAX passages or of several shards (Xapian hands a
+ * match decider and a posting source each shard's own ids; remote ones
+ * serve no value stream) reads them through Xapian as before: the answers
+ * are the same either way (hits-e2e, shards-e2e).
  *
  * Only the keys of passages that have a copy are kept (the others are 0).
  * The count of distinct passages (search.c) is the count of every match
@@ -61,9 +62,9 @@ static int by_key(const void *a, const void *b)
 }
 
 /* Drops the keys no other passage shares (a passage without a copy needs
- * none), and with want_query makes the passages left a query (one shard
- * only: xc_query_docids) in *copied.  -1 out of memory. */
-static int keep_copies(uint64_t *keys, uint32_t n, int want_query, xc_query **copied)
+ * none), and makes the passages left a query in *copied.  -1 out of
+ * memory. */
+static int keep_copies(uint64_t *keys, uint32_t n, xc_query **copied)
 {
     size_t count = 0, k = 0;
     for (uint32_t i = 0; i < n; i++)
@@ -88,7 +89,7 @@ static int keep_copies(uint64_t *keys, uint32_t n, int want_query, xc_query **co
                     keys[all[j].id] = 0;
             a = b;
         }
-        rc = want_query && !(*copied = xc_query_docids(ids, nids)) ? -1 : 0;
+        rc = (*copied = xc_query_docids(ids, nids)) ? 0 : -1;
     }
     free(all);
     free(ids);
@@ -103,7 +104,11 @@ void engine_hold_keys(vs_engine *e)
     xc_query_free(e->copied);
     e->copied = NULL;
     xc_docid last = 0;
-    if (!e->hold_keys || xc_db_lastdocid(e->db, &last) != XC_OK || last >= HOLD_KEYS_MAX)
+    size_t shards = 0;
+    /* one local shard: a match decider sees a shard's own ids, as a posting
+     * source does (shards-e2e) */
+    if (!e->hold_keys || xc_db_shard_count(e->db, &shards) != XC_OK || shards != 1 ||
+        xc_db_lastdocid(e->db, &last) != XC_OK || last >= HOLD_KEYS_MAX)
         return;
     key_load l = {calloc((size_t)last + 1, sizeof *l.keys), last + 1, 0};
     if (!l.keys)
@@ -114,8 +119,7 @@ void engine_hold_keys(vs_engine *e)
         free(l.keys);
         return;
     }
-    size_t shards = 0;
-    if (xc_db_shard_count(e->db, &shards) != XC_OK || keep_copies(l.keys, l.n, shards == 1, &e->copied) != 0) {
+    if (keep_copies(l.keys, l.n, &e->copied) != 0) {
         free(l.keys);
         return;
     }

@@ -34,7 +34,7 @@ struct vs_engine {
     int hold_keys;       /* VS_OPEN_HOLD_KEYS */
     uint64_t *copy_keys; /* then the SLOT_DUPKEY of every passage that has a copy, by docid (0: none), or NULL */
     uint32_t ncopy_keys;
-    xc_query *copied;    /* and on one shard the passages that have a copy, or NULL */
+    xc_query *copied;    /* and the passages that have a copy, or NULL */
 };
 
 /* --- copykeys.c --------------------------------------------------------- */

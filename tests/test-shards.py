@@ -96,6 +96,31 @@ def test_local_shards_search_as_one_database():
     expect(facets(ONE, "hop tac") == facets(THREE, "hop tac"), "same facet counts")
 
 
+def test_a_batch_over_shards_counts_copies_as_one_search_does():
+    # the copy keys a batch holds are not held over shards (a match decider
+    # sees each shard's own ids): a batch counted "Chiến lược Tokyo" 45, one
+    # search 26; the bundled corpus repeats its headings, and a copy of a
+    # file makes every passage of it a copy
+    d = scratch()
+    src = os.path.join(d, "src")
+    shutil.copytree(CORPUS, src)
+    shutil.copy(os.path.join(src, "mekong-frameworks.txt"), os.path.join(src, "ban-sao.txt"))
+    db = os.path.join(d, "db")
+    expect(vnindex("--db", db, "--shards", "3", "-q", src).returncode == 0, "index in three shards")
+    queries = ["hop tac", "'Chiến lược Tokyo'", "Hành lang Kinh tế Bắc–Nam", "Mê Công"]
+    lines = "".join(f"q{i}\t{q}\n" for i, q in enumerate(queries))
+    p = run([VNSEARCH, "--db", db, "--batch", "-", "--format", "json", "--facets", "-n", "20"], input=lines)
+    rows = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+    for i, q in enumerate(queries):
+        got = [{k: v for k, v in r.items() if k not in ("query_id", "restorations")}
+               for r in rows if r["query_id"] == f"q{i}"]
+        one = run([VNSEARCH, "--db", db, "--format", "json", "--facets", "-n", "20", "--", q])
+        want = [{k: v for k, v in json.loads(l).items() if k != "restorations"} for l in one.stdout.splitlines()]
+        expect(got == want, f"{q}: the batch's answer differs from one search's: "
+                            f"{[r.get('matches') for r in got if 'matches' in r]} vs "
+                            f"{[r.get('matches') for r in want if 'matches' in r]}")
+
+
 def letters(n):
     return "".join(chr(ord("a") + (n // 26**k) % 26) for k in (2, 1, 0))
 

@@ -131,9 +131,8 @@ int xc_db_allterms(xc_db *db, const char *prefix, size_t plen, size_t limit, xc_
 /* Callback for value streams: return non-zero to stop. */
 typedef int (*xc_value_fn)(void *ctx, xc_docid id, const char *value, size_t len);
 /* Calls fn for each document holding a value in `slot`, in increasing
- * docid order (shards interleaved as the handle numbers them), until fn
- * returns non-zero.  XC_ERR_INVALID when the handle has remote shards,
- * whose value streams Xapian 1.4 does not serve. */
+ * docid order, until fn returns non-zero.  XC_ERR_INVALID when the handle
+ * has remote shards, whose value streams Xapian 1.4 does not serve. */
 int xc_db_values(xc_db *db, unsigned slot, xc_value_fn fn, void *ctx);
 
 enum {
@@ -266,8 +265,10 @@ int xc_enquire_set_deadline(xc_enquire *enq, double seconds);
 int xc_enquire_set_stop(xc_enquire *enq, int (*stop)(void *arg), void *arg);
 /* A callback asked about each candidate match before it is counted or
  * kept (Xapian's MatchDecider): non-zero keeps it.  Called on the
- * searching thread with the document's id only (nothing is read for it).
- * NULL for none; XC_ERR_INVALID on an enquire over remote shards. */
+ * searching thread with the document's id only (nothing is read for it);
+ * over several shards the id it gets is not the handle's (seen: counts
+ * wrong), so for one shard only.  NULL for none; XC_ERR_INVALID on an
+ * enquire over remote shards. */
 typedef int (*xc_decide_fn)(void *ctx, xc_docid id);
 int xc_enquire_set_decider(xc_enquire *enq, xc_decide_fn fn, void *ctx);
 /* 1 if a search since xc_enquire_set_deadline() was cut short by it. */
