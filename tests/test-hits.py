@@ -77,15 +77,24 @@ def test_the_count_is_of_distinct_passages_and_never_fewer_than_shown():
                 expect(count == total and count >= off + len(some), f"{q} {opts} offset {off}: {count} vs {total}")
 
 
-def test_copies_in_other_formats_are_one_hit_headings_too():
+def dossier_copies(*more):
+    """An index of one report in five formats (the test fixtures), and the
+    files `more`, in a scratch directory: (the directory, the index)."""
     d = scratch()
     docs = os.path.join(d, "docs")
     os.mkdir(docs)
     for n in ("dossier.docx", "dossier.doc", "dossier.rtf", "dossier.odt", "dossier.txt"):
         shutil.copy(os.path.join(FORMATS, n), docs)
+    for path in more:
+        shutil.copy(path, docs)
     db = os.path.join(d, "db")
     p = vnindex("--db", db, "-q", docs)
     expect(p.returncode == 0, p.stderr)
+    return d, db
+
+
+def test_copies_in_other_formats_are_one_hit_headings_too():
+    _, db = dossier_copies()
     for q in ("Khái quát về tình hình triển khai", "Manila ADB", "hop tac"):
         hits, total = page(db, q, n=500)
         words = [re.sub(r"\W+", " ", h["text"].lower()).strip() for h in hits]
@@ -118,14 +127,7 @@ def test_a_batch_holding_the_copy_keys_answers_as_one_search_does():
     # --batch (like the server) holds every passage's copy key in memory and
     # counts and lists copies once from them; one search reads them through
     # Xapian: the same hits, counts and facets, copies or not
-    d = scratch()
-    docs = os.path.join(d, "docs")
-    os.mkdir(docs)
-    for n in ("dossier.docx", "dossier.doc", "dossier.rtf", "dossier.odt", "dossier.txt"):
-        shutil.copy(os.path.join(FORMATS, n), docs)
-    shutil.copy(os.path.join(CORPUS, "mekong-frameworks.txt"), docs)
-    db = os.path.join(d, "db")
-    expect(vnindex("--db", db, "-q", docs).returncode == 0, "index")
+    d, db = dossier_copies(os.path.join(CORPUS, "mekong-frameworks.txt"))
     queries = EXAMPLES + ["Khái quát về tình hình triển khai", "Manila ADB", "Mê Công"]
     # with facets and without: the count goes over the matches in either
     # way (without, copies are noted on the way unless Xapian knows the count)
@@ -154,33 +156,37 @@ def test_a_batch_holding_the_copy_keys_answers_as_one_search_does():
             got = [r["hits"] for r in rows if r["query_id"] == f"q{i}"]
             want = count(db, q, *opts)
             expect(got == [str(want)], f"{q} {opts}: the batch counts {got}, one search {want}")
-    # and past the distinct count's limit (the count says "about" both ways)
-    src = os.path.join(d, "big")
+    # and near the distinct count's limit and past it (there it says "about"
+    # both ways)
+    for distinct, copies, exact in ((1990, 5, True), (2000, 400, False)):
+        big = irrigation_index(os.path.join(d, f"big-{copies}"), distinct, copies)
+        p = vnsearch(big, "--batch", "-", "--format", "json", "--facets", "-n", "3", input="a\tthuy loi\n")
+        last = json.loads(p.stdout.splitlines()[-1])
+        want = distinct + 1 if exact else distinct + copies
+        expect(last["matches"] == want and last["matches_exact"] is exact, f"batch count {last}")
+        one = vnsearch(big, "--format", "json", "--facets", "-n", "3", "--", "thuy loi")
+        expect({k: v for k, v in json.loads(one.stdout.splitlines()[-1]).items() if k != "restorations"} ==
+               {k: v for k, v in last.items() if k not in ("query_id", "restorations")},
+               "the batch's count and facets are one search's")
+
+
+def irrigation_index(d, distinct, copies):
+    """An index of `distinct` passages on irrigation (thủy lợi) and
+    `copies` copies of one more, in d: its path."""
+    src = os.path.join(d, "src")
     os.makedirs(src)
     with open(os.path.join(src, "a.txt"), "w", encoding="utf-8") as f:
-        f.write("".join(f"Hợp tác thủy lợi, đoạn số {i}.\n\n" for i in range(1990)))
-        f.write("Hợp tác thủy lợi giữa các nước.\n\n" * 5)
-    big = os.path.join(d, "db-big")
-    expect(vnindex("--db", big, "--quiet", src).returncode == 0, "index")
-    p = vnsearch(big, "--batch", "-", "--format", "json", "--facets", "-n", "3", input="a\tthuy loi\n")
-    last = json.loads(p.stdout.splitlines()[-1])
-    expect(last["matches"] == 1991 and last["matches_exact"] is True, f"batch count {last}")
-    one = vnsearch(big, "--format", "json", "--facets", "-n", "3", "--", "thuy loi")
-    expect({k: v for k, v in json.loads(one.stdout.splitlines()[-1]).items() if k != "restorations"} ==
-           {k: v for k, v in last.items() if k not in ("query_id", "restorations")},
-           "the batch's count and facets are one search's")
+        f.write("".join(f"Hợp tác thủy lợi, đoạn số {i}.\n\n" for i in range(distinct)))
+        f.write("Hợp tác thủy lợi giữa các nước.\n\n" * copies)
+    db = os.path.join(d, "db")
+    expect(vnindex("--db", db, "--quiet", src).returncode == 0, "index")
+    return db
 
 
 def test_a_count_of_copies_past_two_thousand_says_about():
     # 2,400 matching passages, 400 of them copies of one: counting distinct ones would read every
     # match's key, so the count counts copies and says "about"; with --all-copies it is exact
-    src = os.path.join(TMP, "big")
-    os.makedirs(src)
-    with open(os.path.join(src, "a.txt"), "w", encoding="utf-8") as f:
-        f.write("".join(f"Hợp tác thủy lợi, đoạn số {i}.\n\n" for i in range(2000)))
-        f.write("Hợp tác thủy lợi giữa các nước.\n\n" * 400)
-    db = os.path.join(TMP, "db-big")
-    expect(vnindex("--db", db, "--quiet", src).returncode == 0, "index")
+    db = irrigation_index(os.path.join(TMP, "big"), 2000, 400)
     p = vnsearch(db, "-n", "3", "--", "thuy loi")
     expect(re.search(r"^3 of about 2400 matching passages", p.stderr, re.M), p.stderr[-300:])
     p = vnsearch(db, "-n", "3", "--all-copies", "--", "thuy loi")
