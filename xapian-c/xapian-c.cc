@@ -955,10 +955,7 @@ int xc_compact(const char *const *sources, size_t n, const char *dest)
     Xapian::Database src;
     for (size_t i = 0; i < n; i++)
         src.add_database(open_database(sources[i], XC_OPEN_LOCAL));
-    // 32 KB blocks, not the default 8 KB: an index of many short terms
-    // and passages 3 % smaller (fuller blocks, fewer items split across
-    // them), and a search reads fewer blocks (bench-query: no slower)
-    src.compact(dest, Xapian::DBCOMPACT_MULTIPASS, 32768);
+    src.compact(dest, Xapian::DBCOMPACT_MULTIPASS);
     return XC_OK;
     XC_CATCH
 }

@@ -169,9 +169,8 @@ void xc_set_fatal(xc_fatal_fn fn);
 /* Sets this thread's error (xc_errmsg) from the caller's own check; returns status. */
 int xc_set_error(int status, const char *msg);
 
-/* Merges databases into a new compact one at dest (xapian-compact), in
- * 32 KB blocks.  The sources are opened as xc_db_open(XC_OPEN_LOCAL) opens
- * them. */
+/* Merges databases into a new compact one at dest (xapian-compact).  The
+ * sources are opened as xc_db_open(XC_OPEN_LOCAL) opens them. */
 int xc_compact(const char *const *sources, size_t n, const char *dest);
 
 /* -------------------------------------------------------------- queries */
