@@ -525,6 +525,11 @@ void alias_table_free(alias_table *t)
 
 int alias_text_fill(alias_text *at, const char *text, size_t len)
 {
+    return alias_text_fill_seen(at, text, len, NULL, NULL);
+}
+
+int alias_text_fill_seen(alias_text *at, const char *text, size_t len, alias_token_fn fn, void *ctx)
+{
     at->n = 0;
     at->arena_len = 0;
     if (!at->tok && !(at->tok = vn_tokenizer_new()))
@@ -533,6 +538,8 @@ int alias_text_fill(alias_text *at, const char *text, size_t len)
     vn_token t;
     /* Keys go into an arena as offsets first (it may move as it grows). */
     while (vn_tokenizer_next(at->tok, &t)) {
+        if (fn)
+            fn(ctx, &t);
         if (t.kind == VN_TOKEN_JOINED || t.kind == VN_TOKEN_NUMPART)
             continue;
         if (at->n == at->cap) {

@@ -71,6 +71,13 @@ typedef struct alias_text {
 } alias_text;
 
 int alias_text_fill(alias_text *at, const char *text, size_t len);
+
+/* The same, handing every token the tokeniser reads (joined forms and
+ * number parts too, which the aliases skip) to fn, in order, so that a
+ * caller who needs them as well reads the text once. */
+struct vn_token;
+typedef void (*alias_token_fn)(void *ctx, const struct vn_token *t);
+int alias_text_fill_seen(alias_text *at, const char *text, size_t len, alias_token_fn fn, void *ctx);
 void alias_text_free(alias_text *at);
 
 /* Calls fn for every alias named in the text, the way the indexer counts

@@ -45,6 +45,30 @@ typedef struct termset {
     size_t order_cap;
 } termset;
 
+/* The tokens of the passages of one file, kept as framework tagging reads
+ * them (framework_tag_seen) so that their terms are made without reading
+ * the text again (a tenth of indexing's instructions).  Up to
+ * TOK_CACHE_BYTES; the passages past it are read again. */
+typedef struct cached_token {
+    uint32_t exact, folded; /* offsets into the arena */
+    uint32_t start, end;
+    uint16_t exact_len, folded_len;
+    uint8_t kind;
+} cached_token;
+
+typedef struct tok_cache {
+    cached_token *toks;
+    size_t n, cap;
+    strbuf arena;
+    size_t *first;   /* per passage: its first token, or SIZE_MAX when not kept */
+    size_t *count;   /* and how many */
+    size_t npass;
+    size_t current;  /* the passage being kept */
+    int full;        /* over TOK_CACHE_BYTES: nothing more is kept */
+} tok_cache;
+
+#define TOK_CACHE_BYTES ((size_t)64 << 20)
+
 struct vs_docbuilder {
     const alias_table *aliases;
     const meeting_table *meetings;
@@ -59,6 +83,7 @@ struct vs_docbuilder {
     FILE *dump;
     strbuf outline; /* --dump: the headings above the passage being written */
     char why[512];  /* --dump: why it has its framework */
+    tok_cache seen; /* the tokens of a file's passages, as framework tagging read them */
 };
 
 struct vs_samples {
@@ -184,6 +209,10 @@ void vs_docbuilder_free(vs_docbuilder *b)
     free(b->terms.slots);
     free(b->terms.order);
     sb_free(&b->terms.arena);
+    free(b->seen.toks);
+    free(b->seen.first);
+    free(b->seen.count);
+    sb_free(&b->seen.arena);
     free(b);
 }
 
@@ -324,50 +353,145 @@ static int enumerator(const char *text, size_t len, const vn_token *t)
  * punctuation stands between them (vn_adjacent, schema.h).
  * *dupkey gets a hash of the folded syllables in order: two passages with
  * the same words have the same key whatever their marks, case, spacing,
- * punctuation or list number. */
-static int add_text_terms(vs_docbuilder *b, const char *text, size_t len, vs_build_stats *st, uint64_t *dupkey)
-{
-    termset *ts = &b->terms;
-    vn_tokenizer_reset(b->tok, text, len, 1);
-    vn_token t;
+ * punctuation or list number.  text_term() takes the tokens one by one,
+ * from the tokeniser or from the tokens framework tagging kept. */
+typedef struct text_terms {
+    vs_docbuilder *b;
+    const char *text;
+    size_t len;
+    vs_build_stats *st;
     char prev[VN_KEY_MAX];
-    size_t prev_len = 0, prev_end = 0;
-    uint64_t h = FNV_START;
-    int rc = 0, words = 0;
-    while (rc == 0 && vn_tokenizer_next(b->tok, &t)) {
-        if (t.kind == VN_TOKEN_NUMPART) { /* 27/11/2019 also finds 2019: its parts, no pairs */
-            rc = terms_add(ts, t.folded, t.folded_len, 1);
-            continue;
-        }
-        rc = terms_add(ts, t.folded, t.folded_len, 1);
-        if (rc == 0 && wants_exact(&t))
-            rc = terms_add2(ts, PREFIX_EXACT, t.exact, t.exact_len, 1, &b->scratch);
-        st->terms++;
-        if (t.kind == VN_TOKEN_JOINED)
-            continue;
-        words |= t.kind == VN_TOKEN_WORD;
-        if (words || t.kind != VN_TOKEN_NUMBER || !enumerator(text, len, &t)) {
-            h = fnv64(t.folded, t.folded_len, h);
-            h = fnv64(" ", 1, h);
-        }
-        if (rc == 0 && prev_len && vn_adjacent(text, prev_end, t.start)) {
-            sb_reset(&b->scratch);
-            sb_puts(&b->scratch, PREFIX_PAIR);
-            sb_append(&b->scratch, prev, prev_len);
-            sb_putc(&b->scratch, ' ');
-            sb_append(&b->scratch, t.folded, t.folded_len);
-            rc = b->scratch.failed ? -1 : terms_add(ts, b->scratch.s, b->scratch.len, 1);
-        }
-        if (t.folded_len < sizeof prev) {
-            memcpy(prev, t.folded, t.folded_len);
-            prev_len = t.folded_len;
-        } else {
-            prev_len = 0;
-        }
-        prev_end = t.end;
+    size_t prev_len, prev_end;
+    uint64_t h;
+    int rc, words;
+} text_terms;
+
+static void text_term(text_terms *x, const vn_token *t)
+{
+    vs_docbuilder *b = x->b;
+    termset *ts = &b->terms;
+    if (x->rc)
+        return;
+    if (t->kind == VN_TOKEN_NUMPART) { /* 27/11/2019 also finds 2019: its parts, no pairs */
+        x->rc = terms_add(ts, t->folded, t->folded_len, 1);
+        return;
     }
-    *dupkey = h;
-    return rc ? XC_ERR_NOMEM : XC_OK;
+    int rc = terms_add(ts, t->folded, t->folded_len, 1);
+    if (rc == 0 && wants_exact(t))
+        rc = terms_add2(ts, PREFIX_EXACT, t->exact, t->exact_len, 1, &b->scratch);
+    x->st->terms++;
+    if (t->kind == VN_TOKEN_JOINED) {
+        x->rc = rc;
+        return;
+    }
+    x->words |= t->kind == VN_TOKEN_WORD;
+    if (x->words || t->kind != VN_TOKEN_NUMBER || !enumerator(x->text, x->len, t)) {
+        x->h = fnv64(t->folded, t->folded_len, x->h);
+        x->h = fnv64(" ", 1, x->h);
+    }
+    if (rc == 0 && x->prev_len && vn_adjacent(x->text, x->prev_end, t->start)) {
+        sb_reset(&b->scratch);
+        sb_puts(&b->scratch, PREFIX_PAIR);
+        sb_append(&b->scratch, x->prev, x->prev_len);
+        sb_putc(&b->scratch, ' ');
+        sb_append(&b->scratch, t->folded, t->folded_len);
+        rc = b->scratch.failed ? -1 : terms_add(ts, b->scratch.s, b->scratch.len, 1);
+    }
+    if (t->folded_len < sizeof x->prev) {
+        memcpy(x->prev, t->folded, t->folded_len);
+        x->prev_len = t->folded_len;
+    } else {
+        x->prev_len = 0;
+    }
+    x->prev_end = t->end;
+    x->rc = rc;
+}
+
+/* The terms of passage `passage` of the file (its text, text[0..len)):
+ * from the tokens kept when framework tagging read it, else reading it. */
+static int add_text_terms(vs_docbuilder *b, size_t pi, const char *text, size_t len, vs_build_stats *st,
+                          uint64_t *dupkey)
+{
+    text_terms x = {.b = b, .text = text, .len = len, .st = st, .h = FNV_START};
+    tok_cache *k = &b->seen;
+    size_t from = pi < k->npass ? k->first[pi] : SIZE_MAX;
+    if (from != SIZE_MAX) {
+        for (size_t i = from; i < from + k->count[pi] && !x.rc; i++) {
+            const cached_token *c = &k->toks[i];
+            vn_token t = {k->arena.s + c->exact, c->exact_len, k->arena.s + c->folded, c->folded_len,
+                          c->start, c->end, 0, (vn_token_kind)c->kind};
+            text_term(&x, &t);
+        }
+    } else {
+        vn_tokenizer_reset(b->tok, text, len, 1);
+        vn_token t;
+        while (!x.rc && vn_tokenizer_next(b->tok, &t))
+            text_term(&x, &t);
+    }
+    *dupkey = x.h;
+    return x.rc ? XC_ERR_NOMEM : XC_OK;
+}
+
+/* framework_tag_seen()'s tokens of passage pi, kept (tok_cache). */
+static void keep_token(void *ctx, size_t pi, const vn_token *t)
+{
+    tok_cache *k = ctx;
+    if (k->full || pi >= k->npass)
+        return;
+    if (pi != k->current) {
+        k->current = pi;
+        k->first[pi] = k->n;
+        k->count[pi] = 0;
+    }
+    if (k->first[pi] == SIZE_MAX)
+        return;
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 4096;
+        cached_token *p = cap * sizeof *p + k->arena.len <= TOK_CACHE_BYTES ? realloc(k->toks, cap * sizeof *p) : NULL;
+        if (!p) {
+            k->full = 1; /* this passage and the next are read again */
+            k->first[pi] = SIZE_MAX;
+            return;
+        }
+        k->toks = p;
+        k->cap = cap;
+    }
+    size_t at = k->arena.len;
+    sb_append(&k->arena, t->exact, t->exact_len);
+    sb_append(&k->arena, t->folded, t->folded_len);
+    if (k->arena.failed || k->arena.len > UINT32_MAX || t->exact_len > UINT16_MAX || t->folded_len > UINT16_MAX ||
+        t->end > UINT32_MAX) {
+        k->full = 1;
+        k->first[pi] = SIZE_MAX;
+        return;
+    }
+    k->toks[k->n++] = (cached_token){(uint32_t)at, (uint32_t)(at + t->exact_len), (uint32_t)t->start,
+                                     (uint32_t)t->end, (uint16_t)t->exact_len, (uint16_t)t->folded_len,
+                                     (uint8_t)t->kind};
+    k->count[pi]++;
+}
+
+/* Ready to keep the tokens of a file of `npass` passages; -1 out of memory
+ * (then none are kept, and every passage is read again). */
+static int tok_cache_start(tok_cache *k, size_t npass)
+{
+    k->n = 0;
+    sb_reset(&k->arena);
+    k->full = 0;
+    k->current = SIZE_MAX;
+    k->npass = 0;
+    size_t *f = realloc(k->first, (npass + 1) * sizeof *f);
+    if (f)
+        k->first = f;
+    size_t *n = f ? realloc(k->count, (npass + 1) * sizeof *n) : NULL;
+    if (n)
+        k->count = n;
+    if (!f || !n)
+        return -1;
+    k->npass = npass;
+    for (size_t i = 0; i < npass; i++)
+        f[i] = SIZE_MAX; /* a passage with no token: read again (nothing to read) */
+    return 0;
 }
 
 static int cmp_unsigned(const void *a, const void *b)
@@ -694,7 +818,7 @@ static int add_headings(vs_docbuilder *b, vs_part *const *parts, size_t nparts, 
         uint64_t dupkey = 0;
         rc = xc_doc_clear(b->doc);
         if (rc == XC_OK && !b->samples)
-            rc = add_text_terms(b, hi->text, len, stats, &dupkey);
+            rc = add_text_terms(b, SIZE_MAX, hi->text, len, stats, &dupkey);
         size_t il = schema_term(PREFIX_ID, id.s ? id.s : "", idterm, sizeof idterm);
         if (rc == XC_OK && (terms_add(&b->terms, idterm, il, 0) || terms_add(&b->terms, fileterm, ftlen, 0) ||
                             terms_add(&b->terms, verterm, vtlen, 0) ||
@@ -780,7 +904,12 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
     size_t nfw = alias_framework_count(b->aliases);
     passage_tags *tags = calloc(pl.count + 1, sizeof *tags);
     int rc = XC_OK;
-    if (!tags || framework_tag(b->aliases, &pl, tags) != 0) {
+    /* the tokens framework tagging reads are kept for the terms (samples
+     * need no terms) */
+    int keep = !b->samples && tok_cache_start(&b->seen, pl.count) == 0;
+    if (!keep)
+        b->seen.npass = 0;
+    if (!tags || framework_tag_seen(b->aliases, &pl, tags, keep ? keep_token : NULL, &b->seen) != 0) {
         snprintf(err, errcap, "out of memory tagging frameworks");
         rc = XC_ERR_NOMEM;
     } else {
@@ -822,7 +951,7 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
         uint64_t dupkey = 0;
         rc = xc_doc_clear(b->doc);
         if (rc == XC_OK && !b->samples) /* samples are records: no terms needed */
-            rc = add_text_terms(b, p->text, p->text_len, stats, &dupkey);
+            rc = add_text_terms(b, i, p->text, p->text_len, stats, &dupkey);
         if (rc == XC_OK) {
             size_t il = schema_term(PREFIX_ID, id.s ? id.s : "", idterm, sizeof idterm);
             rc = terms_add(&b->terms, idterm, il, 0) ? XC_ERR_NOMEM : XC_OK;

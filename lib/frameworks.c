@@ -135,8 +135,27 @@ static long outline_section(const passage_list *list, const long *named, long no
     return closed >= 0 ? NAMES_NONE : NAMES_SEVERAL;
 }
 
+typedef struct seen_tokens {
+    framework_token_fn fn;
+    void *ctx;
+    size_t passage;
+} seen_tokens;
+
+static void seen_token(void *ctx, const struct vn_token *t)
+{
+    seen_tokens *s = ctx;
+    s->fn(s->ctx, s->passage, t);
+}
+
 int framework_tag(const alias_table *t, const passage_list *list, passage_tags *tags)
 {
+    return framework_tag_seen(t, list, tags, NULL, NULL);
+}
+
+int framework_tag_seen(const alias_table *t, const passage_list *list, passage_tags *tags, framework_token_fn fn,
+                       void *ctx)
+{
+    seen_tokens seen = {fn, ctx, 0};
     size_t nfw = alias_framework_count(t);
     long *section_fw = malloc((list->section_count + 1) * sizeof *section_fw);
     long *named = malloc((list->node_count + 1) * sizeof *named);
@@ -170,7 +189,9 @@ int framework_tag(const alias_table *t, const passage_list *list, passage_tags *
         tags[i].primary = -1;
         tags[i].mentions = calloc(nfw ? nfw : 1, sizeof *tags[i].mentions);
         tags[i].groups = calloc(alias_group_count(t) + 1, sizeof *tags[i].groups);
-        if (!tags[i].mentions || !tags[i].groups || alias_text_fill(&ks, p->text, p->text_len)) {
+        seen.passage = i;
+        if (!tags[i].mentions || !tags[i].groups ||
+            alias_text_fill_seen(&ks, p->text, p->text_len, fn ? seen_token : NULL, &seen)) {
             rc = -1;
             break;
         }

@@ -55,6 +55,12 @@ typedef struct passage_tags {
 
 /* Fills tags[0 .. list->count), which the caller zeroes (calloc).  Returns 0, or -1 on allocation failure. */
 int framework_tag(const alias_table *t, const passage_list *list, passage_tags *tags);
+
+/* The same, handing fn the tokens of each passage's text as it reads them
+ * (alias_text_fill_seen), passage after passage, with the passage's index. */
+typedef void (*framework_token_fn)(void *ctx, size_t passage, const struct vn_token *t);
+int framework_tag_seen(const alias_table *t, const passage_list *list, passage_tags *tags, framework_token_fn fn,
+                       void *ctx);
 void framework_tags_free(passage_tags *tags, size_t n);
 
 /* Where a file says nothing, its path may: gives the passages that have no
