@@ -172,12 +172,8 @@ static int same_key(const vs_engine *e, xc_mset *c, size_t k, const char *key, s
 {
     xc_docid d = 0;
     uint64_t held = 0;
-    if (kl == 8 && xc_mset_docid(c, k, &d) == XC_OK && engine_copy_key(e, d, &held)) {
-        for (size_t b = 0; b < 8; b++, held <<= 8)
-            if ((unsigned char)key[b] != (unsigned char)(held >> 56))
-                return 0;
-        return 1;
-    }
+    if (kl == 8 && xc_mset_docid(c, k, &d) == XC_OK && engine_copy_key(e, d, &held))
+        return held == schema_key_get(key);
     char *v = NULL;
     size_t vl = 0;
     int same = xc_mset_value(c, k, SLOT_DUPKEY, &v, &vl) == XC_OK && vl == kl && memcmp(v, key, kl) == 0;

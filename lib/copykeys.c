@@ -41,12 +41,8 @@ static int keep_key(void *ctx, xc_docid id, const char *v, size_t vl)
         l->bad = 1;
         return 1;
     }
-    if (vl == 8) {
-        uint64_t k = 0;
-        for (size_t b = 0; b < 8; b++)
-            k = k << 8 | (unsigned char)v[b];
-        l->keys[id] = k;
-    }
+    if (vl == 8)
+        l->keys[id] = schema_key_get(v);
     return 0;
 }
 

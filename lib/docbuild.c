@@ -762,12 +762,10 @@ static void set_seq(vs_docbuilder *b, uint32_t seq, int *rc)
  * a file once. */
 static void set_file_key(vs_docbuilder *b, const char *fileterm, size_t ftlen, int *rc)
 {
-    uint64_t h = vs_content_hash(fileterm, ftlen);
-    unsigned char v[8];
-    for (int k = 0; k < 8; k++)
-        v[k] = (unsigned char)(h >> (56 - 8 * k));
+    char v[8];
+    schema_key_put(vs_content_hash(fileterm, ftlen), v);
     if (*rc == XC_OK)
-        *rc = xc_doc_set_value(b->doc, SLOT_FILE, (const char *)v, 8);
+        *rc = xc_doc_set_value(b->doc, SLOT_FILE, v, 8);
 }
 
 /* --dump's outline and why of a passage: the headings above it, outermost
@@ -861,11 +859,10 @@ static int add_headings(vs_docbuilder *b, vs_part *const *parts, size_t nparts, 
         iso_list(ds, nd, &dates);
         /* its copies (the same heading in the .docx, .doc and .rtf of one
          * report) are one hit, as a paragraph's are */
-        unsigned char key[8];
-        for (int k = 0; k < 8; k++)
-            key[k] = (unsigned char)(dupkey >> (56 - 8 * k));
+        char key[8];
+        schema_key_put(dupkey, key);
         if (rc == XC_OK)
-            rc = xc_doc_set_value(b->doc, SLOT_DUPKEY, (const char *)key, 8);
+            rc = xc_doc_set_value(b->doc, SLOT_DUPKEY, key, 8);
         /* in reading order: just before the passage it heads */
         set_seq(b, (uint32_t)(2 * hi->before), &rc);
         set_file_key(b, fileterm, ftlen, &rc);
@@ -1012,11 +1009,10 @@ int vs_docbuild_document(vs_docbuilder *b, vs_part *const *parts, size_t nparts,
             iso_list(src_d, src->n, &hdates);
             passage_id(name, &pl.items[pd[i].from], &hfrom);
         }
-        unsigned char v[8];
-        for (int k = 0; k < 8; k++)
-            v[k] = (unsigned char)(dupkey >> (56 - 8 * k));
+        char v[8];
+        schema_key_put(dupkey, v);
         if (rc == XC_OK)
-            rc = xc_doc_set_value(b->doc, SLOT_DUPKEY, (const char *)v, 8);
+            rc = xc_doc_set_value(b->doc, SLOT_DUPKEY, v, 8);
         set_seq(b, (uint32_t)(2 * i + 1), &rc);
         set_file_key(b, fileterm, ftlen, &rc);
         if (rc == XC_OK)

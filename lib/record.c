@@ -8,6 +8,20 @@
 
 #include "schema.h"
 
+void schema_key_put(uint64_t key, char *out)
+{
+    for (int k = 0; k < 8; k++)
+        out[k] = (char)(unsigned char)(key >> (56 - 8 * k));
+}
+
+uint64_t schema_key_get(const char *v)
+{
+    uint64_t k = 0;
+    for (int b = 0; b < 8; b++)
+        k = k << 8 | (unsigned char)v[b];
+    return k;
+}
+
 size_t schema_term(const char *prefix, const char *value, char *out, size_t cap)
 {
     size_t pl = strlen(prefix), vl = strlen(value);

@@ -68,6 +68,7 @@
 #define VN_SCHEMA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vnsearch.h"
 
@@ -116,6 +117,11 @@
  * a hash of the whole value, as Omega shortens long URL terms, so ids and
  * file terms of long Vietnamese paths stay unique.  Returns the length. */
 size_t schema_term(const char *prefix, const char *value, char *out, size_t cap);
+
+/* The 8-byte keys of SLOT_DUPKEY and SLOT_FILE: big-endian, so that they
+ * compare as bytes as they do as numbers.  out gets 8 bytes. */
+void schema_key_put(uint64_t key, char *out);
+uint64_t schema_key_get(const char *v);
 
 /* The stored record of a passage (struct record, vnsearch.h): "name=value"
  * lines, text last (Omega keeps its fields the same way).  Identifiers come

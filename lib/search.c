@@ -922,9 +922,7 @@ static int shown_before(search *sr, shown_set *s, xc_mset *m, size_t i)
     if (!group && engine_copy_key(sr->e, id, &held))
         return held ? shown_add(s, held << 1 | 1) : 0;
     if (xc_mset_value(m, i, group ? SLOT_FILE : SLOT_DUPKEY, &key, &kl) == XC_OK && kl == 8) {
-        uint64_t k = 0;
-        for (size_t b = 0; b < 8; b++)
-            k = k << 8 | (unsigned char)key[b];
+        uint64_t k = schema_key_get(key);
         if (group)
             seen = shown_has(s, s->file = k << 1 | 1);
         else
