@@ -209,7 +209,9 @@ int vs_gen_publish(const char *db, long gen, size_t shards, int layered, char *e
     return 0;
 }
 
-int vs_remove_tree(const char *path)
+/* rm -rf path, but the entry named `last` (if not NULL) only after every
+ * other, just before the directory itself. */
+static int remove_tree_last(const char *path, const char *last)
 {
     struct stat st;
     if (lstat(path, &st) != 0)
@@ -221,18 +223,28 @@ int vs_remove_tree(const char *path)
         return -1;
     struct dirent *e;
     int rc = 0;
+    char sub[PATH_MAX];
     while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || (last && !strcmp(e->d_name, last)))
             continue;
-        char sub[PATH_MAX];
         snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        if (vs_remove_tree(sub) != 0)
+        if (remove_tree_last(sub, NULL) != 0)
             rc = -1;
     }
     closedir(d);
+    if (last) {
+        snprintf(sub, sizeof sub, "%s/%s", path, last);
+        if (unlink(sub) != 0 && errno != ENOENT)
+            rc = -1;
+    }
     if (rmdir(path) != 0)
         rc = -1;
     return rc;
+}
+
+int vs_remove_tree(const char *path)
+{
+    return remove_tree_last(path, NULL);
 }
 
 /* A generation's name: "g" and at least six digits (vs_gen_path), and
@@ -317,28 +329,15 @@ int vs_gen_is_ours(const char *path)
  * by name whatever is left. */
 static void remove_generation(const char *path, int scratch)
 {
-    char mark[PATH_MAX];
-    snprintf(mark, sizeof mark, "%s/%s", path, VS_GEN_REMOVING_MARK);
     if (!scratch) {
+        char mark[PATH_MAX];
+        snprintf(mark, sizeof mark, "%s/%s", path, VS_GEN_REMOVING_MARK);
         int fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0)
             return; /* left for a later run rather than made unrecognisable */
         close(fd);
     }
-    DIR *d = opendir(path);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, VS_GEN_REMOVING_MARK))
-            continue;
-        char sub[PATH_MAX];
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        vs_remove_tree(sub);
-    }
-    closedir(d);
-    unlink(mark);
-    rmdir(path);
+    remove_tree_last(path, scratch ? NULL : VS_GEN_REMOVING_MARK);
 }
 
 void vs_gen_cleanup(const char *db, long keep)
