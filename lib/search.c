@@ -1155,8 +1155,7 @@ static int count_passages(search *sr, vs_result *res, char *err, size_t cap)
         xc_db_doccount(e->db, &check);
     /* copies are one passage in the count (grouped by file, the files are counted next) */
     int copies_one = !sr->req->all_copies && sr->req->group != VS_GROUP_FILE;
-    uint64_t key;
-    int held = copies_one && engine_copy_key(e, 0, &key); /* the copy keys (copykeys.c) */
+    int held = copies_one && e->copy_keys; /* the copy keys (copykeys.c) */
     copy_watch watch = {{e, {NULL, 0, 0, 0}, 0}, 0, 0};
     int watched = 0;
     xc_mset *m = NULL;
@@ -1213,10 +1212,11 @@ static int count_passages(search *sr, vs_result *res, char *err, size_t cap)
     xc_mset_free(m);
     m = NULL;
     int distinct_facets = 0;
-    if (res->matches_exact && held && res->matches > 1 && res->matches <= DISTINCT_COUNT_MAX && watched &&
-        watch.asked == res->matches) {
+    /* copies to count once: few matches, all counted */
+    int distinct = res->matches_exact && copies_one && res->matches > 1 && res->matches <= DISTINCT_COUNT_MAX;
+    if (distinct && held && watched && watch.asked == res->matches) {
         res->matches -= watch.later; /* every match was seen */
-    } else if (res->matches_exact && held && res->matches > 1 && res->matches <= DISTINCT_COUNT_MAX) {
+    } else if (distinct && held) {
         if (sr->req->facets) { /* of every match, the copies then taken off */
             distinct_facets = 1;
             facet_list(e, e->facet_fw, &res->frameworks, &res->nframeworks);
@@ -1225,7 +1225,7 @@ static int count_passages(search *sr, vs_result *res, char *err, size_t cap)
         rc = count_later_copies(sr, enq, u, res);
         if (rc != XC_OK)
             return xapian_failure(sr, rc, "counting failed", err, cap);
-    } else if (res->matches_exact && copies_one && res->matches > 1 && res->matches <= DISTINCT_COUNT_MAX) {
+    } else if (distinct) {
         /* copies are one passage in the count as in the list: collapsed,
          * which reads every match's key, so only for counts this small;
          * the facets then count what is left (Xapian's spy sees copies) */
