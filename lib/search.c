@@ -480,13 +480,22 @@ static int count_order(const void *a, const void *b)
 }
 
 /* Adds one to the count of value v (vl bytes) in *arr. */
+/* The index of value v in arr[0..n), or n. */
+static size_t count_of(const vs_count *arr, size_t n, const char *v, size_t vl)
+{
+    size_t i = 0;
+    while (i < n && !(strlen(arr[i].value) == vl && memcmp(arr[i].value, v, vl) == 0))
+        i++;
+    return i;
+}
+
 static int tally_one(vs_count **arr, size_t *n, const char *v, size_t vl)
 {
-    for (size_t i = 0; i < *n; i++)
-        if (strlen((*arr)[i].value) == vl && memcmp((*arr)[i].value, v, vl) == 0) {
-            (*arr)[i].count++;
-            return 0;
-        }
+    size_t i = count_of(*arr, *n, v, vl);
+    if (i < *n) {
+        (*arr)[i].count++;
+        return 0;
+    }
     vs_count *p = realloc(*arr, (*n + 1) * sizeof *p);
     if (!p)
         return -1;
@@ -1083,18 +1092,17 @@ static void facet_subtract(vs_engine *e, size_t index, vs_count **arr, size_t *n
     const char *v;
     size_t vl;
     uint32_t c;
-    for (size_t i = 0; xc_enquire_facet(e->enq, index, i, &v, &vl, &c) == XC_OK; i++)
-        for (size_t k = 0; k < *n; k++) {
-            if (strlen((*arr)[k].value) != vl || memcmp((*arr)[k].value, v, vl) != 0)
-                continue;
-            (*arr)[k].count = (*arr)[k].count > c ? (*arr)[k].count - c : 0;
-            if (!(*arr)[k].count) {
-                free((*arr)[k].value);
-                memmove(*arr + k, *arr + k + 1, (*n - k - 1) * sizeof **arr);
-                (*n)--;
-            }
-            break;
+    for (size_t i = 0; xc_enquire_facet(e->enq, index, i, &v, &vl, &c) == XC_OK; i++) {
+        size_t k = count_of(*arr, *n, v, vl);
+        if (k == *n)
+            continue;
+        (*arr)[k].count = (*arr)[k].count > c ? (*arr)[k].count - c : 0;
+        if (!(*arr)[k].count) {
+            free((*arr)[k].value);
+            memmove(*arr + k, *arr + k + 1, (*n - k - 1) * sizeof **arr);
+            (*n)--;
         }
+    }
 }
 
 /* Held keys: copies are one passage in the count (res->matches, every
