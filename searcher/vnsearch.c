@@ -296,7 +296,8 @@ int main(int argc, char **argv)
         bo.file = batch_file;
         bo.threads = threads;
         bo.progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
-        req.restore = oo.format == OUT_TEXT;
+        /* as one search: a JSON answer with facets lists the restorations too */
+        req.restore = oo.format == OUT_TEXT || req.facets;
         req.suggest = oo.format != OUT_TREC;
         bo.req = &req;
         bo.out = oo;
