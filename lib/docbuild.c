@@ -407,7 +407,7 @@ static void text_term(text_terms *x, const vn_token *t)
     x->rc = rc;
 }
 
-/* The terms of passage `passage` of the file (its text, text[0..len)):
+/* The terms of passage pi of the file (its text, text[0..len)):
  * from the tokens kept when framework tagging read it, else reading it. */
 static int add_text_terms(vs_docbuilder *b, size_t pi, const char *text, size_t len, vs_build_stats *st,
                           uint64_t *dupkey)

@@ -479,7 +479,6 @@ static int count_order(const void *a, const void *b)
     return x->count != y->count ? (x->count < y->count ? 1 : -1) : strcmp(x->value, y->value);
 }
 
-/* Adds one to the count of value v (vl bytes) in *arr. */
 /* The index of value v in arr[0..n), or n. */
 static size_t count_of(const vs_count *arr, size_t n, const char *v, size_t vl)
 {
@@ -489,6 +488,7 @@ static size_t count_of(const vs_count *arr, size_t n, const char *v, size_t vl)
     return i;
 }
 
+/* Adds one to the count of value v (vl bytes) in *arr. */
 static int tally_one(vs_count **arr, size_t *n, const char *v, size_t vl)
 {
     size_t i = count_of(*arr, *n, v, vl);
