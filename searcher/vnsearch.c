@@ -280,6 +280,10 @@ int main(int argc, char **argv)
     req.frameworks = fws;
     if (meetings)
         return meetings_run(db, open_flags, &req, oo.format, batch_file || req.like || optind < argc);
+    /* one search or a batch: the restorations of marks for text, and with
+     * facets for every format; did you mean but for TREC runs */
+    req.restore = oo.format == OUT_TEXT || req.facets;
+    req.suggest = oo.format != OUT_TREC;
     if (batch_file) {
         if (req.like) {
             vs_say(stderr, _("vnsearch: --like is one search, not a batch: give it without --batch\n"));
@@ -296,9 +300,6 @@ int main(int argc, char **argv)
         bo.file = batch_file;
         bo.threads = threads;
         bo.progress = progress >= 0 ? progress : isatty(STDERR_FILENO);
-        /* as one search: a JSON answer with facets lists the restorations too */
-        req.restore = oo.format == OUT_TEXT || req.facets;
-        req.suggest = oo.format != OUT_TREC;
         bo.req = &req;
         bo.out = oo;
         bo.out.color = color > 0;
@@ -327,8 +328,6 @@ int main(int argc, char **argv)
     }
     oo.color = color >= 0 ? color : (oo.format == OUT_TEXT && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
     oo.facets = req.facets;
-    req.restore = oo.format == OUT_TEXT || req.facets;
-    req.suggest = oo.format != OUT_TREC;
 
     vs_engine *e = NULL;
     if (vs_open(db, open_flags, &e, err, sizeof err) != VS_OK) {
